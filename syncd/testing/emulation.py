@@ -1,0 +1,373 @@
+"""Machinery every vendor emulator shares: request counters, fault injection, a rate budget
+and a webhook sender.
+
+A vendor emulator (``connectors/<system>/emulator.py``) is an ASGI app holding the vendor's
+objects; it wraps itself in :class:`EmulatorMiddleware` and owns one :class:`EmulatorControl`.
+Tests configure faults either in process (``control.faults.add(...)``) or over HTTP on the
+emulator's control endpoints (``/_emulator/...``, mounted by :func:`control_routes`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+FaultKind = Literal["status", "timeout", "reset", "latency", "rate_limit"]
+_NUMERIC = re.compile(r"/\d+(?=/|$|\.json)")
+
+
+def endpoint_of(method: str, path: str) -> str:
+    """Group requests by endpoint: ``GET /repos/a/b/issues/{n}``."""
+    return f"{method} {_NUMERIC.sub('/{n}', path)}"
+
+
+@dataclass
+class FaultRule:
+    """One injected fault. ``times`` counts how often it fires (``None``: always);
+    ``probability`` makes it fire at random; ``path`` is a regex on the request path."""
+
+    kind: FaultKind
+    status: int = 500
+    path: str | None = None
+    method: str | None = None
+    times: int | None = 1
+    probability: float = 1.0
+    seconds: float = 0.0  # latency, timeout hold, or Retry-After
+    fired: int = 0
+
+    def matches(self, method: str, path: str, rng: random.Random) -> bool:
+        if self.times is not None and self.fired >= self.times:
+            return False
+        if self.method and self.method.upper() != method:
+            return False
+        if self.path and not re.search(self.path, path):
+            return False
+        return self.probability >= 1.0 or rng.random() < self.probability
+
+
+@dataclass
+class Faults:
+    """The faults configured on one emulator, plus dropped-webhook settings."""
+
+    rules: list[FaultRule] = field(default_factory=list)
+    latency: float = 0.0
+    drop_webhooks: float = 0.0  # share of webhook deliveries silently dropped
+    drop_next_webhooks: int = 0
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: FaultKind, **kw: Any) -> FaultRule:
+        rule = FaultRule(kind=kind, **kw)
+        with self.lock:
+            self.rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        with self.lock:
+            self.rules.clear()
+            self.latency = 0.0
+            self.drop_webhooks = 0.0
+            self.drop_next_webhooks = 0
+
+    def pick(self, method: str, path: str) -> FaultRule | None:
+        with self.lock:
+            for rule in self.rules:
+                if rule.matches(method, path, self.rng):
+                    rule.fired += 1
+                    return rule
+        return None
+
+    def should_drop_webhook(self) -> bool:
+        with self.lock:
+            if self.drop_next_webhooks > 0:
+                self.drop_next_webhooks -= 1
+                return True
+            return self.drop_webhooks > 0 and self.rng.random() < self.drop_webhooks
+
+
+@dataclass
+class RateBudget:
+    """A fixed-window budget per credential, like the vendors' hourly or per-minute limits."""
+
+    limit: int = 5000
+    window: float = 3600.0
+    used: Counter[str] = field(default_factory=Counter)
+    window_start: float = field(default_factory=time.time)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _roll(self) -> None:
+        now = time.time()
+        if now - self.window_start >= self.window:
+            self.window_start = now
+            self.used.clear()
+
+    def spend(self, who: str, units: int = 1) -> bool:
+        """Spend ``units``; False when the budget is exhausted (nothing is spent then)."""
+        with self.lock:
+            self._roll()
+            if self.used[who] + units > self.limit:
+                return False
+            self.used[who] += units
+            return True
+
+    def remaining(self, who: str) -> int:
+        with self.lock:
+            self._roll()
+            return max(0, self.limit - self.used[who])
+
+    def reset_at(self) -> int:
+        return int(self.window_start + self.window)
+
+    def exhaust(self, who: str, for_seconds: float | None = None) -> None:
+        """Use the whole budget now; with ``for_seconds`` the window ends that soon."""
+        with self.lock:
+            self.used[who] = self.limit
+            if for_seconds is not None:
+                self.window_start = time.time() - self.window + for_seconds
+
+
+class WebhookSender:
+    """Delivers webhooks from a background thread, in order, like a vendor does.
+
+    ``sign(body) -> headers`` adds the vendor's signature headers. Deliveries are recorded in
+    ``log`` as ``(event, status or error)``; dropped ones as ``(event, "dropped")``.
+    """
+
+    def __init__(self, faults: Faults, sign: Callable[[bytes], dict[str, str]]) -> None:
+        self.faults = faults
+        self.sign = sign
+        self.url: str | None = None
+        self.log: list[tuple[str, str]] = []
+        # every signed delivery, sent or not, for tests that feed them by hand
+        self.captured: list[tuple[str, dict[str, str], bytes]] = []
+        self.capture_limit = 1000
+        self._queue: queue.Queue[tuple[str, dict[str, str], bytes] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._client = httpx.Client(timeout=10.0)
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def configure(
+        self, url: str | None, sign: Callable[[bytes], dict[str, str]] | None = None
+    ) -> None:
+        self.url = url
+        if sign is not None:
+            self.sign = sign
+
+    def send(self, event: str, headers: Mapping[str, str], payload: Mapping[str, Any]) -> None:
+        """Sign and record one delivery; queue it for sending when a URL is configured."""
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        signed = {"Content-Type": "application/json", **headers, **self.sign(body)}
+        self.captured.append((event, signed, body))
+        del self.captured[: -self.capture_limit]
+        if not self.url:
+            return
+        with self._idle:
+            self._pending += 1
+        self._queue.put((event, signed, body))
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+            self._thread.start()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued delivery was attempted."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            event, headers, body = item
+            try:
+                if self.faults.should_drop_webhook() or not self.url:
+                    self.log.append((event, "dropped"))
+                    continue
+                try:
+                    resp = self._client.post(self.url, content=body, headers=headers)
+                    self.log.append((event, str(resp.status_code)))
+                except httpx.HTTPError as exc:
+                    self.log.append((event, type(exc).__name__))
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._client.close()
+
+
+class EmulatorControl:
+    """Counters, faults, rate budget and webhook sender of one emulator."""
+
+    def __init__(
+        self,
+        sign: Callable[[bytes], dict[str, str]],
+        *,
+        rate_limit: int = 5000,
+        rate_window: float = 3600.0,
+    ) -> None:
+        self.faults = Faults()
+        self.requests: Counter[str] = Counter()
+        self.budget = RateBudget(limit=rate_limit, window=rate_window)
+        self.webhooks = WebhookSender(self.faults, sign)
+        self._lock = threading.Lock()
+
+    def count(self, method: str, path: str) -> None:
+        with self._lock:
+            self.requests[endpoint_of(method, path)] += 1
+
+    def total(self, prefix: str = "") -> int:
+        """Requests counted so far whose endpoint starts with ``prefix`` (e.g. ``"POST"``)."""
+        with self._lock:
+            return sum(n for k, n in self.requests.items() if k.startswith(prefix))
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": dict(self.requests),
+                "webhooks": list(self.webhooks.log),
+                "faults": [vars(r) | {} for r in self.faults.rules],
+            }
+
+
+async def _send_json(
+    send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None
+) -> None:
+    raw = json.dumps(body).encode()
+    hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    hdrs += [(k.lower().encode(), str(v).encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": hdrs})
+    await send({"type": "http.response.body", "body": raw})
+
+
+class EmulatorMiddleware:
+    """Counts every request and applies injected faults before the vendor app answers.
+
+    ``error_body(status, message)`` builds the vendor's error shape; ``rate_headers(seconds)``
+    the vendor's headers for an injected 429.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        control: EmulatorControl,
+        error_body: Callable[[int, str], Any],
+        rate_headers: Callable[[float], dict[str, str]] | None = None,
+    ) -> None:
+        self.app = app
+        self.control = control
+        self.error_body = error_body
+        self.rate_headers = rate_headers or (lambda s: {"Retry-After": str(int(s))})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_emulator"):
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        self.control.count(method, path)
+        faults = self.control.faults
+        if faults.latency:
+            await asyncio.sleep(faults.latency)
+        rule = faults.pick(method, path)
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        if rule.kind == "latency":
+            await asyncio.sleep(rule.seconds)
+            await self.app(scope, receive, send)
+        elif rule.kind == "timeout":
+            await asyncio.sleep(rule.seconds or 30.0)
+            await _send_json(send, 504, self.error_body(504, "Gateway Timeout"))
+        elif rule.kind == "reset":
+            # announce a body, then drop the connection before sending it
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"1000")],
+                }
+            )
+            raise ConnectionResetError("emulated connection reset")
+        elif rule.kind == "rate_limit":
+            await _send_json(
+                send,
+                rule.status if rule.status != 500 else 429,
+                self.error_body(429, "Too Many Requests"),
+                self.rate_headers(rule.seconds or 1.0),
+            )
+        else:
+            await _send_json(send, rule.status, self.error_body(rule.status, "Injected fault"))
+
+
+def control_routes(control: EmulatorControl, reset: Callable[[], None]) -> list[Any]:
+    """Starlette routes under ``/_emulator`` to drive an emulator over HTTP."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def stats(_: Request) -> JSONResponse:
+        return JSONResponse(control.snapshot())
+
+    async def add_fault(request: Request) -> JSONResponse:
+        spec = await request.json()
+        if "drop_webhooks" in spec:
+            control.faults.drop_webhooks = float(spec["drop_webhooks"])
+            return JSONResponse({"ok": True})
+        if "latency" in spec and "kind" not in spec:
+            control.faults.latency = float(spec["latency"])
+            return JSONResponse({"ok": True})
+        kind = spec.pop("kind")
+        control.faults.add(kind, **spec)
+        return JSONResponse({"ok": True}, status_code=201)
+
+    async def clear_faults(_: Request) -> JSONResponse:
+        control.faults.clear()
+        return JSONResponse({"ok": True})
+
+    async def webhook_target(request: Request) -> JSONResponse:
+        spec = await request.json()
+        control.webhooks.configure(spec.get("url"))
+        return JSONResponse({"ok": True})
+
+    async def do_reset(_: Request) -> JSONResponse:
+        reset()
+        control.requests.clear()
+        control.faults.clear()
+        return JSONResponse({"ok": True})
+
+    async def flush(_: Request) -> JSONResponse:
+        return JSONResponse({"flushed": control.webhooks.flush()})
+
+    return [
+        Route("/_emulator/stats", stats, methods=["GET"]),
+        Route("/_emulator/faults", add_fault, methods=["POST"]),
+        Route("/_emulator/faults", clear_faults, methods=["DELETE"]),
+        Route("/_emulator/webhook", webhook_target, methods=["PUT"]),
+        Route("/_emulator/reset", do_reset, methods=["POST"]),
+        Route("/_emulator/flush", flush, methods=["POST"]),
+    ]

@@ -1,0 +1,260 @@
+"""The contract every connector passes, against its emulator (and, for Request Tracker, a real
+server).
+
+A connector's test module subclasses :class:`HelpdeskContract` or :class:`TrackerContract`
+and provides a ``harness`` fixture returning an object with the attributes of
+:class:`Harness`. The harness acts as the humans on the vendor side (an agent, a developer)
+through the vendor's own API with another account, never through syncd's code.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pytest
+
+from syncd.connector import Capability, Connector, HelpdeskConnector, TrackerConnector
+from syncd.errors import AuthError, NotFound, WebhookError
+from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref, TicketStatus
+
+
+class Harness(Protocol):
+    connector: Connector
+    project: str  # trackers: where issues are created; helpdesks: unused
+
+    def bad_auth(self) -> Connector:
+        """The same connector with a credential the vendor refuses."""
+        ...
+
+    def human_create(self, title: str, body: str = "", **kw: Any) -> Ref:
+        """Create a ticket (helpdesk) or an issue (tracker) as a human would."""
+        ...
+
+    def human_comment(self, parent: Ref, body: str, *, public: bool) -> Ref:
+        """Comment on a ticket or issue as a human would."""
+        ...
+
+    def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
+        """The headers and body of the last signed delivery the vendor produced."""
+        ...
+
+    def missing(self) -> Ref:
+        """A ref of the right kind that does not exist."""
+        ...
+
+
+def _drain(connector: Connector, cursor: str | None) -> tuple[list[Any], str | None]:
+    changes: list[Any] = []
+    for _ in range(50):
+        page = connector.poll(cursor)
+        changes.extend(page.changes)
+        cursor = page.cursor
+        if not page.more:
+            break
+    return changes, cursor
+
+
+class _Common:
+    def test_check_names_the_account(self, harness: Harness) -> None:
+        who = harness.connector.check()
+        assert isinstance(who, str) and who
+
+    def test_bad_credentials_raise_auth_error(self, harness: Harness) -> None:
+        with pytest.raises(AuthError):
+            harness.bad_auth().check()
+
+    def test_capabilities_are_data(self, harness: Harness) -> None:
+        caps = harness.connector.capabilities
+        assert isinstance(caps, frozenset)
+        assert all(isinstance(c, Capability) for c in caps)
+
+    def test_poll_sees_new_records_and_cursor_advances(self, harness: Harness) -> None:
+        conn = harness.connector
+        if Capability.POLL not in conn.capabilities:
+            pytest.skip("connector does not poll")
+        _, cursor = _drain(conn, None)
+        time.sleep(1.1)  # vendors with one-second cursors
+        ref = harness.human_create(f"poll me {uuid.uuid4().hex[:6]}")
+        changes, cursor2 = _drain(conn, cursor)
+        seen = [c for c in changes if c.ref == ref and c.kind == ChangeKind.UPSERT]
+        assert seen, f"poll after {cursor!r} did not return {ref}"
+        assert cursor2 is not None
+        again, _ = _drain(conn, cursor2)
+        stamps = {c.ref: (c.ticket or c.issue) for c in again}
+        snap = seen[-1].ticket or seen[-1].issue
+        if ref in stamps and stamps[ref] is not None and snap is not None:
+            # an overlap window may repeat a record, but never with a newer state
+            assert stamps[ref] == snap
+
+    def test_comment_with_key_is_found_again(self, harness: Harness) -> None:
+        conn = harness.connector
+        parent = harness.human_create("comment target")
+        key = f"k-{uuid.uuid4().hex}"
+        made = conn.add_comment(parent, "hello **dev**", public=False, key=key)
+        assert made.parent == parent
+        found = conn.find_comment(parent, key)
+        assert found is not None and found.ref == made.ref
+        assert found.marker == key and found.by_syncd
+        assert not found.public
+        bodies = [c.body for c in conn.comments(parent)]
+        assert any("hello **dev**" in b for b in bodies)
+        assert conn.find_comment(parent, "k-unknown") is None
+
+    def test_human_comment_is_not_by_syncd(self, harness: Harness) -> None:
+        conn = harness.connector
+        parent = harness.human_create("human comment target")
+        harness.human_comment(parent, "from a human", public=True)
+        mine = [c for c in conn.comments(parent) if "from a human" in c.body]
+        assert mine and not mine[0].by_syncd and mine[0].marker is None
+
+    def test_edit_and_delete_comment(self, harness: Harness) -> None:
+        conn = harness.connector
+        parent = harness.human_create("edit target")
+        made = conn.add_comment(parent, "v1", public=False, key=f"k-{uuid.uuid4().hex}")
+        if Capability.COMMENT_EDIT in conn.capabilities:
+            edited = conn.edit_comment(made.ref, parent, "v2")
+            assert "v2" in edited.body
+            assert edited.marker == made.marker
+        if Capability.COMMENT_DELETE in conn.capabilities:
+            conn.delete_comment(made.ref, parent)
+            assert all(c.ref != made.ref for c in conn.comments(parent))
+
+    def test_webhook_verifies_and_parses(self, harness: Harness) -> None:
+        conn = harness.connector
+        if Capability.WEBHOOKS not in conn.capabilities:
+            pytest.skip("connector has no webhooks")
+        ref = harness.human_create("webhook me")
+        delivery = harness.last_webhook()
+        assert delivery is not None
+        headers, body = delivery
+        conn.verify_webhook(headers, body)
+        result = conn.parse_webhook(headers, body)
+        assert any(c.ref == ref for c in result.changes)
+        with pytest.raises(WebhookError) as err:
+            conn.verify_webhook(headers, body + b" ")
+        assert err.value.status == 401
+        with pytest.raises(WebhookError) as err:
+            conn.parse_webhook(headers, b"{not json")
+        assert err.value.status == 400
+
+    def test_rate_budget_is_reported(self, harness: Harness) -> None:
+        harness.connector.check()
+        budget = harness.connector.rate_budget()
+        assert budget.remaining is None or budget.remaining >= 0
+
+
+class HelpdeskContract(_Common):
+    """What every helpdesk connector does."""
+
+    def test_read_ticket(self, harness: Harness) -> None:
+        conn = harness.connector
+        assert isinstance(conn, HelpdeskConnector)
+        ref = harness.human_create("printer on fire", "it burns")
+        ticket = conn.get_ticket(ref)
+        assert ticket.ref == ref and ticket.subject == "printer on fire"
+        assert ticket.url.startswith("http")
+
+    def test_missing_ticket_is_not_found(self, harness: Harness) -> None:
+        conn = harness.connector
+        assert isinstance(conn, HelpdeskConnector)
+        with pytest.raises(NotFound):
+            conn.get_ticket(harness.missing())
+
+    def test_update_status_priority_tags_and_note_in_one_write(self, harness: Harness) -> None:
+        conn = harness.connector
+        assert isinstance(conn, HelpdeskConnector)
+        ref = harness.human_create("slow login")
+        key = f"k-{uuid.uuid4().hex}"
+        after = conn.update_ticket(
+            ref,
+            status=TicketStatus.ON_HOLD,
+            priority=Priority.HIGH,
+            add_tags=["syncd-linked"],
+            comment="filed as #1",
+            public=False,
+            key=key,
+        )
+        assert after.status == TicketStatus.ON_HOLD
+        again = conn.get_ticket(ref)
+        assert again.status == TicketStatus.ON_HOLD
+        if Capability.PRIORITY in conn.capabilities:
+            assert again.priority == Priority.HIGH
+        if Capability.LABELS in conn.capabilities:
+            assert "syncd-linked" in again.tags
+        note = conn.find_comment(ref, key)
+        assert note is not None and not note.public
+
+    def test_public_reply_and_solve(self, harness: Harness) -> None:
+        conn = harness.connector
+        assert isinstance(conn, HelpdeskConnector)
+        ref = harness.human_create("needs an answer")
+        conn.update_ticket(
+            ref,
+            status=TicketStatus.SOLVED,
+            comment="fixed, thanks",
+            public=True,
+            key=f"k-{uuid.uuid4().hex}",
+        )
+        ticket = conn.get_ticket(ref)
+        assert ticket.status == TicketStatus.SOLVED
+        replies = [c for c in conn.comments(ref) if "fixed, thanks" in c.body]
+        assert replies and replies[0].public
+
+
+class TrackerContract(_Common):
+    """What every tracker connector does."""
+
+    def test_create_find_read_issue(self, harness: Harness) -> None:
+        conn = harness.connector
+        assert isinstance(conn, TrackerConnector)
+        key = f"k-{uuid.uuid4().hex}"
+        draft = IssueDraft(
+            title="Crash on save",
+            body="Steps:\n\n1. save",
+            labels=frozenset({"from-support"}),
+            priority=Priority.HIGH,
+        )
+        made = conn.create_issue(harness.project, draft, key=key)
+        assert made.title == "Crash on save" and made.status == IssueStatus.TODO
+        assert made.url.startswith("http")
+        found = conn.find_issue(harness.project, key, None)
+        assert found is not None and found.ref == made.ref and found.marker == key
+        assert conn.find_issue(harness.project, "k-unknown", None) is None
+        read = conn.get_issue(made.ref)
+        assert read.ref == made.ref and "from-support" in read.labels
+
+    def test_missing_issue_is_not_found(self, harness: Harness) -> None:
+        conn = harness.connector
+        assert isinstance(conn, TrackerConnector)
+        with pytest.raises(NotFound):
+            conn.get_issue(harness.missing())
+
+    @pytest.mark.parametrize("target", [IssueStatus.DONE, IssueStatus.WONT_DO])
+    def test_close_and_reopen(self, harness: Harness, target: IssueStatus) -> None:
+        conn = harness.connector
+        assert isinstance(conn, TrackerConnector)
+        made = conn.create_issue(
+            harness.project, IssueDraft(title="t", body="b"), key=f"k-{uuid.uuid4().hex}"
+        )
+        closed = conn.update_issue(made.ref, status=target)
+        assert closed.status == target
+        assert conn.get_issue(made.ref).status == target
+        reopened = conn.update_issue(made.ref, status=IssueStatus.TODO)
+        assert not reopened.status.is_closed
+
+    def test_labels_and_priority(self, harness: Harness) -> None:
+        conn = harness.connector
+        assert isinstance(conn, TrackerConnector)
+        made = conn.create_issue(
+            harness.project, IssueDraft(title="t", body="b"), key=f"k-{uuid.uuid4().hex}"
+        )
+        after = conn.update_issue(made.ref, add_labels=["impact:3"], priority=Priority.URGENT)
+        if Capability.LABELS in conn.capabilities:
+            assert "impact:3" in after.labels
+        assert conn.get_issue(made.ref).priority == Priority.URGENT
+
+
+ContractFactory = Callable[[], Harness]
