@@ -149,6 +149,9 @@ class IssueDraft(Frozen):
     issue_type: str | None = None
     components: tuple[str, ...] = ()
     assignee: str | None = None
+    # the ticket's URL: trackers that keep remote links point one back at it
+    origin_url: str = ""
+    origin_title: str = ""
 
 
 class ChangeKind(StrEnum):
