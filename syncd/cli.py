@@ -1,0 +1,166 @@
+"""The ``syncd`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from syncd import logs, registry
+from syncd.errors import ConfigError
+from syncd.settings import Settings, load
+
+app = typer.Typer(help="syncd: the bridge between support helpdesks and developer trackers.",
+                  no_args_is_help=True, add_completion=False)
+config_app = typer.Typer(help="Configuration commands.", no_args_is_help=True)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG",
+                                                   help="YAML config file.")]
+
+
+def _settings(path: Path | None) -> Settings:
+    try:
+        return load(path)
+    except ConfigError as exc:
+        _print_problems(exc)
+        raise typer.Exit(2) from None
+
+
+def _print_problems(exc: ConfigError) -> None:
+    for file, key, msg in exc.problems:
+        err.print(f"[bold red]error[/] {file}: [bold]{key}[/]: {msg}")
+
+
+@config_app.command("check")
+def config_check(path: Path) -> None:
+    """Validate a config file: every problem with its file, key path and reason (exit 2)."""
+    try:
+        settings = load(path)
+    except ConfigError as exc:
+        _print_problems(exc)
+        raise typer.Exit(2) from None
+    out.print(f"[green]ok[/] {path}: {len(settings.connectors)} connectors, "
+              f"{len(settings.routes)} routes")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None,
+               url: Annotated[str | None, typer.Option(help="Database URL.")] = None) -> None:
+    """Apply database migrations."""
+    from syncd.store import db
+
+    target = url or _settings(config).store.url
+    engine = db.make_engine(target)
+    db.upgrade(engine)
+    rev, head = db.current(engine)
+    out.print(f"database at revision {rev} (head {head})")
+
+
+@app.command()
+def run(config: ConfigOpt = None,
+        once: Annotated[bool, typer.Option(help="One poll-and-drain cycle, then exit.")] = False,
+        host: Annotated[str | None, typer.Option()] = None,
+        port: Annotated[int | None, typer.Option()] = None) -> None:
+    """Run the service: webhooks, polling, processing. SIGTERM stops it cleanly."""
+    settings = _settings(config)
+    logs.configure(settings.log.format, settings.log.level)
+    from syncd.daemon.service import Service
+
+    service = Service(settings)
+    if once:
+        finished = service.run_once()
+        out.print(json.dumps({"actions_finished": finished, **service.status()}, default=str))
+        service.stop(grace=0)
+        return
+    import uvicorn
+
+    from syncd.daemon.app import create_app
+
+    uvicorn.run(create_app(service), host=host or settings.server.host,
+                port=port or settings.server.port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=int(settings.server.shutdown_grace))
+
+
+@app.command()
+def links(config: ConfigOpt = None) -> None:
+    """List links between tickets and issues."""
+    from syncd.store.repository import Store
+
+    store = Store.open(_settings(config).store.url)
+    table = Table("id", "ticket", "issue", "route", "mode", "state", "updated")
+    for link in store.all_links(10_000):
+        table.add_row(str(link.id), link.ticket_ref, link.issue_ref, link.route, link.mode,
+                      link.state, link.updated_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+
+
+@app.command()
+def replay(config: ConfigOpt = None,
+           list_only: Annotated[bool, typer.Option("--list", help="Only list them.")] = False,
+           ids: Annotated[list[int] | None, typer.Option("--id", help="Only these.")] = None,
+           ) -> None:
+    """List dead letters, or send them back to the outbox to be tried again."""
+    from syncd.store import outbox
+    from syncd.store.repository import Store
+
+    store = Store.open(_settings(config).store.url)
+    with store.tx() as tx:
+        rows = outbox.list_dead(tx)
+        if list_only:
+            table = Table("id", "kind", "key", "lane", "reason", "since")
+            for r in rows:
+                table.add_row(str(r.id), r.kind, r.key, r.lane, r.reason,
+                              str(r.created_at)[:19])
+            out.print(table)
+            return
+        n = outbox.replay(tx, ids)
+    out.print(f"{n} dead letters sent back to the outbox")
+
+
+@app.command()
+def emulate(kind: str,
+            port: Annotated[int, typer.Option()] = 0,
+            webhook_url: Annotated[str | None, typer.Option()] = None,
+            webhook_secret: Annotated[str | None, typer.Option()] = None,
+            flavour: Annotated[str | None, typer.Option()] = None) -> None:
+    """Run one vendor emulator on 127.0.0.1."""
+    import uvicorn
+
+    spec = registry.spec(kind)
+    if spec.emulator is None:
+        err.print(f"connector {kind} has no emulator")
+        raise typer.Exit(2)
+    kwargs: dict[str, object] = {"webhook_url": webhook_url, "webhook_secret": webhook_secret}
+    if flavour:
+        kwargs["flavour"] = flavour
+    emu = spec.emulator(**kwargs)
+    from syncd.testing.server import free_port
+
+    port = port or free_port()
+    out.print(f"{kind} emulator on http://127.0.0.1:{port}")
+    uvicorn.run(emu.app, host="127.0.0.1", port=port, log_level="warning")
+
+
+@app.command()
+def demo(scripted: Annotated[bool, typer.Option(help="Play one story and exit 0/1.")] = False,
+         info_file: Annotated[Path | None, typer.Option(help="Write URLs and secrets here.")] = None,
+         port: Annotated[int, typer.Option(help="Daemon port (0: any free).")] = 0) -> None:
+    """Run syncd against built-in emulators, with a demo config and an SQLite store."""
+    from syncd.demo.run import main as demo_main
+
+    logs.configure("console", "warning")
+    sys.exit(demo_main(scripted=scripted, info_file=info_file, port=port, console=out))
+
+
+if __name__ == "__main__":
+    app()

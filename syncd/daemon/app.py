@@ -1,0 +1,116 @@
+"""The ASGI app: webhooks, health, readiness, metrics and a read-only admin API.
+
+A webhook is verified, parsed and persisted before the answer; nothing in this path waits on a
+remote API. Answers: 202 accepted, 200 repeated delivery, 401 bad signature, 400 malformed,
+413 too large, 404 unknown connector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from syncd import __version__
+from syncd.daemon import metrics
+from syncd.daemon.service import Service
+from syncd.errors import WebhookError
+
+log = structlog.get_logger("syncd.app")
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(service: Service, *, manage: bool = True) -> FastAPI:
+    """The app for ``service``; with ``manage`` the app starts and stops the service."""
+
+    async def lifespan(_: FastAPI) -> Any:
+        if manage:
+            service.start()
+        yield
+        if manage:
+            await run_in_threadpool(service.stop)
+
+    app = FastAPI(title="syncd", version=__version__, lifespan=lifespan)
+    limit = service.settings.server.max_body_bytes
+
+    @app.post("/webhooks/{name}", status_code=202)
+    async def webhook(name: str, request: Request) -> JSONResponse:
+        """Receive one vendor delivery."""
+        try:
+            body = await _read_body(request, limit)
+        except TooLarge:
+            metrics.WEBHOOKS.labels(name if name in service.connectors else "unknown",
+                                    "too_large").inc()
+            log.warning("webhook.rejected", connector=name, status=413, reason="body too large")
+            return JSONResponse({"error": f"body larger than {limit} bytes"}, status_code=413)
+        try:
+            status, outcome = await run_in_threadpool(
+                service.ingest_webhook, name, dict(request.headers), body)
+        except WebhookError as exc:
+            label = name if name in service.connectors else "unknown"
+            metrics.WEBHOOKS.labels(label, f"rejected_{exc.status}").inc()
+            log.warning("webhook.rejected", connector=name, status=exc.status, reason=exc.reason)
+            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+        return JSONResponse({"status": outcome}, status_code=status)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Ready when the store answers and every connector is healthy."""
+        try:
+            depth = service.store.depth()
+        except Exception as exc:  # the store is down: not ready, say why
+            return JSONResponse({"ready": False, "store": str(exc)}, status_code=503)
+        conns = service.health.snapshot()
+        ready = all(c["healthy"] for c in conns.values())
+        return JSONResponse({"ready": ready, "connectors": conns, "depth": depth},
+                            status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        """Prometheus text format."""
+        for queue, n in service.store.depth().items():
+            metrics.DEPTH.labels(queue).set(n)
+        for name, st in service.health.snapshot().items():
+            metrics.HEALTHY.labels(name).set(1 if st["healthy"] else 0)
+        return PlainTextResponse(generate_latest(metrics.REGISTRY),
+                                 media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/api/links")
+    def api_links(limit: int = 200) -> list[dict[str, Any]]:
+        """Links, oldest first."""
+        return [{**r.__dict__, "created_at": r.created_at.isoformat(),
+                 "updated_at": r.updated_at.isoformat()} for r in service.store.all_links(limit)]
+
+    @app.get("/api/status")
+    def api_status() -> dict[str, object]:
+        """Queue depths and connector health."""
+        return service.status()
+
+    return app

@@ -1,0 +1,162 @@
+"""The service: settings in, a running daemon out (store, connectors, worker, runner, poller).
+
+``Service.start()`` runs the worker and the runner in their own threads and the polls on an
+APScheduler; ``stop()`` stops taking work, lets in-flight actions finish within a grace
+period, and returns. ``run_once()`` is one poll-and-drain cycle for cron and tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+
+import httpx
+import structlog
+
+from syncd import registry
+from syncd.connector import Capability, Connector
+from syncd.daemon import metrics
+from syncd.daemon.poller import Poller
+from syncd.engine.health import Health
+from syncd.engine.planner import Rules
+from syncd.engine.runner import Runner
+from syncd.engine.worker import Worker
+from syncd.errors import WebhookError
+from syncd.settings import Settings
+from syncd.store import outbox
+from syncd.store.repository import Store
+from syncd.templates import Templates
+
+log = structlog.get_logger("syncd.service")
+
+
+def build_connectors(settings: Settings,
+                     clients: Mapping[str, httpx.Client] | None = None) -> dict[str, Connector]:
+    """One connector instance per configured name; trackers learn the projects routes use."""
+    out: dict[str, Connector] = {}
+    for name in settings.connectors:
+        conf = settings.connector(name)
+        out[name] = registry.spec(conf.kind).factory(name, conf, (clients or {}).get(name))
+    for route in settings.routes:
+        watch = getattr(out.get(route.target.connector), "watch", None)
+        if callable(watch):
+            watch([route.target.project])
+    return out
+
+
+class Service:
+    """Everything ``syncd run`` runs."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None,
+                 connectors: Mapping[str, Connector] | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store.open(settings.store.url)
+        self.connectors = dict(connectors) if connectors is not None else build_connectors(settings)
+        caps = {n: c.capabilities for n, c in self.connectors.items()}
+        self.rules = Rules(routes=tuple(settings.routes),
+                           templates=Templates(settings.templates), capabilities=caps)
+        self.health = Health(list(self.connectors))
+        e = settings.engine
+        self.worker = Worker(self.store, self.connectors, self.rules, backoff_cap=e.backoff_cap)
+        self.runner = Runner(self.store, self.connectors, self.rules, self.health,
+                             max_attempts=e.max_attempts, backoff_base=e.backoff_base,
+                             backoff_cap=e.backoff_cap, gone_recheck=e.gone_recheck)
+        self.poller = Poller(self.store, self.connectors, self.health,
+                             on_changes=self._inbox_ready.set)
+        self._stop = threading.Event()
+        self._inbox_ready = threading.Event()
+        self._outbox_ready = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.started_at = time.time()
+
+    # -- ingest -------------------------------------------------------------------------
+    def ingest_webhook(self, name: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str]:
+        """Verify, parse and persist one delivery; return (HTTP status, outcome)."""
+        conn = self.connectors.get(name)
+        if conn is None or Capability.WEBHOOKS not in conn.capabilities:
+            raise WebhookError(404, f"no webhook connector named {name!r}")
+        conn.verify_webhook(headers, body)
+        result = conn.parse_webhook(headers, body)
+        with self.store.tx() as tx:
+            if result.delivery_id and self.store.seen_delivery(tx, name, result.delivery_id):
+                metrics.WEBHOOKS.labels(name, "duplicate").inc()
+                return 200, "duplicate"
+            self.store.enqueue(tx, result.changes)
+        metrics.WEBHOOKS.labels(name, "accepted").inc()
+        if result.changes:
+            self._inbox_ready.set()
+        return 202, "accepted"
+
+    # -- processing ---------------------------------------------------------------------
+    def drain(self, max_rounds: int = 1000) -> int:
+        """Process inbox and outbox until nothing is due; return actions finished."""
+        finished = 0
+        for _ in range(max_rounds):
+            n = self.worker.drain(self.settings.engine.batch)
+            m = self.runner.drain(self.settings.engine.batch)
+            finished += m
+            if n == 0 and m == 0:
+                break
+        return finished
+
+    def run_once(self, *, poll: bool = True) -> int:
+        """One poll of every connector, then drain."""
+        if poll:
+            self.poller.poll_all()
+        return self.drain()
+
+    def _loop(self, step: object, ready: threading.Event, then: threading.Event | None) -> None:
+        batch = self.settings.engine.batch
+        idle = self.settings.engine.idle_sleep
+        while not self._stop.is_set():
+            try:
+                n = step(batch)  # type: ignore[operator]
+            except Exception:
+                log.exception("loop.error")
+                n = 0
+                self._stop.wait(1.0)
+            if n and then is not None:
+                then.set()
+            if not n:
+                ready.wait(max(idle, 0.25) if then is None else max(idle, 0.5))
+                ready.clear()
+
+    def start(self) -> None:
+        """Start worker, runner and polls in the background."""
+        self._threads = [
+            threading.Thread(target=self._loop, args=(self.worker.drain, self._inbox_ready,
+                                                      self._outbox_ready), name="worker",
+                             daemon=True),
+            threading.Thread(target=self._loop, args=(self.runner.drain, self._outbox_ready,
+                                                      None), name="runner", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+        self.poller.start()
+        log.info("service.started", connectors=sorted(self.connectors),
+                 routes=[r.name for r in self.settings.routes])
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop taking work; wait up to ``grace`` seconds for in-flight work."""
+        grace = self.settings.server.shutdown_grace if grace is None else grace
+        self.poller.stop()
+        self._stop.set()
+        self._inbox_ready.set()
+        self._outbox_ready.set()
+        deadline = time.monotonic() + grace
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        for conn in self.connectors.values():
+            conn.close()
+        log.info("service.stopped")
+
+    def prune(self) -> None:
+        self.store.prune_deliveries(timedelta(days=self.settings.engine.delivery_retention_days))
+
+    def status(self) -> dict[str, object]:
+        with self.store.tx() as tx:
+            counts = outbox.counts(tx)
+        return {"depth": self.store.depth(), "outbox": counts,
+                "connectors": self.health.snapshot()}

@@ -1,0 +1,49 @@
+"""Finding what really changed: a snapshot against the shadow, minus syncd's own echoes.
+
+The shadow keeps the last snapshot observed from the remote and, per field, the values syncd
+wrote and has not seen come back yet. A field that changed to exactly the value syncd wrote
+is an echo: it is dropped and the written value is cleared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from syncd.model import Comment
+
+TICKET_FIELDS = ("status", "priority", "tags", "subject", "group", "organization", "fields")
+ISSUE_FIELDS = ("status", "priority", "labels", "title", "assignee", "milestone")
+
+
+@dataclass(frozen=True)
+class Diff:
+    delta: frozenset[str]
+    echoes: frozenset[str]
+    written: dict[str, Any]  # what is still owed to come back
+    stale: bool = False
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted(str(v) for v in value)
+    return value
+
+
+def diff(before: dict[str, Any] | None, before_at: datetime | None, after: dict[str, Any],
+         after_at: datetime | None, written: dict[str, Any], fields: tuple[str, ...]) -> Diff:
+    """Compare two snapshots (``model_dump(mode="json")`` form)."""
+    if before_at and after_at and after_at < before_at:
+        return Diff(frozenset(), frozenset(), written, stale=True)
+    changed = {f for f in fields
+               if before is None or _norm(before.get(f)) != _norm(after.get(f))}
+    echoes = {f for f in changed if f in written and _norm(written[f]) == _norm(after.get(f))}
+    left = {k: v for k, v in written.items()
+            if k not in echoes and _norm(after.get(k)) != _norm(v)}
+    return Diff(frozenset(changed - echoes), frozenset(echoes), left)
+
+
+def comment_is_echo(comment: Comment, is_copy: bool) -> bool:
+    """A comment syncd wrote: by its own account, carrying a marker, or a recorded copy."""
+    return comment.by_syncd or comment.marker is not None or is_copy

@@ -1,0 +1,174 @@
+"""The worker: takes inbox rows in order per ref, finds what really changed, asks the planner
+for actions and writes them to the outbox, all in one transaction per change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from syncd.connector import Connector, HelpdeskConnector, TrackerConnector
+from syncd.engine import echo
+from syncd.engine.actions import LinkView
+from syncd.engine.planner import Rules, Situation, plan
+from syncd.engine.router import match_route
+from syncd.errors import NotFound, RemoteError
+from syncd.model import Change, ChangeKind, Issue, Ref, RefKind, Ticket
+from syncd.store import outbox
+from syncd.store.repository import LinkRow, Store, Tx
+
+log = structlog.get_logger("syncd.worker")
+
+
+def link_view(store: Store, tx: Tx, row: LinkRow) -> LinkView:
+    """A link with the snapshots its templates need."""
+    t = store.shadow(tx, row.ticket_ref).observed
+    i = store.shadow(tx, row.issue_ref).observed
+    return LinkView(id=row.id, ticket=Ref.parse(row.ticket_ref), issue=Ref.parse(row.issue_ref),
+                    route=row.route, mode=row.mode, state=row.state,
+                    gone_strikes=row.gone_strikes,
+                    ticket_snapshot=Ticket.model_validate(t) if t else None,
+                    issue_snapshot=Issue.model_validate(i) if i else None)
+
+
+class Worker:
+    """Processes the inbox."""
+
+    def __init__(self, store: Store, connectors: Mapping[str, Connector], rules: Rules,
+                 *, backoff_cap: float = 300.0) -> None:
+        self.store = store
+        self.connectors = connectors
+        self.rules = rules
+        self.backoff_cap = backoff_cap
+        self.processed = 0
+
+    def drain(self, limit: int = 100) -> int:
+        """Process up to ``limit`` due rows; return how many were handled."""
+        with self.store.tx() as tx:
+            rows = self.store.next_inbox(tx, limit)
+        handled = 0
+        for row in rows:
+            change = Change.model_validate(row.change)
+            try:
+                expanded = self._expand(change)
+            except RemoteError as exc:
+                delay = min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
+                log.warning("change.read_failed", ref=row.ref, error=str(exc), retry_in=delay)
+                with self.store.tx() as tx:
+                    self.store.retry_inbox(tx, row.id, str(exc), delay)
+                continue
+            with self.store.tx() as tx:
+                for ch in expanded:
+                    self._process(tx, ch)
+                self.store.finish_inbox(tx, row.id)
+            handled += 1
+        self.processed += handled
+        return handled
+
+    def _expand(self, change: Change) -> list[Change]:
+        """A TOUCHED change is read again from the remote: its snapshot and its comments."""
+        if change.kind != ChangeKind.TOUCHED:
+            return [change]
+        conn = self.connectors.get(change.ref.connector)
+        if conn is None:
+            return []
+        try:
+            if change.ref.kind == RefKind.TICKET and isinstance(conn, HelpdeskConnector):
+                snap: Ticket | Issue = conn.get_ticket(change.ref)
+                out = [Change(kind=ChangeKind.UPSERT, ref=change.ref, ticket=snap,
+                              source=change.source, at=snap.updated_at)]
+            elif isinstance(conn, TrackerConnector):
+                snap = conn.get_issue(change.ref)
+                out = [Change(kind=ChangeKind.UPSERT, ref=change.ref, issue=snap,
+                              source=change.source, at=snap.updated_at)]
+            else:
+                return []
+        except NotFound:
+            return [Change(kind=ChangeKind.DELETED, ref=change.ref, source=change.source)]
+        with self.store.tx() as tx:
+            linked = self._links(tx, change.ref)
+        if linked:
+            out += [Change(kind=ChangeKind.COMMENT, ref=change.ref, comment=c,
+                           source=change.source, at=c.updated_at or c.created_at)
+                    for c in conn.comments(change.ref)]
+        return out
+
+    def _links(self, tx: Tx, ref: Ref) -> list[LinkRow]:
+        if ref.kind == RefKind.TICKET:
+            row = self.store.link_for_ticket(tx, str(ref))
+            return [row] if row else []
+        return self.store.links_for_issue(tx, str(ref))
+
+    def _process(self, tx: Tx, change: Change) -> None:
+        rows = self._links(tx, change.ref)
+        if change.kind in (ChangeKind.COMMENT, ChangeKind.COMMENT_DELETED):
+            situation = self._comment_situation(tx, change, rows)
+        elif change.kind == ChangeKind.UPSERT:
+            situation = self._snapshot_situation(tx, change, rows)
+        else:
+            situation = Situation(change=change)
+        if situation is None:
+            return
+        situation = replace(situation, links=tuple(link_view(self.store, tx, r) for r in rows))
+        actions = plan(situation, self.rules)
+        if actions:
+            outbox.add(tx, [a.row() for a in actions])
+            for a in actions:
+                log.info("action.planned", kind=a.kind.value, key=a.key, lane=a.lane)
+
+    def _snapshot_situation(self, tx: Tx, change: Change,
+                            rows: list[LinkRow]) -> Situation | None:
+        snap: Ticket | Issue | None = change.ticket or change.issue
+        assert snap is not None
+        is_ticket = isinstance(snap, Ticket)
+        if not rows and not (is_ticket and isinstance(snap, Ticket)
+                             and match_route(snap, self.rules.routes)):
+            return None  # nothing syncd cares about: keep no shadow for it
+        ref = str(change.ref)
+        shadow = self.store.shadow(tx, ref)
+        after = snap.model_dump(mode="json")
+        fields = echo.TICKET_FIELDS if is_ticket else echo.ISSUE_FIELDS
+        d = echo.diff(shadow.observed, shadow.observed_at, after, snap.updated_at,
+                      shadow.written, fields)
+        if d.stale:
+            log.debug("change.stale", ref=ref)
+            return None
+        self.store.put_shadow(tx, ref, observed=after, observed_at=snap.updated_at,
+                              written=d.written)
+        if d.echoes:
+            log.debug("change.echo", ref=ref, fields=sorted(d.echoes))
+        if not d.delta:
+            return None
+        before_raw = shadow.observed
+        before: Ticket | Issue | None = None
+        if before_raw is not None:
+            before = (Ticket if is_ticket else Issue).model_validate(before_raw)
+        return Situation(change=change, delta=d.delta, before=before)
+
+    def _comment_situation(self, tx: Tx, change: Change,
+                           rows: list[LinkRow]) -> Situation | None:
+        comment = change.comment
+        if comment is None or not rows:
+            return None
+        cref = str(comment.ref)
+        if echo.comment_is_echo(comment, self.store.is_comment_copy(tx, cref)):
+            return None
+        shadow = self.store.shadow(tx, cref)
+        copies = tuple(Ref.parse(t) for t, _ in self.store.comment_targets(tx, cref))
+        if change.kind == ChangeKind.COMMENT_DELETED:
+            return Situation(change=change, comment_is_new=False, comment_copies=copies)
+        seen: dict[str, Any] | None = shadow.observed
+        if seen is not None and seen.get("body") == comment.body:
+            return None
+        if seen is not None and _older(comment.updated_at, shadow.observed_at):
+            return None
+        self.store.put_shadow(tx, cref, observed={"body": comment.body},
+                              observed_at=comment.updated_at or comment.created_at)
+        return Situation(change=change, comment_is_new=seen is None, comment_copies=copies)
+
+
+def _older(at: datetime | None, than: datetime | None) -> bool:
+    return bool(at and than and at < than)

@@ -1,0 +1,66 @@
+"""Engine creation and migrations. SQLite runs in WAL mode; PostgreSQL runs the same code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps commits atomic
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and one connection per thread."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False},
+                                  pool_size=8, max_overflow=16)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        # let SQLite take the write lock at BEGIN, so two writers never deadlock on upgrade
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        sa.event.listen(engine, "connect", _no_pysqlite_begin)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return sa.create_engine(url, echo=echo, pool_size=8, max_overflow=16, pool_pre_ping=True)
+
+
+def _no_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own implicit BEGIN would defeat BEGIN IMMEDIATE above
+    dbapi_conn.isolation_level = None
+
+
+def alembic_config(engine: sa.Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision``."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current(engine: sa.Engine) -> tuple[str | None, str | None]:
+    """(revision of the database, head revision of the code)."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        rev = MigrationContext.configure(conn).get_current_revision()
+    return rev, head
