@@ -213,6 +213,21 @@ class TrackerConnector(Connector, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class EmulatorKit:
+    """How the demo and the tests use a connector's emulator without knowing the vendor.
+
+    ``build(webhook_url=None, webhook_secret=None, **kw)`` returns an emulator with ``.app``
+    and ``.control``; ``actor(emulator, instance_name, base_url)`` returns a
+    :mod:`syncd.testing.actors` actor; ``config(base_url, webhook_secret)`` returns the
+    connector settings (a dict) syncd's own account uses against that emulator.
+    """
+
+    build: Callable[..., Any]
+    actor: Callable[[Any, str, str], Any]
+    config: Callable[[str, str | None], dict[str, Any]]
+
+
 Factory = Callable[[str, Any, "httpx.Client | None"], Connector]
 """``factory(instance_name, settings, http_client)``; ``http_client`` is injected by tests."""
 
@@ -227,6 +242,8 @@ class ConnectorSpec:
     factory: Factory
     capabilities: frozenset[Capability]
     emulator: Callable[..., Any] | None = None
+    # build / actor / config of the emulator, for the demo, end-to-end tests and benchmarks
+    emulator_kit: EmulatorKit | None = None
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 

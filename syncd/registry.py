@@ -29,7 +29,10 @@ def spec(kind: str) -> ConnectorSpec:
     if kind not in eps:
         names = ", ".join(sorted(eps)) or "none installed"
         raise ConfigError([("", "kind", f"unknown connector kind {kind!r} (known: {names})")])
-    loaded = eps[kind].load()
+    try:
+        loaded = eps[kind].load()
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError([("", "kind", f"connector kind {kind!r} failed to load: {exc}")]) from exc
     if not isinstance(loaded, ConnectorSpec):
         raise TypeError(f"entry point {kind} is not a ConnectorSpec")
     return loaded

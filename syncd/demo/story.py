@@ -1,0 +1,100 @@
+"""The demo's story, step by step, each step observed in the emulators' own state.
+
+Escalate → hand-off (issue created, internal note with its URL, public reply, on-hold) →
+comments both ways → developer closes as fixed → ticket solved with the customer told; and a
+``vendor`` ticket closed at once with a redirect message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from syncd.model import IssueStatus, Ref, TicketStatus
+from syncd.testing.sandbox import Sandbox
+
+
+@dataclass
+class Step:
+    title: str
+    ok: bool
+    detail: str
+
+
+Report = Callable[[Step], None]
+
+
+def _issue_for(sb: Sandbox, ticket: Ref) -> Ref:
+    assert sb.service is not None
+    with sb.service.store.tx() as tx:
+        link = sb.service.store.link_for_ticket(tx, str(ticket))
+    return Ref.parse(link.issue_ref) if link else None  # type: ignore[return-value]
+
+
+def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
+    """Play the whole story; return True when every step was observed."""
+    hd, tr = sb.helpdesk, sb.tracker
+    ok = True
+
+    def step(title: str, probe: Callable[[], Any]) -> Any:
+        nonlocal ok
+        if not ok:
+            report(Step(title, False, "skipped: an earlier step failed"))
+            return None
+        try:
+            value = sb.wait(title, probe, timeout=timeout)
+        except TimeoutError as exc:
+            ok = False
+            report(Step(title, False, str(exc)))
+            return None
+        report(Step(title, True, _short(value)))
+        return value
+
+    ticket = hd.create_ticket("Export to CSV crashes", "Clicking Export crashes the app.",
+                              tags=["escalate"], requester="Ada Lovelace")
+    report(Step("customer opens a ticket, agent tags it `escalate`", True, str(ticket)))
+    issue = step("a GitHub issue is created for it", lambda: _issue_for(sb, ticket))
+    if issue is not None:
+        made = tr.issue(issue)
+        report(Step("  the issue", True, f"{made.url} — {made.title!r}, labels "
+                    f"{sorted(made.labels)}"))
+    step("ticket gets an internal note with the issue URL",
+         lambda: [c for c in hd.comments(ticket) if not c.public and issue and
+                  tr.issue(issue).url in c.body])
+    step("customer gets the hand-off reply, ticket on-hold",
+         lambda: hd.ticket(ticket).status == TicketStatus.ON_HOLD and
+         [c for c in hd.comments(ticket) if c.public and "developers" in c.body])
+    if ok:
+        hd.comment(ticket, "/dev Customer runs version 4.2 on Windows.", public=False)
+    step("agent's /dev note appears on the issue",
+         lambda: [c for c in tr.comments(issue) if "version 4.2 on Windows" in c.body])
+    if ok:
+        tr.comment(issue, "Found it: a null check in the CSV writer.")
+    step("developer's comment reaches the ticket as an internal note",
+         lambda: [c for c in hd.comments(ticket)
+                  if not c.public and "null check in the CSV writer" in c.body])
+    if ok:
+        tr.set_status(issue, IssueStatus.DONE)
+    step("developer closes the issue as fixed → ticket solved, customer told",
+         lambda: hd.ticket(ticket).status == TicketStatus.SOLVED and
+         [c for c in hd.comments(ticket) if c.public and "fixed" in c.body])
+
+    vendor = hd.create_ticket("Payment provider rejects cards", "Third-party problem.",
+                              tags=["escalate", "vendor"], requester="Grace Hopper")
+    report(Step("a ticket tagged `escalate` + `vendor` (redirect route)", True, str(vendor)))
+    ok_before, ok = ok, True
+    step("it is closed with a redirect message pointing at its issue",
+         lambda: hd.ticket(vendor).status in (TicketStatus.SOLVED, TicketStatus.CLOSED) and
+         [c for c in hd.comments(vendor) if c.public and "follow" in c.body])
+    return ok and ok_before
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list) and value:
+        value = value[0]
+    body = getattr(value, "body", None)
+    if body:
+        return body.splitlines()[0][:90]
+    text = str(value)
+    return "" if text == "True" else text[:90]

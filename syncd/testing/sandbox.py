@@ -1,0 +1,166 @@
+"""A whole syncd on loopback: emulators, a store in a folder, the daemon serving webhooks.
+
+Used by ``syncd demo``, the end-to-end tests and the benchmarks, so the three exercise the
+same wiring. Vendors are chosen by connector kind through the registry; the sandbox itself
+knows none of them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from syncd import registry
+from syncd.connector import EmulatorKit
+from syncd.daemon.app import create_app
+from syncd.daemon.service import Service
+from syncd.settings import Settings, parse
+from syncd.testing.server import ServerThread, free_port
+
+T = TypeVar("T")
+
+
+@dataclass
+class Side:
+    name: str
+    kind: str
+    kit: EmulatorKit
+    emulator: Any
+    server: ServerThread
+    actor: Any
+    secret: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def default_routes(tracker: str, project: str) -> list[dict[str, Any]]:
+    """The demo's routes: ``escalate`` + ``vendor`` redirects, ``escalate`` keeps pending."""
+    return [
+        {"name": "vendor-redirect", "match": {"tags": ["escalate", "vendor"]}, "mode": "redirect",
+         "target": {"connector": tracker, "project": project, "labels": ["from-support", "vendor"]}},
+        {"name": "widgets", "match": {"tags": ["escalate"]}, "mode": "pending",
+         "target": {"connector": tracker, "project": project, "labels": ["from-support"]}},
+    ]
+
+
+@dataclass
+class Sandbox:
+    """Emulators plus the daemon; ``start()`` brings all up, ``stop()`` takes all down."""
+
+    folder: Path
+    helpdesk_kind: str = "zendesk"
+    tracker_kind: str = "github"
+    project: str = "acme/widgets"
+    webhooks: bool = True
+    poll_interval: float = 1.0
+    routes: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    port: int = 0
+    build_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sides: dict[str, Side] = field(default_factory=dict)
+    service: Service | None = None
+    daemon: ServerThread | None = None
+    settings: Settings | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.daemon is not None
+        return self.daemon.url
+
+    @property
+    def helpdesk(self) -> Any:
+        return self.sides[self.helpdesk_kind].actor
+
+    @property
+    def tracker(self) -> Any:
+        return self.sides[self.tracker_kind].actor
+
+    def _side(self, kind: str, daemon_url: str) -> Side:
+        spec = registry.spec(kind)
+        if spec.emulator_kit is None:
+            raise RuntimeError(f"connector {kind} has no emulator kit")
+        kit = spec.emulator_kit
+        secret = secrets.token_hex(16)
+        hook = f"{daemon_url}/webhooks/{kind}" if self.webhooks else None
+        emu = kit.build(webhook_url=hook, webhook_secret=secret,
+                        **self.build_kwargs.get(kind, {}))
+        server = ServerThread(emu.app).start()
+        actor = kit.actor(emu, kind, server.url)
+        return Side(kind, kind, kit, emu, server, actor, secret)
+
+    def config(self) -> dict[str, Any]:
+        """The daemon's config: emulator URLs, their credentials, the routes."""
+        connectors = {}
+        for side in self.sides.values():
+            conf = side.kit.config(side.url, side.secret)
+            conf.update(poll_interval=self.poll_interval, webhooks=self.webhooks)
+            connectors[side.name] = conf
+        return {
+            "store": {"url": f"sqlite:///{self.folder / 'syncd.db'}"},
+            "server": {"host": "127.0.0.1", "port": self.port, "shutdown_grace": 5.0},
+            "engine": {"backoff_base": 0.2, "backoff_cap": 5.0, "gone_recheck": 0.5},
+            "connectors": connectors,
+            "routes": self.routes or default_routes(self.tracker_kind, self.project),
+            **self.extra,
+        }
+
+    def start(self) -> Sandbox:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        daemon_url = f"http://127.0.0.1:{self.port}"
+        for kind in (self.helpdesk_kind, self.tracker_kind):
+            self.sides[kind] = self._side(kind, daemon_url)
+        conf = self.config()
+        (self.folder / "syncd.yaml").write_text(yaml.safe_dump(conf, sort_keys=False))
+        self.settings = parse(conf, str(self.folder / "syncd.yaml"))
+        self.service = Service(self.settings)
+        self.daemon = ServerThread(create_app(self.service), port=self.port).start()
+        return self
+
+    def stop(self) -> None:
+        if self.daemon is not None:
+            self.daemon.stop()
+        for side in self.sides.values():
+            side.emulator.control.webhooks.close()
+            side.server.stop()
+
+    def info(self) -> dict[str, Any]:
+        """What scripts need to drive a running sandbox."""
+        return {
+            "daemon": self.url,
+            "config": str(self.folder / "syncd.yaml"),
+            "store": str(self.folder / "syncd.db"),
+            "emulators": {s.name: {"kind": s.kind, "url": s.url, "webhook_secret": s.secret,
+                                   "credentials": getattr(s.actor, "credentials", {})}
+                          for s in self.sides.values()},
+        }
+
+    def wait(self, what: str, probe: Callable[[], T | None], timeout: float = 20.0,
+             every: float = 0.1) -> T:
+        """Poll ``probe`` until it returns something truthy; raise TimeoutError naming ``what``."""
+        deadline = time.monotonic() + timeout
+        last_exc: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                value = probe()
+                if value:
+                    return value
+            except Exception as exc:  # the state is not there yet; try again
+                last_exc = exc
+            time.sleep(every)
+        raise TimeoutError(f"not observed within {timeout}s: {what}"
+                           + (f" (last error: {last_exc})" if last_exc else ""))
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
