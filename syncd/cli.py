@@ -15,8 +15,11 @@ from syncd import logs, registry
 from syncd.errors import ConfigError
 from syncd.settings import Settings, load
 
-app = typer.Typer(help="syncd: the bridge between support helpdesks and developer trackers.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="syncd: the bridge between support helpdesks and developer trackers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 config_app = typer.Typer(help="Configuration commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -24,8 +27,9 @@ app.add_typer(db_app, name="db")
 out = Console()
 err = Console(stderr=True)
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG",
-                                                   help="YAML config file.")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="YAML config file.")
+]
 
 
 def _settings(path: Path | None) -> Settings:
@@ -49,13 +53,15 @@ def config_check(path: Path) -> None:
     except ConfigError as exc:
         _print_problems(exc)
         raise typer.Exit(2) from None
-    out.print(f"[green]ok[/] {path}: {len(settings.connectors)} connectors, "
-              f"{len(settings.routes)} routes")
+    out.print(
+        f"[green]ok[/] {path}: {len(settings.connectors)} connectors, {len(settings.routes)} routes"
+    )
 
 
 @db_app.command("upgrade")
-def db_upgrade(config: ConfigOpt = None,
-               url: Annotated[str | None, typer.Option(help="Database URL.")] = None) -> None:
+def db_upgrade(
+    config: ConfigOpt = None, url: Annotated[str | None, typer.Option(help="Database URL.")] = None
+) -> None:
     """Apply database migrations."""
     from syncd.store import db
 
@@ -67,10 +73,12 @@ def db_upgrade(config: ConfigOpt = None,
 
 
 @app.command()
-def run(config: ConfigOpt = None,
-        once: Annotated[bool, typer.Option(help="One poll-and-drain cycle, then exit.")] = False,
-        host: Annotated[str | None, typer.Option()] = None,
-        port: Annotated[int | None, typer.Option()] = None) -> None:
+def run(
+    config: ConfigOpt = None,
+    once: Annotated[bool, typer.Option(help="One poll-and-drain cycle, then exit.")] = False,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
     """Run the service: webhooks, polling, processing. SIGTERM stops it cleanly."""
     settings = _settings(config)
     logs.configure(settings.log.format, settings.log.level)
@@ -86,9 +94,14 @@ def run(config: ConfigOpt = None,
 
     from syncd.daemon.app import create_app
 
-    uvicorn.run(create_app(service), host=host or settings.server.host,
-                port=port or settings.server.port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=int(settings.server.shutdown_grace))
+    uvicorn.run(
+        create_app(service),
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.server.shutdown_grace),
+    )
 
 
 @app.command()
@@ -99,16 +112,24 @@ def links(config: ConfigOpt = None) -> None:
     store = Store.open(_settings(config).store.url)
     table = Table("id", "ticket", "issue", "route", "mode", "state", "updated")
     for link in store.all_links(10_000):
-        table.add_row(str(link.id), link.ticket_ref, link.issue_ref, link.route, link.mode,
-                      link.state, link.updated_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(
+            str(link.id),
+            link.ticket_ref,
+            link.issue_ref,
+            link.route,
+            link.mode,
+            link.state,
+            link.updated_at.strftime("%Y-%m-%d %H:%M"),
+        )
     out.print(table)
 
 
 @app.command()
-def replay(config: ConfigOpt = None,
-           list_only: Annotated[bool, typer.Option("--list", help="Only list them.")] = False,
-           ids: Annotated[list[int] | None, typer.Option("--id", help="Only these.")] = None,
-           ) -> None:
+def replay(
+    config: ConfigOpt = None,
+    list_only: Annotated[bool, typer.Option("--list", help="Only list them.")] = False,
+    ids: Annotated[list[int] | None, typer.Option("--id", help="Only these.")] = None,
+) -> None:
     """List dead letters, or send them back to the outbox to be tried again."""
     from syncd.store import outbox
     from syncd.store.repository import Store
@@ -119,8 +140,7 @@ def replay(config: ConfigOpt = None,
         if list_only:
             table = Table("id", "kind", "key", "lane", "reason", "since")
             for r in rows:
-                table.add_row(str(r.id), r.kind, r.key, r.lane, r.reason,
-                              str(r.created_at)[:19])
+                table.add_row(str(r.id), r.kind, r.key, r.lane, r.reason, str(r.created_at)[:19])
             out.print(table)
             return
         n = outbox.replay(tx, ids)
@@ -128,11 +148,13 @@ def replay(config: ConfigOpt = None,
 
 
 @app.command()
-def emulate(kind: str,
-            port: Annotated[int, typer.Option()] = 0,
-            webhook_url: Annotated[str | None, typer.Option()] = None,
-            webhook_secret: Annotated[str | None, typer.Option()] = None,
-            flavour: Annotated[str | None, typer.Option()] = None) -> None:
+def emulate(
+    kind: str,
+    port: Annotated[int, typer.Option()] = 0,
+    webhook_url: Annotated[str | None, typer.Option()] = None,
+    webhook_secret: Annotated[str | None, typer.Option()] = None,
+    flavour: Annotated[str | None, typer.Option()] = None,
+) -> None:
     """Run one vendor emulator on 127.0.0.1."""
     import uvicorn
 
@@ -152,9 +174,11 @@ def emulate(kind: str,
 
 
 @app.command()
-def demo(scripted: Annotated[bool, typer.Option(help="Play one story and exit 0/1.")] = False,
-         info_file: Annotated[Path | None, typer.Option(help="Write URLs and secrets here.")] = None,
-         port: Annotated[int, typer.Option(help="Daemon port (0: any free).")] = 0) -> None:
+def demo(
+    scripted: Annotated[bool, typer.Option(help="Play one story and exit 0/1.")] = False,
+    info_file: Annotated[Path | None, typer.Option(help="Write URLs and secrets here.")] = None,
+    port: Annotated[int, typer.Option(help="Daemon port (0: any free).")] = 0,
+) -> None:
     """Run syncd against built-in emulators, with a demo config and an SQLite store."""
     from syncd.demo.run import main as demo_main
 

@@ -94,8 +94,9 @@ class Route(Strict):
 class Settings(BaseSettings):
     """The whole configuration, validated. Environment variables win over the file."""
 
-    model_config = SettingsConfigDict(extra="forbid", env_prefix=ENV_PREFIX,
-                                      env_nested_delimiter="__", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        extra="forbid", env_prefix=ENV_PREFIX, env_nested_delimiter="__", case_sensitive=False
+    )
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
@@ -161,8 +162,13 @@ def parse(raw: dict[str, Any], file: str = "<config>") -> Settings:
     for i, route in enumerate(settings.routes):
         where = f"routes.{i}({route.name})"
         if route.target.connector not in settings.connectors:
-            problems.append((file, f"{where}.target.connector",
-                             f"no connector named {route.target.connector!r}"))
+            problems.append(
+                (
+                    file,
+                    f"{where}.target.connector",
+                    f"no connector named {route.target.connector!r}",
+                )
+            )
         if route.helpdesk and route.helpdesk not in settings.connectors:
             problems.append((file, f"{where}.helpdesk", f"no connector named {route.helpdesk!r}"))
     try:

@@ -58,13 +58,23 @@ DEFAULTS: dict[str, str] = {
 }
 
 SAMPLE: dict[str, Any] = {
-    "ticket": {"ref": {"key": "1234"}, "subject": "Export fails", "description": "It fails.",
-               "url": "https://help.example.com/tickets/1234", "organization": "Acme",
-               "requester": "Ada", "status": "open", "priority": "high"},
-    "issue": {"ref": {"key": "acme/widgets#42"}, "url": "https://example.com/acme/widgets/42",
-              "title": "Export fails", "status": "done"},
-    "route": {"name": "widgets", "mode": "pending", "comment_prefix": "/dev",
-              "redirect_to": None},
+    "ticket": {
+        "ref": {"key": "1234"},
+        "subject": "Export fails",
+        "description": "It fails.",
+        "url": "https://help.example.com/tickets/1234",
+        "organization": "Acme",
+        "requester": "Ada",
+        "status": "open",
+        "priority": "high",
+    },
+    "issue": {
+        "ref": {"key": "acme/widgets#42"},
+        "url": "https://example.com/acme/widgets/42",
+        "title": "Export fails",
+        "status": "done",
+    },
+    "route": {"name": "widgets", "mode": "pending", "comment_prefix": "/dev", "redirect_to": None},
     "comment": {"author": "dev-alice", "body": "Found it.", "public": False},
     "body": "Please look at the logs.",
     "reason": "issue deleted",
@@ -75,8 +85,9 @@ class Templates:
     """Renders named templates with route overrides."""
 
     def __init__(self, defaults: Mapping[str, str] | None = None) -> None:
-        self.env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False)
+        self.env = SandboxedEnvironment(
+            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+        )
         self.defaults = {**DEFAULTS, **(defaults or {})}
         self._cache: dict[str, Any] = {}
 
@@ -94,15 +105,21 @@ class Templates:
             tmpl = self._cache[text] = self.env.from_string(text)
         return str(tmpl.render(**ctx)).strip()
 
-    def check(self, overrides: Mapping[str, str] | None, where: str, file: str) -> list[
-            tuple[str, str, str]]:
+    def check(
+        self, overrides: Mapping[str, str] | None, where: str, file: str
+    ) -> list[tuple[str, str, str]]:
         """Render every template with sample data; return the problems found."""
         problems = []
         names = set(self.defaults) | set(overrides or {})
         for name in sorted(names):
             if name not in DEFAULTS:
-                problems.append((file, f"{where}.{name}", "unknown template name "
-                                 f"(known: {', '.join(sorted(DEFAULTS))})"))
+                problems.append(
+                    (
+                        file,
+                        f"{where}.{name}",
+                        f"unknown template name (known: {', '.join(sorted(DEFAULTS))})",
+                    )
+                )
                 continue
             try:
                 self.render(name, overrides, **SAMPLE)

@@ -37,8 +37,9 @@ def good(tmp_path: Path) -> Path:
     return path
 
 
-def test_good_config_with_secret_from_env_and_file(good: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_good_config_with_secret_from_env_and_file(
+    good: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SYNCD_CONNECTORS__GITHUB__TOKEN", "gh-secret-value")
     monkeypatch.setenv("SYNCD_SERVER__PORT", "9123")
     s = load(good)
@@ -59,7 +60,8 @@ def _problems(text: str, tmp_path: Path) -> list[tuple[str, str, str]]:
 
 
 def test_errors_name_file_key_and_reason(tmp_path: Path) -> None:
-    problems = _problems("""
+    problems = _problems(
+        """
 connectors:
   gh: {kind: github, base_url: https://x, bogus_key: 1}
   what: {kind: nosuch, base_url: y}
@@ -68,13 +70,16 @@ routes:
   - name: r
     mode: sideways
     target: {connector: gh, project: a/b}
-""", tmp_path)
+""",
+        tmp_path,
+    )
     keys = {k for _, k, _ in problems}
     assert "routes.0.mode" in keys
 
 
 def test_connector_and_route_problems(tmp_path: Path) -> None:
-    problems = _problems("""
+    problems = _problems(
+        """
 connectors:
   gh: {kind: github, base_url: https://x, bogus_key: 1}
   what: {kind: nosuch, base_url: y}
@@ -85,7 +90,9 @@ routes:
   - name: r
     target: {connector: gh, project: a/b}
     templates: {handoff: "{{ ticket.subject"}
-""", tmp_path)
+""",
+        tmp_path,
+    )
     text = "\n".join(f"{k}: {m}" for _, k, m in problems)
     assert "connectors.gh.bogus_key" in text
     assert "connectors.what.kind: unknown connector kind 'nosuch'" in text

@@ -61,13 +61,15 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
         try:
             body = await _read_body(request, limit)
         except TooLarge:
-            metrics.WEBHOOKS.labels(name if name in service.connectors else "unknown",
-                                    "too_large").inc()
+            metrics.WEBHOOKS.labels(
+                name if name in service.connectors else "unknown", "too_large"
+            ).inc()
             log.warning("webhook.rejected", connector=name, status=413, reason="body too large")
             return JSONResponse({"error": f"body larger than {limit} bytes"}, status_code=413)
         try:
             status, outcome = await run_in_threadpool(
-                service.ingest_webhook, name, dict(request.headers), body)
+                service.ingest_webhook, name, dict(request.headers), body
+            )
         except WebhookError as exc:
             label = name if name in service.connectors else "unknown"
             metrics.WEBHOOKS.labels(label, f"rejected_{exc.status}").inc()
@@ -89,8 +91,9 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
             return JSONResponse({"ready": False, "store": str(exc)}, status_code=503)
         conns = service.health.snapshot()
         ready = all(c["healthy"] for c in conns.values())
-        return JSONResponse({"ready": ready, "connectors": conns, "depth": depth},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"ready": ready, "connectors": conns, "depth": depth}, status_code=200 if ready else 503
+        )
 
     @app.get("/metrics")
     def prometheus() -> Response:
@@ -99,14 +102,19 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
             metrics.DEPTH.labels(queue).set(n)
         for name, st in service.health.snapshot().items():
             metrics.HEALTHY.labels(name).set(1 if st["healthy"] else 0)
-        return PlainTextResponse(generate_latest(metrics.REGISTRY),
-                                 media_type=CONTENT_TYPE_LATEST)
+        return PlainTextResponse(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/api/links")
     def api_links(limit: int = 200) -> list[dict[str, Any]]:
         """Links, oldest first."""
-        return [{**r.__dict__, "created_at": r.created_at.isoformat(),
-                 "updated_at": r.updated_at.isoformat()} for r in service.store.all_links(limit)]
+        return [
+            {
+                **r.__dict__,
+                "created_at": r.created_at.isoformat(),
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r in service.store.all_links(limit)
+        ]
 
     @app.get("/api/status")
     def api_status() -> dict[str, object]:

@@ -26,8 +26,13 @@ MAX_PAGES = 100  # per cycle; the rest follows on the next cycle
 class Poller:
     """Runs the polls."""
 
-    def __init__(self, store: Store, connectors: Mapping[str, Connector], health: Health,
-                 on_changes: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        connectors: Mapping[str, Connector],
+        health: Health,
+        on_changes: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
         self.connectors = connectors
         self.health = health
@@ -75,11 +80,19 @@ class Poller:
         """Schedule every pollable connector on its ``poll_interval``; the first poll runs now."""
         self.scheduler = BackgroundScheduler(timezone="UTC")
         for name in self.pollable():
-            interval = float(getattr(getattr(self.connectors[name], "settings", None),
-                                     "poll_interval", 60.0))
-            self.scheduler.add_job(self.poll, "interval", args=[name], seconds=interval,
-                                   id=f"poll:{name}", max_instances=1, coalesce=True,
-                                   next_run_time=datetime.now(UTC))
+            interval = float(
+                getattr(getattr(self.connectors[name], "settings", None), "poll_interval", 60.0)
+            )
+            self.scheduler.add_job(
+                self.poll,
+                "interval",
+                args=[name],
+                seconds=interval,
+                id=f"poll:{name}",
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC),
+            )
         self.scheduler.start()
 
     def stop(self) -> None:

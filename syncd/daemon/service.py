@@ -32,8 +32,9 @@ from syncd.templates import Templates
 log = structlog.get_logger("syncd.service")
 
 
-def build_connectors(settings: Settings,
-                     clients: Mapping[str, httpx.Client] | None = None) -> dict[str, Connector]:
+def build_connectors(
+    settings: Settings, clients: Mapping[str, httpx.Client] | None = None
+) -> dict[str, Connector]:
     """One connector instance per configured name; trackers learn the projects routes use."""
     out: dict[str, Connector] = {}
     for name in settings.connectors:
@@ -49,24 +50,40 @@ def build_connectors(settings: Settings,
 class Service:
     """Everything ``syncd run`` runs."""
 
-    def __init__(self, settings: Settings, *, store: Store | None = None,
-                 connectors: Mapping[str, Connector] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        connectors: Mapping[str, Connector] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store or Store.open(settings.store.url)
         self.connectors = dict(connectors) if connectors is not None else build_connectors(settings)
         caps = {n: c.capabilities for n, c in self.connectors.items()}
-        self.rules = Rules(routes=tuple(settings.routes),
-                           templates=Templates(settings.templates), capabilities=caps)
+        self.rules = Rules(
+            routes=tuple(settings.routes),
+            templates=Templates(settings.templates),
+            capabilities=caps,
+        )
         self.health = Health(list(self.connectors))
         e = settings.engine
         self.worker = Worker(self.store, self.connectors, self.rules, backoff_cap=e.backoff_cap)
-        self.runner = Runner(self.store, self.connectors, self.rules, self.health,
-                             max_attempts=e.max_attempts, backoff_base=e.backoff_base,
-                             backoff_cap=e.backoff_cap, gone_recheck=e.gone_recheck)
-        self.poller = Poller(self.store, self.connectors, self.health,
-                             on_changes=self._inbox_ready.set)
-        self._stop = threading.Event()
+        self.runner = Runner(
+            self.store,
+            self.connectors,
+            self.rules,
+            self.health,
+            max_attempts=e.max_attempts,
+            backoff_base=e.backoff_base,
+            backoff_cap=e.backoff_cap,
+            gone_recheck=e.gone_recheck,
+        )
         self._inbox_ready = threading.Event()
+        self.poller = Poller(
+            self.store, self.connectors, self.health, on_changes=self._inbox_ready.set
+        )
+        self._stop = threading.Event()
         self._outbox_ready = threading.Event()
         self._threads: list[threading.Thread] = []
         self.started_at = time.time()
@@ -126,17 +143,27 @@ class Service:
     def start(self) -> None:
         """Start worker, runner and polls in the background."""
         self._threads = [
-            threading.Thread(target=self._loop, args=(self.worker.drain, self._inbox_ready,
-                                                      self._outbox_ready), name="worker",
-                             daemon=True),
-            threading.Thread(target=self._loop, args=(self.runner.drain, self._outbox_ready,
-                                                      None), name="runner", daemon=True),
+            threading.Thread(
+                target=self._loop,
+                args=(self.worker.drain, self._inbox_ready, self._outbox_ready),
+                name="worker",
+                daemon=True,
+            ),
+            threading.Thread(
+                target=self._loop,
+                args=(self.runner.drain, self._outbox_ready, None),
+                name="runner",
+                daemon=True,
+            ),
         ]
         for t in self._threads:
             t.start()
         self.poller.start()
-        log.info("service.started", connectors=sorted(self.connectors),
-                 routes=[r.name for r in self.settings.routes])
+        log.info(
+            "service.started",
+            connectors=sorted(self.connectors),
+            routes=[r.name for r in self.settings.routes],
+        )
 
     def stop(self, grace: float | None = None) -> None:
         """Stop taking work; wait up to ``grace`` seconds for in-flight work."""
@@ -158,5 +185,4 @@ class Service:
     def status(self) -> dict[str, object]:
         with self.store.tx() as tx:
             counts = outbox.counts(tx)
-        return {"depth": self.store.depth(), "outbox": counts,
-                "connectors": self.health.snapshot()}
+        return {"depth": self.store.depth(), "outbox": counts, "connectors": self.health.snapshot()}

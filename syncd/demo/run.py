@@ -14,11 +14,18 @@ from syncd.demo.story import Step, play
 from syncd.testing.sandbox import Sandbox
 
 EVENT_TEXT = {
-    "escalated": "escalated", "issue_created": "issue created", "linked_note": "note to agent",
-    "handoff": "hand-off reply to customer", "dev_comment": "developer comment → ticket",
-    "support_comment": "agent note → issue", "resolved": "resolved reply to customer",
-    "wont_do": "won't do → agent", "reopened": "issue reopened", "redirect": "redirect to customer",
-    "redirect_note": "redirect note to agent", "dead_letter": "DEAD LETTER",
+    "escalated": "escalated",
+    "issue_created": "issue created",
+    "linked_note": "note to agent",
+    "handoff": "hand-off reply to customer",
+    "dev_comment": "developer comment → ticket",
+    "support_comment": "agent note → issue",
+    "resolved": "resolved reply to customer",
+    "wont_do": "won't do → agent",
+    "reopened": "issue reopened",
+    "redirect": "redirect to customer",
+    "redirect_note": "redirect note to agent",
+    "dead_letter": "DEAD LETTER",
 }
 
 
@@ -37,8 +44,10 @@ def _follow(sb: Sandbox, console: Console, after: int) -> int:
         after = row.id
         what = EVENT_TEXT.get(row.event, row.event)
         target = row.issue_ref or ""
-        console.print(f"[dim]{row.at:%H:%M:%S}[/] [cyan]{what:<28}[/] {row.ticket_ref or ''}"
-                      f"{' ↔ ' + target if target else ''}")
+        console.print(
+            f"[dim]{row.at:%H:%M:%S}[/] [cyan]{what:<28}[/] {row.ticket_ref or ''}"
+            f"{' ↔ ' + target if target else ''}"
+        )
     return after
 
 
@@ -53,22 +62,39 @@ def main(*, scripted: bool, info_file: Path | None, port: int, console: Console)
             info_file.write_text(json.dumps(sb.info(), indent=2))
             console.print(f"connection details written to {info_file}")
         if scripted:
+
             def report(step: Step) -> None:
                 mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
-                console.print(f"{mark} {step.title}" + (f"  [dim]{step.detail}[/]"
-                                                          if step.detail else ""))
+                console.print(
+                    f"{mark} {step.title}" + (f"  [dim]{step.detail}[/]" if step.detail else "")
+                )
+
             ok = play(sb, report)
             console.print("[bold green]story complete[/]" if ok else "[bold red]story failed[/]")
             return 0 if ok else 1
         hd = sb.helpdesk
-        hd.create_ticket("Export to CSV crashes", "Clicking Export crashes the app.",
-                         tags=["escalate"], requester="Ada Lovelace")
-        hd.create_ticket("Payment provider rejects cards", "Third-party problem.",
-                         tags=["escalate", "vendor"], requester="Grace Hopper")
-        hd.create_ticket("How do I change my password?", "Simple question.", tags=["howto"],
-                         requester="Alan Turing")
-        console.print("Three tickets created (two escalate). Act on the emulators' APIs, or "
-                      "press Ctrl-C to stop.\n")
+        hd.create_ticket(
+            "Export to CSV crashes",
+            "Clicking Export crashes the app.",
+            tags=["escalate"],
+            requester="Ada Lovelace",
+        )
+        hd.create_ticket(
+            "Payment provider rejects cards",
+            "Third-party problem.",
+            tags=["escalate", "vendor"],
+            requester="Grace Hopper",
+        )
+        hd.create_ticket(
+            "How do I change my password?",
+            "Simple question.",
+            tags=["howto"],
+            requester="Alan Turing",
+        )
+        console.print(
+            "Three tickets created (two escalate). Act on the emulators' APIs, or "
+            "press Ctrl-C to stop.\n"
+        )
         after = 0
         while True:
             after = _follow(sb, console, after)

@@ -51,42 +51,75 @@ def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
         report(Step(title, True, _short(value)))
         return value
 
-    ticket = hd.create_ticket("Export to CSV crashes", "Clicking Export crashes the app.",
-                              tags=["escalate"], requester="Ada Lovelace")
+    ticket = hd.create_ticket(
+        "Export to CSV crashes",
+        "Clicking Export crashes the app.",
+        tags=["escalate"],
+        requester="Ada Lovelace",
+    )
     report(Step("customer opens a ticket, agent tags it `escalate`", True, str(ticket)))
     issue = step("a GitHub issue is created for it", lambda: _issue_for(sb, ticket))
     if issue is not None:
         made = tr.issue(issue)
-        report(Step("  the issue", True, f"{made.url} — {made.title!r}, labels "
-                    f"{sorted(made.labels)}"))
-    step("ticket gets an internal note with the issue URL",
-         lambda: [c for c in hd.comments(ticket) if not c.public and issue and
-                  tr.issue(issue).url in c.body])
-    step("customer gets the hand-off reply, ticket on-hold",
-         lambda: hd.ticket(ticket).status == TicketStatus.ON_HOLD and
-         [c for c in hd.comments(ticket) if c.public and "developers" in c.body])
+        report(
+            Step("  the issue", True, f"{made.url} — {made.title!r}, labels {sorted(made.labels)}")
+        )
+    step(
+        "ticket gets an internal note with the issue URL",
+        lambda: [
+            c
+            for c in hd.comments(ticket)
+            if not c.public and issue and tr.issue(issue).url in c.body
+        ],
+    )
+    step(
+        "customer gets the hand-off reply, ticket on-hold",
+        lambda: (
+            hd.ticket(ticket).status == TicketStatus.ON_HOLD
+            and [c for c in hd.comments(ticket) if c.public and "developers" in c.body]
+        ),
+    )
     if ok:
         hd.comment(ticket, "/dev Customer runs version 4.2 on Windows.", public=False)
-    step("agent's /dev note appears on the issue",
-         lambda: [c for c in tr.comments(issue) if "version 4.2 on Windows" in c.body])
+    step(
+        "agent's /dev note appears on the issue",
+        lambda: [c for c in tr.comments(issue) if "version 4.2 on Windows" in c.body],
+    )
     if ok:
         tr.comment(issue, "Found it: a null check in the CSV writer.")
-    step("developer's comment reaches the ticket as an internal note",
-         lambda: [c for c in hd.comments(ticket)
-                  if not c.public and "null check in the CSV writer" in c.body])
+    step(
+        "developer's comment reaches the ticket as an internal note",
+        lambda: [
+            c
+            for c in hd.comments(ticket)
+            if not c.public and "null check in the CSV writer" in c.body
+        ],
+    )
     if ok:
         tr.set_status(issue, IssueStatus.DONE)
-    step("developer closes the issue as fixed → ticket solved, customer told",
-         lambda: hd.ticket(ticket).status == TicketStatus.SOLVED and
-         [c for c in hd.comments(ticket) if c.public and "fixed" in c.body])
+    step(
+        "developer closes the issue as fixed → ticket solved, customer told",
+        lambda: (
+            hd.ticket(ticket).status == TicketStatus.SOLVED
+            and [c for c in hd.comments(ticket) if c.public and "fixed" in c.body]
+        ),
+    )
 
-    vendor = hd.create_ticket("Payment provider rejects cards", "Third-party problem.",
-                              tags=["escalate", "vendor"], requester="Grace Hopper")
+    vendor = hd.create_ticket(
+        "Payment provider rejects cards",
+        "Third-party problem.",
+        tags=["escalate", "vendor"],
+        requester="Grace Hopper",
+    )
     report(Step("a ticket tagged `escalate` + `vendor` (redirect route)", True, str(vendor)))
     ok_before, ok = ok, True
-    step("it is closed with a redirect message pointing at its issue",
-         lambda: hd.ticket(vendor).status in (TicketStatus.SOLVED, TicketStatus.CLOSED) and
-         [c for c in hd.comments(vendor) if c.public and "follow" in c.body])
+    step(
+        "it is closed with a redirect message pointing at its issue",
+        lambda: (
+            hd.ticket(vendor).status in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+            and [c for c in hd.comments(vendor) if c.public and "follow" in c.body]
+        ),
+    )
     return ok and ok_before
 
 

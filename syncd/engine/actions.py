@@ -45,8 +45,12 @@ class Action(Frozen):
 
     def row(self) -> dict[str, Any]:
         """The outbox row form."""
-        return {"key": self.key, "lane": self.lane, "kind": self.kind.value,
-                **self.model_dump(mode="json", exclude_defaults=True)}
+        return {
+            "key": self.key,
+            "lane": self.lane,
+            "kind": self.kind.value,
+            **self.model_dump(mode="json", exclude_defaults=True),
+        }
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,20 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def diff(before: dict[str, Any] | None, before_at: datetime | None, after: dict[str, Any],
-         after_at: datetime | None, written: dict[str, Any], fields: tuple[str, ...]) -> Diff:
+def diff(
+    before: dict[str, Any] | None,
+    before_at: datetime | None,
+    after: dict[str, Any],
+    after_at: datetime | None,
+    written: dict[str, Any],
+    fields: tuple[str, ...],
+) -> Diff:
     """Compare two snapshots (``model_dump(mode="json")`` form)."""
     if before_at and after_at and after_at < before_at:
         return Diff(frozenset(), frozenset(), written, stale=True)
-    changed = {f for f in fields
-               if before is None or _norm(before.get(f)) != _norm(after.get(f))}
+    changed = {f for f in fields if before is None or _norm(before.get(f)) != _norm(after.get(f))}
     echoes = {f for f in changed if f in written and _norm(written[f]) == _norm(after.get(f))}
-    left = {k: v for k, v in written.items()
-            if k not in echoes and _norm(after.get(k)) != _norm(v)}
+    left = {k: v for k, v in written.items() if k not in echoes and _norm(after.get(k)) != _norm(v)}
     return Diff(frozenset(changed - echoes), frozenset(echoes), left)
 
 

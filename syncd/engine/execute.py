@@ -7,6 +7,7 @@ makes a second issue or comment.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -39,8 +40,12 @@ def _tracker(connectors: Mapping[str, Connector], ref: Ref) -> TrackerConnector:
     return conn
 
 
-def perform(action: Action, connectors: Mapping[str, Connector], attempt: int,
-            created_at_margin: timedelta = timedelta(minutes=10)) -> Result:
+def perform(
+    action: Action,
+    connectors: Mapping[str, Connector],
+    attempt: int,
+    created_at_margin: timedelta = timedelta(minutes=10),
+) -> Result:
     """Run ``action`` once; raise syncd errors as the connector does."""
     a = action
     if a.kind == ActionKind.CREATE_ISSUE:
@@ -57,30 +62,38 @@ def perform(action: Action, connectors: Mapping[str, Connector], attempt: int,
         if body is not None and attempt > 1 and helpdesk.find_comment(a.target, a.key):
             body = None  # the comment landed before; only the fields are left to set
         return helpdesk.update_ticket(
-            a.target, status=TicketStatus(a.status) if a.status else None, priority=a.priority,
-            add_tags=a.add_tags, remove_tags=a.remove_tags, comment=body, public=a.public,
-            key=a.key if body is not None else None)
+            a.target,
+            status=TicketStatus(a.status) if a.status else None,
+            priority=a.priority,
+            add_tags=a.add_tags,
+            remove_tags=a.remove_tags,
+            comment=body,
+            public=a.public,
+            key=a.key if body is not None else None,
+        )
     if a.kind == ActionKind.UPDATE_ISSUE:
         tracker = _tracker(connectors, a.target)
-        return tracker.update_issue(a.target, status=IssueStatus(a.status) if a.status else None,
-                                    priority=a.priority, add_labels=a.add_tags,
-                                    remove_labels=a.remove_tags)
+        return tracker.update_issue(
+            a.target,
+            status=IssueStatus(a.status) if a.status else None,
+            priority=a.priority,
+            add_labels=a.add_tags,
+            remove_labels=a.remove_tags,
+        )
     if a.kind == ActionKind.ADD_COMMENT:
         conn = _conn(connectors, a.target)
         if attempt > 1:
-            found = conn.find_comment(a.target, a.key)
-            if found is not None:
-                return found
+            earlier = conn.find_comment(a.target, a.key)
+            if earlier is not None:
+                return earlier
         return conn.add_comment(a.target, a.body or "", public=a.public, key=a.key)
     if a.kind == ActionKind.EDIT_COMMENT:
         assert a.parent is not None
         return _conn(connectors, a.target).edit_comment(a.target, a.parent, a.body or "")
     if a.kind == ActionKind.DELETE_COMMENT:
         assert a.parent is not None
-        try:
+        with contextlib.suppress(NotFound):  # already gone: the goal is reached
             _conn(connectors, a.target).delete_comment(a.target, a.parent)
-        except NotFound:
-            pass  # already gone: the goal is reached
         return None
     if a.kind == ActionKind.VERIFY_ISSUE:
         return _tracker(connectors, a.target).get_issue(a.target)

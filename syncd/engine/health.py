@@ -38,8 +38,12 @@ class Health:
         with self._lock:
             st = self.states.setdefault(name, State())
             if not st.healthy:
-                log.info("connector.recovered", connector=name, failing_since=str(st.since),
-                         failures=st.failures)
+                log.info(
+                    "connector.recovered",
+                    connector=name,
+                    failing_since=str(st.since),
+                    failures=st.failures,
+                )
             st.healthy, st.reason, st.since, st.failures, st.auth = True, None, None, 0, False
             st.last_success = datetime.now(UTC)
             if budget is not None:
@@ -56,12 +60,17 @@ class Health:
 
     def snapshot(self) -> dict[str, dict[str, object]]:
         with self._lock:
-            return {n: {"healthy": s.healthy, "reason": s.reason,
-                        "since": s.since.isoformat() if s.since else None,
-                        "last_success": s.last_success.isoformat() if s.last_success else None,
-                        "failures": s.failures,
-                        "rate_remaining": s.budget.remaining if s.budget else None}
-                    for n, s in self.states.items()}
+            return {
+                n: {
+                    "healthy": s.healthy,
+                    "reason": s.reason,
+                    "since": s.since.isoformat() if s.since else None,
+                    "last_success": s.last_success.isoformat() if s.last_success else None,
+                    "failures": s.failures,
+                    "rate_remaining": s.budget.remaining if s.budget else None,
+                }
+                for n, s in self.states.items()
+            }
 
     def all_healthy(self) -> bool:
         with self._lock:

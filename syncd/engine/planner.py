@@ -72,9 +72,12 @@ def _h(text: str) -> str:
 def _ctx(link: LinkView | None, route: Route | None, **extra: Any) -> dict[str, Any]:
     ticket = link.ticket_snapshot if link else None
     issue = link.issue_snapshot if link else None
-    return {"ticket": ticket.model_dump() if ticket else {"ref": {"key": ""}, "url": ""},
-            "issue": issue.model_dump() if issue else {"ref": {"key": ""}, "url": ""},
-            "route": route.model_dump() if route else {}, **extra}
+    return {
+        "ticket": ticket.model_dump() if ticket else {"ref": {"key": ""}, "url": ""},
+        "issue": issue.model_dump() if issue else {"ref": {"key": ""}, "url": ""},
+        "route": route.model_dump() if route else {},
+        **extra,
+    }
 
 
 def plan(s: Situation, rules: Rules) -> list[Action]:
@@ -91,12 +94,22 @@ def plan(s: Situation, rules: Rules) -> list[Action]:
     if c.kind in (ChangeKind.COMMENT, ChangeKind.COMMENT_DELETED) and c.comment is not None:
         return _issue_comment(s, c.comment, rules, deleted=c.kind == ChangeKind.COMMENT_DELETED)
     if c.kind == ChangeKind.DELETED:
-        return [_verify(link, strike=link.gone_strikes, reason="deleted on the tracker")
-                for link in s.links if link.syncing]
+        return [
+            _verify(link, strike=link.gone_strikes, reason="deleted on the tracker")
+            for link in s.links
+            if link.syncing
+        ]
     if c.kind == ChangeKind.MOVED and c.new_ref is not None:
-        return [Action(kind=ActionKind.RELINK, key=f"relink:{link.id}:{c.new_ref}",
-                       lane=str(link.ticket), target=c.new_ref, link_id=link.id)
-                for link in s.links]
+        return [
+            Action(
+                kind=ActionKind.RELINK,
+                key=f"relink:{link.id}:{c.new_ref}",
+                lane=str(link.ticket),
+                target=c.new_ref,
+                link_id=link.id,
+            )
+            for link in s.links
+        ]
     return []
 
 
@@ -111,12 +124,26 @@ def _ticket_upsert(s: Situation, ticket: Ticket, rules: Rules) -> list[Action]:
     draft = IssueDraft(
         title=rules.templates.render("issue_title", route.templates, **ctx),
         body=rules.templates.render("issue_body", route.templates, **ctx),
-        labels=frozenset(route.target.labels), priority=prio,
-        issue_type=route.target.issue_type, components=tuple(route.target.components),
-        assignee=route.target.assignee, origin_url=ticket.url, origin_title=ticket.subject)
-    return [Action(kind=ActionKind.CREATE_ISSUE, key=f"create:{ticket.ref}", lane=str(ticket.ref),
-                   target=Ref.project(route.target.connector, route.target.project),
-                   parent=ticket.ref, route=route.name, draft=draft, message="escalated")]
+        labels=frozenset(route.target.labels),
+        priority=prio,
+        issue_type=route.target.issue_type,
+        components=tuple(route.target.components),
+        assignee=route.target.assignee,
+        origin_url=ticket.url,
+        origin_title=ticket.subject,
+    )
+    return [
+        Action(
+            kind=ActionKind.CREATE_ISSUE,
+            key=f"create:{ticket.ref}",
+            lane=str(ticket.ref),
+            target=Ref.project(route.target.connector, route.target.project),
+            parent=ticket.ref,
+            route=route.name,
+            draft=draft,
+            message="escalated",
+        )
+    ]
 
 
 def plan_linked(link: LinkView, rules: Rules) -> list[Action]:
@@ -128,13 +155,27 @@ def plan_linked(link: LinkView, rules: Rules) -> list[Action]:
     if link.mode == "redirect":
         return _redirect(link, rules, reason="route mode is redirect")
     return [
-        Action(kind=ActionKind.UPDATE_TICKET, key=f"linked-note:{link.id}", lane=lane,
-               target=link.ticket, link_id=link.id, public=False, message="linked_note",
-               body=rules.templates.render("linked_note", overrides, **ctx)),
-        Action(kind=ActionKind.UPDATE_TICKET, key=f"handoff:{link.id}", lane=lane,
-               target=link.ticket, link_id=link.id, status=TicketStatus.ON_HOLD.value,
-               public=True, message="handoff",
-               body=rules.templates.render("handoff", overrides, **ctx)),
+        Action(
+            kind=ActionKind.UPDATE_TICKET,
+            key=f"linked-note:{link.id}",
+            lane=lane,
+            target=link.ticket,
+            link_id=link.id,
+            public=False,
+            message="linked_note",
+            body=rules.templates.render("linked_note", overrides, **ctx),
+        ),
+        Action(
+            kind=ActionKind.UPDATE_TICKET,
+            key=f"handoff:{link.id}",
+            lane=lane,
+            target=link.ticket,
+            link_id=link.id,
+            status=TicketStatus.ON_HOLD.value,
+            public=True,
+            message="handoff",
+            body=rules.templates.render("handoff", overrides, **ctx),
+        ),
     ]
 
 
@@ -144,13 +185,30 @@ def _redirect(link: LinkView, rules: Rules, *, reason: str) -> list[Action]:
     ctx = _ctx(link, route, reason=reason)
     lane = str(link.ticket)
     return [
-        Action(kind=ActionKind.UPDATE_TICKET, key=f"redirect-note:{link.id}", lane=lane,
-               target=link.ticket, link_id=link.id, public=False, message="redirect_note",
-               body=rules.templates.render("redirect_note", overrides, **ctx), reason=reason),
-        Action(kind=ActionKind.UPDATE_TICKET, key=f"redirect:{link.id}", lane=lane,
-               target=link.ticket, link_id=link.id, status=TicketStatus.SOLVED.value,
-               public=True, message="redirect", link_state="redirected", reason=reason,
-               body=rules.templates.render("redirect", overrides, **ctx)),
+        Action(
+            kind=ActionKind.UPDATE_TICKET,
+            key=f"redirect-note:{link.id}",
+            lane=lane,
+            target=link.ticket,
+            link_id=link.id,
+            public=False,
+            message="redirect_note",
+            body=rules.templates.render("redirect_note", overrides, **ctx),
+            reason=reason,
+        ),
+        Action(
+            kind=ActionKind.UPDATE_TICKET,
+            key=f"redirect:{link.id}",
+            lane=lane,
+            target=link.ticket,
+            link_id=link.id,
+            status=TicketStatus.SOLVED.value,
+            public=True,
+            message="redirect",
+            link_state="redirected",
+            reason=reason,
+            body=rules.templates.render("redirect", overrides, **ctx),
+        ),
     ]
 
 
@@ -170,20 +228,46 @@ def _issue_upsert(s: Situation, issue: Issue, rules: Rules) -> list[Action]:
         ctx = _ctx(view, route)
         key = f"status:{link.id}:{now.value}:{stamp}"
         lane = str(link.ticket)
-        common: dict[str, Any] = {"key": key, "lane": lane, "target": link.ticket,
-                                  "link_id": link.id, "kind": ActionKind.UPDATE_TICKET}
+        common: dict[str, Any] = {
+            "key": key,
+            "lane": lane,
+            "target": link.ticket,
+            "link_id": link.id,
+            "kind": ActionKind.UPDATE_TICKET,
+        }
         if now == IssueStatus.DONE:
-            out.append(Action(**common, status=TicketStatus.SOLVED.value, public=True,
-                              message="resolved", link_state="resolved",
-                              body=rules.templates.render("resolved", overrides, **ctx)))
+            out.append(
+                Action(
+                    **common,
+                    status=TicketStatus.SOLVED.value,
+                    public=True,
+                    message="resolved",
+                    link_state="resolved",
+                    body=rules.templates.render("resolved", overrides, **ctx),
+                )
+            )
         elif now in (IssueStatus.WONT_DO, IssueStatus.DUPLICATE):
-            out.append(Action(**common, status=TicketStatus.OPEN.value, public=False,
-                              message="wont_do", link_state="declined",
-                              body=rules.templates.render("wont_do", overrides, **ctx)))
+            out.append(
+                Action(
+                    **common,
+                    status=TicketStatus.OPEN.value,
+                    public=False,
+                    message="wont_do",
+                    link_state="declined",
+                    body=rules.templates.render("wont_do", overrides, **ctx),
+                )
+            )
         elif before is not None and before.is_closed:
-            out.append(Action(**common, status=TicketStatus.ON_HOLD.value, public=False,
-                              message="reopened", link_state="active",
-                              body=rules.templates.render("reopened", overrides, **ctx)))
+            out.append(
+                Action(
+                    **common,
+                    status=TicketStatus.ON_HOLD.value,
+                    public=False,
+                    message="reopened",
+                    link_state="active",
+                    body=rules.templates.render("reopened", overrides, **ctx),
+                )
+            )
     return out
 
 
@@ -202,22 +286,55 @@ def _issue_comment(s: Situation, comment: Comment, rules: Rules, *, deleted: boo
             if not copies:
                 continue
             if rules.can(helpdesk, Capability.COMMENT_DELETE):
-                out += [Action(kind=ActionKind.DELETE_COMMENT, key=f"delete:{comment.ref}:{c}",
-                               lane=lane, target=c, parent=link.ticket, link_id=link.id)
-                        for c in copies]
+                out += [
+                    Action(
+                        kind=ActionKind.DELETE_COMMENT,
+                        key=f"delete:{comment.ref}:{c}",
+                        lane=lane,
+                        target=c,
+                        parent=link.ticket,
+                        link_id=link.id,
+                    )
+                    for c in copies
+                ]
             else:
-                out.append(_note(link, f"deleted:{comment.ref}", rules.templates.render(
-                    "dev_comment_deleted", overrides, **ctx), "dev_comment_deleted"))
+                out.append(
+                    _note(
+                        link,
+                        f"deleted:{comment.ref}",
+                        rules.templates.render("dev_comment_deleted", overrides, **ctx),
+                        "dev_comment_deleted",
+                    )
+                )
         elif s.comment_is_new:
-            out.append(Action(kind=ActionKind.ADD_COMMENT, key=f"copy:{comment.ref}:{link.ticket}",
-                              lane=lane, target=link.ticket, link_id=link.id, public=False,
-                              source=comment.ref, message="dev_comment",
-                              body=rules.templates.render("dev_comment", overrides, **ctx)))
+            out.append(
+                Action(
+                    kind=ActionKind.ADD_COMMENT,
+                    key=f"copy:{comment.ref}:{link.ticket}",
+                    lane=lane,
+                    target=link.ticket,
+                    link_id=link.id,
+                    public=False,
+                    source=comment.ref,
+                    message="dev_comment",
+                    body=rules.templates.render("dev_comment", overrides, **ctx),
+                )
+            )
         elif copies and rules.can(helpdesk, Capability.COMMENT_EDIT):
             body = rules.templates.render("dev_comment", overrides, **ctx)
-            out += [Action(kind=ActionKind.EDIT_COMMENT, key=f"edit:{c}:{_h(body)}", lane=lane,
-                           target=c, parent=link.ticket, link_id=link.id, body=body,
-                           source=comment.ref) for c in copies]
+            out += [
+                Action(
+                    kind=ActionKind.EDIT_COMMENT,
+                    key=f"edit:{c}:{_h(body)}",
+                    lane=lane,
+                    target=c,
+                    parent=link.ticket,
+                    link_id=link.id,
+                    body=body,
+                    source=comment.ref,
+                )
+                for c in copies
+            ]
         else:
             body = rules.templates.render("dev_comment_edited", overrides, **ctx)
             out.append(_note(link, f"edited:{comment.ref}:{_h(body)}", body, "dev_comment_edited"))
@@ -225,8 +342,16 @@ def _issue_comment(s: Situation, comment: Comment, rules: Rules, *, deleted: boo
 
 
 def _note(link: LinkView, key: str, body: str, message: str) -> Action:
-    return Action(kind=ActionKind.ADD_COMMENT, key=f"{key}:{link.ticket}", lane=str(link.ticket),
-                  target=link.ticket, link_id=link.id, public=False, body=body, message=message)
+    return Action(
+        kind=ActionKind.ADD_COMMENT,
+        key=f"{key}:{link.ticket}",
+        lane=str(link.ticket),
+        target=link.ticket,
+        link_id=link.id,
+        public=False,
+        body=body,
+        message=message,
+    )
 
 
 def _ticket_comment(s: Situation, comment: Comment, rules: Rules) -> list[Action]:
@@ -243,26 +368,52 @@ def _ticket_comment(s: Situation, comment: Comment, rules: Rules) -> list[Action
             return []
     elif not (prefix and text.startswith(prefix)):
         return []
-    body = text[len(prefix):].strip() if (not comment.public and prefix) else text
+    body = text[len(prefix) :].strip() if (not comment.public and prefix) else text
     ctx = _ctx(link, route, comment=comment.model_dump(), body=body)
     tracker = link.issue.connector
     rendered = rules.templates.render("support_comment", route.templates, **ctx)
     if s.comment_is_new:
-        return [Action(kind=ActionKind.ADD_COMMENT, key=f"copy:{comment.ref}:{link.issue}",
-                       lane=str(link.ticket), target=link.issue, link_id=link.id, public=True,
-                       source=comment.ref, body=rendered, message="support_comment")]
+        return [
+            Action(
+                kind=ActionKind.ADD_COMMENT,
+                key=f"copy:{comment.ref}:{link.issue}",
+                lane=str(link.ticket),
+                target=link.issue,
+                link_id=link.id,
+                public=True,
+                source=comment.ref,
+                body=rendered,
+                message="support_comment",
+            )
+        ]
     copies = [c for c in s.comment_copies if c.connector == tracker]
     if copies and rules.can(tracker, Capability.COMMENT_EDIT):
-        return [Action(kind=ActionKind.EDIT_COMMENT, key=f"edit:{c}:{_h(rendered)}",
-                       lane=str(link.ticket), target=c, parent=link.issue, link_id=link.id,
-                       body=rendered, source=comment.ref) for c in copies]
+        return [
+            Action(
+                kind=ActionKind.EDIT_COMMENT,
+                key=f"edit:{c}:{_h(rendered)}",
+                lane=str(link.ticket),
+                target=c,
+                parent=link.issue,
+                link_id=link.id,
+                body=rendered,
+                source=comment.ref,
+            )
+            for c in copies
+        ]
     return []
 
 
 def _verify(link: LinkView, *, strike: int, reason: str, delay_key: str = "") -> Action:
-    return Action(kind=ActionKind.VERIFY_ISSUE, key=f"verify:{link.id}:{strike}{delay_key}",
-                  lane=str(link.ticket), target=link.issue, link_id=link.id, strike=strike,
-                  reason=reason)
+    return Action(
+        kind=ActionKind.VERIFY_ISSUE,
+        key=f"verify:{link.id}:{strike}{delay_key}",
+        lane=str(link.ticket),
+        target=link.issue,
+        link_id=link.id,
+        strike=strike,
+        reason=reason,
+    )
 
 
 def plan_verified(link: LinkView, *, gone: bool, reason: str, rules: Rules) -> list[Action]:

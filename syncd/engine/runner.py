@@ -59,10 +59,19 @@ def _wait(retry_state: Any) -> float:
 class Runner:
     """Drains the outbox."""
 
-    def __init__(self, store: Store, connectors: Mapping[str, Connector], rules: Rules,
-                 health: Health, *, max_attempts: int = 12, backoff_base: float = 1.0,
-                 backoff_cap: float = 300.0, gone_recheck: float = 60.0,
-                 quick_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        store: Store,
+        connectors: Mapping[str, Connector],
+        rules: Rules,
+        health: Health,
+        *,
+        max_attempts: int = 12,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 300.0,
+        gone_recheck: float = 60.0,
+        quick_attempts: int = 3,
+    ) -> None:
         self.store = store
         self.connectors = connectors
         self.rules = rules
@@ -112,8 +121,9 @@ class Runner:
         except (PermanentError, ConfigError) as exc:
             self._dead(row, action, f"{type(exc).__name__}: {exc}")
             return True
-        self.health.ok(name, self.connectors[name].rate_budget() if name in self.connectors
-                       else None)
+        self.health.ok(
+            name, self.connectors[name].rate_budget() if name in self.connectors else None
+        )
         with self.store.tx() as tx:
             outbox.done(tx, row.id)
             self._record(tx, action, result)
@@ -121,33 +131,54 @@ class Runner:
         return True
 
     def _call(self, action: Action, attempt: int) -> Result:
-        for trying in Retrying(stop=stop_after_attempt(self.quick_attempts),
-                               retry=retry_if_exception(_quick), wait=_wait, reraise=True):
+        for trying in Retrying(
+            stop=stop_after_attempt(self.quick_attempts),
+            retry=retry_if_exception(_quick),
+            wait=_wait,
+            reraise=True,
+        ):
             with trying:
                 number = attempt + trying.retry_state.attempt_number - 1
                 return perform(action, self.connectors, number)
         raise AssertionError("unreachable")
 
-    def _retry(self, row: sa.Row[Any], action: Action, attempt: int, error: str,
-               retry_after: float | None) -> bool:
+    def _retry(
+        self, row: sa.Row[Any], action: Action, attempt: int, error: str, retry_after: float | None
+    ) -> bool:
         if attempt >= self.max_attempts:
             self._dead(row, action, f"gave up after {attempt} attempts: {error}")
             return True
-        delay = retry_after if retry_after is not None else min(
-            self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        delay = (
+            retry_after
+            if retry_after is not None
+            else min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        )
         delay *= 1.0 + random.random() * 0.1  # jitter keeps replicas from marching in step
         with self.store.tx() as tx:
             outbox.retry(tx, row.id, error, delay)
-        log.warning("action.retry", kind=action.kind.value, key=action.key, attempt=attempt,
-                    retry_in=round(delay, 2), error=error)
+        log.warning(
+            "action.retry",
+            kind=action.kind.value,
+            key=action.key,
+            attempt=attempt,
+            retry_in=round(delay, 2),
+            error=error,
+        )
         return False
 
     def _dead(self, row: sa.Row[Any], action: Action, reason: str) -> None:
         with self.store.tx() as tx:
             outbox.dead(tx, row, reason)
             self._clear_expect(tx, action)
-            self.store.audit(tx, "dead_letter", link_id=action.link_id, ticket_ref=action.lane,
-                             kind=action.kind.value, key=action.key, reason=reason)
+            self.store.audit(
+                tx,
+                "dead_letter",
+                link_id=action.link_id,
+                ticket_ref=action.lane,
+                kind=action.kind.value,
+                key=action.key,
+                reason=reason,
+            )
         log.error("action.dead", kind=action.kind.value, key=action.key, reason=reason)
 
     def _not_there(self, row: sa.Row[Any], action: Action, exc: Exception) -> bool:
@@ -163,10 +194,15 @@ class Runner:
                 link = self.store.link(tx, action.link_id)
                 if link is not None and link.state != "redirected":
                     view = link_view(self.store, tx, link)
-                    verify = Action(kind=ActionKind.VERIFY_ISSUE,
-                                    key=f"verify:{link.id}:{link.gone_strikes}:{action.key}",
-                                    lane=link.ticket_ref, target=view.issue, link_id=link.id,
-                                    strike=link.gone_strikes, reason=str(exc))
+                    verify = Action(
+                        kind=ActionKind.VERIFY_ISSUE,
+                        key=f"verify:{link.id}:{link.gone_strikes}:{action.key}",
+                        lane=link.ticket_ref,
+                        target=view.issue,
+                        link_id=link.id,
+                        strike=link.gone_strikes,
+                        reason=str(exc),
+                    )
                     outbox.add(tx, [verify.row()])
         return True
 
@@ -177,11 +213,16 @@ class Runner:
         view = link_view(self.store, tx, link)
         follow = plan_verified(view, gone=gone, reason=reason, rules=self.rules)
         strikes = link.gone_strikes + 1 if gone else 0
-        self.store.update_link(tx, link.id, gone_strikes=strikes,
-                               reason=reason if gone else None)
-        self.store.audit(tx, "issue_unreachable" if gone else "issue_reachable",
-                         link_id=link.id, ticket_ref=link.ticket_ref, issue_ref=link.issue_ref,
-                         strikes=strikes, reason=reason)
+        self.store.update_link(tx, link.id, gone_strikes=strikes, reason=reason if gone else None)
+        self.store.audit(
+            tx,
+            "issue_unreachable" if gone else "issue_reachable",
+            link_id=link.id,
+            ticket_ref=link.ticket_ref,
+            issue_ref=link.issue_ref,
+            strikes=strikes,
+            reason=reason,
+        )
         delay = self.gone_recheck if any(a.kind == ActionKind.VERIFY_ISSUE for a in follow) else 0
         outbox.add(tx, [a.row() for a in follow], delay=delay)
 
@@ -210,12 +251,28 @@ class Runner:
         a = action
         if a.kind == ActionKind.CREATE_ISSUE and isinstance(result, Issue):
             route = self.rules.route(a.route or "")
-            link = self.store.create_link(tx, ticket_ref=a.lane, issue_ref=str(result.ref),
-                                          route=a.route or "", mode=route.mode if route else "pending")
-            self.store.put_shadow(tx, str(result.ref), observed=result.model_dump(mode="json"),
-                                  observed_at=result.updated_at)
-            self.store.audit(tx, "issue_created", link_id=link.id, ticket_ref=a.lane,
-                             issue_ref=str(result.ref), url=result.url, route=a.route)
+            link = self.store.create_link(
+                tx,
+                ticket_ref=a.lane,
+                issue_ref=str(result.ref),
+                route=a.route or "",
+                mode=route.mode if route else "pending",
+            )
+            self.store.put_shadow(
+                tx,
+                str(result.ref),
+                observed=result.model_dump(mode="json"),
+                observed_at=result.updated_at,
+            )
+            self.store.audit(
+                tx,
+                "issue_created",
+                link_id=link.id,
+                ticket_ref=a.lane,
+                issue_ref=str(result.ref),
+                url=result.url,
+                route=a.route,
+            )
             follow = plan_linked(link_view(self.store, tx, link), self.rules)
             outbox.add(tx, [f.row() for f in follow])
             return
@@ -226,15 +283,29 @@ class Runner:
             self.store.update_link(tx, a.link_id, issue_ref=str(a.target))
         if isinstance(result, Comment) and a.source is not None and a.link_id is not None:
             self.store.map_comment(tx, str(a.source), str(result.ref), a.link_id)
-        if isinstance(result, Ticket | Issue) and a.kind in (ActionKind.UPDATE_TICKET,
-                                                             ActionKind.UPDATE_ISSUE):
+        if isinstance(result, Ticket | Issue) and a.kind in (
+            ActionKind.UPDATE_TICKET,
+            ActionKind.UPDATE_ISSUE,
+        ):
             shadow = self.store.shadow(tx, str(result.ref))
             if shadow.observed is None:
-                self.store.put_shadow(tx, str(result.ref), observed=result.model_dump(mode="json"),
-                                      observed_at=result.updated_at)
+                self.store.put_shadow(
+                    tx,
+                    str(result.ref),
+                    observed=result.model_dump(mode="json"),
+                    observed_at=result.updated_at,
+                )
         if a.link_id is not None and a.link_state:
             self.store.update_link(tx, a.link_id, state=a.link_state)
-        link = self.store.link(tx, a.link_id) if a.link_id is not None else None
-        self.store.audit(tx, a.message or a.kind.value, link_id=a.link_id, ticket_ref=a.lane,
-                         issue_ref=link.issue_ref if link else None, kind=a.kind.value,
-                         public=a.public, status=a.status, reason=a.reason)
+        linked = self.store.link(tx, a.link_id) if a.link_id is not None else None
+        self.store.audit(
+            tx,
+            a.message or a.kind.value,
+            link_id=a.link_id,
+            ticket_ref=a.lane,
+            issue_ref=linked.issue_ref if linked else None,
+            kind=a.kind.value,
+            public=a.public,
+            status=a.status,
+            reason=a.reason,
+        )

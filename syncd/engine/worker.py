@@ -27,18 +27,30 @@ def link_view(store: Store, tx: Tx, row: LinkRow) -> LinkView:
     """A link with the snapshots its templates need."""
     t = store.shadow(tx, row.ticket_ref).observed
     i = store.shadow(tx, row.issue_ref).observed
-    return LinkView(id=row.id, ticket=Ref.parse(row.ticket_ref), issue=Ref.parse(row.issue_ref),
-                    route=row.route, mode=row.mode, state=row.state,
-                    gone_strikes=row.gone_strikes,
-                    ticket_snapshot=Ticket.model_validate(t) if t else None,
-                    issue_snapshot=Issue.model_validate(i) if i else None)
+    return LinkView(
+        id=row.id,
+        ticket=Ref.parse(row.ticket_ref),
+        issue=Ref.parse(row.issue_ref),
+        route=row.route,
+        mode=row.mode,
+        state=row.state,
+        gone_strikes=row.gone_strikes,
+        ticket_snapshot=Ticket.model_validate(t) if t else None,
+        issue_snapshot=Issue.model_validate(i) if i else None,
+    )
 
 
 class Worker:
     """Processes the inbox."""
 
-    def __init__(self, store: Store, connectors: Mapping[str, Connector], rules: Rules,
-                 *, backoff_cap: float = 300.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        connectors: Mapping[str, Connector],
+        rules: Rules,
+        *,
+        backoff_cap: float = 300.0,
+    ) -> None:
         self.store = store
         self.connectors = connectors
         self.rules = rules
@@ -78,12 +90,26 @@ class Worker:
         try:
             if change.ref.kind == RefKind.TICKET and isinstance(conn, HelpdeskConnector):
                 snap: Ticket | Issue = conn.get_ticket(change.ref)
-                out = [Change(kind=ChangeKind.UPSERT, ref=change.ref, ticket=snap,
-                              source=change.source, at=snap.updated_at)]
+                out = [
+                    Change(
+                        kind=ChangeKind.UPSERT,
+                        ref=change.ref,
+                        ticket=snap,
+                        source=change.source,
+                        at=snap.updated_at,
+                    )
+                ]
             elif isinstance(conn, TrackerConnector):
                 snap = conn.get_issue(change.ref)
-                out = [Change(kind=ChangeKind.UPSERT, ref=change.ref, issue=snap,
-                              source=change.source, at=snap.updated_at)]
+                out = [
+                    Change(
+                        kind=ChangeKind.UPSERT,
+                        ref=change.ref,
+                        issue=snap,
+                        source=change.source,
+                        at=snap.updated_at,
+                    )
+                ]
             else:
                 return []
         except NotFound:
@@ -91,9 +117,16 @@ class Worker:
         with self.store.tx() as tx:
             linked = self._links(tx, change.ref)
         if linked:
-            out += [Change(kind=ChangeKind.COMMENT, ref=change.ref, comment=c,
-                           source=change.source, at=c.updated_at or c.created_at)
-                    for c in conn.comments(change.ref)]
+            out += [
+                Change(
+                    kind=ChangeKind.COMMENT,
+                    ref=change.ref,
+                    comment=c,
+                    source=change.source,
+                    at=c.updated_at or c.created_at,
+                )
+                for c in conn.comments(change.ref)
+            ]
         return out
 
     def _links(self, tx: Tx, ref: Ref) -> list[LinkRow]:
@@ -119,25 +152,27 @@ class Worker:
             for a in actions:
                 log.info("action.planned", kind=a.kind.value, key=a.key, lane=a.lane)
 
-    def _snapshot_situation(self, tx: Tx, change: Change,
-                            rows: list[LinkRow]) -> Situation | None:
+    def _snapshot_situation(self, tx: Tx, change: Change, rows: list[LinkRow]) -> Situation | None:
         snap: Ticket | Issue | None = change.ticket or change.issue
         assert snap is not None
         is_ticket = isinstance(snap, Ticket)
-        if not rows and not (is_ticket and isinstance(snap, Ticket)
-                             and match_route(snap, self.rules.routes)):
+        if not rows and not (
+            is_ticket and isinstance(snap, Ticket) and match_route(snap, self.rules.routes)
+        ):
             return None  # nothing syncd cares about: keep no shadow for it
         ref = str(change.ref)
         shadow = self.store.shadow(tx, ref)
         after = snap.model_dump(mode="json")
         fields = echo.TICKET_FIELDS if is_ticket else echo.ISSUE_FIELDS
-        d = echo.diff(shadow.observed, shadow.observed_at, after, snap.updated_at,
-                      shadow.written, fields)
+        d = echo.diff(
+            shadow.observed, shadow.observed_at, after, snap.updated_at, shadow.written, fields
+        )
         if d.stale:
             log.debug("change.stale", ref=ref)
             return None
-        self.store.put_shadow(tx, ref, observed=after, observed_at=snap.updated_at,
-                              written=d.written)
+        self.store.put_shadow(
+            tx, ref, observed=after, observed_at=snap.updated_at, written=d.written
+        )
         if d.echoes:
             log.debug("change.echo", ref=ref, fields=sorted(d.echoes))
         if not d.delta:
@@ -148,8 +183,7 @@ class Worker:
             before = (Ticket if is_ticket else Issue).model_validate(before_raw)
         return Situation(change=change, delta=d.delta, before=before)
 
-    def _comment_situation(self, tx: Tx, change: Change,
-                           rows: list[LinkRow]) -> Situation | None:
+    def _comment_situation(self, tx: Tx, change: Change, rows: list[LinkRow]) -> Situation | None:
         comment = change.comment
         if comment is None or not rows:
             return None
@@ -165,8 +199,12 @@ class Worker:
             return None
         if seen is not None and _older(comment.updated_at, shadow.observed_at):
             return None
-        self.store.put_shadow(tx, cref, observed={"body": comment.body},
-                              observed_at=comment.updated_at or comment.created_at)
+        self.store.put_shadow(
+            tx,
+            cref,
+            observed={"body": comment.body},
+            observed_at=comment.updated_at or comment.created_at,
+        )
         return Situation(change=change, comment_is_new=seen is None, comment_copies=copies)
 
 

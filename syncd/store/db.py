@@ -26,15 +26,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and one connection per thread."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False},
-                                  pool_size=8, max_overflow=16)
+        engine = sa.create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=16
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         # let SQLite take the write lock at BEGIN, so two writers never deadlock on upgrade
         sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         sa.event.listen(engine, "connect", _no_pysqlite_begin)
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return sa.create_engine(url, echo=echo, pool_size=8, max_overflow=16, pool_pre_ping=True)
 
 

@@ -27,10 +27,18 @@ def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int
             continue
         try:
             with tx.begin_nested():
-                tx.execute(outbox.insert().values(
-                    key=action["key"], lane=action["lane"], kind=action["kind"], action=action,
-                    state="pending", attempts=0, next_at=t + timedelta(seconds=delay),
-                    created_at=t))
+                tx.execute(
+                    outbox.insert().values(
+                        key=action["key"],
+                        lane=action["lane"],
+                        kind=action["kind"],
+                        action=action,
+                        state="pending",
+                        attempts=0,
+                        next_at=t + timedelta(seconds=delay),
+                        created_at=t,
+                    )
+                )
             added += 1
         except IntegrityError:
             continue
@@ -41,45 +49,76 @@ def due(tx: Tx, limit: int, *, lease: float = 120.0) -> list[sa.Row[Any]]:
     """Pending actions that are due and first in their lane; running ones whose lease ran out
     (their runner died) come back as due."""
     t = now()
-    tx.execute(outbox.update().where(outbox.c.state == "running", outbox.c.next_at < t)
-               .values(state="pending"))
+    tx.execute(
+        outbox.update()
+        .where(outbox.c.state == "running", outbox.c.next_at < t)
+        .values(state="pending")
+    )
     older = outbox.alias("older")
-    blocked = sa.exists().where(older.c.lane == outbox.c.lane, older.c.id < outbox.c.id,
-                                older.c.state.in_(("pending", "running")))
-    q = (sa.select(outbox).where(outbox.c.state == "pending", outbox.c.next_at <= t, ~blocked)
-         .order_by(outbox.c.id).limit(limit))
+    blocked = sa.exists().where(
+        older.c.lane == outbox.c.lane,
+        older.c.id < outbox.c.id,
+        older.c.state.in_(("pending", "running")),
+    )
+    q = (
+        sa.select(outbox)
+        .where(outbox.c.state == "pending", outbox.c.next_at <= t, ~blocked)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
     return list(tx.execute(q).fetchall())
 
 
 def start(tx: Tx, row_id: int, *, lease: float = 120.0) -> int:
     """Mark an action running (with a lease) and count the attempt; return the attempt number."""
-    tx.execute(outbox.update().where(outbox.c.id == row_id).values(
-        state="running", attempts=outbox.c.attempts + 1,
-        next_at=now() + timedelta(seconds=lease)))
+    tx.execute(
+        outbox.update()
+        .where(outbox.c.id == row_id)
+        .values(
+            state="running",
+            attempts=outbox.c.attempts + 1,
+            next_at=now() + timedelta(seconds=lease),
+        )
+    )
     return int(tx.execute(sa.select(outbox.c.attempts).where(outbox.c.id == row_id)).scalar() or 1)
 
 
 def done(tx: Tx, row_id: int) -> None:
-    tx.execute(outbox.update().where(outbox.c.id == row_id).values(
-        state="done", done_at=now(), last_error=None))
+    tx.execute(
+        outbox.update()
+        .where(outbox.c.id == row_id)
+        .values(state="done", done_at=now(), last_error=None)
+    )
 
 
 def retry(tx: Tx, row_id: int, error: str, delay: float) -> None:
-    tx.execute(outbox.update().where(outbox.c.id == row_id).values(
-        state="pending", last_error=error[:2000], next_at=now() + timedelta(seconds=delay)))
+    tx.execute(
+        outbox.update()
+        .where(outbox.c.id == row_id)
+        .values(state="pending", last_error=error[:2000], next_at=now() + timedelta(seconds=delay))
+    )
 
 
 def dead(tx: Tx, row: sa.Row[Any], reason: str) -> None:
     """Move an action to dead letters with its reason."""
-    tx.execute(outbox.update().where(outbox.c.id == row.id).values(
-        state="dead", last_error=reason[:2000], done_at=now()))
-    tx.execute(dead_letters.insert().values(outbox_id=row.id, key=row.key, kind=row.kind,
-                                            reason=reason[:2000], created_at=now()))
+    tx.execute(
+        outbox.update()
+        .where(outbox.c.id == row.id)
+        .values(state="dead", last_error=reason[:2000], done_at=now())
+    )
+    tx.execute(
+        dead_letters.insert().values(
+            outbox_id=row.id, key=row.key, kind=row.kind, reason=reason[:2000], created_at=now()
+        )
+    )
 
 
 def list_dead(tx: Tx, *, include_replayed: bool = False) -> list[sa.Row[Any]]:
-    q = (sa.select(dead_letters, outbox.c.action, outbox.c.lane)
-         .join(outbox, outbox.c.id == dead_letters.c.outbox_id).order_by(dead_letters.c.id))
+    q = (
+        sa.select(dead_letters, outbox.c.action, outbox.c.lane)
+        .join(outbox, outbox.c.id == dead_letters.c.outbox_id)
+        .order_by(dead_letters.c.id)
+    )
     if not include_replayed:
         q = q.where(dead_letters.c.replayed_at.is_(None))
     return list(tx.execute(q).fetchall())
@@ -92,17 +131,22 @@ def replay(tx: Tx, ids: Sequence[int] | None = None) -> int:
         q = q.where(dead_letters.c.id.in_(list(ids)))
     rows = tx.execute(q).fetchall()
     for row in rows:
-        tx.execute(outbox.update().where(outbox.c.id == row.outbox_id).values(
-            state="pending", next_at=now(), done_at=None))
-        tx.execute(dead_letters.update().where(dead_letters.c.id == row.id)
-                   .values(replayed_at=now()))
+        tx.execute(
+            outbox.update()
+            .where(outbox.c.id == row.outbox_id)
+            .values(state="pending", next_at=now(), done_at=None)
+        )
+        tx.execute(
+            dead_letters.update().where(dead_letters.c.id == row.id).values(replayed_at=now())
+        )
     return len(rows)
 
 
 def next_wake(tx: Tx) -> datetime | None:
     """When the earliest pending action becomes due."""
-    value = tx.execute(sa.select(sa.func.min(outbox.c.next_at))
-                       .where(outbox.c.state == "pending")).scalar()
+    value = tx.execute(
+        sa.select(sa.func.min(outbox.c.next_at)).where(outbox.c.state == "pending")
+    ).scalar()
     return utc(value)
 
 

@@ -92,14 +92,20 @@ class Store:
     # -- ingest -------------------------------------------------------------------------
     def seen_delivery(self, tx: Tx, connector: str, delivery_id: str) -> bool:
         """Record a delivery id; True when it was recorded before (a repeat)."""
-        exists = tx.execute(sa.select(deliveries.c.delivery_id).where(
-            deliveries.c.connector == connector, deliveries.c.delivery_id == delivery_id)).first()
+        exists = tx.execute(
+            sa.select(deliveries.c.delivery_id).where(
+                deliveries.c.connector == connector, deliveries.c.delivery_id == delivery_id
+            )
+        ).first()
         if exists:
             return True
         try:
             with tx.begin_nested():
-                tx.execute(deliveries.insert().values(connector=connector,
-                                                      delivery_id=delivery_id, received_at=now()))
+                tx.execute(
+                    deliveries.insert().values(
+                        connector=connector, delivery_id=delivery_id, received_at=now()
+                    )
+                )
         except IntegrityError:
             return True
         return False
@@ -109,47 +115,79 @@ class Store:
         if not changes:
             return 0
         t = now()
-        tx.execute(inbox.insert(), [
-            {"ref": str(c.ref), "connector": c.ref.connector, "source": c.source,
-             "change": c.model_dump(mode="json", exclude_defaults=True), "state": "pending",
-             "attempts": 0, "next_at": t, "received_at": t}
-            for c in changes])
+        tx.execute(
+            inbox.insert(),
+            [
+                {
+                    "ref": str(c.ref),
+                    "connector": c.ref.connector,
+                    "source": c.source,
+                    "change": c.model_dump(mode="json", exclude_defaults=True),
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_at": t,
+                    "received_at": t,
+                }
+                for c in changes
+            ],
+        )
         return len(changes)
 
     def prune_deliveries(self, older_than: timedelta) -> int:
         with self.tx() as tx:
-            res = tx.execute(deliveries.delete().where(deliveries.c.received_at < now() - older_than))
+            res = tx.execute(
+                deliveries.delete().where(deliveries.c.received_at < now() - older_than)
+            )
             return res.rowcount or 0
 
     # -- inbox --------------------------------------------------------------------------
     def next_inbox(self, tx: Tx, limit: int) -> list[sa.Row[Any]]:
         """Pending rows that are due and have no older pending row for the same ref."""
         older = inbox.alias("older")
-        blocked = sa.exists().where(older.c.ref == inbox.c.ref, older.c.id < inbox.c.id,
-                                    older.c.state == "pending")
-        q = (sa.select(inbox).where(inbox.c.state == "pending", inbox.c.next_at <= now(),
-                                    ~blocked).order_by(inbox.c.id).limit(limit))
+        blocked = sa.exists().where(
+            older.c.ref == inbox.c.ref, older.c.id < inbox.c.id, older.c.state == "pending"
+        )
+        q = (
+            sa.select(inbox)
+            .where(inbox.c.state == "pending", inbox.c.next_at <= now(), ~blocked)
+            .order_by(inbox.c.id)
+            .limit(limit)
+        )
         return list(tx.execute(q).fetchall())
 
     def finish_inbox(self, tx: Tx, row_id: int) -> None:
         tx.execute(inbox.delete().where(inbox.c.id == row_id))
 
     def retry_inbox(self, tx: Tx, row_id: int, error: str, delay: float) -> None:
-        tx.execute(inbox.update().where(inbox.c.id == row_id).values(
-            attempts=inbox.c.attempts + 1, last_error=error[:2000],
-            next_at=now() + timedelta(seconds=delay)))
+        tx.execute(
+            inbox.update()
+            .where(inbox.c.id == row_id)
+            .values(
+                attempts=inbox.c.attempts + 1,
+                last_error=error[:2000],
+                next_at=now() + timedelta(seconds=delay),
+            )
+        )
 
     def depth(self) -> dict[str, int]:
         """Rows waiting in the inbox, outbox and dead letters."""
         with self.engine.connect() as conn:
+
             def count(q: Any) -> int:
                 return int(conn.execute(q).scalar() or 0)
+
             return {
                 "inbox": count(sa.select(sa.func.count()).select_from(inbox)),
-                "outbox": count(sa.select(sa.func.count()).select_from(outbox).where(
-                    outbox.c.state.in_(("pending", "running")))),
-                "dead": count(sa.select(sa.func.count()).select_from(dead_letters).where(
-                    dead_letters.c.replayed_at.is_(None))),
+                "outbox": count(
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.state.in_(("pending", "running")))
+                ),
+                "dead": count(
+                    sa.select(sa.func.count())
+                    .select_from(dead_letters)
+                    .where(dead_letters.c.replayed_at.is_(None))
+                ),
             }
 
     # -- shadows ------------------------------------------------------------------------
@@ -159,9 +197,15 @@ class Store:
             return Shadow(None, None, {})
         return Shadow(row.observed, utc(row.observed_at), dict(row.written or {}))
 
-    def put_shadow(self, tx: Tx, ref: str, *, observed: dict[str, Any] | None = None,
-                   observed_at: datetime | None = None,
-                   written: dict[str, Any] | None = None) -> None:
+    def put_shadow(
+        self,
+        tx: Tx,
+        ref: str,
+        *,
+        observed: dict[str, Any] | None = None,
+        observed_at: datetime | None = None,
+        written: dict[str, Any] | None = None,
+    ) -> None:
         """Update the parts given; create the row when missing."""
         values: dict[str, Any] = {"updated_at": now()}
         if observed is not None:
@@ -180,23 +224,43 @@ class Store:
         return _link(row) if row else None
 
     def links_for_issue(self, tx: Tx, issue_ref: str) -> list[LinkRow]:
-        rows = tx.execute(sa.select(links).where(links.c.issue_ref == issue_ref)
-                          .order_by(links.c.id)).fetchall()
+        rows = tx.execute(
+            sa.select(links).where(links.c.issue_ref == issue_ref).order_by(links.c.id)
+        ).fetchall()
         return [_link(r) for r in rows]
 
     def link(self, tx: Tx, link_id: int) -> LinkRow | None:
         row = tx.execute(sa.select(links).where(links.c.id == link_id)).first()
         return _link(row) if row else None
 
-    def create_link(self, tx: Tx, *, ticket_ref: str, issue_ref: str, route: str, mode: str,
-                    state: str = "active", tier: str | None = None) -> LinkRow:
+    def create_link(
+        self,
+        tx: Tx,
+        *,
+        ticket_ref: str,
+        issue_ref: str,
+        route: str,
+        mode: str,
+        state: str = "active",
+        tier: str | None = None,
+    ) -> LinkRow:
         t = now()
         found = self.link_for_ticket(tx, ticket_ref)
         if found:
             return found
-        tx.execute(links.insert().values(ticket_ref=ticket_ref, issue_ref=issue_ref, route=route,
-                                         mode=mode, state=state, tier=tier, gone_strikes=0,
-                                         created_at=t, updated_at=t))
+        tx.execute(
+            links.insert().values(
+                ticket_ref=ticket_ref,
+                issue_ref=issue_ref,
+                route=route,
+                mode=mode,
+                state=state,
+                tier=tier,
+                gone_strikes=0,
+                created_at=t,
+                updated_at=t,
+            )
+        )
         made = self.link_for_ticket(tx, ticket_ref)
         assert made is not None
         return made
@@ -211,54 +275,101 @@ class Store:
 
     # -- comment map --------------------------------------------------------------------
     def map_comment(self, tx: Tx, source_ref: str, target_ref: str, link_id: int) -> None:
-        exists = tx.execute(sa.select(comment_map.c.source_ref).where(
-            comment_map.c.source_ref == source_ref, comment_map.c.target_ref == target_ref)).first()
+        exists = tx.execute(
+            sa.select(comment_map.c.source_ref).where(
+                comment_map.c.source_ref == source_ref, comment_map.c.target_ref == target_ref
+            )
+        ).first()
         if not exists:
-            tx.execute(comment_map.insert().values(source_ref=source_ref, target_ref=target_ref,
-                                                   link_id=link_id, created_at=now()))
+            tx.execute(
+                comment_map.insert().values(
+                    source_ref=source_ref, target_ref=target_ref, link_id=link_id, created_at=now()
+                )
+            )
 
     def comment_targets(self, tx: Tx, source_ref: str) -> list[tuple[str, int]]:
-        rows = tx.execute(sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
-            comment_map.c.source_ref == source_ref)).fetchall()
+        rows = tx.execute(
+            sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
+                comment_map.c.source_ref == source_ref
+            )
+        ).fetchall()
         return [(r.target_ref, r.link_id) for r in rows]
 
     def is_comment_copy(self, tx: Tx, ref: str) -> bool:
         """True when ``ref`` is a comment syncd wrote as a copy of another."""
-        return tx.execute(sa.select(comment_map.c.source_ref).where(
-            comment_map.c.target_ref == ref).limit(1)).first() is not None
+        return (
+            tx.execute(
+                sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == ref).limit(1)
+            ).first()
+            is not None
+        )
 
     # -- cursors ------------------------------------------------------------------------
     def cursor(self, connector: str, stream: str = "default") -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(cursors.c.value).where(
-                cursors.c.connector == connector, cursors.c.stream == stream)).scalar()
+            return conn.execute(
+                sa.select(cursors.c.value).where(
+                    cursors.c.connector == connector, cursors.c.stream == stream
+                )
+            ).scalar()
 
-    def set_cursor(self, tx: Tx, connector: str, value: str | None,
-                   stream: str = "default") -> None:
-        res = tx.execute(cursors.update().where(cursors.c.connector == connector,
-                                                cursors.c.stream == stream)
-                         .values(value=value, updated_at=now()))
+    def set_cursor(
+        self, tx: Tx, connector: str, value: str | None, stream: str = "default"
+    ) -> None:
+        res = tx.execute(
+            cursors.update()
+            .where(cursors.c.connector == connector, cursors.c.stream == stream)
+            .values(value=value, updated_at=now())
+        )
         if not res.rowcount:
-            tx.execute(cursors.insert().values(connector=connector, stream=stream, value=value,
-                                               updated_at=now()))
+            tx.execute(
+                cursors.insert().values(
+                    connector=connector, stream=stream, value=value, updated_at=now()
+                )
+            )
 
     # -- audit --------------------------------------------------------------------------
-    def audit(self, tx: Tx, event: str, *, link_id: int | None = None,
-              ticket_ref: str | None = None, issue_ref: str | None = None,
-              **detail: Any) -> None:
-        tx.execute(audit.insert().values(at=now(), event=event, link_id=link_id,
-                                         ticket_ref=ticket_ref, issue_ref=issue_ref,
-                                         detail=detail))
+    def audit(
+        self,
+        tx: Tx,
+        event: str,
+        *,
+        link_id: int | None = None,
+        ticket_ref: str | None = None,
+        issue_ref: str | None = None,
+        **detail: Any,
+    ) -> None:
+        tx.execute(
+            audit.insert().values(
+                at=now(),
+                event=event,
+                link_id=link_id,
+                ticket_ref=ticket_ref,
+                issue_ref=issue_ref,
+                detail=detail,
+            )
+        )
 
     def audit_since(self, after_id: int = 0, limit: int = 200) -> list[sa.Row[Any]]:
         with self.engine.connect() as conn:
-            return list(conn.execute(sa.select(audit).where(audit.c.id > after_id)
-                                     .order_by(audit.c.id).limit(limit)).fetchall())
+            return list(
+                conn.execute(
+                    sa.select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
+                ).fetchall()
+            )
 
 
 def _link(row: sa.Row[Any]) -> LinkRow:
-    return LinkRow(id=row.id, ticket_ref=row.ticket_ref, issue_ref=row.issue_ref,
-                   route=row.route, mode=row.mode, state=row.state, tier=row.tier,
-                   gone_strikes=row.gone_strikes, reason=row.reason,
-                   created_at=utc(row.created_at) or now(),
-                   updated_at=utc(row.updated_at) or now())
+    return LinkRow(
+        id=row.id,
+        ticket_ref=row.ticket_ref,
+        issue_ref=row.issue_ref,
+        route=row.route,
+        mode=row.mode,
+        state=row.state,
+        tier=row.tier,
+        gone_strikes=row.gone_strikes,
+        reason=row.reason,
+        created_at=utc(row.created_at) or now(),
+        updated_at=utc(row.updated_at) or now(),
+    )

@@ -13,7 +13,8 @@ metadata = sa.MetaData()
 TS = sa.DateTime(timezone=True)
 
 links = sa.Table(
-    "links", metadata,
+    "links",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ticket_ref", sa.String(400), nullable=False, unique=True),
     sa.Column("issue_ref", sa.String(400), nullable=False, index=True),
@@ -30,7 +31,8 @@ links = sa.Table(
 )
 
 shadows = sa.Table(
-    "shadows", metadata,
+    "shadows",
+    metadata,
     sa.Column("ref", sa.String(400), primary_key=True),
     sa.Column("observed", sa.JSON),  # last snapshot seen from the remote
     sa.Column("observed_at", TS),  # its remote updated_at
@@ -39,7 +41,8 @@ shadows = sa.Table(
 )
 
 inbox = sa.Table(
-    "inbox", metadata,
+    "inbox",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ref", sa.String(400), nullable=False),
     sa.Column("connector", sa.String(100), nullable=False),
@@ -55,14 +58,16 @@ inbox = sa.Table(
 )
 
 deliveries = sa.Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     sa.Column("connector", sa.String(100), primary_key=True),
     sa.Column("delivery_id", sa.String(200), primary_key=True),
     sa.Column("received_at", TS, nullable=False, index=True),
 )
 
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("key", sa.String(300), nullable=False, unique=True),
     sa.Column("lane", sa.String(400), nullable=False),  # actions of one lane run in order
@@ -79,7 +84,8 @@ outbox = sa.Table(
 )
 
 cursors = sa.Table(
-    "cursors", metadata,
+    "cursors",
+    metadata,
     sa.Column("connector", sa.String(100), primary_key=True),
     sa.Column("stream", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text),
@@ -87,7 +93,8 @@ cursors = sa.Table(
 )
 
 comment_map = sa.Table(
-    "comment_map", metadata,
+    "comment_map",
+    metadata,
     sa.Column("source_ref", sa.String(400), primary_key=True),
     sa.Column("target_ref", sa.String(400), primary_key=True),
     sa.Column("link_id", sa.Integer, nullable=False),
@@ -96,7 +103,8 @@ comment_map = sa.Table(
 )
 
 audit = sa.Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", TS, nullable=False, index=True),
     sa.Column("link_id", sa.Integer, index=True),
@@ -107,7 +115,8 @@ audit = sa.Table(
 )
 
 dead_letters = sa.Table(
-    "dead_letters", metadata,
+    "dead_letters",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("outbox_id", sa.Integer, nullable=False, index=True),
     sa.Column("key", sa.String(300), nullable=False),

@@ -15,9 +15,16 @@ from syncd.model import Comment, Issue, IssueStatus, Priority, Ref, Ticket
 class HelpdeskActor(Protocol):
     emulator: Any
 
-    def create_ticket(self, subject: str, description: str, *, tags: list[str],
-                      requester: str = "Ada Lovelace", priority: Priority | None = None,
-                      group: str | None = None) -> Ref:
+    def create_ticket(
+        self,
+        subject: str,
+        description: str,
+        *,
+        tags: list[str],
+        requester: str = "Ada Lovelace",
+        priority: Priority | None = None,
+        group: str | None = None,
+    ) -> Ref:
         """An end user opens a ticket (the agent's tags already applied)."""
         ...
 

@@ -44,10 +44,22 @@ class Side:
 def default_routes(tracker: str, project: str) -> list[dict[str, Any]]:
     """The demo's routes: ``escalate`` + ``vendor`` redirects, ``escalate`` keeps pending."""
     return [
-        {"name": "vendor-redirect", "match": {"tags": ["escalate", "vendor"]}, "mode": "redirect",
-         "target": {"connector": tracker, "project": project, "labels": ["from-support", "vendor"]}},
-        {"name": "widgets", "match": {"tags": ["escalate"]}, "mode": "pending",
-         "target": {"connector": tracker, "project": project, "labels": ["from-support"]}},
+        {
+            "name": "vendor-redirect",
+            "match": {"tags": ["escalate", "vendor"]},
+            "mode": "redirect",
+            "target": {
+                "connector": tracker,
+                "project": project,
+                "labels": ["from-support", "vendor"],
+            },
+        },
+        {
+            "name": "widgets",
+            "match": {"tags": ["escalate"]},
+            "mode": "pending",
+            "target": {"connector": tracker, "project": project, "labels": ["from-support"]},
+        },
     ]
 
 
@@ -90,8 +102,7 @@ class Sandbox:
         kit = spec.emulator_kit
         secret = secrets.token_hex(16)
         hook = f"{daemon_url}/webhooks/{kind}" if self.webhooks else None
-        emu = kit.build(webhook_url=hook, webhook_secret=secret,
-                        **self.build_kwargs.get(kind, {}))
+        emu = kit.build(webhook_url=hook, webhook_secret=secret, **self.build_kwargs.get(kind, {}))
         server = ServerThread(emu.app).start()
         actor = kit.actor(emu, kind, server.url)
         return Side(kind, kind, kit, emu, server, actor, secret)
@@ -138,13 +149,20 @@ class Sandbox:
             "daemon": self.url,
             "config": str(self.folder / "syncd.yaml"),
             "store": str(self.folder / "syncd.db"),
-            "emulators": {s.name: {"kind": s.kind, "url": s.url, "webhook_secret": s.secret,
-                                   "credentials": getattr(s.actor, "credentials", {})}
-                          for s in self.sides.values()},
+            "emulators": {
+                s.name: {
+                    "kind": s.kind,
+                    "url": s.url,
+                    "webhook_secret": s.secret,
+                    "credentials": getattr(s.actor, "credentials", {}),
+                }
+                for s in self.sides.values()
+            },
         }
 
-    def wait(self, what: str, probe: Callable[[], T | None], timeout: float = 20.0,
-             every: float = 0.1) -> T:
+    def wait(
+        self, what: str, probe: Callable[[], T | None], timeout: float = 20.0, every: float = 0.1
+    ) -> T:
         """Poll ``probe`` until it returns something truthy; raise TimeoutError naming ``what``."""
         deadline = time.monotonic() + timeout
         last_exc: Exception | None = None
@@ -156,8 +174,10 @@ class Sandbox:
             except Exception as exc:  # the state is not there yet; try again
                 last_exc = exc
             time.sleep(every)
-        raise TimeoutError(f"not observed within {timeout}s: {what}"
-                           + (f" (last error: {last_exc})" if last_exc else ""))
+        raise TimeoutError(
+            f"not observed within {timeout}s: {what}"
+            + (f" (last error: {last_exc})" if last_exc else "")
+        )
 
     def __enter__(self) -> Sandbox:
         return self.start()

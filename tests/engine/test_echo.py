@@ -14,27 +14,47 @@ LATER = T + timedelta(seconds=5)
 BASE = {"status": "open", "priority": "high", "tags": ["a", "b"], "subject": "s"}
 
 
-@pytest.mark.parametrize("before,after,written,delta,echoes,left", [
-    # first sighting: everything is new
-    (None, BASE, {}, set(TICKET_FIELDS), set(), {}),
-    # nothing changed
-    (BASE, BASE, {}, set(), set(), {}),
-    # tag order is not a change
-    (BASE, {**BASE, "tags": ["b", "a"]}, {}, set(), set(), {}),
-    # a human change
-    (BASE, {**BASE, "priority": "low"}, {}, {"priority"}, set(), {}),
-    # syncd's own write coming back: an echo, and the expectation is cleared
-    (BASE, {**BASE, "status": "on_hold"}, {"status": "on_hold"}, set(), {"status"}, {}),
-    # the echo and a human change in the same snapshot: only the human change remains
-    (BASE, {**BASE, "status": "on_hold", "priority": "low"}, {"status": "on_hold"},
-     {"priority"}, {"status"}, {}),
-    # syncd's write not seen yet: kept
-    (BASE, {**BASE, "priority": "low"}, {"status": "on_hold"}, {"priority"}, set(),
-     {"status": "on_hold"}),
-])
-def test_diff(before: dict[str, object] | None, after: dict[str, object],
-              written: dict[str, object], delta: set[str], echoes: set[str],
-              left: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "before,after,written,delta,echoes,left",
+    [
+        # first sighting: everything is new
+        (None, BASE, {}, set(TICKET_FIELDS), set(), {}),
+        # nothing changed
+        (BASE, BASE, {}, set(), set(), {}),
+        # tag order is not a change
+        (BASE, {**BASE, "tags": ["b", "a"]}, {}, set(), set(), {}),
+        # a human change
+        (BASE, {**BASE, "priority": "low"}, {}, {"priority"}, set(), {}),
+        # syncd's own write coming back: an echo, and the expectation is cleared
+        (BASE, {**BASE, "status": "on_hold"}, {"status": "on_hold"}, set(), {"status"}, {}),
+        # the echo and a human change in the same snapshot: only the human change remains
+        (
+            BASE,
+            {**BASE, "status": "on_hold", "priority": "low"},
+            {"status": "on_hold"},
+            {"priority"},
+            {"status"},
+            {},
+        ),
+        # syncd's write not seen yet: kept
+        (
+            BASE,
+            {**BASE, "priority": "low"},
+            {"status": "on_hold"},
+            {"priority"},
+            set(),
+            {"status": "on_hold"},
+        ),
+    ],
+)
+def test_diff(
+    before: dict[str, object] | None,
+    after: dict[str, object],
+    written: dict[str, object],
+    delta: set[str],
+    echoes: set[str],
+    left: dict[str, object],
+) -> None:
     full_after = {f: after.get(f) for f in TICKET_FIELDS}
     full_before = None if before is None else {f: before.get(f) for f in TICKET_FIELDS}
     d = diff(full_before, T, full_after, LATER, written, TICKET_FIELDS)
@@ -49,13 +69,21 @@ def test_older_snapshot_is_stale() -> None:
     assert d.stale and not d.delta
 
 
-@pytest.mark.parametrize("by_syncd,marker,is_copy,echo", [
-    (False, None, False, False),
-    (True, None, False, True),
-    (False, "k-1", False, True),
-    (False, None, True, True),
-])
+@pytest.mark.parametrize(
+    "by_syncd,marker,is_copy,echo",
+    [
+        (False, None, False, False),
+        (True, None, False, True),
+        (False, "k-1", False, True),
+        (False, None, True, True),
+    ],
+)
 def test_comment_echo(by_syncd: bool, marker: str | None, is_copy: bool, echo: bool) -> None:
-    c = Comment(ref=Ref.comment("gh", "1"), parent=Ref.issue("gh", "a#1"), body="x",
-                by_syncd=by_syncd, marker=marker)
+    c = Comment(
+        ref=Ref.comment("gh", "1"),
+        parent=Ref.issue("gh", "a#1"),
+        body="x",
+        by_syncd=by_syncd,
+        marker=marker,
+    )
     assert comment_is_echo(c, is_copy) is echo

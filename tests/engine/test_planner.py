@@ -28,58 +28,112 @@ TICKET = Ref.ticket("zendesk", "101")
 ISSUE = Ref.issue("github", "acme/widgets#7")
 
 ROUTES = (
-    Route(name="vendor", match=Match(tags=["escalate", "vendor"]), mode="redirect",
-          target=Target(connector="github", project="acme/widgets", labels=["vendor"])),
-    Route(name="widgets", match=Match(tags=["escalate"]), mode="pending",
-          priority_map={Priority.URGENT: Priority.HIGH},
-          target=Target(connector="github", project="acme/widgets", labels=["from-support"])),
+    Route(
+        name="vendor",
+        match=Match(tags=["escalate", "vendor"]),
+        mode="redirect",
+        target=Target(connector="github", project="acme/widgets", labels=["vendor"]),
+    ),
+    Route(
+        name="widgets",
+        match=Match(tags=["escalate"]),
+        mode="pending",
+        priority_map={Priority.URGENT: Priority.HIGH},
+        target=Target(connector="github", project="acme/widgets", labels=["from-support"]),
+    ),
 )
 
 
 def rules(helpdesk_caps: frozenset[Capability] = frozenset()) -> Rules:
-    return Rules(routes=ROUTES, templates=Templates(),
-                 capabilities={"zendesk": helpdesk_caps,
-                               "github": frozenset({Capability.COMMENT_EDIT,
-                                                    Capability.COMMENT_DELETE})})
+    return Rules(
+        routes=ROUTES,
+        templates=Templates(),
+        capabilities={
+            "zendesk": helpdesk_caps,
+            "github": frozenset({Capability.COMMENT_EDIT, Capability.COMMENT_DELETE}),
+        },
+    )
 
 
-def ticket(tags: set[str], status: TicketStatus = TicketStatus.OPEN,
-           priority: Priority | None = Priority.URGENT) -> Ticket:
-    return Ticket(ref=TICKET, subject="Export crashes", description="Crash on export",
-                  status=status, priority=priority, tags=frozenset(tags), requester="Ada",
-                  url="https://acme.zendesk.example/agent/tickets/101", updated_at=T0)
+def ticket(
+    tags: set[str],
+    status: TicketStatus = TicketStatus.OPEN,
+    priority: Priority | None = Priority.URGENT,
+) -> Ticket:
+    return Ticket(
+        ref=TICKET,
+        subject="Export crashes",
+        description="Crash on export",
+        status=status,
+        priority=priority,
+        tags=frozenset(tags),
+        requester="Ada",
+        url="https://acme.zendesk.example/agent/tickets/101",
+        updated_at=T0,
+    )
 
 
 def issue(status: IssueStatus, minute: int = 0) -> Issue:
-    return Issue(ref=ISSUE, title="Export crashes", status=status,
-                 url="https://github.example/acme/widgets/issues/7",
-                 updated_at=T0.replace(minute=minute))
+    return Issue(
+        ref=ISSUE,
+        title="Export crashes",
+        status=status,
+        url="https://github.example/acme/widgets/issues/7",
+        updated_at=T0.replace(minute=minute),
+    )
 
 
-def link(state: str = "active", mode: str = "pending", route: str = "widgets",
-         strikes: int = 0) -> LinkView:
-    return LinkView(id=1, ticket=TICKET, issue=ISSUE, route=route, mode=mode, state=state,
-                    gone_strikes=strikes, ticket_snapshot=ticket({"escalate"}),
-                    issue_snapshot=issue(IssueStatus.TODO))
+def link(
+    state: str = "active", mode: str = "pending", route: str = "widgets", strikes: int = 0
+) -> LinkView:
+    return LinkView(
+        id=1,
+        ticket=TICKET,
+        issue=ISSUE,
+        route=route,
+        mode=mode,
+        state=state,
+        gone_strikes=strikes,
+        ticket_snapshot=ticket({"escalate"}),
+        issue_snapshot=issue(IssueStatus.TODO),
+    )
 
 
 def upsert_ticket(t: Ticket, links: tuple[LinkView, ...] = ()) -> Situation:
-    return Situation(change=Change(kind=ChangeKind.UPSERT, ref=t.ref, ticket=t),
-                     delta=frozenset({"tags"}), links=links)
+    return Situation(
+        change=Change(kind=ChangeKind.UPSERT, ref=t.ref, ticket=t),
+        delta=frozenset({"tags"}),
+        links=links,
+    )
 
 
 def issue_move(before: IssueStatus, after: IssueStatus, lk: LinkView) -> Situation:
-    return Situation(change=Change(kind=ChangeKind.UPSERT, ref=ISSUE, issue=issue(after, 5)),
-                     delta=frozenset({"status"}), before=issue(before), links=(lk,))
+    return Situation(
+        change=Change(kind=ChangeKind.UPSERT, ref=ISSUE, issue=issue(after, 5)),
+        delta=frozenset({"status"}),
+        before=issue(before),
+        links=(lk,),
+    )
 
 
-def comment_on(parent: Ref, body: str, *, public: bool, kind: ChangeKind = ChangeKind.COMMENT,
-               new: bool = True, copies: tuple[Ref, ...] = (), lk: LinkView | None = None,
-               ) -> Situation:
+def comment_on(
+    parent: Ref,
+    body: str,
+    *,
+    public: bool,
+    kind: ChangeKind = ChangeKind.COMMENT,
+    new: bool = True,
+    copies: tuple[Ref, ...] = (),
+    lk: LinkView | None = None,
+) -> Situation:
     cref = Ref.comment(parent.connector, f"{parent.key}/c1")
     c = Comment(ref=cref, parent=parent, author="someone", body=body, public=public)
-    return Situation(change=Change(kind=kind, ref=parent, comment=c), links=(lk or link(),),
-                     comment_is_new=new, comment_copies=copies)
+    return Situation(
+        change=Change(kind=kind, ref=parent, comment=c),
+        links=(lk or link(),),
+        comment_is_new=new,
+        comment_copies=copies,
+    )
 
 
 def test_escalation_creates_issue_from_templates() -> None:
@@ -101,12 +155,15 @@ def test_first_matching_route_wins() -> None:
     assert a.route == "vendor" and a.draft is not None and a.draft.labels == {"vendor"}
 
 
-@pytest.mark.parametrize("t,links", [
-    (ticket({"billing"}), ()),
-    (ticket({"escalate"}, status=TicketStatus.SOLVED), ()),
-    (ticket({"escalate"}, status=TicketStatus.CLOSED), ()),
-    (ticket({"escalate"}), (link(),)),
-])
+@pytest.mark.parametrize(
+    "t,links",
+    [
+        (ticket({"billing"}), ()),
+        (ticket({"escalate"}, status=TicketStatus.SOLVED), ()),
+        (ticket({"escalate"}, status=TicketStatus.CLOSED), ()),
+        (ticket({"escalate"}), (link(),)),
+    ],
+)
 def test_no_escalation(t: Ticket, links: tuple[LinkView, ...]) -> None:
     assert plan(upsert_ticket(t, links), rules()) == []
 
@@ -129,19 +186,39 @@ def test_redirect_mode_closes_with_pointer() -> None:
     assert "https://github.example/acme/widgets/issues/7" in (close.body or "")
 
 
-@pytest.mark.parametrize("before,after,status,public,message,state", [
-    (IssueStatus.TODO, IssueStatus.DONE, TicketStatus.SOLVED, True, "resolved", "resolved"),
-    (IssueStatus.IN_PROGRESS, IssueStatus.DONE, TicketStatus.SOLVED, True, "resolved",
-     "resolved"),
-    (IssueStatus.TODO, IssueStatus.WONT_DO, TicketStatus.OPEN, False, "wont_do", "declined"),
-    (IssueStatus.TODO, IssueStatus.DUPLICATE, TicketStatus.OPEN, False, "wont_do", "declined"),
-    (IssueStatus.DONE, IssueStatus.TODO, TicketStatus.ON_HOLD, False, "reopened", "active"),
-    (IssueStatus.WONT_DO, IssueStatus.IN_PROGRESS, TicketStatus.ON_HOLD, False, "reopened",
-     "active"),
-])
-def test_issue_status_drives_ticket(before: IssueStatus, after: IssueStatus,
-                                    status: TicketStatus, public: bool, message: str,
-                                    state: str) -> None:
+@pytest.mark.parametrize(
+    "before,after,status,public,message,state",
+    [
+        (IssueStatus.TODO, IssueStatus.DONE, TicketStatus.SOLVED, True, "resolved", "resolved"),
+        (
+            IssueStatus.IN_PROGRESS,
+            IssueStatus.DONE,
+            TicketStatus.SOLVED,
+            True,
+            "resolved",
+            "resolved",
+        ),
+        (IssueStatus.TODO, IssueStatus.WONT_DO, TicketStatus.OPEN, False, "wont_do", "declined"),
+        (IssueStatus.TODO, IssueStatus.DUPLICATE, TicketStatus.OPEN, False, "wont_do", "declined"),
+        (IssueStatus.DONE, IssueStatus.TODO, TicketStatus.ON_HOLD, False, "reopened", "active"),
+        (
+            IssueStatus.WONT_DO,
+            IssueStatus.IN_PROGRESS,
+            TicketStatus.ON_HOLD,
+            False,
+            "reopened",
+            "active",
+        ),
+    ],
+)
+def test_issue_status_drives_ticket(
+    before: IssueStatus,
+    after: IssueStatus,
+    status: TicketStatus,
+    public: bool,
+    message: str,
+    state: str,
+) -> None:
     (a,) = plan(issue_move(before, after, link()), rules())
     assert a.kind == ActionKind.UPDATE_TICKET and a.target == TICKET
     assert a.status == status.value and a.public is public
@@ -180,15 +257,17 @@ def test_developer_edit_with_edit_capability_edits_copy() -> None:
     r = rules(frozenset({Capability.COMMENT_EDIT, Capability.COMMENT_DELETE}))
     (a,) = plan(comment_on(ISSUE, "v2", public=True, new=False, copies=(copy,)), r)
     assert a.kind == ActionKind.EDIT_COMMENT and a.target == copy and "v2" in (a.body or "")
-    (d,) = plan(comment_on(ISSUE, "", public=True, kind=ChangeKind.COMMENT_DELETED,
-                           copies=(copy,)), r)
+    (d,) = plan(
+        comment_on(ISSUE, "", public=True, kind=ChangeKind.COMMENT_DELETED, copies=(copy,)), r
+    )
     assert d.kind == ActionKind.DELETE_COMMENT and d.target == copy
 
 
 def test_developer_delete_without_capability_adds_note() -> None:
     copy = Ref.comment("zendesk", "555")
-    (a,) = plan(comment_on(ISSUE, "", public=True, kind=ChangeKind.COMMENT_DELETED,
-                           copies=(copy,)), rules())
+    (a,) = plan(
+        comment_on(ISSUE, "", public=True, kind=ChangeKind.COMMENT_DELETED, copies=(copy,)), rules()
+    )
     assert a.kind == ActionKind.ADD_COMMENT and "deleted" in (a.body or "")
 
 
@@ -198,11 +277,14 @@ def test_agent_note_with_prefix_goes_to_issue() -> None:
     assert "logs attached, see line 4" in (a.body or "") and "/dev" not in (a.body or "")
 
 
-@pytest.mark.parametrize("body,public", [
-    ("just a private thought", False),
-    ("/dev but public", True),
-    ("Dear customer, thanks", True),
-])
+@pytest.mark.parametrize(
+    "body,public",
+    [
+        ("just a private thought", False),
+        ("/dev but public", True),
+        ("Dear customer, thanks", True),
+    ],
+)
 def test_other_ticket_comments_stay(body: str, public: bool) -> None:
     assert plan(comment_on(TICKET, body, public=public), rules()) == []
 
@@ -216,7 +298,7 @@ def test_deleted_issue_is_verified_not_trusted() -> None:
 def test_gone_needs_two_reads() -> None:
     (again,) = plan_verified(link(strikes=0), gone=True, reason="404", rules=rules())
     assert again.kind == ActionKind.VERIFY_ISSUE and again.strike == 1
-    note, close = plan_verified(link(strikes=1), gone=True, reason="404", rules=rules())
+    _note, close = plan_verified(link(strikes=1), gone=True, reason="404", rules=rules())
     assert close.status == TicketStatus.SOLVED.value and close.link_state == "redirected"
     assert plan_verified(link(strikes=1), gone=False, reason="ok", rules=rules()) == []
 

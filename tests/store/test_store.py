@@ -22,8 +22,17 @@ def test_migrations_reach_head(store: Store) -> None:
     assert rev == head == "0001"
     db.upgrade(store.engine)  # idempotent
     names = set(sa.inspect(store.engine).get_table_names())
-    assert {"links", "shadows", "inbox", "outbox", "cursors", "comment_map", "audit",
-            "dead_letters", "deliveries"} <= names
+    assert {
+        "links",
+        "shadows",
+        "inbox",
+        "outbox",
+        "cursors",
+        "comment_map",
+        "audit",
+        "dead_letters",
+        "deliveries",
+    } <= names
 
 
 def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
@@ -44,8 +53,10 @@ def test_inbox_keeps_order_per_ref(store: Store) -> None:
         store.enqueue(tx, [change("1", 0), change("2", 0), change("1", 1), change("1", 2)])
     with store.tx() as tx:
         rows = store.next_inbox(tx, 10)
-    assert [(r.ref, r.change["actor"]) for r in rows] == [("zd:ticket:1", "0"),
-                                                           ("zd:ticket:2", "0")]
+    assert [(r.ref, r.change["actor"]) for r in rows] == [
+        ("zd:ticket:1", "0"),
+        ("zd:ticket:2", "0"),
+    ]
     with store.tx() as tx:
         store.retry_inbox(tx, rows[0].id, "boom", delay=3600)
         rows2 = store.next_inbox(tx, 10)
@@ -105,10 +116,15 @@ def test_cursor_shadow_link_roundtrip(store: Store) -> None:
         store.set_cursor(tx, "gh", "c1")
         store.set_cursor(tx, "gh", "c2")
         store.put_shadow(tx, "zd:ticket:1", observed={"status": "open"}, written={"status": "x"})
-        link = store.create_link(tx, ticket_ref="zd:ticket:1", issue_ref="gh:issue:a#1",
-                                 route="r", mode="pending")
-        assert store.create_link(tx, ticket_ref="zd:ticket:1", issue_ref="gh:issue:a#2",
-                                 route="r", mode="pending").id == link.id
+        link = store.create_link(
+            tx, ticket_ref="zd:ticket:1", issue_ref="gh:issue:a#1", route="r", mode="pending"
+        )
+        assert (
+            store.create_link(
+                tx, ticket_ref="zd:ticket:1", issue_ref="gh:issue:a#2", route="r", mode="pending"
+            ).id
+            == link.id
+        )
         store.update_link(tx, link.id, state="resolved")
         store.map_comment(tx, "gh:comment:1", "zd:comment:9", link.id)
         store.map_comment(tx, "gh:comment:1", "zd:comment:9", link.id)
