@@ -1,0 +1,305 @@
+"""The Jira tracker connector: issues, workflow transitions, comments and webhooks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from connectors.jira import mapping, webhooks
+from connectors.jira.client import JiraClient
+from connectors.jira.poll import Poller
+from connectors.jira.settings import JiraSettings
+from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd.errors import NotFound, PermanentError, RemoteError
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+
+log = logging.getLogger(__name__)
+
+CAPABILITIES = frozenset(
+    {
+        Capability.WEBHOOKS,
+        Capability.POLL,
+        Capability.COMMENTS,
+        Capability.INTERNAL_COMMENTS,
+        Capability.COMMENT_EDIT,
+        Capability.COMMENT_DELETE,
+        Capability.TRANSITIONS,
+        Capability.LABELS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+    }
+)
+
+ISSUE_FIELDS = [
+    "summary",
+    "description",
+    "status",
+    "resolution",
+    "priority",
+    "labels",
+    "assignee",
+    "fixVersions",
+    "created",
+    "updated",
+    "project",
+]
+
+
+class JiraConnector:
+    """A Jira Cloud or Data Center instance as a :class:`~syncd.connector.TrackerConnector`."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, name: str, settings: JiraSettings) -> None:
+        self.name = name
+        self.settings = settings
+        self.client = JiraClient(settings)
+        self.projects: list[str] = list(settings.projects)
+        self._me: dict[str, Any] | None = None
+        self._ids: dict[str, str] = {}  # issue key -> issue id, for comment refs
+        self._lock = threading.Lock()
+        self._poller = Poller(self)
+
+    # -- identity -------------------------------------------------------------------------
+
+    def check(self) -> str:
+        """Read ``/myself``: the account syncd writes as."""
+        me = self.client.get("myself")
+        self._me = dict(me)
+        return mapping.user_name(me) or str(me.get("displayName") or "")
+
+    def me(self) -> dict[str, Any]:
+        """The account syncd writes as (read once)."""
+        if self._me is None:
+            self.check()
+        return self._me or {}
+
+    def bot_ids(self) -> set[str]:
+        """Every id the bot account may appear under in comments and webhooks."""
+        try:
+            me = self.me()
+        except RemoteError:
+            return set()
+        return {str(me[k]) for k in ("accountId", "name", "key") if me.get(k)}
+
+    def watch(self, projects: Sequence[str]) -> None:
+        """Add the projects routes target to those polled."""
+        with self._lock:
+            for project in projects:
+                if project not in self.projects:
+                    self.projects.append(project)
+
+    # -- issues ---------------------------------------------------------------------------
+
+    def _issue(self, raw: Mapping[str, Any]) -> Issue:
+        self._ids[str(raw["key"])] = str(raw.get("id", ""))
+        return mapping.issue_from_raw(
+            self.name, raw, base_url=self.settings.base_url, priorities=self.settings.priorities
+        )
+
+    def _raw_issue(self, key: str) -> dict[str, Any]:
+        params = {"fields": ",".join(ISSUE_FIELDS), "properties": mapping.PROPERTY}
+        return dict(self.client.get(f"issue/{key}", params=params))
+
+    def get_issue(self, ref: Ref) -> Issue:
+        """Read one issue; a moved issue comes back under its new key."""
+        return self._issue(self._raw_issue(ref.key))
+
+    def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
+        """Create an issue whose ``syncd`` property and remote link carry ``key``."""
+        fields: dict[str, Any] = {
+            "project": {"key": project},
+            "issuetype": {"name": draft.issue_type or self.settings.issue_type},
+            "summary": draft.title,
+            "description": mapping.markdown_to_body(draft.body, self.settings.flavour),
+            "labels": sorted(draft.labels),
+        }
+        if draft.components:
+            fields["components"] = [{"name": c} for c in draft.components]
+        if draft.priority is not None:
+            fields["priority"] = {"name": self.settings.priority_name(draft.priority)}
+        if draft.assignee:
+            who = "accountId" if self.settings.flavour == "cloud" else "name"
+            fields["assignee"] = {who: draft.assignee}
+        body = {
+            "fields": fields,
+            # set in the same request as the issue, so no crash can leave it unmarked
+            "properties": [{"key": mapping.PROPERTY, "value": {"key": key}}],
+        }
+        made = self.client.send("POST", "issue", body)
+        if draft.origin_url:
+            link = {
+                "globalId": draft.origin_url,
+                "relationship": "support ticket",
+                "object": {
+                    "url": draft.origin_url,
+                    "title": draft.origin_title or draft.origin_url,
+                },
+            }
+            self.client.send("POST", f"issue/{made['key']}/remotelink", link)
+        return self._issue(self._raw_issue(str(made["key"])))
+
+    def find_issue(self, project: str, key: str, since: datetime | None) -> Issue | None:
+        """Find the issue carrying ``key`` by its entity property."""
+        jql = f'project = "{project}" AND issue.property[{mapping.PROPERTY}].key = "{key}"'
+        found: list[dict[str, Any]] = []
+        try:
+            found = self._poller.search(jql, limit=5)
+        except PermanentError as exc:
+            if since is None or isinstance(exc, NotFound):
+                raise
+        if not found and since is not None:
+            # instances that do not index the property: scan what was created since
+            bound = self._poller.jql_time(since, slack=60)
+            jql = f'project = "{project}" AND created >= "{bound}" ORDER BY created DESC'
+            found = self._poller.search(jql, limit=100)
+        for raw in found:
+            if mapping.issue_marker(raw) == key:
+                return self._issue(raw)
+        return None
+
+    def update_issue(
+        self,
+        ref: Ref,
+        *,
+        status: Any = None,
+        priority: Priority | None = None,
+        add_labels: Sequence[str] = (),
+        remove_labels: Sequence[str] = (),
+        title: str | None = None,
+        body: str | None = None,
+    ) -> Issue:
+        """Edit fields in one PUT, then move the status through the workflow."""
+        fields: dict[str, Any] = {}
+        if title is not None:
+            fields["summary"] = title
+        if body is not None:
+            fields["description"] = mapping.markdown_to_body(body, self.settings.flavour)
+        if priority is not None:
+            fields["priority"] = {"name": self.settings.priority_name(priority)}
+        labels = [{"add": lb} for lb in add_labels] + [{"remove": lb} for lb in remove_labels]
+        edit: dict[str, Any] = {}
+        if fields:
+            edit["fields"] = fields
+        if labels:
+            edit["update"] = {"labels": labels}
+        if edit:
+            self.client.send("PUT", f"issue/{ref.key}", edit)
+        if status is not None:
+            self._move_to(ref.key, IssueStatus(status))
+        return self.get_issue(ref)
+
+    def _move_to(self, key: str, target: IssueStatus) -> None:
+        raw = self._raw_issue(key)
+        current = mapping.status_of(raw.get("fields") or {})
+        if current == target:
+            return
+        project = ((raw.get("fields") or {}).get("project") or {}).get("key", "")
+        wanted = self.settings.status_map.get(project, {}).get(target)
+        listed = self.client.get(f"issue/{key}/transitions", {"expand": "transitions.fields"})
+        transition = mapping.pick_transition(listed.get("transitions", []), target, wanted)
+        resolution = self.settings.resolutions.get(target)
+        if transition is None:
+            if current.is_closed and target.is_closed and resolution:
+                # already closed, only the reason differs: correct the resolution in place
+                body = {"fields": {"resolution": {"name": resolution}}}
+                self.client.send("PUT", f"issue/{key}", body)
+                return
+            raise PermanentError(f"{key}: no transition from {current} reaches {target}")
+        payload: dict[str, Any] = {"transition": {"id": str(transition["id"])}}
+        if target.is_closed and resolution and mapping.needs_resolution(transition):
+            payload["fields"] = {"resolution": {"name": resolution}}
+        self.client.send("POST", f"issue/{key}/transitions", payload)
+
+    # -- comments -------------------------------------------------------------------------
+
+    def _issue_id(self, key: str) -> str:
+        if key not in self._ids:
+            raw = self.client.get(f"issue/{key}", {"fields": "summary"})
+            self._ids[key] = str(raw["id"])
+            self._ids[str(raw["key"])] = str(raw["id"])
+        return self._ids[key]
+
+    def _comment(self, parent: Ref, raw: Mapping[str, Any]) -> Comment:
+        issue_id = mapping.issue_id_from_comment(raw) or self._issue_id(parent.key)
+        return mapping.comment_from_raw(self.name, parent, issue_id, raw, bot=self.bot_ids())
+
+    def comments(self, parent: Ref) -> list[Comment]:
+        """All comments on an issue, oldest first, with their properties."""
+        out: list[Comment] = []
+        start = 0
+        while True:
+            params = {"startAt": start, "maxResults": 100, "expand": "properties"}
+            page = self.client.get(f"issue/{parent.key}/comment", params)
+            batch = page.get("comments", [])
+            out.extend(self._comment(parent, raw) for raw in batch)
+            start += len(batch)
+            if not batch or start >= int(page.get("total", 0)):
+                return out
+
+    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
+        """Add a comment; internal ones get the configured visibility."""
+        props: list[dict[str, Any]] = [{"key": mapping.PROPERTY, "value": {"key": key}}]
+        payload: dict[str, Any] = {
+            "body": mapping.markdown_to_body(body, self.settings.flavour),
+            "properties": props,
+        }
+        if not public:
+            payload["visibility"] = self.settings.internal_visibility.model_dump()
+            if self.settings.service_management:
+                props.append({"key": mapping.SD_PUBLIC, "value": {"internal": True}})
+        raw = self.client.send("POST", f"issue/{parent.key}/comment?expand=properties", payload)
+        return self._comment(parent, raw)
+
+    def find_comment(self, parent: Ref, key: str) -> Comment | None:
+        """The comment whose ``syncd`` property holds ``key``."""
+        return next((c for c in self.comments(parent) if c.marker == key), None)
+
+    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
+        """Replace a comment's body, keeping its restriction."""
+        path = f"issue/{parent.key}/comment/{ref.key.rsplit('/', 1)[-1]}"
+        current = self.client.get(path, {"expand": "properties"})
+        payload: dict[str, Any] = {"body": mapping.markdown_to_body(body, self.settings.flavour)}
+        if current.get("visibility"):
+            # resend the restriction: an edit must never make a private comment public
+            payload["visibility"] = current["visibility"]
+        raw = self.client.send("PUT", f"{path}?expand=properties", payload)
+        return self._comment(parent, raw)
+
+    def delete_comment(self, ref: Ref, parent: Ref) -> None:
+        """Delete a comment."""
+        self.client.send("DELETE", f"issue/{parent.key}/comment/{ref.key.rsplit('/', 1)[-1]}")
+
+    # -- changes --------------------------------------------------------------------------
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """Issues and comments updated since the cursor, with an overlap window."""
+        return self._poller.poll(cursor)
+
+    def _context(self) -> webhooks.Context:
+        return webhooks.Context(
+            connector=self.name,
+            base_url=self.settings.base_url,
+            priorities=self.settings.priorities,
+            bot=self.bot_ids(),
+        )
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check ``X-Hub-Signature`` when a secret is configured."""
+        secret = self.settings.secret("webhook_secret", required=False)
+        webhooks.verify(secret, headers, body)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """Turn a verified delivery into changes."""
+        return webhooks.parse(self._context(), headers, body)
+
+    def rate_budget(self) -> RateBudget:
+        """The last rate-limit figures Jira sent."""
+        return self.client.rate_budget()
+
+    def close(self) -> None:
+        """Release HTTP connections."""
+        self.client.close()

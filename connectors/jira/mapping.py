@@ -1,0 +1,236 @@
+"""Pure conversions between Jira's JSON (REST v2 and v3, webhooks) and canonical values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.jira import adf, wiki
+from syncd.model import Comment, Issue, IssueStatus, Priority, Ref
+
+Raw = Mapping[str, Any]
+
+PROPERTY = "syncd"  # entity property holding syncd's idempotency key
+SD_PUBLIC = "sd.public.comment"  # Jira Service Management's internal-comment property
+
+# well-known priority names that a route's map may leave out
+_PRIORITY_FALLBACK = {
+    "highest": Priority.URGENT,
+    "blocker": Priority.URGENT,
+    "critical": Priority.URGENT,
+    "high": Priority.HIGH,
+    "major": Priority.HIGH,
+    "medium": Priority.NORMAL,
+    "normal": Priority.NORMAL,
+    "low": Priority.LOW,
+    "lowest": Priority.LOW,
+    "minor": Priority.LOW,
+    "trivial": Priority.LOW,
+}
+_WONT_DO = {"won't do", "won't fix", "wont do", "wont fix", "cannot reproduce", "incomplete"}
+_DUPLICATE = {"duplicate"}
+_CATEGORY_OF = {
+    IssueStatus.TODO: "new",
+    IssueStatus.IN_PROGRESS: "indeterminate",
+    IssueStatus.DONE: "done",
+    IssueStatus.WONT_DO: "done",
+    IssueStatus.DUPLICATE: "done",
+}
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Parse Jira's ``2019-02-15T19:15:40.470-0800`` (or epoch milliseconds)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def format_time(at: datetime) -> str:
+    """Format a datetime the way Jira writes it."""
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}" + at.strftime("%z")
+
+
+def body_to_markdown(body: Any) -> str:
+    """A description or comment body (ADF dict or wiki string) as Markdown."""
+    if isinstance(body, Mapping):
+        return adf.to_markdown(dict(body))
+    if isinstance(body, str):
+        return wiki.to_markdown(body)
+    return ""
+
+
+def markdown_to_body(markdown: str, flavour: str) -> Any:
+    """Markdown as the body format of the flavour's REST API (v3 ADF, v2 wiki)."""
+    return adf.from_markdown(markdown) if flavour == "cloud" else wiki.from_markdown(markdown)
+
+
+def priority_of(name: str | None, names: Mapping[Priority, str]) -> Priority | None:
+    """The canonical priority for a Jira priority name; the route map wins."""
+    if not name:
+        return None
+    for canonical, jira_name in names.items():
+        if jira_name.casefold() == name.casefold():
+            return canonical
+    return _PRIORITY_FALLBACK.get(name.casefold())
+
+
+def status_of(fields: Raw) -> IssueStatus:
+    """Status category plus resolution as a canonical status."""
+    status = fields.get("status") or {}
+    category = ((status.get("statusCategory") or {}).get("key") or "").lower()
+    resolution = ((fields.get("resolution") or {}).get("name") or "").casefold()
+    if not category:
+        # very old servers send no category: a resolution means closed
+        name = (status.get("name") or "").casefold()
+        if resolution or name in ("done", "closed", "resolved"):
+            category = "done"
+        elif "progress" in name or "review" in name:
+            category = "indeterminate"
+        else:
+            category = "new"
+    if category == "done":
+        if resolution in _WONT_DO:
+            return IssueStatus.WONT_DO
+        if resolution in _DUPLICATE:
+            return IssueStatus.DUPLICATE
+        return IssueStatus.DONE
+    if category == "indeterminate":
+        return IssueStatus.IN_PROGRESS
+    return IssueStatus.TODO
+
+
+def category_of(target: IssueStatus) -> str:
+    """The status category key a canonical status lives in."""
+    return _CATEGORY_OF[target]
+
+
+def pick_transition(
+    transitions: Iterable[Raw], target: IssueStatus, status_name: str | None = None
+) -> Raw | None:
+    """The transition that reaches ``target``: by mapped status name, else by category."""
+    options = list(transitions)
+    if status_name:
+        for t in options:
+            if ((t.get("to") or {}).get("name") or "").casefold() == status_name.casefold():
+                return t
+    want = category_of(target)
+    matching = [
+        t
+        for t in options
+        if (((t.get("to") or {}).get("statusCategory") or {}).get("key") or "") == want
+    ]
+    # prefer a transition that ends in a status named like the target ("Done", "To Do")
+    preferred = {"new": "to do", "indeterminate": "in progress", "done": "done"}[want]
+    for t in matching:
+        if ((t.get("to") or {}).get("name") or "").casefold() == preferred:
+            return t
+    return matching[0] if matching else None
+
+
+def needs_resolution(transition: Raw) -> bool:
+    """Whether the transition's screen asks for a resolution (``expand=transitions.fields``)."""
+    fields = transition.get("fields") or {}
+    if isinstance(fields, list):  # old servers list the fields
+        return any(f.get("id") == "resolution" for f in fields)
+    return "resolution" in fields
+
+
+def user_name(user: Raw | None) -> str:
+    """The stable account id of a user (Cloud accountId, DC name/key)."""
+    if not user:
+        return ""
+    return str(user.get("accountId") or user.get("name") or user.get("key") or "")
+
+
+def issue_marker(raw: Raw) -> str | None:
+    """The idempotency key syncd stored on an issue, if the read asked for it."""
+    props = raw.get("properties") or {}
+    value = props.get(PROPERTY) if isinstance(props, Mapping) else None
+    return str(value["key"]) if isinstance(value, Mapping) and value.get("key") else None
+
+
+def issue_from_raw(
+    connector: str, raw: Raw, *, base_url: str, priorities: Mapping[Priority, str]
+) -> Issue:
+    """A Jira issue (REST v2/v3 or webhook) as a canonical Issue."""
+    fields = raw.get("fields") or {}
+    key = str(raw["key"])
+    assignee = fields.get("assignee")
+    return Issue(
+        ref=Ref.issue(connector, key),
+        title=str(fields.get("summary") or ""),
+        body=body_to_markdown(fields.get("description")),
+        status=status_of(fields),
+        priority=priority_of((fields.get("priority") or {}).get("name"), priorities),
+        labels=frozenset(fields.get("labels") or ()),
+        assignee=(assignee.get("displayName") or user_name(assignee)) if assignee else None,
+        milestone=next((v.get("name") for v in fields.get("fixVersions") or []), None),
+        url=f"{base_url.rstrip('/')}/browse/{key}",
+        created_at=parse_time(fields.get("created")),
+        updated_at=parse_time(fields.get("updated")),
+        marker=issue_marker(raw),
+    )
+
+
+def comment_key(issue_id: str | int, comment_id: str | int) -> str:
+    """A comment ref key that survives an issue move: ``<issue id>/<comment id>``."""
+    return f"{issue_id}/{comment_id}"
+
+
+def comment_properties(raw: Raw) -> dict[str, Any]:
+    """A comment's properties as a dict, from ``expand=properties`` or a webhook."""
+    props = raw.get("properties") or []
+    if isinstance(props, Mapping):
+        return dict(props)
+    return {str(p.get("key")): p.get("value") for p in props if isinstance(p, Mapping)}
+
+
+def is_public(raw: Raw) -> bool:
+    """A comment is public unless restricted to a role/group or marked JSM-internal."""
+    if raw.get("visibility") or raw.get("roleLevel") or raw.get("groupLevel"):
+        return False
+    if raw.get("jsdPublic") is False:
+        return False
+    sd = comment_properties(raw).get(SD_PUBLIC)
+    return not (isinstance(sd, Mapping) and sd.get("internal"))
+
+
+def comment_from_raw(
+    connector: str,
+    parent: Ref,
+    issue_id: str | int,
+    raw: Raw,
+    *,
+    bot: Iterable[str] = (),
+) -> Comment:
+    """A Jira comment as a canonical Comment under ``parent``."""
+    marker = comment_properties(raw).get(PROPERTY)
+    author = raw.get("author") or {}
+    return Comment(
+        ref=Ref.comment(connector, comment_key(issue_id, raw["id"])),
+        parent=parent,
+        author=author.get("displayName") or user_name(author),
+        body=body_to_markdown(raw.get("body")),
+        public=is_public(raw),
+        created_at=parse_time(raw.get("created")),
+        updated_at=parse_time(raw.get("updated")),
+        marker=str(marker["key"]) if isinstance(marker, Mapping) and "key" in marker else None,
+        by_syncd=bool(user_name(author)) and user_name(author) in set(bot),
+    )
+
+
+def issue_id_from_comment(raw: Raw) -> str | None:
+    """The issue id in a comment's ``self`` URL (``.../issue/10013/comment/10082``)."""
+    parts = str(raw.get("self") or "").rstrip("/").split("/")
+    if "issue" in parts:
+        idx = parts.index("issue") + 1
+        if idx < len(parts) and parts[idx] != "comment":
+            return parts[idx]
+    return None

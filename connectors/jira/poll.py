@@ -1,0 +1,174 @@
+"""Incremental polling by JQL ``updated >=``, with an overlap window.
+
+JQL dates have minute precision and are read in the searching user's time zone, so each poll
+asks again for the last ``poll_overlap`` seconds and drops what the cursor says it already
+returned (issue id and comment id with their ``updated`` stamps). Cloud pages with
+``nextPageToken``/``isLast`` on ``/search/jql``; Data Center with ``startAt`` on ``/search``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from connectors.jira import mapping
+from syncd.connector import PollPage
+from syncd.errors import RemoteError
+from syncd.model import Change, ChangeKind, Ref
+
+if TYPE_CHECKING:
+    from connectors.jira.connector import JiraConnector
+
+POLL_FIELDS = [
+    "summary",
+    "description",
+    "status",
+    "resolution",
+    "priority",
+    "labels",
+    "assignee",
+    "fixVersions",
+    "created",
+    "updated",
+    "project",
+    "comment",
+]
+
+
+class Poller:
+    """The poll and search logic of one connector."""
+
+    def __init__(self, connector: JiraConnector) -> None:
+        self.conn = connector
+        self.settings = connector.settings
+        self.client = connector.client
+
+    def zone(self) -> ZoneInfo:
+        """The time zone Jira reads the bot's JQL dates in."""
+        try:
+            name = self.conn.me().get("timeZone") or "UTC"
+        except RemoteError:
+            name = "UTC"
+        try:
+            return ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def jql_time(self, at: datetime, slack: float = 0.0) -> str:
+        """``at`` minus ``slack`` seconds as a JQL date, floored to the minute."""
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        return (at - timedelta(seconds=slack)).astimezone(self.zone()).strftime("%Y/%m/%d %H:%M")
+
+    def page(
+        self, jql: str, token: Any, limit: int, fields: list[str]
+    ) -> tuple[list[dict[str, Any]], Any]:
+        """One page of a search: the issues and the next page's token (None: last page)."""
+        props = mapping.PROPERTY
+        if self.settings.flavour == "cloud":
+            data = self.client.call(
+                lambda j: j.enhanced_search_issues(
+                    jql,
+                    nextPageToken=token,
+                    maxResults=limit,
+                    fields=list(fields),
+                    properties=props,
+                    json_result=True,
+                    use_post=True,
+                )
+            )
+            issues = list(data.get("issues", []))
+            nxt = data.get("nextPageToken")
+            return issues, (None if data.get("isLast", True) or not nxt else nxt)
+        start = int(token or 0)
+        data = self.client.call(
+            lambda j: j.search_issues(
+                jql,
+                startAt=start,
+                maxResults=limit,
+                validate_query=True,
+                fields=list(fields),
+                properties=props,
+                json_result=True,
+            )
+        )
+        issues = list(data.get("issues", []))
+        end = start + len(issues)
+        return issues, (end if issues and end < int(data.get("total", 0)) else None)
+
+    def search(self, jql: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The first page of a search, with the ``syncd`` property."""
+        issues, _ = self.page(jql, None, limit, ["summary", *mapping_fields()])
+        return issues
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """One page of changes since ``cursor``."""
+        now = datetime.now(UTC)
+        if cursor is None:
+            return PollPage(changes=(), cursor=json.dumps({"hw": now.isoformat(), "seen": {}}))
+        state = json.loads(cursor)
+        hw = datetime.fromisoformat(state["hw"])
+        seen: dict[str, list[str]] = dict(state.get("seen", {}))
+        since = state.get("from") or self.jql_time(hw, slack=self.settings.poll_overlap)
+        since_at = _parse_jql(since, self.zone())
+        jql = f'updated >= "{since}" ORDER BY updated ASC'
+        if self.conn.projects:
+            quoted = ", ".join(f'"{p}"' for p in self.conn.projects)
+            jql = f"project in ({quoted}) AND {jql}"
+        issues, token = self.page(jql, state.get("page"), self.settings.poll_page_size, POLL_FIELDS)
+
+        changes: list[Change] = []
+        for raw in issues:
+            changes.extend(self._issue_changes(raw, seen, since_at))
+            updated = mapping.parse_time((raw.get("fields") or {}).get("updated"))
+            if updated and updated > hw:
+                hw = updated
+        floor = hw - timedelta(seconds=self.settings.poll_overlap + 60)
+        seen = {k: v for k, v in seen.items() if _stamp(v[0]) >= floor}
+        new_state: dict[str, Any] = {"hw": hw.isoformat(), "seen": seen}
+        if token is not None:
+            new_state |= {"page": token, "from": since}
+        return PollPage(changes=changes, cursor=json.dumps(new_state), more=token is not None)
+
+    def _issue_changes(
+        self, raw: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
+    ) -> list[Change]:
+        fields = raw.get("fields") or {}
+        issue_id, key = str(raw["id"]), str(raw["key"])
+        updated = str(fields.get("updated") or "")
+        out: list[Change] = []
+        before = seen.get(issue_id)
+        if before is None or before[0] != updated:
+            issue = self.conn._issue(raw)
+            if before is not None and len(before) > 1 and before[1] != key:
+                old = Ref.issue(self.conn.name, before[1])
+                out.append(Change(kind=ChangeKind.MOVED, ref=old, new_ref=issue.ref))
+            out.append(Change(kind=ChangeKind.UPSERT, ref=issue.ref, issue=issue))
+            seen[issue_id] = [updated, key]
+        parent = Ref.issue(self.conn.name, key)
+        bot = self.conn.bot_ids()
+        for c in (fields.get("comment") or {}).get("comments", []):
+            stamp = str(c.get("updated") or c.get("created") or "")
+            at = mapping.parse_time(stamp)
+            mark = f"c:{c['id']}"
+            if at is None or at < since_at or (mark in seen and seen[mark][0] == stamp):
+                continue
+            comment = mapping.comment_from_raw(self.conn.name, parent, issue_id, c, bot=bot)
+            out.append(Change(kind=ChangeKind.COMMENT, ref=parent, comment=comment, at=at))
+            seen[mark] = [stamp]
+        return out
+
+
+def mapping_fields() -> list[str]:
+    """The fields an issue read needs for the canonical Issue."""
+    return [f for f in POLL_FIELDS if f not in ("comment", "summary")]
+
+
+def _stamp(value: str) -> datetime:
+    parsed = mapping.parse_time(value)
+    return parsed if parsed is not None else datetime.min.replace(tzinfo=UTC)
+
+
+def _parse_jql(value: str, zone: ZoneInfo) -> datetime:
+    return datetime.strptime(value, "%Y/%m/%d %H:%M").replace(tzinfo=zone)
