@@ -1,0 +1,162 @@
+"""A thin adapter over Zendesk's REST API on httpx.
+
+Every vendor failure leaves this module as an exception of :mod:`syncd.errors`; the last
+rate-limit figures Zendesk reported are kept for :meth:`ZendeskClient.rate_budget`.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from syncd.connector import RateBudget
+from syncd.errors import RemoteError, TransientError, classify_status
+
+from .settings import ZendeskSettings
+
+USER_AGENT = "syncd-zendesk/0.1"
+
+
+def auth_header(settings: ZendeskSettings) -> str:
+    """The ``Authorization`` value for the configured credential."""
+    token = settings.secret("oauth_token", required=False)
+    if token:
+        return f"Bearer {token}"
+    api_token = settings.secret("api_token")
+    raw = f"{settings.email}/token:{api_token}".encode()
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    raw = resp.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None
+
+
+def _message(resp: httpx.Response) -> str:
+    """Zendesk's error text: ``{"error": ..., "description": ...}`` or a plain body."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200] or resp.reason_phrase
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            parts = [str(error.get("title") or ""), str(error.get("message") or "")]
+        else:
+            parts = [str(error or ""), str(body.get("description") or "")]
+        details = body.get("details")
+        if details:
+            parts.append(str(details))
+        text = ": ".join(p for p in parts if p)
+        if text:
+            return text
+    return resp.reason_phrase
+
+
+class ZendeskClient:
+    """Calls ``/api/v2`` with the configured credential; raises only ``syncd.errors``."""
+
+    def __init__(self, settings: ZendeskSettings, http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self._auth = auth_header(settings)
+        self._owned = http is None
+        self.http = http or httpx.Client(base_url=settings.root, timeout=settings.timeout)
+        self._lock = threading.Lock()
+        self._budget = RateBudget()
+
+    def _url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        # an injected client may carry no base_url of its own
+        if self.http.base_url == httpx.URL(""):
+            return self.settings.root + path
+        return path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """One call; returns the decoded JSON body (``None`` for an empty one)."""
+        headers = {"Authorization": self._auth, "Accept": "application/json"}
+        headers["User-Agent"] = USER_AGENT
+        try:
+            resp = self.http.request(
+                method,
+                self._url(path),
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.settings.timeout,
+            )
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"Zendesk {method} {path}: timed out") from exc
+        except httpx.HTTPError as exc:
+            # connect errors, resets, protocol errors: the request may not have arrived
+            raise TransientError(f"Zendesk {method} {path}: {type(exc).__name__}: {exc}") from exc
+        self._note_budget(resp)
+        if resp.status_code >= 400:
+            raise classify_status(
+                resp.status_code,
+                f"Zendesk {method} {path}: {resp.status_code} {_message(resp)}",
+                retry_after=_retry_after(resp),
+            )
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise RemoteError(
+                f"Zendesk {method} {path}: answer is not JSON", status=resp.status_code
+            ) from exc
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``path`` and decode the JSON body."""
+        return self.request("GET", path, params=params)
+
+    def _note_budget(self, resp: httpx.Response) -> None:
+        h = resp.headers
+        limit = _int(h.get("x-rate-limit")) or _int(h.get("ratelimit-limit"))
+        remaining = _int(h.get("x-rate-limit-remaining"))
+        if remaining is None:
+            remaining = _int(h.get("ratelimit-remaining"))
+        reset = _int(h.get("ratelimit-reset"))
+        if limit is None and remaining is None:
+            return
+        reset_at = (
+            datetime.fromtimestamp(datetime.now(UTC).timestamp() + reset, UTC)
+            if reset is not None
+            else None
+        )
+        with self._lock:
+            self._budget = RateBudget(limit=limit, remaining=remaining, reset_at=reset_at)
+
+    def rate_budget(self) -> RateBudget:
+        """The last figures Zendesk sent."""
+        with self._lock:
+            return self._budget
+
+    def close(self) -> None:
+        """Close the HTTP client if this adapter built it."""
+        if self._owned:
+            self.http.close()

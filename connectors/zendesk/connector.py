@@ -1,0 +1,257 @@
+"""The Zendesk helpdesk connector: tickets, replies and internal notes over ``/api/v2``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd.errors import AuthError, ConfigError, NotFound, PermanentError, RemoteError
+from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
+
+from . import webhooks
+from .client import ZendeskClient
+from .mapping import (
+    Context,
+    Names,
+    comments_from_audits,
+    names_from_sideloads,
+    ticket_from_raw,
+    update_body,
+)
+from .poll import Poller
+from .settings import ZendeskSettings
+
+CAPABILITIES = frozenset(
+    {
+        Capability.WEBHOOKS,
+        Capability.POLL,
+        Capability.COMMENTS,
+        Capability.INTERNAL_COMMENTS,
+        Capability.LABELS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+    }
+)
+SIDELOADS = "users,groups,organizations"
+
+
+class ZendeskConnector:
+    """One Zendesk account, as the engine sees it (a ``HelpdeskConnector``)."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self, name: str, settings: ZendeskSettings, http: httpx.Client | None = None
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.client = ZendeskClient(settings, http)
+        self._bot: tuple[int, str] | None = None
+        self._lock = threading.Lock()
+        # names seen in sideloads; ids never get renamed often enough to need expiry
+        self._users: dict[int, str] = {}
+        self._groups: dict[int, str] = {}
+        self._orgs: dict[int, str] = {}
+        self.poller = Poller(self)
+
+    # -- identity and names ---------------------------------------------------------------
+
+    @property
+    def ctx(self) -> Context:
+        """The mapping context, with the bot id once known."""
+        return Context(
+            connector=self.name,
+            ticket_url_template=self.settings.ticket_url_template,
+            base_url=self.settings.root,
+            custom_fields=self.settings.custom_fields,
+            bot_id=self._bot[0] if self._bot else None,
+        )
+
+    def check(self) -> str:
+        """Read ``/users/me`` and return who syncd acts as."""
+        body = self.client.get("/api/v2/users/me.json")
+        user = body["user"]
+        if not user.get("id"):
+            # Zendesk answers anonymous callers with a user of id null instead of a 401
+            raise AuthError("Zendesk did not accept the credentials (anonymous user)")
+        with self._lock:
+            self._bot = (int(user["id"]), str(user.get("name") or user["id"]))
+            self._users[int(user["id"])] = str(user.get("name") or user["id"])
+        return f"{user.get('name')} <{user.get('email')}> (id {user['id']})"
+
+    def bot_id(self) -> int:
+        """The id of the user syncd writes as (read once)."""
+        if self._bot is None:
+            self.check()
+        assert self._bot is not None
+        return self._bot[0]
+
+    def remember(self, body: Mapping[str, Any]) -> None:
+        """Keep names from a response's sideloads."""
+        found = names_from_sideloads(body)
+        with self._lock:
+            self._users.update(found.users)
+            self._groups.update(found.groups)
+            self._orgs.update(found.organizations)
+
+    def names(self) -> Names:
+        """A snapshot of the names known so far."""
+        with self._lock:
+            return Names(dict(self._users), dict(self._groups), dict(self._orgs))
+
+    def resolve_users(self, ids: Sequence[Any]) -> None:
+        """Learn the names of users not seen yet (one call each, then cached)."""
+        for raw in ids:
+            if raw in (None, "", "0"):
+                continue
+            ident = int(raw)
+            with self._lock:
+                if ident in self._users:
+                    continue
+            try:
+                body = self.client.get(f"/api/v2/users/{ident}.json")
+            except NotFound:
+                continue
+            with self._lock:
+                self._users[ident] = str(body["user"].get("name") or ident)
+
+    def ticket(self, raw: Mapping[str, Any]) -> Ticket:
+        """Map a ticket object, learning the requester's name first if needed."""
+        self.resolve_users([raw.get("requester_id")])
+        return ticket_from_raw(raw, self.ctx, self.names())
+
+    # -- tickets --------------------------------------------------------------------------
+
+    @staticmethod
+    def _id(ref: Ref) -> int:
+        if ref.kind not in (RefKind.TICKET, RefKind.COMMENT):
+            raise PermanentError(f"{ref} is not a Zendesk ticket or comment")
+        try:
+            return int(ref.key)
+        except ValueError:
+            raise NotFound(f"{ref}: Zendesk ids are numbers") from None
+
+    def get_ticket(self, ref: Ref) -> Ticket:
+        """Read one ticket with its requester, group and organization names."""
+        body = self.client.get(f"/api/v2/tickets/{self._id(ref)}.json", {"include": SIDELOADS})
+        self.remember(body)
+        return self.ticket(body["ticket"])
+
+    def update_ticket(
+        self,
+        ref: Ref,
+        *,
+        status: TicketStatus | None = None,
+        priority: Priority | None = None,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        fields: Mapping[str, str] | None = None,
+        comment: str | None = None,
+        public: bool = False,
+        key: str | None = None,
+    ) -> Ticket:
+        """Change a ticket in one ``PUT``; the key rides in the audit's metadata."""
+        try:
+            body = update_body(
+                status=status,
+                priority=priority,
+                add_tags=add_tags,
+                remove_tags=remove_tags,
+                fields=fields,
+                field_ids=self.settings.custom_fields,
+                comment=comment,
+                public=public,
+                key=key,
+            )
+        except KeyError as exc:
+            raise ConfigError([("", "custom_fields", str(exc.args[0]))]) from None
+        answer = self.client.request("PUT", f"/api/v2/tickets/{self._id(ref)}.json", json=body)
+        return self.ticket(answer["ticket"])
+
+    # -- comments -------------------------------------------------------------------------
+
+    def _audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        audits: list[dict[str, Any]] = []
+        url: str | None = f"/api/v2/tickets/{ticket_id}/audits.json"
+        params: dict[str, Any] | None = {"per_page": 100}
+        for _ in range(1000):
+            if url is None:
+                break
+            body = self.client.get(url, params)
+            audits.extend(body.get("audits") or ())
+            url, params = body.get("next_page"), None
+        return audits
+
+    def comments(self, parent: Ref) -> list[Comment]:
+        """All comments of a ticket, oldest first, each with its marker (from the audits)."""
+        ticket_id = self._id(parent)
+        audits = self._audits(ticket_id)
+        self.bot_id()
+        self.resolve_users([a.get("author_id") for a in audits])
+        return comments_from_audits(audits, parent, self.ctx, self.names())
+
+    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
+        """Add a reply or note as one ticket update carrying ``key``."""
+        self.update_ticket(parent, comment=body, public=public, key=key)
+        found = self.find_comment(parent, key)
+        if found is None:
+            raise RemoteError(f"{parent}: Zendesk accepted the comment but does not list it")
+        return found
+
+    def find_comment(self, parent: Ref, key: str) -> Comment | None:
+        """The comment of the audit whose metadata carries ``key``."""
+        for comment in reversed(self.comments(parent)):
+            if comment.marker == key:
+                return comment
+        return None
+
+    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
+        """Zendesk comments can only be redacted, never edited."""
+        raise PermanentError("editing comments is not supported by Zendesk")
+
+    def delete_comment(self, ref: Ref, parent: Ref) -> None:
+        """Zendesk comments can only be redacted, never deleted."""
+        raise PermanentError("deleting comments is not supported by Zendesk")
+
+    # -- changes --------------------------------------------------------------------------
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """Tickets and comments changed since ``cursor`` (incremental exports)."""
+        return self.poller.poll(cursor)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check Zendesk's signature and timestamp."""
+        secret = self.settings.secret("webhook_secret")
+        assert secret is not None
+        webhooks.verify(headers, body, secret, max_age=self.settings.max_webhook_age)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """Turn a verified delivery into changes, naming the requester when we can."""
+        with contextlib.suppress(RemoteError):
+            # one call per process and per unseen requester; a failure only costs the name
+            self.bot_id()
+            self.resolve_users([_requester_id(body)])
+        return webhooks.parse(headers, body, self.ctx, self.names())
+
+    def rate_budget(self) -> RateBudget:
+        """The last figures Zendesk sent."""
+        return self.client.rate_budget()
+
+    def close(self) -> None:
+        """Release HTTP connections."""
+        self.client.close()
+
+
+def _requester_id(body: bytes) -> Any:
+    """``detail.requester_id`` of an event body, if it has one."""
+    try:
+        payload = json.loads(body)
+        return payload["detail"]["requester_id"]
+    except (ValueError, KeyError, TypeError):
+        return None

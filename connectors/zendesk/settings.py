@@ -1,0 +1,54 @@
+"""Typed settings of the Zendesk connector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+
+from syncd.connector import ConnectorSettings
+
+
+class ZendeskSettings(ConnectorSettings):
+    """One Zendesk Support account syncd acts as."""
+
+    kind: Literal["zendesk"] = "zendesk"
+    # https://<subdomain>.zendesk.com
+    base_url: str
+    # API token auth: "{email}/token:{api_token}" as HTTP basic credentials
+    email: str | None = None
+    api_token: SecretStr | None = None
+    api_token_file: Path | None = None
+    # or an OAuth access token sent as a bearer token
+    oauth_token: SecretStr | None = None
+    oauth_token_file: Path | None = None
+    # deliveries signed more than this many seconds away from our clock are refused
+    max_webhook_age: float = Field(default=300.0, gt=0)
+    # custom ticket field name -> Zendesk ticket field id; exposed in Ticket.fields by name
+    custom_fields: dict[str, int] = Field(default_factory=dict)
+    ticket_url_template: str = "{base_url}/agent/tickets/{id}"
+    # records asked per page of the incremental exports (Zendesk's maximum is 1000)
+    page_size: int = Field(default=1000, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> ZendeskSettings:
+        has_token = self.api_token is not None or self.api_token_file is not None
+        has_oauth = self.oauth_token is not None or self.oauth_token_file is not None
+        if not has_token and not has_oauth:
+            raise ValueError(
+                "no credential: set email and api_token (or api_token_file), "
+                "or oauth_token (or oauth_token_file)"
+            )
+        if has_token and not self.email:
+            raise ValueError("api_token needs email: Zendesk authenticates '{email}/token'")
+        return self
+
+    @property
+    def root(self) -> str:
+        """The base URL without a trailing slash."""
+        return self.base_url.rstrip("/")
+
+    def ticket_url(self, ticket_id: int | str) -> str:
+        """The agent-facing URL of one ticket."""
+        return self.ticket_url_template.format(base_url=self.root, id=ticket_id)

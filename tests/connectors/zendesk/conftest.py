@@ -1,0 +1,108 @@
+"""Fixtures of the Zendesk connector tests: an emulator served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+# the shared contract lives in tests/connectors/contract.py, imported as tests.connectors
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from connectors.zendesk import ZendeskConnector, factory  # noqa: E402
+from connectors.zendesk.emulator import DEFAULT_SECRET, ZendeskEmulator, build  # noqa: E402
+from syncd.model import Ref  # noqa: E402
+from syncd.testing.server import ServerThread  # noqa: E402
+
+SAMPLES = ROOT / ".." / "shared" / "vendor-samples"
+INSTANCE = "zd"
+
+
+def settings_for(url: str, **over: Any) -> dict[str, Any]:
+    """Settings of syncd's own account on the emulator."""
+    values: dict[str, Any] = {
+        "kind": "zendesk",
+        "base_url": url,
+        "email": "syncd@example.com",
+        "api_token": "syncd-token",
+        "webhook_secret": DEFAULT_SECRET,
+        "timeout": 1.0,
+        "custom_fields": {"jira_key": 27642, "impact": 27648},
+    }
+    values.update(over)
+    return values
+
+
+class ZendeskHarness:
+    """Acts as the humans of a Zendesk account over the emulator's API."""
+
+    project = ""
+
+    def __init__(self, emu: ZendeskEmulator, url: str) -> None:
+        self.emu = emu
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=5.0)
+        self.connector: ZendeskConnector = factory(INSTANCE, settings_for(url), self.http)
+        self.agent = httpx.Client(
+            base_url=url, timeout=5.0, auth=("agent@example.com/token", "agent-token")
+        )
+
+    def bad_auth(self) -> ZendeskConnector:
+        return factory(INSTANCE, settings_for(self.url, api_token="wrong"), None)
+
+    def human_create(self, title: str, body: str = "", **kw: Any) -> Ref:
+        ticket = {"subject": title, "comment": {"body": body or title}, **kw}
+        ticket.setdefault("requester_id", self.emu.customer.id)
+        resp = self.agent.post("/api/v2/tickets.json", json={"ticket": ticket})
+        resp.raise_for_status()
+        return Ref.ticket(INSTANCE, resp.json()["ticket"]["id"])
+
+    def human_comment(self, parent: Ref, body: str, *, public: bool) -> Ref:
+        resp = self.agent.put(
+            f"/api/v2/tickets/{parent.key}.json",
+            json={"ticket": {"comment": {"body": body, "public": public}}},
+        )
+        resp.raise_for_status()
+        event = next(e for e in resp.json()["audit"]["events"] if e["type"] == "Comment")
+        return Ref.comment(INSTANCE, event["id"])
+
+    def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
+        captured = self.emu.control.webhooks.captured
+        if not captured:
+            return None
+        _, headers, body = captured[-1]
+        return headers, body
+
+    def missing(self) -> Ref:
+        return Ref.ticket(INSTANCE, 987654321)
+
+    def close(self) -> None:
+        self.connector.close()
+        self.http.close()
+        self.agent.close()
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[ZendeskEmulator, str]]:
+    """One emulator per module, served over real HTTP on loopback."""
+    emu = build(incremental_limit=10_000)
+    with ServerThread(emu.app) as srv:
+        emu.public_url = srv.url
+        yield emu, srv.url
+    emu.control.webhooks.close()
+
+
+@pytest.fixture
+def harness(served: tuple[ZendeskEmulator, str]) -> Iterator[ZendeskHarness]:
+    """A fresh connector and human clients; faults cleared afterwards."""
+    emu, url = served
+    h = ZendeskHarness(emu, url)
+    yield h
+    emu.control.faults.clear()
+    h.close()
