@@ -1,0 +1,285 @@
+"""The GitHub tracker connector: issues, comments, polling and webhooks of one account."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd.errors import NotFound, RemoteError, WebhookError
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+
+from . import webhooks
+from .client import GitHubClient
+from .mapping import (
+    Rules,
+    add_marker,
+    comment_from_raw,
+    draft_payload,
+    is_pull_request,
+    issue_from_raw,
+    issue_status,
+    label_changes,
+    label_names,
+    parse_comment_key,
+    parse_issue_key,
+    parse_time,
+    split_marker,
+    state_for,
+)
+from .poll import Poller
+from .settings import GitHubSettings
+
+CAPABILITIES = frozenset(
+    {
+        Capability.WEBHOOKS,
+        Capability.POLL,
+        Capability.COMMENTS,
+        Capability.COMMENT_EDIT,
+        Capability.COMMENT_DELETE,
+        Capability.LABELS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+        Capability.CONDITIONAL_POLL,
+    }
+)
+
+
+class GitHubConnector:
+    """syncd's view of GitHub Issues, acting as one account (the bot)."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, name: str, settings: GitHubSettings) -> None:
+        self.name = name
+        self.settings = settings
+        self._client = GitHubClient(settings, str(settings.secret("token")))
+        self._login: str | None = settings.bot_login
+        self._watched: list[str] = []
+        self.watch(settings.repositories)
+        self._poller = Poller(self._client, self._rules, settings.max_poll_pages, settings.per_page)
+
+    # --- account -------------------------------------------------------------------------
+
+    def check(self) -> str:
+        """The bot's login (``GET /user``); ``AuthError`` when the token is refused."""
+        with self._client.errors():
+            login = str(self._client.gh.get_user().login)
+        self._login = login
+        return login
+
+    def watch(self, projects: Sequence[str]) -> None:
+        """Add repositories (``owner/name``) to poll; the engine passes its route targets."""
+        for project in projects:
+            if project not in self._watched:
+                self._watched.append(project)
+
+    @property
+    def watched(self) -> list[str]:
+        """The repositories polled, settings first then route targets."""
+        return list(self._watched)
+
+    def _bot(self) -> str:
+        return self._login or self.check()
+
+    def _rules(self) -> Rules:
+        return Rules(
+            instance=self.name,
+            priority_labels=self.settings.priority_labels,
+            in_progress_labels=self.settings.in_progress_labels,
+            bot_login=self._login,
+        )
+
+    # --- issues --------------------------------------------------------------------------
+
+    def _raw_issue(self, repo: str, number: int) -> dict[str, Any]:
+        data = self._client.call("GET", f"/repos/{repo}/issues/{number}").data
+        if not isinstance(data, dict):
+            raise NotFound(f"GitHub issue {repo}#{number} answered without a body")
+        return data
+
+    def get_issue(self, ref: Ref) -> Issue:
+        """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
+        repo, number = self._issue_key(ref)
+        return issue_from_raw(self._raw_issue(repo, number), self._rules())
+
+    def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
+        """Create an issue whose body carries the hidden marker ``key``."""
+        self._bot()
+        payload = draft_payload(draft, key, self._rules())
+        with self._client.errors():
+            made = self._client.repo(project).create_issue(
+                payload["title"],
+                body=payload["body"],
+                labels=payload["labels"],
+                assignees=payload.get("assignees", []),
+            )
+            raw = made.raw_data
+        return issue_from_raw(raw, self._rules())
+
+    def find_issue(self, project: str, key: str, since: datetime | None) -> Issue | None:
+        """Find the issue the bot created with ``key``, newest first, without the search API."""
+        params: dict[str, Any] = {
+            "creator": self._bot(),
+            "state": "all",
+            "sort": "created",
+            "direction": "desc",
+            "per_page": self.settings.per_page,
+        }
+        if since is not None:
+            # since filters on updated_at, which is never older than created_at
+            params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for raw in self._records(f"/repos/{project}/issues", params):
+            if is_pull_request(raw):
+                continue
+            created = parse_time(raw.get("created_at"))
+            if since is not None and created is not None and created < since:
+                return None
+            if split_marker(raw.get("body"))[1] == key:
+                return issue_from_raw(raw, self._rules())
+        return None
+
+    def update_issue(
+        self,
+        ref: Ref,
+        *,
+        status: Any = None,
+        priority: Priority | None = None,
+        add_labels: Sequence[str] = (),
+        remove_labels: Sequence[str] = (),
+        title: str | None = None,
+        body: str | None = None,
+    ) -> Issue:
+        """Change an issue: labels first, then one PATCH for state, title and body."""
+        repo, number = self._issue_key(ref)
+        raw = self._raw_issue(repo, number)
+        rules = self._rules()
+        target = IssueStatus(status) if status is not None else None
+        to_add, to_remove = label_changes(
+            label_names(raw),
+            rules,
+            status=target,
+            priority=priority,
+            add=add_labels,
+            remove=remove_labels,
+        )
+        path = f"/repos/{repo}/issues/{number}"
+        if to_add:
+            self._client.call("POST", f"{path}/labels", body={"labels": to_add})
+        for label in to_remove:
+            # a label removed meanwhile leaves the wanted state: a 404 is fine
+            with contextlib.suppress(NotFound):
+                self._client.call("DELETE", f"{path}/labels/{quote(label, safe='')}")
+        patch: dict[str, Any] = {}
+        if target is not None and issue_status(raw) != _open_or(target):
+            patch.update(state_for(target, raw.get("state")))
+        if title is not None and title != raw.get("title"):
+            patch["title"] = title
+        if body is not None:
+            marker = split_marker(raw.get("body"))[1]
+            patch["body"] = add_marker(body, marker) if marker else body
+        if patch:
+            raw = self._client.call("PATCH", path, body=patch).data
+        elif to_add or to_remove:
+            raw = self._raw_issue(repo, number)
+        return issue_from_raw(raw, rules)
+
+    # --- comments ------------------------------------------------------------------------
+
+    def comments(self, parent: Ref) -> list[Comment]:
+        """Every comment on an issue, oldest first."""
+        repo, number = self._issue_key(parent)
+        rules = self._rules()
+        params = {"per_page": self.settings.per_page}
+        path = f"/repos/{repo}/issues/{number}/comments"
+        return [comment_from_raw(raw, rules, repo) for raw in self._records(path, params)]
+
+    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
+        """Comment as the bot with the hidden marker ``key`` (GitHub has no internal notes)."""
+        repo, number = self._issue_key(parent)
+        self._bot()
+        raw = self._client.call(
+            "POST", f"/repos/{repo}/issues/{number}/comments", body={"body": add_marker(body, key)}
+        ).data
+        return comment_from_raw(raw, self._rules(), repo)
+
+    def find_comment(self, parent: Ref, key: str) -> Comment | None:
+        """The bot's comment carrying ``key``, if any."""
+        self._bot()
+        for comment in self.comments(parent):
+            if comment.marker == key and comment.by_syncd:
+                return comment
+        return None
+
+    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
+        """Replace a comment's body, keeping its marker."""
+        repo, comment_id = self._comment_key(ref)
+        path = f"/repos/{repo}/issues/comments/{comment_id}"
+        current = self._client.call("GET", path).data
+        marker = split_marker(current.get("body"))[1]
+        new_body = add_marker(body, marker) if marker else body
+        raw = self._client.call("PATCH", path, body={"body": new_body}).data
+        return comment_from_raw(raw, self._rules(), repo)
+
+    def delete_comment(self, ref: Ref, parent: Ref) -> None:
+        """Delete a comment; one already gone counts as deleted, so retries are safe."""
+        repo, comment_id = self._comment_key(ref)
+        with contextlib.suppress(NotFound):
+            self._client.call("DELETE", f"/repos/{repo}/issues/comments/{comment_id}")
+
+    # --- changes -------------------------------------------------------------------------
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """Issues and comments changed since ``cursor`` in every watched repository."""
+        if self._login is None:
+            self.check()
+        return self._poller.poll(cursor, self._watched)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check ``X-Hub-Signature-256`` against the configured secret."""
+        secret = self.settings.secret("webhook_secret", required=False)
+        if not secret:
+            raise WebhookError(401, "no webhook secret configured for this connector")
+        webhooks.verify(headers, body, secret)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """Turn a verified ``issues`` / ``issue_comment`` delivery into changes."""
+        if self._login is None:
+            # unreachable now: by_syncd stays False, the marker still names syncd's writes
+            with contextlib.suppress(RemoteError):
+                self.check()
+        return webhooks.parse(headers, body, self._rules())
+
+    def rate_budget(self) -> RateBudget:
+        """The core budget GitHub reported on the last answer."""
+        return self._client.budget()
+
+    def close(self) -> None:
+        """Release PyGithub's connections."""
+        self._client.close()
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _records(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        for resp in self._client.pages(path, params):
+            yield from (r for r in resp.data or () if isinstance(r, dict))
+
+    def _issue_key(self, ref: Ref) -> tuple[str, int]:
+        try:
+            return parse_issue_key(ref.key)
+        except ValueError as exc:
+            raise NotFound(str(exc)) from exc
+
+    def _comment_key(self, ref: Ref) -> tuple[str, int]:
+        try:
+            return parse_comment_key(ref.key)
+        except ValueError as exc:
+            raise NotFound(str(exc)) from exc
+
+
+def _open_or(target: IssueStatus) -> IssueStatus:
+    # in_progress differs from todo only by a label, which label_changes already handles
+    return IssueStatus.TODO if target == IssueStatus.IN_PROGRESS else target

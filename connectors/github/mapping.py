@@ -1,0 +1,257 @@
+"""Pure mapping between GitHub's JSON and syncd's canonical values.
+
+Nothing here does I/O: every function takes GitHub's raw dicts (REST answers or webhook
+payloads, which share the issue and comment shapes) and returns canonical values, or the
+reverse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+
+MARKER_RE = re.compile(r"\s*<!-- syncd:key=([^\s>]+) -->\s*")
+_PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+_COMMENT_PREFIX = "comment-"
+
+Raw = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Per-instance mapping choices: the instance name, label conventions, the bot login."""
+
+    instance: str
+    priority_labels: Mapping[str, str] = field(default_factory=dict)
+    in_progress_labels: Sequence[str] = ()
+    bot_login: str | None = None
+
+
+# --- markers -------------------------------------------------------------------------------
+
+
+def add_marker(body: str, key: str) -> str:
+    """Append the hidden idempotency marker to a Markdown body."""
+    return f"{body.rstrip()}\n\n<!-- syncd:key={key} -->"
+
+
+def split_marker(body: str | None) -> tuple[str, str | None]:
+    """Return the body without syncd's marker, and the marker's key if there was one."""
+    text = body or ""
+    match = MARKER_RE.search(text)
+    if match is None:
+        return text, None
+    stripped = (text[: match.start()] + text[match.end() :]).rstrip()
+    return stripped, match.group(1)
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+
+def issue_key(repo: str, number: int | str) -> str:
+    """``owner/repo#42``."""
+    return f"{repo}#{number}"
+
+
+def parse_issue_key(key: str) -> tuple[str, int]:
+    """Split ``owner/repo#42`` into the repository and the number."""
+    repo, _, number = key.rpartition("#")
+    if "/" not in repo or not number.isdigit():
+        raise ValueError(f"not a GitHub issue key: {key!r}")
+    return repo, int(number)
+
+
+def comment_key(repo: str, comment_id: int | str) -> str:
+    """``owner/repo#comment-1234``: comment ids are global, the repository names the API path."""
+    return f"{repo}#{_COMMENT_PREFIX}{comment_id}"
+
+
+def parse_comment_key(key: str) -> tuple[str, int]:
+    """Split ``owner/repo#comment-1234`` into the repository and the comment id."""
+    repo, _, rest = key.rpartition("#")
+    number = rest.removeprefix(_COMMENT_PREFIX)
+    if "/" not in repo or not number.isdigit():
+        raise ValueError(f"not a GitHub comment key: {key!r}")
+    return repo, int(number)
+
+
+def repo_of_url(url: str) -> str:
+    """``owner/repo`` from an API URL such as ``.../repos/owner/repo/issues/1``."""
+    parts = url.split("/repos/", 1)[-1].split("/")
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise ValueError(f"no repository in {url!r}")
+    return f"{parts[0]}/{parts[1]}"
+
+
+def issue_number_of_url(url: str) -> int:
+    """The issue number at the end of an ``issue_url``."""
+    return int(url.rstrip("/").rsplit("/", 1)[-1])
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """GitHub's ISO 8601 timestamps (``2019-05-15T15:20:18Z``) as aware datetimes."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def label_names(raw: Raw) -> frozenset[str]:
+    """Label names of an issue; GitHub sends objects, older payloads plain strings."""
+    names: set[str] = set()
+    for label in raw.get("labels") or ():
+        names.add(label if isinstance(label, str) else str(label.get("name", "")))
+    names.discard("")
+    return frozenset(names)
+
+
+def is_pull_request(raw: Raw) -> bool:
+    """True for the pull requests GitHub lists among issues."""
+    return raw.get("pull_request") is not None
+
+
+def issue_status(raw: Raw, in_progress_labels: Iterable[str] = ()) -> IssueStatus:
+    """Canonical status from ``state``, ``state_reason`` and the in-progress labels."""
+    if raw.get("state") == "closed":
+        reason = raw.get("state_reason")
+        if reason == "not_planned":
+            return IssueStatus.WONT_DO
+        if reason == "duplicate":
+            return IssueStatus.DUPLICATE
+        # "completed", and closes from before state_reason existed
+        return IssueStatus.DONE
+    if label_names(raw) & set(in_progress_labels):
+        return IssueStatus.IN_PROGRESS
+    return IssueStatus.TODO
+
+
+def issue_priority(labels: Iterable[str], priority_labels: Mapping[str, str]) -> Priority | None:
+    """The highest priority whose label is present."""
+    present = set(labels)
+    for prio in _PRIORITY_ORDER:
+        label = priority_labels.get(prio.value)
+        if label and label in present:
+            return prio
+    return None
+
+
+def issue_ref(raw: Raw, instance: str, repo: str | None = None) -> Ref:
+    """The ref of an issue; ``repo`` when known, else from its ``repository_url``."""
+    repo = repo or repo_of_url(str(raw.get("repository_url") or raw["url"]))
+    return Ref.issue(instance, issue_key(repo, int(raw["number"])))
+
+
+def issue_from_raw(raw: Raw, rules: Rules, repo: str | None = None) -> Issue:
+    """A GitHub issue as a canonical :class:`Issue`."""
+    body, marker = split_marker(raw.get("body"))
+    labels = label_names(raw)
+    assignee = raw.get("assignee") or {}
+    milestone = raw.get("milestone") or {}
+    return Issue(
+        ref=issue_ref(raw, rules.instance, repo),
+        title=str(raw.get("title") or ""),
+        body=body,
+        status=issue_status(raw, rules.in_progress_labels),
+        priority=issue_priority(labels, rules.priority_labels),
+        labels=labels,
+        assignee=assignee.get("login"),
+        milestone=milestone.get("title"),
+        url=str(raw.get("html_url") or ""),
+        created_at=parse_time(raw.get("created_at")),
+        updated_at=parse_time(raw.get("updated_at")),
+        marker=marker,
+    )
+
+
+def comment_from_raw(raw: Raw, rules: Rules, repo: str | None = None) -> Comment:
+    """A GitHub issue comment as a canonical :class:`Comment`.
+
+    ``public`` is always False: a tracker comment is read by developers, never by the
+    helpdesk's customer, so it is internal in the helpdesk's sense.
+    """
+    issue_url = str(raw["issue_url"])
+    repo = repo or repo_of_url(issue_url)
+    body, marker = split_marker(raw.get("body"))
+    author = str((raw.get("user") or {}).get("login") or "")
+    return Comment(
+        ref=Ref.comment(rules.instance, comment_key(repo, int(raw["id"]))),
+        parent=Ref.issue(rules.instance, issue_key(repo, issue_number_of_url(issue_url))),
+        author=author,
+        body=body,
+        public=False,
+        created_at=parse_time(raw.get("created_at")),
+        updated_at=parse_time(raw.get("updated_at")),
+        marker=marker,
+        by_syncd=bool(rules.bot_login) and author.lower() == str(rules.bot_login).lower(),
+    )
+
+
+def is_pull_request_comment(raw: Raw) -> bool:
+    """Comments on a pull request's conversation share the issue comment endpoints."""
+    return "/pull/" in str(raw.get("html_url") or "")
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def state_for(status: IssueStatus, current_state: str | None) -> dict[str, str]:
+    """The ``state`` / ``state_reason`` fields that put an issue in ``status``."""
+    if status == IssueStatus.DONE:
+        return {"state": "closed", "state_reason": "completed"}
+    if status == IssueStatus.WONT_DO:
+        return {"state": "closed", "state_reason": "not_planned"}
+    if status == IssueStatus.DUPLICATE:
+        return {"state": "closed", "state_reason": "duplicate"}
+    if current_state == "closed":
+        return {"state": "open", "state_reason": "reopened"}
+    return {"state": "open"}
+
+
+def label_changes(
+    current: Iterable[str],
+    rules: Rules,
+    *,
+    status: IssueStatus | None = None,
+    priority: Priority | None = None,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+) -> tuple[list[str], list[str]]:
+    """Labels to add and to remove for the requested labels, priority and status."""
+    have = set(current)
+    want_add: set[str] = set(add)
+    want_remove: set[str] = set(remove)
+    if priority is not None:
+        target = rules.priority_labels.get(priority.value)
+        want_remove |= {lbl for p, lbl in rules.priority_labels.items() if p != priority.value}
+        if target:
+            want_add.add(target)
+    if status is not None and rules.in_progress_labels:
+        if status == IssueStatus.IN_PROGRESS:
+            if not have & set(rules.in_progress_labels):
+                want_add.add(rules.in_progress_labels[0])
+        else:
+            want_remove |= set(rules.in_progress_labels)
+    want_remove -= want_add
+    return sorted(want_add - have), sorted(want_remove & have)
+
+
+def draft_payload(draft: IssueDraft, key: str, rules: Rules) -> dict[str, Any]:
+    """The body of ``POST /repos/{owner}/{repo}/issues`` for a draft."""
+    labels = set(draft.labels)
+    if draft.priority is not None and rules.priority_labels.get(draft.priority.value):
+        labels.add(rules.priority_labels[draft.priority.value])
+    payload: dict[str, Any] = {
+        "title": draft.title,
+        "body": add_marker(draft.body, key),
+        "labels": sorted(labels),
+    }
+    if draft.assignee:
+        payload["assignees"] = [draft.assignee]
+    return payload

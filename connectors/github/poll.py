@@ -1,0 +1,217 @@
+"""Incremental polling of watched repositories with conditional requests.
+
+The cursor is an opaque JSON string holding, per repository and per stream (issues,
+repo-wide comments), the ``since`` time to ask from and the ETag of the last full answer for
+that exact query. An idle poll therefore answers 304 everywhere and costs no rate budget.
+
+``since`` only ever moves to an ``updated_at`` GitHub itself returned, never to our clock,
+so a record changed while a poll runs is read again by the next one. GitHub's ``since`` is
+inclusive and whole-second: records of the newest second repeat (with the same state) unless
+GitHub's ``Date`` shows that second had ended before the walk began; then the next query
+starts a second later. A burst filling whole pages within one second is walked on through
+the saved ``next`` link instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from syncd.connector import PollPage
+from syncd.errors import Forbidden, NotFound
+from syncd.model import Change, ChangeKind
+
+from .client import GitHubClient
+from .mapping import (
+    Rules,
+    comment_from_raw,
+    is_pull_request,
+    is_pull_request_comment,
+    issue_from_raw,
+    parse_time,
+)
+
+log = logging.getLogger(__name__)
+CURSOR_VERSION = 1
+STREAMS = ("issues", "comments")
+
+
+@dataclass
+class StreamRead:
+    """What one stream of one repository gave: raw records, the next since/etag, and where
+    to resume when the page limit stopped the walk."""
+
+    records: list[dict[str, Any]]
+    since: str
+    etag: str | None
+    truncated: bool
+    resume: str | None = None
+    walk: str | None = None
+
+
+def iso(moment: datetime) -> str:
+    """GitHub's timestamp form, whole seconds, UTC."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> datetime:
+    """A ``...Z`` timestamp as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def server_time(date_header: str | None) -> str | None:
+    """GitHub's ``Date`` header in the ``since`` form, or None."""
+    if not date_header:
+        return None
+    try:
+        return iso(parsedate_to_datetime(date_header))
+    except (TypeError, ValueError):
+        return None
+
+
+def load_cursor(cursor: str | None) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per-repository stream states from a cursor string (empty for None or a foreign one)."""
+    if not cursor:
+        return {}
+    try:
+        data = json.loads(cursor)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
+        return {}
+    repos = data.get("repos")
+    return repos if isinstance(repos, dict) else {}
+
+
+def dump_cursor(repos: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """The cursor string for per-repository stream states."""
+    return json.dumps({"v": CURSOR_VERSION, "repos": repos}, sort_keys=True)
+
+
+def _path(repo: str, stream: str) -> str:
+    if stream == "issues":
+        return f"/repos/{repo}/issues"
+    return f"/repos/{repo}/issues/comments"
+
+
+def _params(stream: str, since: str, per_page: int) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "since": since,
+        "sort": "updated",
+        "direction": "asc",
+        "per_page": per_page,
+    }
+    if stream == "issues":
+        params["state"] = "all"
+    return params
+
+
+class Poller:
+    """Reads what changed in the watched repositories since a cursor."""
+
+    def __init__(
+        self, client: GitHubClient, rules: Callable[[], Rules], max_pages: int, per_page: int
+    ) -> None:
+        self.client = client
+        self.rules = rules
+        self.max_pages = max_pages
+        self.per_page = per_page
+
+    def read(self, repo: str, stream: str, state: dict[str, Any]) -> StreamRead:
+        """Read one stream from its ``since``, conditionally on its ETag, or resume a walk."""
+        since, etag = str(state["since"]), state.get("etag")
+        resume, walk = state.get("resume"), state.get("walk")
+        records: list[dict[str, Any]] = []
+        first_etag: str | None = None
+        next_url: str | None = None
+        pages = self.client.pages(
+            _path(repo, stream),
+            _params(stream, since, self.per_page),
+            etag=None if resume else etag,
+            resume=resume,
+        )
+        for number, resp in enumerate(pages, start=1):
+            if resp.status == 304:
+                return StreamRead([], since, etag, False)
+            if number == 1 and not resume:
+                first_etag, walk = resp.etag, server_time(resp.headers.get("date"))
+            records.extend(r for r in resp.data or () if isinstance(r, dict))
+            if number >= self.max_pages and resp.next_url():
+                next_url = resp.next_url()
+                break
+        newest = max((str(r.get("updated_at") or "") for r in records), default="")
+        if next_url is not None:
+            if newest > since:
+                return StreamRead(records, newest, None, True)
+            # a burst within one second fills whole pages: moving since cannot make
+            # progress, so the next call walks on from where this one stopped
+            return StreamRead(records, since, None, True, resume=next_url, walk=walk)
+        new_since = max(since, newest)
+        if walk and walk > new_since:
+            # the walk began after that second ended on GitHub's clock: nothing can still
+            # change at new_since unseen, so the next query starts one second later
+            new_since = iso(parse_iso(new_since) + timedelta(seconds=1))
+        # an ETag belongs to one exact query: keep it only when the query stays the same
+        keep = first_etag if new_since == since and not resume else None
+        return StreamRead(records, new_since, keep, False)
+
+    def poll(self, cursor: str | None, repos: Iterable[str]) -> PollPage:
+        """One poll over every watched repository."""
+        state = load_cursor(cursor)
+        started = iso(datetime.now(UTC) - timedelta(seconds=1))
+        changes: list[Change] = []
+        more = False
+        for repo in repos:
+            streams = state.get(repo)
+            fresh = streams is None
+            if streams is None:
+                streams = {s: {"since": started, "etag": None} for s in STREAMS}
+            for stream in STREAMS:
+                current = streams.setdefault(stream, {"since": started, "etag": None})
+                try:
+                    got = self.read(repo, stream, current)
+                except (NotFound, Forbidden) as exc:
+                    # one lost repository must not stop the others; the engine sees the
+                    # failure when it next writes there
+                    log.warning("github poll skips %s: %s", repo, exc)
+                    continue
+                if fresh:
+                    # a new repository starts from now: only its ETag is worth keeping,
+                    # and records of this very second stay for the next poll
+                    current["etag"] = got.etag if not got.records else None
+                    continue
+                current.update(since=got.since, etag=got.etag, resume=got.resume, walk=got.walk)
+                more = more or got.truncated
+                changes.extend(self._changes(repo, stream, got.records))
+            state[repo] = streams
+        return PollPage(changes=changes, cursor=dump_cursor(state), more=more)
+
+    def _changes(self, repo: str, stream: str, records: list[dict[str, Any]]) -> list[Change]:
+        rules = self.rules()
+        out: list[Change] = []
+        for raw in records:
+            if stream == "issues":
+                if is_pull_request(raw):
+                    continue
+                issue = issue_from_raw(raw, rules, repo)
+                out.append(
+                    Change(kind=ChangeKind.UPSERT, ref=issue.ref, issue=issue, at=issue.updated_at)
+                )
+            else:
+                if is_pull_request_comment(raw):
+                    continue
+                comment = comment_from_raw(raw, rules, repo)
+                out.append(
+                    Change(
+                        kind=ChangeKind.COMMENT,
+                        ref=comment.parent,
+                        comment=comment,
+                        at=parse_time(raw.get("updated_at")),
+                    )
+                )
+        return out

@@ -1,0 +1,141 @@
+"""GitHub webhook deliveries: signature check and parsing into changes.
+
+GitHub signs ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>``, names the
+event in ``X-GitHub-Event`` and the delivery in ``X-GitHub-Delivery``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from syncd.connector import WebhookResult
+from syncd.errors import WebhookError
+from syncd.model import Change, ChangeKind, Ref
+
+from .mapping import (
+    Raw,
+    Rules,
+    comment_from_raw,
+    is_pull_request,
+    issue_from_raw,
+    issue_key,
+    issue_ref,
+    parse_time,
+)
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by case-insensitive name."""
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` value GitHub sends for ``body``."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    """Raise ``WebhookError(401)`` unless the signature matches, compared in constant time."""
+    given = header(headers, SIGNATURE_HEADER)
+    if not given:
+        raise WebhookError(401, f"missing {SIGNATURE_HEADER}")
+    if not hmac.compare_digest(given.strip().encode(), sign(secret, body).encode()):
+        raise WebhookError(401, f"{SIGNATURE_HEADER} does not match")
+
+
+def parse(headers: Mapping[str, str], body: bytes, rules: Rules) -> WebhookResult:
+    """Turn a verified delivery into changes; ``WebhookError(400)`` when malformed."""
+    event = header(headers, "X-GitHub-Event") or ""
+    delivery = header(headers, "X-GitHub-Delivery")
+    if not event:
+        raise WebhookError(400, "missing X-GitHub-Event")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WebhookError(400, f"body is not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise WebhookError(400, "body is not a JSON object")
+    try:
+        if event == "issues":
+            changes = _issues(payload, rules)
+        elif event == "issue_comment":
+            changes = _issue_comment(payload, rules)
+        else:
+            # ping and every event syncd did not subscribe to
+            changes = []
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise WebhookError(400, f"malformed {event} payload: {exc!r}") from exc
+    return WebhookResult(delivery_id=delivery, event=event, changes=tuple(changes))
+
+
+def _repo(payload: Raw) -> str:
+    repository = payload.get("repository")
+    if isinstance(repository, dict) and repository.get("full_name"):
+        return str(repository["full_name"])
+    # without a repository object the issue's own URL still names it
+    return ""
+
+
+def _actor(payload: Raw) -> str | None:
+    sender = payload.get("sender") or {}
+    login = sender.get("login")
+    return str(login) if login else None
+
+
+def _issues(payload: Raw, rules: Rules) -> list[Change]:
+    action = str(payload["action"])
+    raw: dict[str, Any] = payload["issue"]
+    if not isinstance(raw, dict):
+        raise TypeError("issue is not an object")
+    if is_pull_request(raw):
+        return []
+    repo = _repo(payload) or None
+    ref = issue_ref(raw, rules.instance, repo)
+    actor, at = _actor(payload), parse_time(raw.get("updated_at"))
+    common: dict[str, Any] = {"ref": ref, "actor": actor, "at": at, "source": "webhook"}
+    if action == "deleted":
+        return [Change(kind=ChangeKind.DELETED, **common)]
+    if action == "transferred":
+        changes = payload["changes"]
+        new_repo = str(changes["new_repository"]["full_name"])
+        new_number = int(changes["new_issue"]["number"])
+        new_ref = Ref.issue(rules.instance, issue_key(new_repo, new_number))
+        return [Change(kind=ChangeKind.MOVED, new_ref=new_ref, **common)]
+    if "state" not in raw:
+        # some actions (pinned, unpinned) carry a partial issue: have it read again
+        return [Change(kind=ChangeKind.TOUCHED, **common)]
+    issue = issue_from_raw(raw, rules, repo)
+    return [Change(kind=ChangeKind.UPSERT, issue=issue, **common)]
+
+
+def _issue_comment(payload: Raw, rules: Rules) -> list[Change]:
+    action = str(payload["action"])
+    issue: dict[str, Any] = payload["issue"]
+    raw: dict[str, Any] = payload["comment"]
+    if not isinstance(issue, dict) or not isinstance(raw, dict):
+        raise TypeError("issue or comment is not an object")
+    if is_pull_request(issue):
+        return []
+    repo = _repo(payload) or None
+    parent = issue_ref(issue, rules.instance, repo)
+    comment = comment_from_raw(raw, rules, repo)
+    if comment.parent != parent:
+        raise ValueError("comment.issue_url does not name the issue")
+    common: dict[str, Any] = {"ref": parent, "actor": _actor(payload), "source": "webhook"}
+    if action in ("created", "edited"):
+        return [Change(kind=ChangeKind.COMMENT, comment=comment, at=comment.updated_at, **common)]
+    if action == "deleted":
+        # the payload carries no deletion time
+        return [Change(kind=ChangeKind.COMMENT_DELETED, comment=comment, **common)]
+    return []

@@ -1,0 +1,327 @@
+"""The shared tracker contract, plus GitHub's own guarantees, against the emulator."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.github import GitHubConnector
+from connectors.github.emulator import GitHubEmulator
+from syncd.connector import Connector
+from syncd.errors import AuthError, Forbidden, NotFound, RateLimited, TransientError
+from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
+from tests.connectors.contract import TrackerContract
+
+from .conftest import BOT, DEV, REPO, make_settings
+
+
+class Harness:
+    """Acts as a developer through the emulator's REST API with the developer's token."""
+
+    project = REPO
+
+    def __init__(self, emu: GitHubEmulator, base_url: str, connector: GitHubConnector) -> None:
+        self.emu = emu
+        self.base_url = base_url
+        self.connector: Connector = connector
+        self.http = httpx.Client(
+            base_url=base_url, headers={"Authorization": "token dev-token"}, timeout=5
+        )
+        self._spare: list[GitHubConnector] = []
+
+    def bad_auth(self) -> Connector:
+        conn = GitHubConnector("gh", make_settings(self.base_url, token="wrong-token"))
+        self._spare.append(conn)
+        return conn
+
+    def human_create(self, title: str, body: str = "", **kw: Any) -> Ref:
+        resp = self.http.post(f"/repos/{REPO}/issues", json={"title": title, "body": body, **kw})
+        resp.raise_for_status()
+        return Ref.issue("gh", f"{REPO}#{resp.json()['number']}")
+
+    def human_comment(self, parent: Ref, body: str, *, public: bool) -> Ref:
+        number = parent.key.rsplit("#", 1)[1]
+        resp = self.http.post(f"/repos/{REPO}/issues/{number}/comments", json={"body": body})
+        resp.raise_for_status()
+        return Ref.comment("gh", f"{REPO}#comment-{resp.json()['id']}")
+
+    def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
+        captured = self.emu.control.webhooks.captured
+        if not captured:
+            return None
+        _, headers, body = captured[-1]
+        return headers, body
+
+    def missing(self) -> Ref:
+        return Ref.issue("gh", f"{REPO}#999999")
+
+    def close(self) -> None:
+        self.http.close()
+        for conn in self._spare:
+            conn.close()
+
+
+@pytest.fixture
+def harness(emu: GitHubEmulator, base_url: str, connector: GitHubConnector) -> Iterator[Harness]:
+    h = Harness(emu, base_url, connector)
+    yield h
+    h.close()
+
+
+class TestGitHubContract(TrackerContract):
+    """Every tracker's contract."""
+
+
+def _draft(title: str = "t") -> IssueDraft:
+    return IssueDraft(title=title, body="b")
+
+
+def _key() -> str:
+    return f"k-{uuid.uuid4().hex}"
+
+
+def _drain(conn: GitHubConnector, cursor: str | None) -> tuple[list[Any], str | None]:
+    changes: list[Any] = []
+    for _ in range(20):
+        page = conn.poll(cursor)
+        changes.extend(page.changes)
+        cursor = page.cursor
+        if not page.more:
+            break
+    return changes, cursor
+
+
+def _settle(conn: GitHubConnector, cursor: str | None) -> str | None:
+    """Poll until the overlap second of earlier tests' records has been read again."""
+    for _ in range(5):
+        changes, cursor = _drain(conn, cursor)
+        if not changes:
+            break
+    return cursor
+
+
+def test_idle_poll_is_conditional_and_free(emu: GitHubEmulator, connector: GitHubConnector) -> None:
+    cursor = _settle(connector, _drain(connector, None)[1])
+    before = emu.control.budget.remaining(BOT)
+    changes, cursor2 = _drain(connector, cursor)
+    assert changes == []
+    assert emu.control.budget.remaining(BOT) == before
+    assert connector.rate_budget().remaining == before
+    changes, _ = _drain(connector, cursor2)
+    assert changes == [] and emu.control.budget.remaining(BOT) == before
+
+
+def test_poll_sees_issue_and_comment_changes_once_settled(
+    emu: GitHubEmulator, connector: GitHubConnector
+) -> None:
+    _, cursor = _drain(connector, None)
+    time.sleep(1.05)
+    number = emu.create_issue_as(DEV, REPO, "polled", "body")
+    comment_id = emu.comment_as(DEV, REPO, number, "a developer's note")
+    emu.close_as(DEV, REPO, number, "not_planned")
+    emu.create_issue_as(DEV, REPO, "a pull request", pull_request=True)
+    changes, cursor = _drain(connector, cursor)
+    ref = Ref.issue("gh", f"{REPO}#{number}")
+    upserts = [c for c in changes if c.kind == ChangeKind.UPSERT and c.ref == ref]
+    assert upserts and upserts[-1].issue.status == IssueStatus.WONT_DO
+    # a pull request listed among issues is skipped
+    assert all(c.issue is None or c.issue.title != "a pull request" for c in changes)
+    notes = [c for c in changes if c.kind == ChangeKind.COMMENT and c.ref == ref]
+    assert [c.comment.ref.key for c in notes] == [f"{REPO}#comment-{comment_id}"]
+    assert not notes[0].comment.by_syncd and notes[0].comment.body == "a developer's note"
+    # the overlap second may repeat what was seen, then the poll settles on 304s
+    cursor = _settle(connector, cursor)
+    before = emu.control.budget.remaining(BOT)
+    assert _drain(connector, cursor)[0] == []
+    assert emu.control.budget.remaining(BOT) == before
+
+
+def test_poll_pages_through_many_issues(emu: GitHubEmulator, base_url: str) -> None:
+    repo = f"acme/many-{uuid.uuid4().hex[:6]}"
+    emu.add_repo(repo)
+    conn = GitHubConnector(
+        "gh", make_settings(base_url, repositories=[repo], per_page=5, max_poll_pages=2)
+    )
+    try:
+        _, cursor = _drain(conn, None)
+        time.sleep(1.05)
+        numbers = [emu.create_issue_as(DEV, repo, f"issue {i}") for i in range(23)]
+        changes, _ = _drain(conn, cursor)
+        seen = {c.ref.key for c in changes if c.kind == ChangeKind.UPSERT}
+        assert seen == {f"{repo}#{n}" for n in numbers}
+    finally:
+        conn.close()
+
+
+def test_watch_adds_route_targets(emu: GitHubEmulator, base_url: str) -> None:
+    repo = f"acme/routed-{uuid.uuid4().hex[:6]}"
+    emu.add_repo(repo)
+    conn = GitHubConnector("gh", make_settings(base_url, repositories=[]))
+    try:
+        conn.watch([repo, repo])
+        assert conn.watched == [repo]
+        _, cursor = _drain(conn, None)
+        time.sleep(1.05)
+        number = emu.create_issue_as(DEV, repo, "routed")
+        changes, _ = _drain(conn, cursor)
+        assert Ref.issue("gh", f"{repo}#{number}") in {c.ref for c in changes}
+    finally:
+        conn.close()
+
+
+def test_exhausted_budget_raises_rate_limited(
+    emu: GitHubEmulator, connector: GitHubConnector
+) -> None:
+    made = connector.create_issue(REPO, _draft(), key=_key())
+    emu.exhaust_budget(BOT, for_seconds=120)
+    try:
+        with pytest.raises(RateLimited) as err:
+            connector.get_issue(made.ref)
+        assert 60 <= err.value.retry_after <= 121
+        assert connector.rate_budget().remaining == 0
+    finally:
+        emu.control.budget.used.clear()
+
+
+def test_secondary_limit_429_honours_retry_after(
+    emu: GitHubEmulator, connector: GitHubConnector
+) -> None:
+    emu.control.faults.add("rate_limit", status=429, seconds=17, path=r"/issues/\d+$")
+    with pytest.raises(RateLimited) as err:
+        connector.get_issue(Ref.issue("gh", f"{REPO}#1"))
+    assert err.value.retry_after == 17
+
+
+def test_archived_repository_write_is_forbidden(
+    emu: GitHubEmulator, connector: GitHubConnector
+) -> None:
+    repo = f"acme/old-{uuid.uuid4().hex[:6]}"
+    emu.add_repo(repo)
+    number = emu.create_issue_as(DEV, repo, "before archiving")
+    emu.archive(repo)
+    ref = Ref.issue("gh", f"{repo}#{number}")
+    assert connector.get_issue(ref).title == "before archiving"
+    with pytest.raises(Forbidden) as err:
+        connector.update_issue(ref, status=IssueStatus.DONE)
+    assert "archived" in str(err.value)
+    with pytest.raises(Forbidden):
+        connector.create_issue(repo, _draft(), key=_key())
+
+
+def test_lost_access_is_forbidden_not_auth(emu: GitHubEmulator, base_url: str) -> None:
+    repo = f"acme/secret-{uuid.uuid4().hex[:6]}"
+    emu.add_repo(repo)
+    number = emu.create_issue_as(DEV, repo, "hidden")
+    emu.forbid(BOT, repo)
+    conn = GitHubConnector("gh", make_settings(base_url))
+    try:
+        with pytest.raises(Forbidden):
+            conn.get_issue(Ref.issue("gh", f"{repo}#{number}"))
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_transient(
+    emu: GitHubEmulator, connector: GitHubConnector, status: int
+) -> None:
+    made = connector.create_issue(REPO, _draft(), key=_key())
+    emu.control.faults.add("status", status=status, path=r"/issues/\d+$", method="GET")
+    with pytest.raises(TransientError) as err:
+        connector.get_issue(made.ref)
+    assert not isinstance(err.value, RateLimited)
+    assert connector.get_issue(made.ref).ref == made.ref
+
+
+def test_connection_reset_and_timeout_are_transient(emu: GitHubEmulator, base_url: str) -> None:
+    conn = GitHubConnector("gh", make_settings(base_url, timeout=1))
+    try:
+        emu.control.faults.add("reset", path=r"/issues/1$")
+        with pytest.raises(TransientError):
+            conn.get_issue(Ref.issue("gh", f"{REPO}#1"))
+        emu.control.faults.add("latency", seconds=1.5, path=r"/issues/1$")
+        with pytest.raises(TransientError):
+            conn.get_issue(Ref.issue("gh", f"{REPO}#1"))
+    finally:
+        conn.close()
+
+
+def test_deleted_issue_is_not_found(emu: GitHubEmulator, connector: GitHubConnector) -> None:
+    made = connector.create_issue(REPO, _draft(), key=_key())
+    _, number = made.ref.key.split("#")
+    emu.delete_issue_as(DEV, REPO, int(number))
+    with pytest.raises(NotFound) as err:
+        connector.get_issue(made.ref)
+    assert err.value.status == 410
+    with pytest.raises(NotFound):
+        connector.comments(made.ref)
+
+
+def test_transferred_issue_is_followed(emu: GitHubEmulator, connector: GitHubConnector) -> None:
+    target = f"acme/elsewhere-{uuid.uuid4().hex[:6]}"
+    emu.add_repo(target)
+    made = connector.create_issue(REPO, _draft("moving"), key=_key())
+    new_number = emu.transfer_as(DEV, REPO, int(made.ref.key.split("#")[1]), target)
+    moved = connector.get_issue(made.ref)
+    assert moved.ref.key == f"{target}#{new_number}" and moved.title == "moving"
+    _, headers, body = emu.control.webhooks.captured[-2]
+    result = connector.parse_webhook(headers, body)
+    assert result.changes[0].kind == ChangeKind.MOVED
+    assert result.changes[0].new_ref == moved.ref
+
+
+def test_revoked_token_is_auth_error(emu: GitHubEmulator, base_url: str) -> None:
+    emu.add_user("temp-bot", "temp-token")
+    conn = GitHubConnector("gh", make_settings(base_url, token="temp-token"))
+    try:
+        assert conn.check() == "temp-bot"
+        emu.revoke("temp-token")
+        with pytest.raises(AuthError):
+            conn.check()
+    finally:
+        conn.close()
+
+
+def test_status_round_trip_and_in_progress_label(
+    emu: GitHubEmulator, connector: GitHubConnector
+) -> None:
+    made = connector.create_issue(REPO, _draft(), key=_key())
+    number = int(made.ref.key.split("#")[1])
+    started = connector.update_issue(made.ref, status=IssueStatus.IN_PROGRESS)
+    assert started.status == IssueStatus.IN_PROGRESS and "in progress" in started.labels
+    dup = connector.update_issue(made.ref, status=IssueStatus.DUPLICATE)
+    assert dup.status == IssueStatus.DUPLICATE and "in progress" not in dup.labels
+    raw = emu.issue(REPO, number)
+    assert (raw["state"], raw["state_reason"]) == ("closed", "duplicate")
+    back = connector.update_issue(made.ref, status=IssueStatus.TODO)
+    assert back.status == IssueStatus.TODO
+    assert emu.issue(REPO, number)["state_reason"] == "reopened"
+
+
+def test_priority_replaces_the_previous_label(connector: GitHubConnector) -> None:
+    made = connector.create_issue(
+        REPO, IssueDraft(title="p", body="b", priority=Priority.LOW), key=_key()
+    )
+    assert made.priority == Priority.LOW
+    after = connector.update_issue(made.ref, priority=Priority.HIGH, title="p2", body="new")
+    assert after.priority == Priority.HIGH and "priority: low" not in after.labels
+    assert after.title == "p2" and after.body == "new" and after.marker == made.marker
+
+
+def test_syncd_writes_fire_webhooks_too(emu: GitHubEmulator, connector: GitHubConnector) -> None:
+    made = connector.create_issue(REPO, _draft("echo"), key=_key())
+    _, headers, body = emu.control.webhooks.captured[-1]
+    result = connector.parse_webhook(headers, body)
+    assert result.event == "issues" and result.changes[0].actor == BOT
+    assert result.changes[0].issue is not None and result.changes[0].issue.marker == made.marker
+    note = connector.add_comment(made.ref, "status update", public=False, key=_key())
+    event, headers, body = emu.control.webhooks.captured[-1]
+    assert event == "issue_comment"
+    change = connector.parse_webhook(headers, body).changes[0]
+    assert change.comment is not None and change.comment.ref == note.ref
+    assert change.comment.by_syncd and change.comment.marker == note.marker
