@@ -160,7 +160,7 @@ def issue_from_raw(
     connector: str, raw: Raw, *, base_url: str, priorities: Mapping[Priority, str]
 ) -> Issue:
     """A Jira issue (REST v2/v3 or webhook) as a canonical Issue."""
-    fields = raw.get("fields") or {}
+    fields = unwrap_fields(raw.get("fields") or {})
     key = str(raw["key"])
     assignee = fields.get("assignee")
     return Issue(
@@ -177,6 +177,16 @@ def issue_from_raw(
         updated_at=parse_time(fields.get("updated")),
         marker=issue_marker(raw),
     )
+
+
+def unwrap_fields(fields: Raw) -> dict[str, Any]:
+    """Fields of the pre-5.0 REST preview (``{"name", "type", "value"}``) as plain values."""
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, Mapping) and {"name", "type"} <= set(value) <= {"name", "type", "value"}:
+            value = value.get("value")
+        out[name] = value
+    return out
 
 
 def comment_key(issue_id: str | int, comment_id: str | int) -> str:
