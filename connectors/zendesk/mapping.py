@@ -245,6 +245,24 @@ def comments_from_audits(
     return out
 
 
+def comments_from_ticket_events(
+    events: Iterable[Mapping[str, Any]], ctx: Context, names: Names | None = None
+) -> list[Comment]:
+    """``Comment`` children of the ticket event export (``include=comment_events``)."""
+    out: list[Comment] = []
+    for event in events:
+        parent = Ref.ticket(ctx.connector, event["ticket_id"])
+        for child in event.get("child_events") or ():
+            if child.get("event_type") != "Comment" or "id" not in child:
+                continue
+            raw = dict(child)
+            raw.setdefault("author_id", event.get("updater_id"))
+            out.append(
+                comment_from_raw(raw, parent, ctx, names, created_at=event.get("created_at"))
+            )
+    return out
+
+
 def names_from_sideloads(body: Mapping[str, Any]) -> Names:
     """Names from ``include=users,groups,organizations`` sideloads."""
 

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from syncd.connector import PollPage
 from syncd.errors import PermanentError
-from syncd.model import Change, ChangeKind, Ref
+from syncd.model import Change, ChangeKind, Comment, Ref
 
-from .mapping import comment_from_raw, parse_time
+from .mapping import comments_from_ticket_events, parse_time
 
 if TYPE_CHECKING:
     from .connector import ZendeskConnector
@@ -115,28 +115,17 @@ class Poller:
                 if c.get("event_type") == "Comment"
             ]
         )
-        names, ctx = conn.names(), conn.ctx
-        changes: list[Change] = []
-        for event in fresh:
-            parent = Ref.ticket(conn.name, event["ticket_id"])
-            for child in event.get("child_events") or ():
-                if child.get("event_type") != "Comment" or "id" not in child:
-                    continue
-                raw = dict(child)
-                raw.setdefault("author_id", event.get("updater_id"))
-                comment = comment_from_raw(
-                    raw, parent, ctx, names, created_at=event.get("created_at")
-                )
-                changes.append(
-                    Change(
-                        kind=ChangeKind.COMMENT,
-                        ref=parent,
-                        comment=comment,
-                        actor=str(raw["author_id"]) if raw.get("author_id") else None,
-                        at=comment.created_at,
-                        source="poll",
-                    )
-                )
+        changes = [
+            Change(
+                kind=ChangeKind.COMMENT,
+                ref=comment.parent,
+                comment=comment,
+                actor=_author_id(fresh, comment),
+                at=comment.created_at,
+                source="poll",
+            )
+            for comment in comments_from_ticket_events(fresh, conn.ctx, conn.names())
+        ]
         end = body.get("end_time")
         new_start = int(end) if end is not None and events else start
         # ids at the boundary second: the next page starts at that second again
@@ -146,3 +135,13 @@ class Poller:
         new_state = {"start": new_start, "seen": sorted(boundary)}
         more = not body.get("end_of_stream", True) and bool(fresh)
         return changes, new_state, more
+
+
+def _author_id(events: list[dict[str, Any]], comment: Comment) -> str | None:
+    """The id of the user who wrote ``comment`` (the name may stand in its ``author``)."""
+    for event in events:
+        for child in event.get("child_events") or ():
+            if child.get("event_type") == "Comment" and str(child.get("id")) == comment.ref.key:
+                author = child.get("author_id") or event.get("updater_id")
+                return str(author) if author else None
+    return None
