@@ -122,6 +122,7 @@ def repo_json(base: str, repo: RepoRec, owner: UserRec) -> dict[str, Any]:
             "has_downloads": True,
             "has_wiki": True,
             "has_pages": False,
+            "has_discussions": False,
             "forks_count": 0,
             "mirror_url": None,
             "archived": repo.archived,

@@ -1,0 +1,172 @@
+"""Pure mapping: GitHub's JSON <-> canonical values, with GitHub's published examples."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from connectors.github.mapping import (
+    Rules,
+    add_marker,
+    comment_from_raw,
+    comment_key,
+    draft_payload,
+    is_pull_request,
+    is_pull_request_comment,
+    issue_from_raw,
+    issue_priority,
+    issue_status,
+    label_changes,
+    parse_comment_key,
+    parse_issue_key,
+    repo_of_url,
+    split_marker,
+    state_for,
+)
+from connectors.github.settings import DEFAULT_PRIORITY_LABELS
+from syncd.model import IssueDraft, IssueStatus, Priority, Ref
+
+from .conftest import GITHUB_SAMPLES, load
+
+EXAMPLES = GITHUB_SAMPLES / "openapi" / "examples"
+RULES = Rules(
+    instance="gh",
+    priority_labels=DEFAULT_PRIORITY_LABELS,
+    in_progress_labels=["in progress", "doing"],
+    bot_login="octocat",
+)
+
+
+def _example(name: str) -> Any:
+    return load(EXAMPLES / name)["value"]
+
+
+def test_issue_example() -> None:
+    issue = issue_from_raw(_example("issue.json"), RULES)
+    assert issue.ref == Ref.issue("gh", "octocat/Hello-World#1347")
+    assert issue.title == "Found a bug" and issue.body == "I'm having a problem with this."
+    assert issue.status == IssueStatus.TODO
+    assert issue.labels == frozenset({"bug"}) and issue.priority is None
+    assert issue.assignee == "octocat" and issue.milestone == "v1.0"
+    assert issue.url == "https://github.com/octocat/Hello-World/issues/1347"
+    assert issue.created_at == datetime(2011, 4, 22, 13, 33, 48, tzinfo=UTC)
+    assert issue.marker is None
+
+
+def test_issue_items_example_is_a_pull_request() -> None:
+    (raw,) = _example("issue-items.json")
+    assert is_pull_request(raw)
+    assert not is_pull_request(_example("issue.json") | {"pull_request": None})
+
+
+def test_comment_example() -> None:
+    comment = comment_from_raw(_example("issue-comment.json"), RULES)
+    assert comment.ref == Ref.comment("gh", "octocat/Hello-World#comment-1")
+    assert comment.parent == Ref.issue("gh", "octocat/Hello-World#1347")
+    assert comment.author == "octocat" and comment.by_syncd
+    assert comment.body == "Me too" and comment.public is False
+    (item,) = _example("issue-comment-items.json")
+    assert comment_from_raw(item, RULES).parent.key == "octocat/Hello-World#1347"
+    assert not comment_from_raw(item, Rules(instance="gh", bot_login="someone")).by_syncd
+
+
+def test_pull_request_comment_is_recognised() -> None:
+    raw = _example("issue-comment.json")
+    assert not is_pull_request_comment(raw)
+    assert is_pull_request_comment(
+        raw | {"html_url": "https://github.com/o/r/pull/3#issuecomment-1"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "reason", "labels", "expected"),
+    [
+        ("open", None, [], IssueStatus.TODO),
+        ("open", "reopened", [], IssueStatus.TODO),
+        ("open", None, [{"name": "doing"}], IssueStatus.IN_PROGRESS),
+        ("closed", "completed", [], IssueStatus.DONE),
+        ("closed", None, [], IssueStatus.DONE),
+        ("closed", "not_planned", [{"name": "doing"}], IssueStatus.WONT_DO),
+        ("closed", "duplicate", [], IssueStatus.DUPLICATE),
+    ],
+)
+def test_status_reading(
+    state: str, reason: str | None, labels: list[dict[str, str]], expected: IssueStatus
+) -> None:
+    raw = {"state": state, "state_reason": reason, "labels": labels}
+    assert issue_status(raw, RULES.in_progress_labels) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "current", "expected"),
+    [
+        (IssueStatus.DONE, "open", {"state": "closed", "state_reason": "completed"}),
+        (IssueStatus.WONT_DO, "open", {"state": "closed", "state_reason": "not_planned"}),
+        (IssueStatus.DUPLICATE, "open", {"state": "closed", "state_reason": "duplicate"}),
+        (IssueStatus.TODO, "closed", {"state": "open", "state_reason": "reopened"}),
+        (IssueStatus.IN_PROGRESS, "closed", {"state": "open", "state_reason": "reopened"}),
+        (IssueStatus.TODO, "open", {"state": "open"}),
+    ],
+)
+def test_status_writing(status: IssueStatus, current: str, expected: dict[str, str]) -> None:
+    assert state_for(status, current) == expected
+
+
+def test_priority_reads_the_highest_label() -> None:
+    labels = {"priority: low", "priority: high", "bug"}
+    assert issue_priority(labels, DEFAULT_PRIORITY_LABELS) == Priority.HIGH
+    assert issue_priority({"bug"}, DEFAULT_PRIORITY_LABELS) is None
+
+
+def test_label_changes_for_priority_and_status() -> None:
+    add, remove = label_changes(
+        {"priority: low", "doing", "bug"},
+        RULES,
+        status=IssueStatus.TODO,
+        priority=Priority.URGENT,
+        add=["impact:3"],
+        remove=["bug", "absent"],
+    )
+    assert add == ["impact:3", "priority: urgent"]
+    assert remove == ["bug", "doing", "priority: low"]
+    add, remove = label_changes({"doing"}, RULES, status=IssueStatus.IN_PROGRESS)
+    assert (add, remove) == ([], [])
+    add, _ = label_changes(set(), RULES, status=IssueStatus.IN_PROGRESS)
+    assert add == ["in progress"]
+
+
+def test_markers_round_trip() -> None:
+    body = add_marker("Steps:\n\n1. save\n", "k-42")
+    assert body.endswith("<!-- syncd:key=k-42 -->")
+    assert split_marker(body) == ("Steps:\n\n1. save", "k-42")
+    assert split_marker("plain") == ("plain", None)
+    assert split_marker(None) == ("", None)
+    assert split_marker("<!-- syncd:key=k-1 -->") == ("", "k-1")
+
+
+def test_draft_payload_carries_marker_labels_and_priority() -> None:
+    draft = IssueDraft(
+        title="Crash",
+        body="b",
+        labels=frozenset({"from-support"}),
+        priority=Priority.HIGH,
+        assignee="dev-alice",
+    )
+    payload = draft_payload(draft, "k-1", RULES)
+    assert payload["title"] == "Crash"
+    assert payload["labels"] == ["from-support", "priority: high"]
+    assert payload["assignees"] == ["dev-alice"]
+    assert split_marker(payload["body"]) == ("b", "k-1")
+
+
+def test_keys() -> None:
+    assert parse_issue_key("acme/widgets#12") == ("acme/widgets", 12)
+    assert parse_comment_key(comment_key("acme/widgets", 99)) == ("acme/widgets", 99)
+    assert repo_of_url("https://api.github.com/repos/acme/widgets/issues/1") == "acme/widgets"
+    for bad in ("widgets#1", "acme/widgets#x", "acme/widgets"):
+        with pytest.raises(ValueError):
+            parse_issue_key(bad)
+    with pytest.raises(ValueError):
+        parse_comment_key("acme/widgets#comment-x")
