@@ -87,7 +87,7 @@ def parse(ctx: Context, headers: Mapping[str, str], body: bytes) -> WebhookResul
     event = str(payload["webhookEvent"])
     try:
         changes = _changes(ctx, event, payload)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise WebhookError(400, f"malformed {event} payload: {exc!r}") from exc
     return WebhookResult(delivery_id=delivery_id(headers, payload), event=event, changes=changes)
 
