@@ -22,8 +22,9 @@ from starlette.applications import Starlette
 from syncd.testing.emulation import EmulatorControl, EmulatorMiddleware, control_routes
 
 from .emulator_api import Api, error_body
+from .emulator_records import CommentRec, Event, IssueRec, RepoRec
 from .emulator_shapes import comment_json, issue_json, repo_json, user_json
-from .emulator_state import CommentRec, Event, IssueRec, RepoRec, Store
+from .emulator_state import Store
 
 DEFAULT_TOKENS = {"syncd-token": "syncd-bot", "dev-token": "dev-alice", "pm-token": "pm-bob"}
 

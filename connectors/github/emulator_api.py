@@ -17,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .emulator_records import ApiError, Event, IssueRec, RepoRec
 from .emulator_shapes import (
     DOCS,
     etag_of,
     label_json,
     user_json,
 )
-from .emulator_state import ApiError, Event, IssueRec, RepoRec, Store
+from .emulator_state import Store
 
 if TYPE_CHECKING:
     from .emulator import GitHubEmulator

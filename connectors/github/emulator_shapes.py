@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
-from .emulator_state import CommentRec, IssueRec, LabelRec, RepoRec, UserRec
+from .emulator_records import CommentRec, IssueRec, LabelRec, RepoRec, UserRec
 
 DOCS = "https://docs.github.com/rest"
 

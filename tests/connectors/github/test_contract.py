@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -325,3 +326,43 @@ def test_syncd_writes_fire_webhooks_too(emu: GitHubEmulator, connector: GitHubCo
     change = connector.parse_webhook(headers, body).changes[0]
     assert change.comment is not None and change.comment.ref == note.ref
     assert change.comment.by_syncd and change.comment.marker == note.marker
+
+
+def test_find_issue_respects_since_and_creator(
+    emu: GitHubEmulator, connector: GitHubConnector
+) -> None:
+    key = _key()
+    made = connector.create_issue(REPO, _draft("findable"), key=key)
+    # a human quoting the marker does not make the issue syncd's
+    emu.create_issue_as(DEV, REPO, "copy", f"quoting <!-- syncd:key={key} -->")
+    found = connector.find_issue(REPO, key, made.created_at)
+    assert found is not None and found.ref == made.ref
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    assert connector.find_issue(REPO, key, later) is None
+
+
+def test_registry_builds_the_connector_from_settings(base_url: str, tmp_path: Any) -> None:
+    from syncd.registry import spec
+
+    token_file = tmp_path / "token"
+    token_file.write_text("syncd-token\n")
+    github = spec("github")
+    assert github.kind == "github" and github.settings.__name__ == "GitHubSettings"
+    settings = make_settings(base_url, token=None, token_file=token_file)
+    conn = github.factory("gh2", settings, None)
+    try:
+        assert conn.name == "gh2" and conn.check() == BOT
+    finally:
+        conn.close()
+
+
+def test_control_routes_and_fault_counters(emu: GitHubEmulator, base_url: str) -> None:
+    stats = httpx.get(f"{base_url}/_emulator/stats").json()
+    assert any(key.startswith("GET /repos/") for key in stats["requests"])
+    resp = httpx.post(f"{base_url}/_emulator/faults", json={"kind": "status", "status": 502})
+    assert resp.status_code == 201
+    assert (
+        httpx.get(f"{base_url}/user", headers={"Authorization": "token dev-token"}).status_code
+        == 502
+    )
+    assert httpx.delete(f"{base_url}/_emulator/faults").status_code == 200
