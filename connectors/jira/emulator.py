@@ -36,6 +36,8 @@ from connectors.jira.emulator_store import (
 )
 from syncd.testing.emulation import EmulatorControl, EmulatorMiddleware, control_routes
 
+NOT_ON_SCREEN = "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."
+
 
 def error_body(status: int, message: str) -> Json:
     """Jira's error shape: ``errorMessages`` plus field ``errors``."""
@@ -67,7 +69,7 @@ class JiraEmulator:
         self.api = Api(self)
         routes = [*control_routes(self.control, self.store.reset), *self.api.routes()]
         inner = Starlette(routes=routes)
-        self.app = EmulatorMiddleware(inner, self.control, error_body, rate_headers)
+        self.app = EmulatorMiddleware(inner, self.control, error_body, rate_headers)  # type: ignore[arg-type]
 
     @property
     def bot(self) -> User:
@@ -205,9 +207,7 @@ class JiraEmulator:
                 )
             if "resolution" in fields:
                 if STATUSES[issue.status][1] != "done":
-                    errors["resolution"] = (
-                        "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."
-                    )
+                    errors["resolution"] = NOT_ON_SCREEN
                 else:
                     issue.resolution = _pick(
                         RESOLUTIONS, fields["resolution"], None, "resolution", errors
@@ -253,7 +253,7 @@ class JiraEmulator:
                 raise OpError(
                     400, [f"Transition id '{transition_id}' is not valid for this issue."]
                 )
-            name, target, _, needs_res = spec
+            _, target, _, needs_res = spec
             before = s.snapshot(issue)
             errors: dict[str, str] = {}
             resolution = None
@@ -264,9 +264,7 @@ class JiraEmulator:
                 if resolution is None and not errors:
                     errors["resolution"] = "Resolution is required."
             elif (fields or {}).get("resolution"):
-                errors["resolution"] = (
-                    "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."
-                )
+                errors["resolution"] = NOT_ON_SCREEN
             if errors:
                 raise OpError(400, [], errors)
             issue.status = target
@@ -372,7 +370,8 @@ class JiraEmulator:
         **fields: Any,
     ) -> str:
         """Create an issue as a developer; ``description`` is wiki markup. Returns the key."""
-        body = {"project": {"key": project}, "issuetype": {"name": "Task"}, "summary": summary}
+        body: Json = {"project": {"key": project}, "issuetype": {"name": "Task"}}
+        body["summary"] = summary
         body["description"] = description or None
         return self.create(who, body | fields).key
 

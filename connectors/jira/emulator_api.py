@@ -138,16 +138,16 @@ class Api:
         api = "2" if api == "latest" else api
         user = self._user(request)
         if user is None:
-            body = {"errorMessages": [NOT_AUTHENTICATED], "errors": {}}
-            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Basic"})
+            denied = {"errorMessages": [NOT_AUTHENTICATED], "errors": {}}
+            return JSONResponse(denied, status_code=401, headers={"WWW-Authenticate": "Basic"})
         if not self.emu.control.budget.spend(user.name):
             headers = self._rate_headers(user)
             wait = max(1, int(self.emu.control.budget.reset_at() - datetime.now(UTC).timestamp()))
             headers |= {"Retry-After": str(wait), "X-RateLimit-NearLimit": "true"}
-            body = {"errorMessages": ["Rate limit exceeded."], "errors": {}}
-            return JSONResponse(body, status_code=429, headers=headers)
+            limited = {"errorMessages": ["Rate limit exceeded."], "errors": {}}
+            return JSONResponse(limited, status_code=429, headers=headers)
         if path == "search" and self.store.flavour == "cloud" and request.method in ("GET", "POST"):
-            msg = "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."
+            msg = "The requested API has been removed. Please migrate to /rest/api/3/search/jql."
             return JSONResponse({"errorMessages": [msg], "errors": {}}, status_code=410)
         for method, pattern, handler in self.table:
             match = pattern.match(path)
@@ -155,7 +155,7 @@ class Api:
                 continue
             raw = await request.body()
             try:
-                body = json.loads(raw) if raw else None
+                body: Any = json.loads(raw) if raw else None
             except ValueError:
                 return JSONResponse({"errorMessages": ["Invalid JSON"], "errors": {}}, 400)
             try:
@@ -196,7 +196,8 @@ class Api:
                 400,
                 [],
                 {
-                    field: "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+                    field: "Operation value must be an Atlassian Document "
+                    "(see the Atlassian Document Format)"
                 },
             )
         if api == "2" and not isinstance(value, str):

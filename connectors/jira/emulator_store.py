@@ -310,7 +310,7 @@ class Store:
         if "*all" not in wanted and "*navigable" not in wanted:
             all_fields = {k: v for k, v in all_fields.items() if k in wanted}
         out: Json = {
-            "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog",
             "id": issue.id,
             "self": f"{r}/issue/{issue.id}",
             "key": issue.key,

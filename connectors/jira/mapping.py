@@ -183,7 +183,11 @@ def unwrap_fields(fields: Raw) -> dict[str, Any]:
     """Fields of the pre-5.0 REST preview (``{"name", "type", "value"}``) as plain values."""
     out: dict[str, Any] = {}
     for name, value in fields.items():
-        if isinstance(value, Mapping) and {"name", "type"} <= set(value) <= {"name", "type", "value"}:
+        if isinstance(value, Mapping) and {"name", "type"} <= set(value) <= {
+            "name",
+            "type",
+            "value",
+        }:
             value = value.get("value")
         out[name] = value
     return out

@@ -40,8 +40,11 @@ def test_adf_shapes() -> None:
     para, code = document["content"]
     assert para["content"][0] == {"type": "text", "text": "b", "marks": [{"type": "strong"}]}
     assert para["content"][2]["marks"] == [{"type": "link", "attrs": {"href": "http://x"}}]
-    assert code == {"type": "codeBlock", "attrs": {"language": "sh"}, "content": [
-        {"type": "text", "text": "ls"}]}
+    assert code == {
+        "type": "codeBlock",
+        "attrs": {"language": "sh"},
+        "content": [{"type": "text", "text": "ls"}],
+    }
 
 
 def test_adf_mentions_and_unknown_nodes_as_text() -> None:

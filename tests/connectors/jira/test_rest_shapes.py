@@ -180,12 +180,17 @@ def test_cloud_answers_validate(cloud: Served) -> None:
     assert comment.status_code == 201
     validate(comment.json(), "Comment")
     validate(http.get(f"issue/{key}/comment").json(), "PageOfComments")
-    link = {"globalId": "https://help.example.com/t/1", "object": {"url": "https://h/1", "title": "t"}}
+    link = {
+        "globalId": "https://help.example.com/t/1",
+        "object": {"url": "https://h/1", "title": "t"},
+    }
     created_link = http.post(f"issue/{key}/remotelink", json=link)
     assert created_link.status_code == 201
     validate(created_link.json(), "RemoteIssueLinkIdentifies")
     assert http.post(f"issue/{key}/remotelink", json=link).status_code == 200
-    search = http.post("search/jql", json={"jql": "project = WID", "maxResults": 1, "fields": ["*all"]})
+    search = http.post(
+        "search/jql", json={"jql": "project = WID", "maxResults": 1, "fields": ["*all"]}
+    )
     validate(search.json(), "SearchAndReconcileResults")
     assert search.json()["isLast"] is False and search.json()["nextPageToken"]
     bad = http.post("issue", json={"fields": {"project": {"key": "NOPE"}}})
@@ -199,11 +204,12 @@ def test_cloud_answers_validate(cloud: Served) -> None:
 
 def test_emulator_errors_have_jira_shape(served: Served) -> None:
     http = served.human()
-    bad_jql = http.get("search" if served.flavour == "datacenter" else "search/jql",
-                       params={"jql": "assignee was bob"})
+    bad_jql = http.get(
+        "search" if served.flavour == "datacenter" else "search/jql",
+        params={"jql": "assignee was bob"},
+    )
     assert bad_jql.status_code == 400
     assert bad_jql.json()["errorMessages"] and bad_jql.json()["errors"] == {}
     http.headers["Authorization"] = "Basic bm9ib2R5Om5vcGU="
     denied = http.get("myself")
     assert denied.status_code == 401 and denied.json()["errorMessages"]
-    assert "X-RateLimit-Remaining" not in denied.headers or True

@@ -158,7 +158,9 @@ def test_server_comment_edited_and_deleted() -> None:
 def test_old_server_payloads_without_event_type() -> None:
     commented = only(parse("server-old-issue-updated-no-event-type-commented"), ChangeKind.COMMENT)
     assert commented.comment.ref.key == "10013/10082" and commented.comment.body == "unik"
-    edited = only(parse("server-old-issue-updated-no-event-type-comment-edited"), ChangeKind.COMMENT)
+    edited = only(
+        parse("server-old-issue-updated-no-event-type-comment-edited"), ChangeKind.COMMENT
+    )
     assert edited.comment.ref.key == "10013/10084"
     gone = parse("server-old-issue-updated-no-event-type-comment-deleted")
     assert only(gone, ChangeKind.TOUCHED).ref.key == "PRJX-14"
@@ -203,7 +205,11 @@ def test_signature() -> None:
     good = {"X-Hub-Signature": webhooks.sign("k", body)}
     webhooks.verify("k", good, body)
     webhooks.verify(None, {}, body)  # no secret configured: unsigned deliveries pass
-    for headers in ({}, {"X-Hub-Signature": "sha256=00"}, {"x-hub-signature": good["X-Hub-Signature"][:-1]}):
+    for headers in (
+        {},
+        {"X-Hub-Signature": "sha256=00"},
+        {"x-hub-signature": good["X-Hub-Signature"][:-1]},
+    ):
         with pytest.raises(WebhookError) as err:
             webhooks.verify("k", headers, body)
         assert err.value.status == 401
