@@ -86,7 +86,11 @@ class Api:
 
     def __init__(self, emu: GitHubEmulator) -> None:
         self.emu = emu
-        self.store: Store = emu.store
+
+    @property
+    def store(self) -> Store:
+        # looked up each time: a reset replaces the emulator's store
+        return self.emu.store
 
     # --- plumbing ------------------------------------------------------------------------
 

@@ -366,3 +366,47 @@ def test_control_routes_and_fault_counters(emu: GitHubEmulator, base_url: str) -
         == 502
     )
     assert httpx.delete(f"{base_url}/_emulator/faults").status_code == 200
+
+
+def test_webhooks_are_delivered_over_http(emu: GitHubEmulator, connector: GitHubConnector) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from syncd.testing.server import ServerThread
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    async def hook(request: Request) -> Response:
+        received.append((dict(request.headers), await request.body()))
+        return Response(status_code=202)
+
+    with ServerThread(Starlette(routes=[Route("/hook", hook, methods=["POST"])])) as srv:
+        emu.configure_webhooks(f"{srv.url}/hook")
+        try:
+            number = emu.create_issue_as(DEV, REPO, "delivered")
+            emu.comment_as(DEV, REPO, number, "and commented")
+            assert emu.control.webhooks.flush(5)
+        finally:
+            emu.configure_webhooks(None)
+    changes = []
+    for headers, body in received[-2:]:
+        connector.verify_webhook(headers, body)
+        changes.extend(connector.parse_webhook(headers, body).changes)
+    assert [c.kind for c in changes] == [ChangeKind.UPSERT, ChangeKind.COMMENT]
+    assert all(c.ref == Ref.issue("gh", f"{REPO}#{number}") and c.actor == DEV for c in changes)
+
+
+def test_reset_over_http_empties_the_store(base_url: str) -> None:
+    from connectors.github.emulator import build
+    from syncd.testing.server import ServerThread
+
+    emu = build(tokens={"t": "someone"})
+    emu.add_repo("x/y")
+    with ServerThread(emu.app) as srv:
+        auth = {"Authorization": "token t"}
+        assert httpx.get(f"{srv.url}/repos/x/y", headers=auth).status_code == 200
+        assert httpx.post(f"{srv.url}/_emulator/reset").status_code == 200
+        assert httpx.get(f"{srv.url}/repos/x/y", headers=auth).status_code == 404
+        assert httpx.get(f"{srv.url}/user", headers=auth).json()["login"] == "someone"
