@@ -9,13 +9,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectors.jira.emulator_jql import JqlError, compile_jql
+from connectors.jira.emulator_search import SearchHandlers, list_param
 from connectors.jira.emulator_store import (
     PRIORITIES,
     RESOLUTIONS,
@@ -33,22 +32,7 @@ Handler = Callable[[User, str, re.Match[str], Request, Any], tuple[int, Any]]
 NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
 
 
-def _list_param(request: Request, name: str) -> list[str] | None:
-    values = request.query_params.getlist(name)
-    if not values:
-        return None
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
-
-
-def _as_list(value: Any) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value]
-
-
-class Api:
+class Api(SearchHandlers):
     """Routes REST calls to the emulator's operations."""
 
     def __init__(self, emulator: JiraEmulator) -> None:
@@ -285,7 +269,7 @@ class Api:
     ) -> tuple[int, Any]:
         issue = self._issue(user, m["key"])
         return 200, self.store.render_issue(
-            issue, api, _list_param(r, "fields"), _list_param(r, "properties")
+            issue, api, list_param(r, "fields"), list_param(r, "properties")
         )
 
     def edit_issue(
@@ -444,75 +428,3 @@ class Api:
         }
         issue.remotelinks.append(link)
         return 201, {"id": lid, "self": link["self"]}
-
-    # -- search --------------------------------------------------------------------------
-
-    def _run(self, user: User, jql: str) -> list[Any]:
-        try:
-            pred, key, desc = compile_jql(jql, ZoneInfo(user.tz))
-        except JqlError as exc:
-            raise OpError(400, [str(exc)]) from exc
-        found = [i for i in self.store.issues.values() if i.key not in user.hidden and pred(i)]
-        return sorted(found, key=key, reverse=desc)
-
-    def _params(self, r: Request, body: Any) -> dict[str, Any]:
-        if r.method == "POST":
-            return dict(body or {})
-        q = r.query_params
-        return {
-            "jql": q.get("jql", ""),
-            "fields": _list_param(r, "fields"),
-            "properties": _list_param(r, "properties"),
-            "maxResults": q.get("maxResults"),
-            "startAt": q.get("startAt"),
-            "nextPageToken": q.get("nextPageToken"),
-        }
-
-    def search_jql(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        if self.store.flavour != "cloud":
-            raise OpError(404, ["null for uri: /rest/api/2/search/jql"])
-        p = self._params(r, body)
-        found = self._run(user, str(p.get("jql") or ""))
-        size = min(int(p.get("maxResults") or 50), 100)
-        start = 0
-        if p.get("nextPageToken"):
-            try:
-                start = int(
-                    base64.urlsafe_b64decode(str(p["nextPageToken"]).encode())
-                    .decode()
-                    .split(":")[0]
-                )
-            except (ValueError, binascii.Error) as exc:
-                raise OpError(400, ["The nextPageToken is invalid."]) from exc
-        fields = _as_list(p.get("fields")) or ["id"]
-        page = found[start : start + size]
-        issues = [
-            self.store.render_issue(i, api, fields, _as_list(p.get("properties"))) for i in page
-        ]
-        out: dict[str, Any] = {"issues": issues, "isLast": start + size >= len(found)}
-        if not out["isLast"]:
-            out["nextPageToken"] = base64.urlsafe_b64encode(
-                f"{start + size}:{len(found)}".encode()
-            ).decode()
-        return 200, out
-
-    def search_classic(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        p = self._params(r, body)
-        found = self._run(user, str(p.get("jql") or ""))
-        size = min(int(p.get("maxResults") or 50), 100)
-        start = int(p.get("startAt") or 0)
-        fields = _as_list(p.get("fields")) or ["*navigable"]
-        page = found[start : start + size]
-        return 200, {
-            "expand": "names,schema",
-            "startAt": start,
-            "maxResults": size,
-            "total": len(found),
-            "issues": [
-                self.store.render_issue(i, api, fields, _as_list(p.get("properties"))) for i in page
-            ],
-        }
