@@ -1,0 +1,209 @@
+"""HTTP adapter over Request Tracker's REST2 API.
+
+Every vendor failure leaves this module as a :mod:`syncd.errors` exception, so the runner can
+decide retry / dead-letter / unhealthy from the class alone:
+
+- 401 ``{"message":"Unauthorized"}``: :class:`AuthError` (token expired, revoked or wrong);
+- 403, and REST2's 400 ``Permission Denied`` on replies and notes: :class:`Forbidden`;
+- 404: :class:`NotFound`; 412 (a stale ``If-Match``): :class:`TransientError`, re-read first;
+- 429: :class:`RateLimited`; 5xx, timeouts and resets: :class:`TransientError`;
+- a 2xx whose message list reports a refused value: :class:`PermanentError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from syncd.errors import (
+    AuthError,
+    Forbidden,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    classify_status,
+)
+
+from .mapping import refused
+from .settings import RTSettings
+
+_TOKEN_USER = re.compile(r"^\d+-(\d+)-[0-9a-fA-F]{32}$")
+
+
+def token_user_id(token: str) -> int | None:
+    """The user id RT encodes in its auth tokens (``1-<user id>-<hex>``), if any."""
+    match = _TOKEN_USER.match(token.strip())
+    return int(match.group(1)) if match else None
+
+
+class RTClient:
+    """Authenticated REST2 calls with errors translated; one instance per connector."""
+
+    def __init__(self, instance: str, settings: RTSettings, http: httpx.Client | None) -> None:
+        self.instance = instance
+        self.settings = settings
+        self.api = settings.api_url
+        self._own_http = http is None
+        self.http = http or httpx.Client(timeout=settings.timeout)
+        token = settings.secret("token", required=False)
+        self.token = token
+        self._auth: httpx.Auth | None = None
+        self._headers = {"Accept": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"token {token}"
+        else:
+            password = settings.secret("password") or ""
+            self._auth = httpx.BasicAuth(settings.username or "", password)
+
+    # -- raw calls -----------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One REST2 call; a non-2xx answer or a transport failure raises a syncd error."""
+        url = path if path.startswith("http") else f"{self.api}{path}"
+        try:
+            resp = self.http.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers={**self._headers, **(headers or {})},
+                auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=self.settings.timeout,
+            )
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{self.instance}: {method} {path} timed out") from exc
+        except httpx.TransportError as exc:
+            raise TransientError(
+                f"{self.instance}: {method} {path} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        if resp.status_code >= 300:
+            raise self._error(method, path, resp)
+        return resp
+
+    def _error(self, method: str, path: str, resp: httpx.Response) -> Exception:
+        status = resp.status_code
+        message = _message(resp)
+        where = f"{self.instance}: {method} {path}"
+        if status == 401:
+            how = "token" if self.token else f"password of user {self.settings.username!r}"
+            return AuthError(
+                f"{where}: Request Tracker refused the {how} (401 {message}); it may be "
+                "expired, revoked or mistyped: create a new auth token for syncd's RT user",
+                status=status,
+            )
+        if status == 403 or (status == 400 and "permission denied" in message.lower()):
+            # REST2 answers replies and notes on a ticket syncd may not touch with 400
+            return Forbidden(f"{where}: no rights: {message}", status=status)
+        if status == 412:
+            return TransientError(
+                f"{where}: the record changed since it was read (412); read it again",
+                status=status,
+            )
+        retry_after = _retry_after(resp)
+        if status == 429:
+            return RateLimited(f"{where}: {message}", retry_after=retry_after or 30.0)
+        error = classify_status(status, f"{where}: {status} {message}", retry_after=retry_after)
+        return error
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET and decode the JSON body."""
+        return self._json(self.request("GET", path, params=params or None), "GET", path)
+
+    def post(self, path: str, body: Any) -> tuple[httpx.Response, Any]:
+        """POST JSON; the response (for ``Location``) and its decoded body."""
+        resp = self.request("POST", path, json=body, headers={"Content-Type": "application/json"})
+        return resp, self._json(resp, "POST", path)
+
+    def put(self, path: str, body: Any, *, etag: str | None = None) -> Any:
+        """PUT JSON (``If-Match`` when ``etag`` is given); the decoded message list."""
+        headers = {"Content-Type": "application/json"}
+        if etag:
+            headers["If-Match"] = etag
+        resp = self.request("PUT", path, json=body, headers=headers)
+        return self._json(resp, "PUT", path)
+
+    def _json(self, resp: httpx.Response, method: str, path: str) -> Any:
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError as exc:
+            # an HTML login page or a proxy's page: the base URL is wrong, not a glitch
+            raise PermanentError(
+                f"{self.instance}: {method} {path}: not a REST2 answer "
+                f"({resp.headers.get('content-type', '?')}); check base_url"
+            ) from exc
+
+    def check_refusals(self, what: str, messages: Any) -> None:
+        """Raise PermanentError if a 2xx write answer reports a refused value."""
+        bad = refused(messages)
+        if bad:
+            refusals = "; ".join(bad)
+            raise PermanentError(f"{self.instance}: {what}: Request Tracker refused: {refusals}")
+
+    # -- collections ---------------------------------------------------------------------
+
+    def collection(
+        self, path: str, params: Mapping[str, Any], *, max_pages: int = 50
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a REST2 collection, page by page.
+
+        When the account may not see every row RT answers ``total: null`` and, before RT
+        5.0.5, no ``next_page`` either; pages may also hold fewer items than ``per_page``
+        because hidden rows are dropped after the SQL limit. So: follow ``next_page`` when
+        there is one, stop when ``pages`` is known and reached, else read on until a page
+        comes back empty.
+        """
+        page = 1
+        for _ in range(max_pages):
+            data = self.get(path, **{**params, "page": page})
+            items = (data.get("items") or []) if isinstance(data, dict) else []
+            yield from (i for i in items if isinstance(i, dict))
+            if not isinstance(data, dict) or not items:
+                return
+            if not data.get("next_page"):
+                pages = data.get("pages")
+                if data.get("total") is not None and (pages is None or page >= int(pages)):
+                    return
+            page += 1
+
+    def close(self) -> None:
+        """Close the HTTP client if this adapter built it."""
+        if self._own_http:
+            self.http.close()
+
+
+def _message(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.reason_phrase or f"HTTP {resp.status_code}"
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    if isinstance(body, list):
+        return "; ".join(str(x) for x in body)
+    return resp.reason_phrase or f"HTTP {resp.status_code}"
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+__all__ = ["RTClient", "token_user_id"]

@@ -1,0 +1,389 @@
+"""The Request Tracker helpdesk connector: tickets, replies, notes, poll and Scrip notices."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd.errors import ConfigError, Forbidden, NotFound, PermanentError
+from syncd.model import Change, ChangeKind, Comment, Priority, Ref, Ticket, TicketStatus
+
+from . import mapping, webhooks
+from .client import RTClient, token_user_id
+from .settings import RTSettings
+
+CAPABILITIES = frozenset(
+    {
+        Capability.WEBHOOKS,
+        Capability.POLL,
+        Capability.COMMENTS,
+        Capability.INTERNAL_COMMENTS,
+        Capability.TRANSITIONS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+    }
+)
+
+_TXN_FIELDS = "Type,ObjectId,ObjectType,Created,Creator,CustomFields"
+_ATT_FIELDS = "Content,ContentType,Filename,TransactionId"
+
+
+class RTConnector:
+    """A ``HelpdeskConnector`` over REST2. RT has no tags: LABELS is not offered."""
+
+    def __init__(self, name: str, settings: RTSettings, http: httpx.Client | None = None) -> None:
+        self.name = name
+        self.settings = settings
+        self.capabilities = CAPABILITIES
+        self.client = RTClient(name, settings, http)
+        self._statuses = settings.statuses()
+        self._writes = settings.write_statuses()
+        self._priorities = settings.priorities()
+        self._me: str | None = settings.username
+        # the first message and user names never change: read them once
+        self._descriptions: dict[int, str] = {}
+        self._names: dict[str, str] = {}
+
+    # -- account -------------------------------------------------------------------------
+
+    def check(self) -> str:
+        """Verify credentials and the custom fields syncd needs; return the account name."""
+        self.client.get("/rt")
+        me = self._whoami()
+        missing = [
+            name
+            for name in (self.settings.key_custom_field, self.settings.link_custom_field)
+            if not self._custom_field_exists(name)
+        ]
+        if missing:
+            raise ConfigError(
+                [
+                    (
+                        "",
+                        f"connectors.{self.name}",
+                        f"Request Tracker has no custom field {name!r} that {me!r} can see; "
+                        "create it (see the RT set-up steps) or change "
+                        "key_custom_field / link_custom_field",
+                    )
+                    for name in missing
+                ]
+            )
+        return me
+
+    def _whoami(self) -> str:
+        if self._me:
+            return self._me
+        uid = token_user_id(self.client.token or "")
+        if uid is None:
+            raise ConfigError(
+                [("", f"connectors.{self.name}.username", "set username: the token has no user id")]
+            )
+        user = self.client.get(f"/user/{uid}")
+        self._me = str(user.get("Name") or uid)
+        return self._me
+
+    @property
+    def me(self) -> str | None:
+        """The RT user name syncd writes as (discovered on first use)."""
+        if self._me is None:
+            try:
+                self._whoami()
+            except ConfigError:
+                return None
+        return self._me
+
+    def _custom_field_exists(self, name: str) -> bool:
+        query = json.dumps([{"field": "Name", "value": name}])
+        data = self.client.get("/customfields", query=query, fields="Name,LookupType")
+        return any(i.get("Name") == name for i in (data or {}).get("items") or [])
+
+    # -- tickets -------------------------------------------------------------------------
+
+    def get_ticket(self, ref: Ref) -> Ticket:
+        """Read one ticket; ``NotFound`` if it is gone."""
+        tid = self._tid(ref)
+        raw = self.client.get(f"/ticket/{tid}", **{"fields[Queue]": "Name"})
+        return self._ticket(raw)
+
+    def _ticket(self, raw: Mapping[str, Any]) -> Ticket:
+        tid = mapping.as_int(raw.get("id"))
+        requestors = raw.get("Requestor") or []
+        first = mapping.nested_id(requestors[0]) if requestors else None
+        return mapping.ticket_from_rt(
+            raw,
+            connector=self.name,
+            base_url=self.settings.base_url,
+            statuses=self._statuses,
+            priorities=self._priorities,
+            requester=self._display_name(first) if first else None,
+            description=self._description(tid),
+        )
+
+    def _display_name(self, user: str) -> str:
+        if user not in self._names:
+            try:
+                data = self.client.get(f"/user/{user}")
+            except (NotFound, Forbidden):
+                data = {"Name": user}
+            self._names[user] = mapping.display_name(data)
+        return self._names[user]
+
+    def _description(self, tid: int) -> str:
+        if tid not in self._descriptions:
+            first = next(self.client.collection(f"/ticket/{tid}/history", {"per_page": 1}), None)
+            if first is None:
+                return ""
+            self._descriptions[tid] = self._text(mapping.as_int(first.get("id")))
+        return self._descriptions[tid]
+
+    def _text(self, txn_id: int) -> str:
+        atts = self.client.collection(
+            f"/transaction/{txn_id}/attachments", {"fields": _ATT_FIELDS, "per_page": 100}
+        )
+        return mapping.message_text(atts)
+
+    def create_ticket(
+        self,
+        subject: str,
+        body: str = "",
+        *,
+        queue: str | None = None,
+        requester: str | None = None,
+        fields: Mapping[str, str] | None = None,
+        priority: Priority | None = None,
+    ) -> Ticket:
+        """Create a ticket in ``queue`` (default: ``default_queue``)."""
+        payload: dict[str, Any] = {
+            "Queue": queue or self.settings.default_queue,
+            "Subject": subject,
+            "Content": body,
+            "ContentType": "text/plain",
+        }
+        if requester:
+            payload["Requestor"] = requester
+        if fields:
+            payload["CustomFields"] = dict(fields)
+        if priority is not None:
+            payload["Priority"] = mapping.priority_to_rt(priority, self._priorities)
+        resp, data = self.client.post("/ticket", payload)
+        tid = _id_from_location(resp.headers.get("Location")) or mapping.as_int(
+            (data or {}).get("id")
+        )
+        if not tid:
+            raise PermanentError(f"{self.name}: ticket created but RT named no id")
+        return self.get_ticket(Ref.ticket(self.name, tid))
+
+    def find_tickets(self, ticket_sql: str, limit: int = 100) -> list[Ref]:
+        """Refs of the tickets a TicketSQL query finds (at most ``limit``)."""
+        refs: list[Ref] = []
+        params = {"query": ticket_sql, "per_page": min(limit, 100), "orderby": "id"}
+        for item in self.client.collection("/tickets", params):
+            refs.append(Ref.ticket(self.name, mapping.as_int(item.get("id"))))
+            if len(refs) >= limit:
+                break
+        return refs
+
+    def find_by_link(self, url: str) -> list[Ref]:
+        """Tickets whose link custom field holds ``url``: what syncd linked before a crash."""
+        field = self.settings.link_custom_field.replace("}", "")
+        return self.find_tickets(f"'CF.{{{field}}}' = {mapping.ticket_sql_quote(url)}")
+
+    def update_ticket(
+        self,
+        ref: Ref,
+        *,
+        status: TicketStatus | None = None,
+        priority: Priority | None = None,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        fields: Mapping[str, str] | None = None,
+        comment: str | None = None,
+        public: bool = False,
+        key: str | None = None,
+    ) -> Ticket:
+        """Change a ticket; status, custom fields and the comment go in one call when possible.
+
+        RT has no tags, so ``add_tags``/``remove_tags`` are ignored (LABELS is not offered).
+        REST2's reply and note calls can set Status and CustomFields but not Priority, so a
+        priority change costs one PUT before the message.
+        """
+        tid = self._tid(ref)
+        along: dict[str, Any] = {}  # what the reply or note call can set too
+        if status is not None:
+            along["Status"] = mapping.status_to_rt(status, self._writes)
+        if fields:
+            along["CustomFields"] = dict(fields)
+        put: dict[str, Any] = {} if comment is not None else dict(along)
+        if priority is not None:
+            put["Priority"] = mapping.priority_to_rt(priority, self._priorities)
+        if put:
+            messages = self.client.put(f"/ticket/{tid}", put)
+            self.client.check_refusals(f"update of ticket {tid}", messages)
+        if comment is not None:
+            self._post_message(tid, comment, public=public, key=key, extra=along)
+        return self.get_ticket(ref)
+
+    # -- comments ------------------------------------------------------------------------
+
+    def comments(self, parent: Ref) -> list[Comment]:
+        """The ticket's first message, replies and notes, oldest first."""
+        tid = self._tid(parent)
+        txns = [t for t in self._history(tid) if t.get("Type") in mapping.MESSAGE_TYPES]
+        if not txns:
+            return []
+        texts: dict[int, list[dict[str, Any]]] = {}
+        params = {"fields": _ATT_FIELDS, "per_page": 100}
+        for att in self.client.collection(f"/ticket/{tid}/attachments", params):
+            txn_id = mapping.as_int(mapping.nested_id(att.get("TransactionId")))
+            texts.setdefault(txn_id, []).append(att)
+        return [
+            self._comment(tid, t, mapping.message_text(texts.get(mapping.as_int(t.get("id")), [])))
+            for t in txns
+        ]
+
+    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
+        """A reply (public) or a note carrying ``key`` in the key transaction custom field."""
+        tid = self._tid(parent)
+        return self._post_message(tid, body, public=public, key=key, extra={})
+
+    def find_comment(self, parent: Ref, key: str) -> Comment | None:
+        """The reply or note syncd wrote with ``key``, found through its transaction field."""
+        tid = self._tid(parent)
+        for txn in self._history(tid):
+            if txn.get("Type") not in mapping.MESSAGE_TYPES:
+                continue
+            keys = mapping.custom_fields(txn.get("CustomFields")).get(
+                self.settings.key_custom_field
+            )
+            if keys and key in keys:
+                return self._comment(tid, txn, self._text(mapping.as_int(txn.get("id"))))
+        return None
+
+    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
+        """RT keeps history immutable: not offered (no COMMENT_EDIT)."""
+        raise PermanentError(f"{self.name}: Request Tracker cannot edit a reply or note")
+
+    def delete_comment(self, ref: Ref, parent: Ref) -> None:
+        """RT keeps history immutable: not offered (no COMMENT_DELETE)."""
+        raise PermanentError(f"{self.name}: Request Tracker cannot delete a reply or note")
+
+    def _post_message(
+        self, tid: int, body: str, *, public: bool, key: str | None, extra: Mapping[str, Any]
+    ) -> Comment:
+        payload: dict[str, Any] = {"Content": body, "ContentType": "text/plain", **extra}
+        if key:
+            payload["TxnCustomFields"] = {self.settings.key_custom_field: key}
+        what = "correspond" if public else "comment"
+        resp, messages = self.client.post(f"/ticket/{tid}/{what}", payload)
+        self.client.check_refusals(f"{what} on ticket {tid}", messages)
+        txn_id = _id_from_location(resp.headers.get("Location"))
+        if txn_id:
+            txn = self.client.get(f"/transaction/{txn_id}")
+            return self._comment(tid, txn, body)
+        found = self.find_comment(Ref.ticket(self.name, tid), key) if key else None
+        if found is None:
+            raise PermanentError(f"{self.name}: {what} on ticket {tid} named no transaction")
+        return found
+
+    def _history(self, tid: int) -> list[dict[str, Any]]:
+        params = {"fields": _TXN_FIELDS, "per_page": 100, "orderby": "id"}
+        return list(self.client.collection(f"/ticket/{tid}/history", params))
+
+    def _comment(self, tid: int, txn: Mapping[str, Any], body: str) -> Comment:
+        return mapping.comment_from_rt(
+            txn,
+            body,
+            connector=self.name,
+            ticket_id=tid,
+            key_field=self.settings.key_custom_field,
+            me=self.me,
+        )
+
+    # -- changes -------------------------------------------------------------------------
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """Ticket transactions after the cursor (a transaction id): exact, no overlap."""
+        base = {"orderby": "id", "fields": _TXN_FIELDS}
+        if cursor is None:
+            query = mapping.transactions_query(0, self.settings.queues)
+            params = {**base, "query": query, "order": "DESC", "per_page": 20, "page": 1}
+            data = self.client.get("/transactions", **params)
+            ids = [mapping.as_int(i.get("id")) for i in (data or {}).get("items") or []]
+            return PollPage(changes=(), cursor=str(max(ids, default=0)))
+        after = mapping.as_int(cursor)
+        query = mapping.transactions_query(after, self.settings.queues)
+        per_page = self.settings.page_size
+        data = self.client.get(
+            "/transactions", **base, query=query, order="ASC", per_page=per_page, page=1
+        )
+        items = [i for i in (data or {}).get("items") or [] if isinstance(i, dict)]
+        if not items:
+            return PollPage(changes=(), cursor=str(after))
+        changes: list[Change] = []
+        by_ticket: dict[int, list[dict[str, Any]]] = {}
+        for txn in items:
+            by_ticket.setdefault(mapping.as_int(txn.get("ObjectId")), []).append(txn)
+        for tid, txns in by_ticket.items():
+            changes.extend(self._ticket_changes(tid, txns))
+        newest = max(mapping.as_int(t.get("id")) for t in items)
+        more = bool(data.get("next_page")) or len(items) >= per_page
+        return PollPage(changes=changes, cursor=str(max(newest, after)), more=more)
+
+    def _ticket_changes(self, tid: int, txns: list[dict[str, Any]]) -> list[Change]:
+        ref = Ref.ticket(self.name, tid)
+        try:
+            ticket = self.get_ticket(ref)
+        except NotFound:
+            return [Change(kind=ChangeKind.DELETED, ref=ref, source="poll")]
+        except Forbidden:
+            return []  # moved to a queue syncd may not see
+        out = [Change(kind=ChangeKind.UPSERT, ref=ref, ticket=ticket, at=ticket.updated_at)]
+        for txn in txns:
+            if txn.get("Type") not in mapping.MESSAGE_TYPES:
+                continue
+            comment = self._comment(tid, txn, self._text(mapping.as_int(txn.get("id"))))
+            out.append(
+                Change(
+                    kind=ChangeKind.COMMENT,
+                    ref=ref,
+                    comment=comment,
+                    actor=comment.author,
+                    at=comment.created_at,
+                )
+            )
+        return out
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check the Scrip notice's HMAC signature in constant time."""
+        webhooks.verify(headers, body, self.settings.secret("webhook_secret", required=False))
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """A notice -> one TOUCHED change; the delivery id is the transaction id."""
+        delivery, event, changes = webhooks.parse(self.name, headers, body)
+        return WebhookResult(delivery_id=delivery or None, event=event, changes=changes)
+
+    def rate_budget(self) -> RateBudget:
+        """RT publishes no rate limit."""
+        return RateBudget()
+
+    def close(self) -> None:
+        """Release HTTP connections."""
+        self.client.close()
+
+    def _tid(self, ref: Ref) -> int:
+        tid = mapping.as_int(ref.key, default=0)
+        if tid <= 0:
+            raise NotFound(f"{self.name}: {ref} is not an RT ticket id", status=404)
+        return tid
+
+
+def _id_from_location(location: str | None) -> int | None:
+    """``/REST/2.0/ticket/12`` or ``/REST/2.0/transaction/34`` -> the trailing number."""
+    if not location:
+        return None
+    tail = location.rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None

@@ -1,0 +1,160 @@
+"""The subset of RT's TicketSQL / TransactionSQL the emulator understands.
+
+``field op value`` clauses joined by ``AND`` / ``OR`` with parentheses; operators ``=``,
+``!=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``, ``LIKE``, ``NOT LIKE``; values quoted with ``'`` or
+``"`` (backslash escapes) or bare. Field names are case-insensitive; ``CF.{Name}`` may itself
+be quoted, as RT allows. Comparisons are numeric when both sides are numbers, else
+case-insensitive, like RT on SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<lp>\() | (?P<rp>\)) |
+        (?P<op><>|!=|>=|<=|=|<|>) |
+        (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") |
+        (?P<word>[^\s()'"=<>!]+)
+    )""",
+    re.VERBOSE,
+)
+
+Getter = Callable[[str], Sequence[Any]]
+
+
+class QueryError(ValueError):
+    """The query is not valid (REST2 answers 400)."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    field: str
+    op: str
+    value: str
+
+    def matches(self, get: Getter) -> bool:
+        values = list(get(self.field))
+        if self.op in ("!=", "<>", "NOT LIKE"):
+            positive = Clause(self.field, "=" if self.op != "NOT LIKE" else "LIKE", self.value)
+            return not positive.matches(get)
+        return any(_compare(v, self.op, self.value) for v in values)
+
+
+@dataclass(frozen=True)
+class Node:
+    op: str  # "AND" / "OR"
+    parts: tuple[Clause | Node, ...]
+
+    def matches(self, get: Getter) -> bool:
+        results = (p.matches(get) for p in self.parts)
+        return all(results) if self.op == "AND" else any(results)
+
+
+def _compare(actual: Any, op: str, wanted: str) -> bool:
+    if actual is None:
+        return False
+    left, right = str(actual), wanted
+    if op == "LIKE":
+        return right.lower().strip("%") in left.lower()
+    if re.fullmatch(r"-?\d+", left) and re.fullmatch(r"-?\d+", right):
+        a, b = int(left), int(right)
+    else:
+        a, b = left.lower(), right.lower()  # type: ignore[assignment]
+    return {
+        "=": a == b,
+        "<": a < b,
+        "<=": a <= b,
+        ">": a > b,
+        ">=": a >= b,
+    }[op]
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise QueryError(f"Wrong query, near: {text[pos : pos + 20]!r}")
+        pos = match.end()
+        kind = match.lastgroup or ""
+        value = match.group(kind)
+        if kind == "str":
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        out.append((kind, value))
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None:
+            raise QueryError("Wrong query: unexpected end")
+        self.pos += 1
+        return tok
+
+    def expr(self) -> Clause | Node:
+        parts = [self.term()]
+        ops: list[str] = []
+        while (tok := self.peek()) and tok[0] == "word" and tok[1].upper() in ("AND", "OR"):
+            ops.append(self.take()[1].upper())
+            parts.append(self.term())
+        if not ops:
+            return parts[0]
+        # AND binds tighter than OR
+        groups: list[list[Clause | Node]] = [[parts[0]]]
+        for op, part in zip(ops, parts[1:], strict=True):
+            if op == "AND":
+                groups[-1].append(part)
+            else:
+                groups.append([part])
+        ors = [g[0] if len(g) == 1 else Node("AND", tuple(g)) for g in groups]
+        return ors[0] if len(ors) == 1 else Node("OR", tuple(ors))
+
+    def term(self) -> Clause | Node:
+        kind, value = self.take()
+        if kind == "lp":
+            inner = self.expr()
+            if self.take()[0] != "rp":
+                raise QueryError("Wrong query: missing )")
+            return inner
+        if kind not in ("word", "str"):
+            raise QueryError(f"Wrong query: unexpected {value!r}")
+        field = value
+        op_kind, op = self.take()
+        if op_kind == "word" and op.upper() == "NOT":
+            op = "NOT " + self.take()[1].upper()
+        elif op_kind == "word" and op.upper() == "LIKE":
+            op = "LIKE"
+        elif op_kind != "op":
+            raise QueryError(f"Wrong query: expected an operator after {field!r}")
+        _, operand = self.take()
+        return Clause(field=field, op=op, value=operand)
+
+
+def parse(text: str) -> Clause | Node:
+    """Parse a TicketSQL / TransactionSQL query."""
+    parser = _Parser(_tokens(text))
+    tree = parser.expr()
+    if parser.peek() is not None:
+        raise QueryError(f"Wrong query: unexpected {parser.peek()!r}")
+    return tree
+
+
+def cf_name(field: str) -> str | None:
+    """``CF.{Name}`` / ``CustomField.{Name}`` -> ``Name``."""
+    match = re.fullmatch(r"(?:CF|CustomField)\.\{(.+)\}", field, re.IGNORECASE)
+    return match.group(1) if match else None

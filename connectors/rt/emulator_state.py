@@ -1,0 +1,410 @@
+"""Objects of the Request Tracker emulator and the rules RT applies when they change.
+
+Plain Python, guarded by one lock; ``emulator.py`` turns HTTP into calls on :class:`RTState`
+and records back into REST2's JSON. Behaviour mirrored from RT 5 (checked against a real
+server): a correspondence opens a new or inactive ticket, e-mail records are transactions an
+agent cannot see, a refused value is a sentence in a 200 answer, and a reply or note on a
+ticket one may not touch answers 400 "Permission Denied".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+LIFECYCLE = ("new", "open", "stalled", "resolved", "rejected", "deleted")
+INACTIVE = ("resolved", "rejected", "deleted")
+TICKET_LOOKUP = "RT::Queue-RT::Ticket"
+TXN_LOOKUP = "RT::Queue-RT::Ticket-RT::Transaction"
+# RT 5's default PriorityAsString: the highest label at or below the number
+PRIORITY_LABELS = ((100, "High"), (50, "Medium"), (0, "Low"))
+
+
+class RTError(Exception):
+    """An answer other than success: ``status`` and REST2's ``{"message": ...}``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(f"{status} {message}")
+
+
+def now() -> str:
+    """RT's timestamp format, one-second resolution."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def priority_label(value: int) -> str:
+    return next((label for floor, label in PRIORITY_LABELS if value >= floor), "Low")
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    real_name: str = ""
+    email: str = ""
+    privileged: bool = False
+    password: str | None = None
+    # queue names this user may work in; None: every queue
+    queues: set[str] | None = None
+    created: str = dataclasses.field(default_factory=now)
+
+
+@dataclass
+class Queue:
+    id: int
+    name: str
+    description: str = ""
+    lifecycle: str = "default"
+
+
+@dataclass
+class CustomField:
+    id: int
+    name: str
+    lookup: str
+    max_values: int = 1
+    description: str = ""
+
+
+@dataclass
+class Txn:
+    id: int
+    ticket: int
+    type: str
+    creator: str
+    created: str = dataclasses.field(default_factory=now)
+    field: str = ""
+    old: str = ""
+    new: str = ""
+    data: str = ""
+    cfs: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+
+
+@dataclass
+class Attachment:
+    id: int
+    txn: int
+    subject: str
+    content_type: str
+    content: str
+    creator: str
+    filename: str = ""
+    created: str = dataclasses.field(default_factory=now)
+
+
+@dataclass
+class Ticket:
+    id: int
+    queue: int
+    subject: str
+    creator: str
+    status: str = "new"
+    priority: int = 0
+    owner: str = "Nobody"
+    requestors: list[str] = dataclasses.field(default_factory=list)
+    created: str = dataclasses.field(default_factory=now)
+    last_updated: str = dataclasses.field(default_factory=now)
+    last_updated_by: str = ""
+    resolved: str = "1970-01-01T00:00:00Z"
+    cfs: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+
+
+class RTState:
+    """Users, queues, custom fields, tickets, transactions and attachments of one RT."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seeded state: the accounts and queues syncd's tests expect."""
+        with self.lock:
+            self._ids: dict[str, int] = {"txn": 0, "ticket": 0, "att": 0, "user": 20}
+            self.users: dict[str, User] = {}
+            self.tokens: dict[str, str] = {}
+            self.queues: dict[int, Queue] = {}
+            self.cfs: dict[int, CustomField] = {}
+            self.tickets: dict[int, Ticket] = {}
+            self.txns: dict[int, Txn] = {}
+            self.attachments: dict[int, Attachment] = {}
+            for name in ("General", "Support", "Restricted"):
+                self.add_queue(name)
+            self.add_user("RT_System", "The RT System itself", privileged=True)
+            self.add_user("Nobody", "Nobody in particular")
+            self.add_user("root", "Enoch Root", privileged=True)
+            self.add_user("syncd", "syncd", email="syncd@syncd.test", privileged=True)
+            self.users["syncd"].queues = {"General", "Support"}
+            alice = self.add_user("alice", "Alice Agent", email="alice@syncd.test", privileged=True)
+            alice.password = secrets.token_hex(12)
+            self.add_user("carol@example.com", "Carol Customer", email="carol@example.com")
+            for user in ("syncd", "alice"):
+                self.issue_token(user)
+            self.add_cf("Developer issue", TICKET_LOOKUP)
+            self.add_cf("Product", TICKET_LOOKUP)
+            self.add_cf("syncd key", TXN_LOOKUP)
+
+    def next_id(self, kind: str) -> int:
+        self._ids[kind] += 1
+        return self._ids[kind]
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def add_user(
+        self, name: str, real_name: str = "", *, email: str = "", privileged: bool = False
+    ) -> User:
+        with self.lock:
+            if name not in self.users:
+                uid = self.next_id("user")
+                self.users[name] = User(uid, name, real_name, email, privileged)
+            return self.users[name]
+
+    def issue_token(self, user: str) -> str:
+        """A fresh token in RT's ``1-<user id>-<32 hex>`` form."""
+        with self.lock:
+            token = f"1-{self.users[user].id}-{secrets.token_hex(16)}"
+            self.tokens[token] = user
+            return token
+
+    def add_queue(self, name: str) -> Queue:
+        with self.lock:
+            qid = len(self.queues) + 1
+            self.queues[qid] = Queue(qid, name, f"syncd tests: {name}")
+            return self.queues[qid]
+
+    def add_cf(self, name: str, lookup: str, max_values: int = 1) -> CustomField:
+        with self.lock:
+            cid = len(self.cfs) + 2  # RT's own "Severity"-like field took id 1 upstream
+            self.cfs[cid] = CustomField(cid, name, lookup, max_values)
+            return self.cfs[cid]
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def user(self, key: str | int) -> User | None:
+        text = str(key)
+        if text.isdigit():
+            return next((u for u in self.users.values() if u.id == int(text)), None)
+        return self.users.get(text) or next(
+            (u for u in self.users.values() if u.email and u.email.lower() == text.lower()), None
+        )
+
+    def queue(self, key: str | int) -> Queue | None:
+        text = str(key)
+        if text.isdigit():
+            return self.queues.get(int(text))
+        return next((q for q in self.queues.values() if q.name.lower() == text.lower()), None)
+
+    def cf(self, key: str | int, lookup: str) -> CustomField | None:
+        text = str(key)
+        for cf in self.cfs.values():
+            if cf.lookup == lookup and (str(cf.id) == text or cf.name.lower() == text.lower()):
+                return cf
+        return None
+
+    def can(self, user: str, queue_id: int) -> bool:
+        who = self.users.get(user)
+        queue = self.queues.get(queue_id)
+        if who is None or queue is None or not who.privileged:
+            return False
+        return who.queues is None or queue.name in who.queues
+
+    def ticket_for(self, user: str, tid: int) -> Ticket:
+        """The ticket, or 404 / 403 as REST2 answers a read."""
+        ticket = self.tickets.get(tid)
+        if ticket is None:
+            raise RTError(404, "Not Found")
+        if not self.can(user, ticket.queue):
+            raise RTError(403, "Forbidden")
+        return ticket
+
+    def visible(self, user: str, txn: Txn) -> bool:
+        """Nobody here holds ShowOutgoingEmail: e-mail records stay hidden, as in RT."""
+        ticket = self.tickets.get(txn.ticket)
+        return txn.type != "EmailRecord" and ticket is not None and self.can(user, ticket.queue)
+
+    def etag(self, ticket: Ticket) -> str:
+        last = max((t.id for t in self.txns.values() if t.ticket == ticket.id), default=0)
+        return f'"{last}"'
+
+    # -- writes --------------------------------------------------------------------------
+
+    def _txn(self, ticket: Ticket, type_: str, creator: str, **kw: Any) -> Txn:
+        txn = Txn(self.next_id("txn"), ticket.id, type_, creator, **kw)
+        self.txns[txn.id] = txn
+        if type_ != "EmailRecord":
+            ticket.last_updated = txn.created
+            ticket.last_updated_by = creator
+        return txn
+
+    def _attach(self, txn: Txn, subject: str, content: str, ctype: str) -> None:
+        att = Attachment(self.next_id("att"), txn.id, subject, ctype, content, txn.creator)
+        self.attachments[att.id] = att
+
+    def create_ticket(self, user: str, data: dict[str, Any]) -> tuple[Ticket, list[Txn]]:
+        """POST /ticket."""
+        with self.lock:
+            name = str(data.get("Queue") or "General")
+            queue = self.queue(name)
+            if queue is None or not self.can(user, queue.id):
+                raise RTError(403, f"No permission to create tickets in the queue '{name}'")
+            status = str(data.get("Status") or "new")
+            if status not in LIFECYCLE:
+                raise RTError(400, f"Status '{status}' isn't a valid status for this ticket.")
+            ticket = Ticket(
+                self.next_id("ticket"),
+                queue.id,
+                str(data.get("Subject") or ""),
+                user,
+                status=status,
+                priority=_int(data.get("Priority"), 0),
+                last_updated_by=user,
+            )
+            for who in _list(data.get("Requestor")):
+                self.add_user(who, email=who if "@" in who else "")
+                ticket.requestors.append(self.user(who).name)  # type: ignore[union-attr]
+            self.tickets[ticket.id] = ticket
+            self._set_cfs(ticket, user, data.get("CustomFields") or {}, record=False)
+            create = self._txn(ticket, "Create", user)
+            if data.get("Content"):
+                ctype = str(data.get("ContentType") or "text/plain")
+                self._attach(create, ticket.subject, str(data["Content"]), ctype)
+            self._txn(ticket, "EmailRecord", "RT_System")  # the autoreply to the requestor
+            return ticket, [create]
+
+    def update_ticket(
+        self, user: str, tid: int, data: dict[str, Any], if_match: str | None
+    ) -> tuple[list[str], list[Txn]]:
+        """PUT /ticket/N: the message list RT answers with, and the transactions made."""
+        with self.lock:
+            ticket = self.tickets.get(tid)
+            if ticket is None:
+                raise RTError(404, "Resource does not exist; use POST to create")
+            if not self.can(user, ticket.queue):
+                raise RTError(403, "Forbidden")
+            if if_match is not None and if_match != self.etag(ticket):
+                raise RTError(412, "Precondition Failed")
+            messages: list[str] = []
+            made: list[Txn] = []
+            if "Priority" in data:
+                new = _int(data["Priority"], ticket.priority)
+                old, ticket.priority = ticket.priority, new
+                made.append(
+                    self._txn(ticket, "Set", user, field="Priority", old=str(old), new=str(new))
+                )
+                messages.append(
+                    f"Ticket {tid}: Priority changed from '{priority_label(old)}' "
+                    f"to '{priority_label(new)}'"
+                )
+            if "Status" in data:
+                msg, txns = self._set_status(ticket, user, str(data["Status"]))
+                messages += [f"Ticket {tid}: {msg}"] if msg else []
+                made += txns
+            if "Subject" in data and str(data["Subject"]) != ticket.subject:
+                old_subject, ticket.subject = ticket.subject, str(data["Subject"])
+                made.append(
+                    self._txn(
+                        ticket, "Set", user, field="Subject", old=old_subject, new=ticket.subject
+                    )
+                )
+                messages.append(
+                    f"Ticket {tid}: Subject changed from '{old_subject}' to '{ticket.subject}'"
+                )
+            msgs, txns = self._set_cfs(ticket, user, data.get("CustomFields") or {})
+            return messages + msgs, made + txns
+
+    def add_message(
+        self, user: str, tid: int, kind: str, data: dict[str, Any]
+    ) -> tuple[Txn, list[str], list[Txn]]:
+        """POST /ticket/N/correspond or /comment."""
+        with self.lock:
+            ticket = self.tickets.get(tid)
+            if ticket is None or not self.can(user, ticket.queue):
+                raise RTError(400, "Permission Denied")
+            type_ = "Correspond" if kind == "correspond" else "Comment"
+            txn = self._txn(ticket, type_, user, data="No Subject")
+            made = [txn]
+            self._attach(
+                txn,
+                str(data.get("Subject") or ""),
+                str(data.get("Content") or ""),
+                str(data.get("ContentType") or "text/plain"),
+            )
+            messages = ["Correspondence added" if kind == "correspond" else "Comments added"]
+            for name, value in (data.get("TxnCustomFields") or {}).items():
+                cf = self.cf(name, TXN_LOOKUP)
+                if cf is None:
+                    messages.append(f"Unable to load transaction custom field: {name}")
+                    continue
+                txn.cfs[cf.id] = _list(value)[: cf.max_values]
+                messages.append("Custom fields updated")
+            msgs, txns = self._set_cfs(ticket, user, data.get("CustomFields") or {})
+            messages += msgs
+            made += txns
+            if type_ == "Correspond":
+                self._txn(ticket, "EmailRecord", "RT_System")
+                if ticket.status == "new" or ticket.status in INACTIVE:
+                    made += self._set_status(ticket, user, "open")[1]  # RT's AutoOpen scrip
+            if "Status" in data:
+                msg, txns = self._set_status(ticket, user, str(data["Status"]))
+                messages += [msg] if msg else []
+                made += txns
+            return txn, messages, made
+
+    def _set_status(self, ticket: Ticket, user: str, status: str) -> tuple[str, list[Txn]]:
+        if status not in LIFECYCLE:
+            return f"Status '{status}' isn't a valid status for this ticket.", []
+        if status == ticket.status:
+            return "", []
+        old, ticket.status = ticket.status, status
+        if status in INACTIVE:
+            ticket.resolved = now()
+        txn = self._txn(ticket, "Status", user, field="Status", old=old, new=status)
+        return f"Status changed from '{old}' to '{status}'", [txn]
+
+    def _set_cfs(
+        self, ticket: Ticket, user: str, values: dict[str, Any], *, record: bool = True
+    ) -> tuple[list[str], list[Txn]]:
+        messages: list[str] = []
+        made: list[Txn] = []
+        for name, value in values.items():
+            cf = self.cf(name, TICKET_LOOKUP)
+            if cf is None:
+                continue  # RT ignores fields that do not apply, silently
+            old = ticket.cfs.get(cf.id, [])
+            new = [] if value is None else _list(value)[: cf.max_values]
+            if new == old:
+                continue
+            ticket.cfs[cf.id] = new
+            if not record:
+                continue
+            before, after = (old[0] if old else ""), (new[0] if new else "")
+            made.append(
+                self._txn(ticket, "CustomField", user, field=str(cf.id), old=before, new=after)
+            )
+            if before and after:
+                messages.append(f"{cf.name} {before} changed to {after}")
+            elif after:
+                messages.append(f"{cf.name} {after} added")
+            else:
+                messages.append(f"{before} is no longer a value for custom field {cf.name}")
+        return messages, made
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [str(value)]

@@ -1,0 +1,71 @@
+"""Notices of the syncd Scrip: verify and parse.
+
+RT has no webhooks; the global "syncd notify" Scrip (``syncd_notify_scrip.pl``) posts
+``{"ticket": N, "transaction": M, "type": "Correspond", "types": [...]}`` with
+``X-Syncd-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>``. Notices may arrive late or
+out of order, so each one only says "ticket N changed": the engine reads the ticket again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+from syncd.errors import WebhookError
+from syncd.model import Change, ChangeKind, Ref
+
+SIGNATURE_HEADER = "X-Syncd-Signature"
+DELIVERY_HEADER = "X-Syncd-Delivery"
+MAX_BODY = 64 * 1024
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The signature header value for ``body``, exactly as the Scrip computes it."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
+    """Raise ``WebhookError(401)`` unless ``body`` carries a valid signature for ``secret``."""
+    if not secret:
+        raise WebhookError(401, "no webhook_secret configured for this Request Tracker")
+    if len(body) > MAX_BODY:
+        raise WebhookError(413, "notice too large")
+    given = _header(headers, SIGNATURE_HEADER)
+    if not given:
+        raise WebhookError(401, f"missing {SIGNATURE_HEADER} header")
+    # compare in constant time, also when the prefix or length is wrong
+    if not hmac.compare_digest(given.strip().encode(), sign(body, secret).encode()):
+        raise WebhookError(401, f"{SIGNATURE_HEADER} does not match the body")
+
+
+def parse(instance: str, headers: Mapping[str, str], body: bytes) -> tuple[str, str, list[Change]]:
+    """A verified notice -> ``(delivery id, event, [TOUCHED change])``; 400 if malformed."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WebhookError(400, f"notice is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise WebhookError(400, "notice is not a JSON object")
+    ticket = data.get("ticket")
+    txn = data.get("transaction")
+    try:
+        ticket_id = int(str(ticket))
+        txn_id = int(str(txn)) if txn is not None else None
+    except ValueError as exc:
+        raise WebhookError(400, f"notice has a bad ticket or transaction id: {exc}") from exc
+    if ticket_id <= 0:
+        raise WebhookError(400, "notice names no ticket")
+    delivery = str(txn_id) if txn_id is not None else _header(headers, DELIVERY_HEADER) or ""
+    event = str(data.get("type") or "notice")
+    change = Change(kind=ChangeKind.TOUCHED, ref=Ref.ticket(instance, ticket_id), source="webhook")
+    return delivery, event, [change]
