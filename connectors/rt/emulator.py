@@ -304,11 +304,14 @@ class RTEmulator:
     def _getter(values: Callable[[Any, str], list[Any]], record: Any) -> sql.Getter:
         return lambda name: values(record, name)
 
-    def _user(self, request: Request, user: str) -> dict[str, Any]:
+    def _user(self, request: Request, user: str) -> JSONResponse:
         found = self.state.user(request.path_params["key"])
         if found is None:
             raise RTError(404, "Not Found")
-        return self.records.user(found)
+        stamp = found.created if found.privileged else "1970-01-01T00:00:00Z"
+        return JSONResponse(
+            self.records.user(found, user), headers={"ETag": f'"{stamp}"', "Last-Modified": stamp}
+        )
 
     def _queue(self, request: Request, user: str) -> dict[str, Any]:
         found = self.state.queue(request.path_params["key"])

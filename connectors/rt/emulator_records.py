@@ -28,6 +28,23 @@ from .emulator_state import (
 )
 
 UNSET = "1970-01-01T00:00:00Z"
+# RT's default lifecycle actions: from -> [(to, label, update)]
+ACTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "new": [
+        ("open", "Open It", "Respond"),
+        ("resolved", "Resolve", "Comment"),
+        ("rejected", "Reject", "Respond"),
+    ],
+    "open": [
+        ("stalled", "Stall", "Comment"),
+        ("resolved", "Resolve", "Comment"),
+        ("rejected", "Reject", "Respond"),
+    ],
+    "stalled": [("open", "Open It", "Respond"), ("resolved", "Resolve", "Comment")],
+    "resolved": [("open", "Re-open", "Comment")],
+    "rejected": [("open", "Re-open", "Comment")],
+    "deleted": [("open", "Undelete", "")],
+}
 
 
 class Records:
@@ -78,6 +95,18 @@ class Records:
             {"ref": "history", "_url": f"{self.url('ticket', t.id)}/history"},
             {"ref": "correspond", "_url": f"{self.url('ticket', t.id)}/correspond"},
             {"ref": "comment", "_url": f"{self.url('ticket', t.id)}/comment"},
+            *(
+                {
+                    "ref": "lifecycle",
+                    "from": t.status,
+                    "to": to,
+                    "label": label,
+                    "update": update,
+                    "_url": f"{self.url('ticket', t.id)}/"
+                    + ("correspond" if update == "Respond" else "comment"),
+                }
+                for to, label, update in ACTIONS.get(t.status, [])
+            ),
         ]
         return {
             "_hyperlinks": links,
@@ -164,12 +193,23 @@ class Records:
                     "id": x.id,
                 },
                 *(
+                    {
+                        "ref": "customfield",
+                        "type": "customfield",
+                        "name": cf.name,
+                        "_url": self.url("customfield", cf.id),
+                        "id": str(cf.id),
+                    }
+                    for cf in self.state.cfs.values()
+                    if cf.lookup == TXN_LOOKUP
+                ),
+                *(
                     {"ref": "attachment", "_url": self.url("attachment", a.id)}
                     for a in self.state.attachments.values()
                     if a.txn == x.id
                 ),
             ]
-            keep = ("Type", "Creator", "Created", "Object", "TimeTaken", "CustomFields")
+            keep = ("Type", "Creator", "Created", "Object", "TimeTaken", "CustomFields", "Data")
             return {"_hyperlinks": links, "id": x.id, **{k: full[k] for k in keep}}
         item = self.block("transaction", x.id)
         item.update({f: full[f] for f in fields if f in full})
@@ -227,13 +267,31 @@ class Records:
             "ContentType": a.content_type,
             # a single attachment's content comes base64-encoded, as in RT
             "Content": base64.encodebytes(a.content.encode()).decode(),
+            "Headers": (
+                f'Subject: {a.subject}\nContent-Type: {a.content_type}; charset="utf-8"\n'
+                f"MIME-Version: 1.0\nX-RT-Interface: REST\nMessage-ID: <{self._message_id(a)}>\n"
+            ),
+            "MessageId": self._message_id(a),
             "Parent": "0",
             "TransactionId": self.block("transaction", a.txn),
             "Creator": self.block("user", a.creator),
             "Created": a.created,
         }
 
-    def user(self, u: User) -> dict[str, Any]:
+    def _message_id(self, a: Attachment) -> str:
+        return f"rt-5.0.3-emulator-{a.txn}-{a.id}@syncd.test"
+
+    def user(self, u: User, viewer: str) -> dict[str, Any]:
+        links = [{"id": u.id, "_url": self.url("user", u.id), "ref": "self", "type": "user"}]
+        if viewer != u.name:
+            # without AdminUsers RT shows another user's public fields only
+            return {
+                "_hyperlinks": links,
+                "Name": u.name,
+                "RealName": u.real_name,
+                "EmailAddress": u.email,
+                "Privileged": 1 if u.privileged else 0,
+            }
         return {
             "_hyperlinks": [
                 {"id": u.id, "_url": self.url("user", u.id), "ref": "self", "type": "user"}
