@@ -116,13 +116,13 @@ class RTSettings(ConnectorSettings):
         has_password = self.password is not None or self.password_file is not None
         if has_token and (self.username is not None and has_password):
             raise ValueError("set either token (or token_file) or username and password, not both")
+        if has_password and not self.username:
+            raise ValueError("password is set but username is missing")
         if not has_token and not (self.username and has_password):
             raise ValueError(
                 "missing credential: set token (or token_file), or username and password "
                 "(or password_file)"
             )
-        if has_password and not self.username:
-            raise ValueError("password is set but username is missing")
         return self
 
     @property
