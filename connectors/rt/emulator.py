@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -26,8 +25,9 @@ from starlette.routing import Route
 from syncd.testing.emulation import EmulatorControl, EmulatorMiddleware, control_routes
 
 from . import emulator_sql as sql
+from .emulator_model import TXN_LOOKUP, RTError, Ticket, Txn
 from .emulator_records import Records
-from .emulator_state import TXN_LOOKUP, RTError, RTState, Ticket, Txn
+from .emulator_state import RTState
 from .webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, sign
 
 API = "/REST/2.0"
@@ -229,9 +229,7 @@ class RTEmulator:
             rows = sorted(
                 (t for t in self.state.txns.values() if t.ticket == tid), key=lambda t: t.id
             )
-            return self._page(
-                request, rows, lambda t: self.state.visible(user, t), self.records.txn
-            )
+            return sql.page(request, rows, lambda t: self.state.visible(user, t), self.records.txn)
 
     def _ticket_atts(self, request: Request, user: str) -> dict[str, Any]:
         tid = int(request.path_params["id"])
@@ -240,7 +238,7 @@ class RTEmulator:
             rows = [
                 a for a in self.state.attachments.values() if self.state.txns[a.txn].ticket == tid
             ]
-            return self._page(
+            return sql.page(
                 request,
                 rows,
                 lambda a: self.state.visible(user, self.state.txns[a.txn]),
@@ -251,7 +249,7 @@ class RTEmulator:
         txn = self._visible_txn(user, int(request.path_params["id"]))
         with self.state.lock:
             rows = [a for a in self.state.attachments.values() if a.txn == txn.id]
-            return self._page(request, rows, lambda a: True, self.records.attachment)
+            return sql.page(request, rows, lambda a: True, self.records.attachment)
 
     def _txn(self, request: Request, user: str) -> dict[str, Any]:
         txn = self._visible_txn(user, int(request.path_params["id"]))
@@ -283,7 +281,7 @@ class RTEmulator:
                 if self.state.can(user, t.queue)
                 and (tree is None or tree.matches(self._getter(self.records.ticket_values, t)))
             ]
-            return self._page(request, rows, lambda t: True, self.records.ticket_item, total=True)
+            return sql.page(request, rows, lambda t: True, self.records.ticket_item, total=True)
 
     async def _transactions(self, request: Request, user: str) -> dict[str, Any]:
         query = await _query(request)
@@ -296,9 +294,7 @@ class RTEmulator:
             ]
             desc = request.query_params.get("order", "").upper() == "DESC"
             rows.sort(key=lambda t: t.id, reverse=desc)
-            return self._page(
-                request, rows, lambda t: self.state.visible(user, t), self.records.txn
-            )
+            return sql.page(request, rows, lambda t: self.state.visible(user, t), self.records.txn)
 
     @staticmethod
     def _getter(values: Callable[[Any, str], list[Any]], record: Any) -> sql.Getter:
@@ -338,40 +334,7 @@ class RTEmulator:
                     if c.get("field") in ("Name", "LookupType")
                 )
             ]
-            return self._page(request, rows, lambda c: True, self.records.cf_item, total=True)
-
-    def _page(
-        self,
-        request: Request,
-        rows: list[Any],
-        visible: Callable[[Any], bool],
-        render: Callable[[Any, list[str] | None], dict[str, Any]],
-        *,
-        total: bool = False,
-    ) -> dict[str, Any]:
-        """REST2's paging: rights are applied after the SQL limit, so a page of an account
-        that may not see everything can hold fewer items, with ``total``/``pages`` null."""
-        params = request.query_params
-        per_page = max(1, min(100, _int(params.get("per_page"), 20)))
-        page = max(1, _int(params.get("page"), 1))
-        chunk = rows[(page - 1) * per_page : page * per_page]
-        fields = [f for f in params.get("fields", "").split(",") if f] or None
-        items = [render(r, fields) for r in chunk if visible(r)]
-        count_all = len(rows) if total else None
-        pages = math.ceil(count_all / per_page) if count_all is not None else None
-        result: dict[str, Any] = {
-            "count": len(items),
-            "page": page,
-            "pages": pages,
-            "per_page": per_page,
-            "total": count_all,
-            "items": items,
-        }
-        if pages and page < pages:
-            result["next_page"] = str(request.url.include_query_params(page=page + 1))
-        if pages and page > 1:
-            result["prev_page"] = str(request.url.include_query_params(page=min(page - 1, pages)))
-        return result
+            return sql.page(request, rows, lambda c: True, self.records.cf_item, total=True)
 
 
 async def _query(request: Request) -> str:
@@ -388,13 +351,6 @@ def _expand(request: Request) -> dict[str, list[str]]:
         if key.startswith("fields[") and key.endswith("]"):
             out[key[7:-1]] = [v for v in value.split(",") if v]
     return out
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return default
 
 
 def build(webhook_url: str | None = None, webhook_secret: str | None = None) -> RTEmulator:

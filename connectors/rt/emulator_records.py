@@ -14,18 +14,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import emulator_sql as sql
-from .emulator_state import (
+from .emulator_model import (
     INACTIVE,
     TICKET_LOOKUP,
     TXN_LOOKUP,
     Attachment,
     CustomField,
     Queue,
-    RTState,
     Ticket,
     Txn,
     User,
 )
+from .emulator_state import RTState
 
 UNSET = "1970-01-01T00:00:00Z"
 # RT's default lifecycle actions: from -> [(to, label, update)]

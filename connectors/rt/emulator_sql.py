@@ -1,4 +1,5 @@
-"""The subset of RT's TicketSQL / TransactionSQL the emulator understands.
+"""The emulator's searches: the subset of RT's TicketSQL / TransactionSQL it understands,
+and REST2's paging of the results.
 
 ``field op value`` clauses joined by ``AND`` / ``OR`` with parentheses; operators ``=``,
 ``!=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``, ``LIKE``, ``NOT LIKE``; values quoted with ``'`` or
@@ -9,10 +10,13 @@ case-insensitive, like RT on SQLite.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from starlette.requests import Request
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -158,3 +162,43 @@ def cf_name(field: str) -> str | None:
     """``CF.{Name}`` / ``CustomField.{Name}`` -> ``Name``."""
     match = re.fullmatch(r"(?:CF|CustomField)\.\{(.+)\}", field, re.IGNORECASE)
     return match.group(1) if match else None
+
+
+def page(
+    request: Request,
+    rows: list[Any],
+    visible: Callable[[Any], bool],
+    render: Callable[[Any, list[str] | None], dict[str, Any]],
+    *,
+    total: bool = False,
+) -> dict[str, Any]:
+    """REST2's paging: rights are applied after the SQL limit, so a page of an account
+    that may not see everything can hold fewer items, with ``total``/``pages`` null."""
+    params = request.query_params
+    per_page = max(1, min(100, _int(params.get("per_page"), 20)))
+    page = max(1, _int(params.get("page"), 1))
+    chunk = rows[(page - 1) * per_page : page * per_page]
+    fields = [f for f in params.get("fields", "").split(",") if f] or None
+    items = [render(r, fields) for r in chunk if visible(r)]
+    count_all = len(rows) if total else None
+    pages = math.ceil(count_all / per_page) if count_all is not None else None
+    result: dict[str, Any] = {
+        "count": len(items),
+        "page": page,
+        "pages": pages,
+        "per_page": per_page,
+        "total": count_all,
+        "items": items,
+    }
+    if pages and page < pages:
+        result["next_page"] = str(request.url.include_query_params(page=page + 1))
+    if pages and page > 1:
+        result["prev_page"] = str(request.url.include_query_params(page=min(page - 1, pages)))
+    return result
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default

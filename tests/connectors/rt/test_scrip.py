@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 
+import httpx
 import pytest
 
-from syncd.errors import WebhookError
+from connectors.rt.emulator import build
+from syncd.errors import NotFound, WebhookError
 from syncd.model import ChangeKind, TicketStatus
+from syncd.testing.server import free_port
 
 from .harness import NoticeReceiver, RTHarness, RTTarget
 
@@ -77,3 +80,30 @@ def test_emulator_notice_has_the_scrip_shape(rt_target: RTTarget) -> None:
     assert set(json.loads(body)) == {"ticket", "transaction", "type", "types"}
     names = {k.lower() for k in headers}
     assert {"x-syncd-signature", "x-syncd-delivery", "content-type"} <= names
+
+
+def test_emulator_posts_notices_to_a_configured_url(rt_emulator: RTTarget) -> None:
+    receiver = NoticeReceiver(free_port()).start()
+    try:
+        url = f"http://127.0.0.1:{receiver.server.server_address[1]}/rt-notice"
+        emu = build(webhook_url=url, webhook_secret=rt_emulator.webhook_secret)
+        tid = emu.human_create("pushed")
+        assert emu.control.webhooks.flush()
+        notice = receiver.wait_for(lambda d: d.get("ticket") == tid)
+        assert notice is not None
+        conn = rt_emulator.connector()
+        conn.verify_webhook(*notice)
+        assert conn.parse_webhook(*notice).changes[0].ref.key == str(tid)
+        emu.control.webhooks.close()
+    finally:
+        receiver.stop()
+
+
+def test_emulator_reset_keeps_the_credentials(rt_emulator: RTTarget) -> None:
+    harness = RTHarness(rt_emulator)
+    ref = harness.human_create("gone after reset")
+    reset = httpx.post(f"{rt_emulator.base_url}/_emulator/reset")
+    assert reset.status_code == 200
+    assert harness.connector.check() == "syncd"
+    with pytest.raises(NotFound):
+        harness.connector.get_ticket(ref)
