@@ -24,8 +24,8 @@ config_app = typer.Typer(help="Configuration commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="YAML config file.")
@@ -90,26 +90,32 @@ def run(
         out.print(json.dumps({"actions_finished": finished, **service.status()}, default=str))
         service.stop(grace=0)
         return
-    import uvicorn
+    from syncd.daemon.app import serve
 
-    from syncd.daemon.app import create_app
-
-    uvicorn.run(
-        create_app(service),
-        host=host or settings.server.host,
-        port=port or settings.server.port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.server.shutdown_grace),
-    )
+    serve(service, host or settings.server.host, port or settings.server.port)
 
 
 @app.command()
-def links(config: ConfigOpt = None) -> None:
+def links(
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
     """List links between tickets and issues."""
     from syncd.store.repository import Store
 
     store = Store.open(_settings(config).store.url)
+    if as_json:
+        for link in store.all_links(1_000_000):
+            print(
+                json.dumps(
+                    {
+                        **link.__dict__,
+                        "created_at": link.created_at.isoformat(),
+                        "updated_at": link.updated_at.isoformat(),
+                    }
+                )
+            )
+        return
     table = Table("id", "ticket", "issue", "route", "mode", "state", "updated")
     for link in store.all_links(10_000):
         table.add_row(

@@ -228,6 +228,24 @@ class EmulatorKit:
     config: Callable[[str, str | None], dict[str, Any]]
 
 
+def lazy_kit(module: str) -> EmulatorKit:
+    """An :class:`EmulatorKit` whose ``KIT`` is imported from ``module`` on first use, so
+    loading a connector does not load its emulator."""
+
+    def kit() -> EmulatorKit:
+        from importlib import import_module
+
+        found = import_module(module).KIT
+        assert isinstance(found, EmulatorKit)
+        return found
+
+    return EmulatorKit(
+        build=lambda *a, **kw: kit().build(*a, **kw),
+        actor=lambda emu, name, url: kit().actor(emu, name, url),
+        config=lambda url, secret: kit().config(url, secret),
+    )
+
+
 Factory = Callable[[str, Any, "httpx.Client | None"], Connector]
 """``factory(instance_name, settings, http_client)``; ``http_client`` is injected by tests."""
 

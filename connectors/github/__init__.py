@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from syncd.connector import ConnectorSpec, Role
+from syncd.connector import ConnectorSpec, Role, lazy_kit
 
 from .connector import CAPABILITIES, GitHubConnector
 from .settings import GitHubSettings
@@ -34,6 +34,7 @@ CONNECTOR = ConnectorSpec(
     factory=create,
     capabilities=CAPABILITIES,
     emulator=_emulator,
+    emulator_kit=lazy_kit("connectors.github.emulator_actor"),
     description="GitHub Issues (github.com or GitHub Enterprise Server) through PyGithub",
 )
 

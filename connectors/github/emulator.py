@@ -51,9 +51,8 @@ class GitHubEmulator:
         api = Api(self).app()
         outer = Starlette(routes=control_routes(self.control, self.reset))
         outer.mount("/", api)
-        # Starlette's ASGI signature uses MutableMapping where the middleware says dict
         self.app = EmulatorMiddleware(
-            outer,  # type: ignore[arg-type]
+            outer,
             self.control,
             error_body,
             self._retry_headers,

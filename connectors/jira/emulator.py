@@ -69,7 +69,7 @@ class JiraEmulator:
         self.api = Api(self)
         routes = [*control_routes(self.control, self.store.reset), *self.api.routes()]
         inner = Starlette(routes=routes)
-        self.app = EmulatorMiddleware(inner, self.control, error_body, rate_headers)  # type: ignore[arg-type]
+        self.app = EmulatorMiddleware(inner, self.control, error_body, rate_headers)
 
     @property
     def bot(self) -> User:

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from syncd.connector import ConnectorSpec, Role
+from syncd.connector import ConnectorSpec, Role, lazy_kit
 
 from .connector import CAPABILITIES, ZendeskConnector
 from .settings import ZendeskSettings
@@ -32,6 +32,7 @@ CONNECTOR = ConnectorSpec(
     factory=factory,
     capabilities=CAPABILITIES,
     emulator=_emulator,
+    emulator_kit=lazy_kit("connectors.zendesk.emulator_actor"),
     description="Zendesk Support over its REST API (httpx), webhooks and incremental exports",
 )
 

@@ -75,7 +75,7 @@ class ZendeskEmulator:
         self.reset()
         app = Starlette(routes=[*self._routes(), *control_routes(self.control, self.reset)])
         self.app = EmulatorMiddleware(
-            app,  # type: ignore[arg-type]
+            app,
             self.control,
             error_body,
             self._limit_headers,

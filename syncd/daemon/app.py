@@ -7,9 +7,14 @@ remote API. Answers: 202 accepted, 200 repeated delivery, 401 bad signature, 400
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -122,3 +127,35 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
         return service.status()
 
     return app
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, except that a SIGTERM or SIGINT that stopped us cleanly is not raised again:
+    a clean stop exits 0, as service managers expect."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+def serve(service: Service, host: str, port: int) -> None:
+    """Run the service behind uvicorn until SIGTERM or SIGINT."""
+    config = uvicorn.Config(
+        create_app(service),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=int(service.settings.server.shutdown_grace),
+    )
+    _Server(config).run()

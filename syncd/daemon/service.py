@@ -23,7 +23,7 @@ from syncd.engine.health import Health
 from syncd.engine.planner import Rules
 from syncd.engine.runner import Runner
 from syncd.engine.worker import Worker
-from syncd.errors import WebhookError
+from syncd.errors import AuthError, RemoteError, WebhookError
 from syncd.settings import Settings
 from syncd.store import outbox
 from syncd.store.repository import Store
@@ -121,6 +121,7 @@ class Service:
     def run_once(self, *, poll: bool = True) -> int:
         """One poll of every connector, then drain."""
         if poll:
+            self.check()
             self.poller.poll_all()
         return self.drain()
 
@@ -140,8 +141,20 @@ class Service:
                 ready.wait(max(idle, 0.25) if then is None else max(idle, 0.5))
                 ready.clear()
 
+    def check(self) -> None:
+        """Ask every connector who it is; a failure marks it unhealthy, it does not stop us."""
+        for name, conn in self.connectors.items():
+            try:
+                who = conn.check()
+            except RemoteError as exc:
+                self.health.failed(name, f"check failed: {exc}", auth=isinstance(exc, AuthError))
+                continue
+            self.health.ok(name, conn.rate_budget())
+            log.info("connector.ready", connector=name, account=who)
+
     def start(self) -> None:
-        """Start worker, runner and polls in the background."""
+        """Check the connectors, then start worker, runner and polls in the background."""
+        self.check()
         self._threads = [
             threading.Thread(
                 target=self._loop,

@@ -102,7 +102,10 @@ class Runner:
     def _run(self, row: sa.Row[Any]) -> bool:
         action = Action.model_validate(row.action)
         with self.store.tx() as tx:
-            attempt = outbox.start(tx, row.id)
+            claimed = outbox.start(tx, row.id)
+            if claimed is None:
+                return True  # another runner has it
+            attempt = claimed
             self._expect(tx, action)
         name = action.target.connector
         try:

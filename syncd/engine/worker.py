@@ -63,6 +63,9 @@ class Worker:
             rows = self.store.next_inbox(tx, limit)
         handled = 0
         for row in rows:
+            with self.store.tx() as tx:
+                if not self.store.claim_inbox(tx, row.id):
+                    continue  # another worker has it
             change = Change.model_validate(row.change)
             try:
                 expanded = self._expand(change)
@@ -72,10 +75,18 @@ class Worker:
                 with self.store.tx() as tx:
                     self.store.retry_inbox(tx, row.id, str(exc), delay)
                 continue
-            with self.store.tx() as tx:
-                for ch in expanded:
-                    self._process(tx, ch)
-                self.store.finish_inbox(tx, row.id)
+            try:
+                with self.store.tx() as tx:
+                    for ch in expanded:
+                        self._process(tx, ch)
+                    self.store.finish_inbox(tx, row.id)
+            except Exception as exc:  # a defect must not stop the queue: park the row, say so
+                log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
+                with self.store.tx() as tx:
+                    self.store.retry_inbox(
+                        tx, row.id, repr(exc), min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
+                    )
+                continue
             handled += 1
         self.processed += handled
         return handled

@@ -45,7 +45,7 @@ def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int
     return added
 
 
-def due(tx: Tx, limit: int, *, lease: float = 120.0) -> list[sa.Row[Any]]:
+def due(tx: Tx, limit: int) -> list[sa.Row[Any]]:
     """Pending actions that are due and first in their lane; running ones whose lease ran out
     (their runner died) come back as due."""
     t = now()

@@ -142,18 +142,36 @@ class Store:
 
     # -- inbox --------------------------------------------------------------------------
     def next_inbox(self, tx: Tx, limit: int) -> list[sa.Row[Any]]:
-        """Pending rows that are due and have no older pending row for the same ref."""
+        """Pending rows that are due and have no older unfinished row for the same ref.
+        Rows whose worker died (lease run out) come back first."""
+        t = now()
+        tx.execute(
+            inbox.update()
+            .where(inbox.c.state == "working", inbox.c.next_at < t)
+            .values(state="pending")
+        )
         older = inbox.alias("older")
         blocked = sa.exists().where(
-            older.c.ref == inbox.c.ref, older.c.id < inbox.c.id, older.c.state == "pending"
+            older.c.ref == inbox.c.ref,
+            older.c.id < inbox.c.id,
+            older.c.state.in_(("pending", "working")),
         )
         q = (
             sa.select(inbox)
-            .where(inbox.c.state == "pending", inbox.c.next_at <= now(), ~blocked)
+            .where(inbox.c.state == "pending", inbox.c.next_at <= t, ~blocked)
             .order_by(inbox.c.id)
             .limit(limit)
         )
         return list(tx.execute(q).fetchall())
+
+    def claim_inbox(self, tx: Tx, row_id: int, lease: float = 120.0) -> bool:
+        """Take a row for this worker; False when another worker took it first."""
+        res = tx.execute(
+            inbox.update()
+            .where(inbox.c.id == row_id, inbox.c.state == "pending")
+            .values(state="working", next_at=now() + timedelta(seconds=lease))
+        )
+        return bool(res.rowcount)
 
     def finish_inbox(self, tx: Tx, row_id: int) -> None:
         tx.execute(inbox.delete().where(inbox.c.id == row_id))

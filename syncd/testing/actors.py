@@ -44,6 +44,10 @@ class HelpdeskActor(Protocol):
 class TrackerActor(Protocol):
     emulator: Any
 
+    def ensure_project(self, project: str) -> None:
+        """Create the repository or project when the emulator does not have it."""
+        ...
+
     def comment(self, issue: Ref, body: str) -> Ref:
         """A developer comments on the issue."""
         ...

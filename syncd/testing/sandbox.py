@@ -123,13 +123,22 @@ class Sandbox:
             **self.extra,
         }
 
-    def start(self) -> Sandbox:
+    def start_emulators(self) -> dict[str, Any]:
+        """Start the emulators (with the routes' projects); return the daemon's config."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
         daemon_url = f"http://127.0.0.1:{self.port}"
         for kind in (self.helpdesk_kind, self.tracker_kind):
             self.sides[kind] = self._side(kind, daemon_url)
-        conf = self.config()
+        for route in self.routes or default_routes(self.tracker_kind, self.project):
+            self.sides[route["target"]["connector"]].actor.ensure_project(
+                route["target"]["project"]
+            )
+        return self.config()
+
+    def start(self) -> Sandbox:
+        """Start the emulators and the daemon."""
+        conf = self.start_emulators()
         (self.folder / "syncd.yaml").write_text(yaml.safe_dump(conf, sort_keys=False))
         self.settings = parse(conf, str(self.folder / "syncd.yaml"))
         self.service = Service(self.settings)
@@ -178,6 +187,21 @@ class Sandbox:
             f"not observed within {timeout}s: {what}"
             + (f" (last error: {last_exc})" if last_exc else "")
         )
+
+    def settle(self, timeout: float = 20.0) -> dict[str, int]:
+        """Wait until every webhook was delivered and inbox and outbox are empty."""
+        assert self.service is not None
+        service = self.service
+
+        def quiet() -> dict[str, int] | None:
+            for side in self.sides.values():
+                side.emulator.control.webhooks.flush()
+            depth = service.store.depth()
+            return depth if depth["inbox"] == 0 and depth["outbox"] == 0 else None
+
+        self.wait("inbox and outbox empty", quiet, timeout=timeout)
+        time.sleep(0.05)
+        return self.wait("inbox and outbox empty", quiet, timeout=timeout)
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -41,10 +41,7 @@ def _sandbox_config(tmp_path: Path) -> tuple[Sandbox, Path, int]:
     """Emulators from a sandbox, and a config file for a separate `syncd run` process."""
     port = free_port()
     sb = Sandbox(folder=tmp_path / "sb", port=port)
-    sb.folder.mkdir(parents=True)
-    for kind in (sb.helpdesk_kind, sb.tracker_kind):
-        sb.sides[kind] = sb._side(kind, f"http://127.0.0.1:{port}")
-    conf = sb.config()
+    conf = sb.start_emulators()
     conf["store"]["url"] = f"sqlite:///{tmp_path / 'run.db'}"
     conf["server"]["port"] = port
     path = tmp_path / "syncd.yaml"
@@ -106,9 +103,11 @@ def test_run_once_links_and_replay(tmp_path: Path) -> None:
         assert second.returncode == 0, second.stderr
         assert len(sb.tracker.issues("acme/widgets")) == 1
         links = subprocess.run(
-            [*SYNCD, "links", "-c", str(path)], capture_output=True, text=True, timeout=60
+            [*SYNCD, "links", "--json", "-c", str(path)], capture_output=True, text=True, timeout=60
         )
-        assert "acme/widgets#1" in links.stdout and "widgets" in links.stdout
+        (row,) = [json.loads(line) for line in links.stdout.splitlines()]
+        assert row["issue_ref"] == "github:issue:acme/widgets#1" and row["route"] == "widgets"
+        assert row["state"] == "active" and row["mode"] == "pending"
         listed = subprocess.run(
             [*SYNCD, "replay", "--list", "-c", str(path)],
             capture_output=True,

@@ -112,8 +112,7 @@ def test_redirect_mode(sandbox: Sandbox) -> None:
     # a redirected link no longer syncs
     sb.tracker.comment(issue_ref, "dev chatter")
     sb.tracker.set_status(issue_ref, IssueStatus.DONE)
-    assert sb.service is not None
-    sb.service.drain()
+    sb.settle()
     assert not notes(sb, ticket, public=False, text="dev chatter")
 
 
