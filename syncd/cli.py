@@ -24,8 +24,8 @@ config_app = typer.Typer(help="Configuration commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="YAML config file.")

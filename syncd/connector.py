@@ -36,6 +36,7 @@ class Capability(StrEnum):
     PRIORITY = "priority"
     MARKERS = "markers"  # created objects carry a findable idempotency key
     CONDITIONAL_POLL = "conditional_poll"  # an idle poll costs no rate budget
+    ACCESS_CHECK = "access_check"  # can_write(ref): is the issue's project still writable?
 
 
 class Role(StrEnum):
@@ -210,6 +211,15 @@ class TrackerConnector(Connector, Protocol):
         body: str | None = None,
     ) -> Issue:
         """Change an issue; ``status`` is an :class:`~syncd.model.IssueStatus`."""
+        ...
+
+
+@runtime_checkable
+class AccessCheck(Protocol):
+    """Trackers with ``ACCESS_CHECK`` also say whether an issue can still be written."""
+
+    def can_write(self, ref: Ref) -> bool:
+        """False when the issue's project is archived or read-only to syncd's account."""
         ...
 
 

@@ -11,7 +11,8 @@
         │   └── RateLimited    429 or an exhausted budget: retry after ``retry_after`` seconds
         └── PermanentError     a 4xx that retrying will not fix: dead letter
             ├── NotFound       404/410 on a direct read or write
-            └── Forbidden      403 on one object or project, not the whole connector
+            ├── Forbidden      403 on one object or project, not the whole connector
+            └── ReadOnly       the object is there but can no longer be written (archived)
 
 Connectors translate every vendor error into one of these in their ``client.py``; the runner
 decides retry / dead-letter / unhealthy from the class alone.
@@ -75,6 +76,10 @@ class NotFound(PermanentError):
 
 class Forbidden(PermanentError):
     """Access to one object or project is refused (403)."""
+
+
+class ReadOnly(PermanentError):
+    """The object can be read but the vendor says it can no longer be written (archived)."""
 
 
 def classify_status(status: int, message: str, *, retry_after: float | None = None) -> RemoteError:

@@ -44,6 +44,7 @@ CAPABILITIES = frozenset(
         Capability.PRIORITY,
         Capability.MARKERS,
         Capability.CONDITIONAL_POLL,
+        Capability.ACCESS_CHECK,
     }
 )
 
@@ -105,6 +106,15 @@ class GitHubConnector:
         """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
         repo, number = self._issue_key(ref)
         return issue_from_raw(self._raw_issue(repo, number), self._rules())
+
+    def can_write(self, ref: Ref) -> bool:
+        """False when the issue's repository is archived or we may no longer push to it."""
+        repo, _ = self._issue_key(ref)
+        data = self._client.call("GET", f"/repos/{repo}").data
+        if not isinstance(data, dict):
+            return True
+        perms = data.get("permissions") or {}
+        return not data.get("archived") and perms.get("push", True) is not False
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose body carries the hidden marker ``key``."""

@@ -69,4 +69,4 @@ class LinkView:
 
     @property
     def syncing(self) -> bool:
-        return self.state != "redirected"
+        return self.state not in ("redirected", "redirecting")

@@ -11,12 +11,19 @@ import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
 
-from syncd.connector import Connector, HelpdeskConnector, TrackerConnector
+from syncd.connector import (
+    AccessCheck,
+    Capability,
+    Connector,
+    HelpdeskConnector,
+    TrackerConnector,
+)
 from syncd.engine.actions import Action, ActionKind
-from syncd.errors import ConfigError, NotFound
+from syncd.errors import ConfigError, NotFound, ReadOnly
 from syncd.model import Comment, Issue, IssueStatus, Ref, Ticket, TicketStatus
 
 Result = Ticket | Issue | Comment | None
+WRITE_REFUSED = "write refused"
 
 
 def _conn(connectors: Mapping[str, Connector], ref: Ref) -> Connector:
@@ -96,7 +103,16 @@ def perform(
             _conn(connectors, a.target).delete_comment(a.target, a.parent)
         return None
     if a.kind == ActionKind.VERIFY_ISSUE:
-        return _tracker(connectors, a.target).get_issue(a.target)
+        tracker = _tracker(connectors, a.target)
+        issue = tracker.get_issue(a.target)
+        if (
+            (a.reason or "").startswith(WRITE_REFUSED)
+            and Capability.ACCESS_CHECK in tracker.capabilities
+            and isinstance(tracker, AccessCheck)
+            and not tracker.can_write(issue.ref)
+        ):
+            raise ReadOnly("the issue can be read but no longer written (archived, read-only)")
+        return issue
     if a.kind == ActionKind.RELINK:
         return None
     raise ValueError(f"unknown action kind {a.kind}")

@@ -95,7 +95,12 @@ def plan(s: Situation, rules: Rules) -> list[Action]:
         return _issue_comment(s, c.comment, rules, deleted=c.kind == ChangeKind.COMMENT_DELETED)
     if c.kind == ChangeKind.DELETED:
         return [
-            _verify(link, strike=link.gone_strikes, reason="deleted on the tracker")
+            _verify(
+                link,
+                strike=link.gone_strikes,
+                reason="deleted on the tracker",
+                delay_key=f":{_h(str(c))}",
+            )
             for link in s.links
             if link.syncing
         ]
@@ -416,10 +421,13 @@ def _verify(link: LinkView, *, strike: int, reason: str, delay_key: str = "") ->
     )
 
 
-def plan_verified(link: LinkView, *, gone: bool, reason: str, rules: Rules) -> list[Action]:
-    """After a direct read: a second confirmation of absence redirects the ticket."""
+def plan_verified(
+    link: LinkView, *, gone: bool, reason: str, rules: Rules, after: str = ""
+) -> list[Action]:
+    """After a direct read (``after`` is its key): a second confirmation of absence
+    redirects the ticket; a first one asks for another read later."""
     if not gone:
         return []
     if link.gone_strikes + 1 >= 2:
         return _redirect(link, rules, reason=reason)
-    return [_verify(link, strike=link.gone_strikes + 1, reason=reason)]
+    return [_verify(link, strike=link.gone_strikes + 1, reason=reason, delay_key=f":{_h(after)}")]

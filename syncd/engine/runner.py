@@ -22,7 +22,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from syncd.connector import Connector
 from syncd.engine.actions import Action, ActionKind
-from syncd.engine.execute import Result, perform
+from syncd.engine.execute import WRITE_REFUSED, Result, perform
 from syncd.engine.health import Health
 from syncd.engine.planner import Rules, plan_linked, plan_verified
 from syncd.engine.worker import link_view
@@ -33,6 +33,7 @@ from syncd.errors import (
     NotFound,
     PermanentError,
     RateLimited,
+    ReadOnly,
     TransientError,
 )
 from syncd.model import Comment, Issue, RefKind, Ticket
@@ -118,7 +119,13 @@ class Runner:
         except TransientError as exc:
             self.health.failed(name, str(exc))
             return self._retry(row, action, attempt, str(exc), None)
-        except (NotFound, Forbidden) as exc:
+        except Forbidden as exc:
+            if action.kind == ActionKind.VERIFY_ISSUE:
+                # a 403 on a read is not proof of absence: read again later, never redirect
+                return self._retry(row, action, attempt, str(exc), None)
+            self.health.ok(name)
+            return self._not_there(row, action, exc)
+        except (NotFound, ReadOnly) as exc:
             self.health.ok(name)
             return self._not_there(row, action, exc)
         except (PermanentError, ConfigError) as exc:
@@ -189,14 +196,18 @@ class Runner:
         if action.kind == ActionKind.VERIFY_ISSUE:
             with self.store.tx() as tx:
                 outbox.done(tx, row.id)
-                self._verified(tx, action, gone=True, reason=f"{type(exc).__name__}: {exc}")
+                # a refused write keeps its reason, so the next read checks writability again
+                kept = (action.reason or "").startswith(WRITE_REFUSED)
+                why = action.reason or "" if kept else f"{type(exc).__name__}: {exc}"
+                self._verified(tx, action, gone=True, reason=why)
             return True
         self._dead(row, action, f"{type(exc).__name__}: {exc}")
         if action.link_id is not None and action.target.kind != RefKind.TICKET:
             with self.store.tx() as tx:
                 link = self.store.link(tx, action.link_id)
-                if link is not None and link.state != "redirected":
+                if link is not None and link.state not in ("redirected", "redirecting"):
                     view = link_view(self.store, tx, link)
+                    why = f"{WRITE_REFUSED}: {exc}" if isinstance(exc, Forbidden) else str(exc)
                     verify = Action(
                         kind=ActionKind.VERIFY_ISSUE,
                         key=f"verify:{link.id}:{link.gone_strikes}:{action.key}",
@@ -204,7 +215,7 @@ class Runner:
                         target=view.issue,
                         link_id=link.id,
                         strike=link.gone_strikes,
-                        reason=str(exc),
+                        reason=why,
                     )
                     outbox.add(tx, [verify.row()])
         return True
@@ -214,7 +225,7 @@ class Runner:
         if link is None:
             return
         view = link_view(self.store, tx, link)
-        follow = plan_verified(view, gone=gone, reason=reason, rules=self.rules)
+        follow = plan_verified(view, gone=gone, reason=reason, rules=self.rules, after=action.key)
         strikes = link.gone_strikes + 1 if gone else 0
         self.store.update_link(tx, link.id, gone_strikes=strikes, reason=reason if gone else None)
         self.store.audit(
@@ -227,7 +238,15 @@ class Runner:
             reason=reason,
         )
         delay = self.gone_recheck if any(a.kind == ActionKind.VERIFY_ISSUE for a in follow) else 0
-        outbox.add(tx, [a.row() for a in follow], delay=delay)
+        self._enqueue(tx, follow, delay=delay)
+
+    def _enqueue(self, tx: Tx, actions: list[Action], *, delay: float = 0.0) -> None:
+        """Queue follow-up actions. A link being redirected stops syncing at once, not when
+        the redirect message has gone out, so nothing slips in between."""
+        outbox.add(tx, [a.row() for a in actions], delay=delay)
+        for a in actions:
+            if a.link_state == "redirected" and a.link_id is not None:
+                self.store.update_link(tx, a.link_id, state="redirecting")
 
     def _expect(self, tx: Tx, action: Action) -> None:
         """Note the values this action writes, so their echoes are dropped."""
@@ -277,9 +296,20 @@ class Runner:
                 route=a.route,
             )
             follow = plan_linked(link_view(self.store, tx, link), self.rules)
-            outbox.add(tx, [f.row() for f in follow])
+            self._enqueue(tx, follow)
             return
         if a.kind == ActionKind.VERIFY_ISSUE:
+            if isinstance(result, Issue) and result.ref != a.target and a.link_id is not None:
+                # the tracker answered under another key: the issue moved, follow it
+                self.store.update_link(tx, a.link_id, issue_ref=str(result.ref))
+                self.store.audit(
+                    tx,
+                    "issue_moved",
+                    link_id=a.link_id,
+                    ticket_ref=a.lane,
+                    issue_ref=str(result.ref),
+                    moved_from=str(a.target),
+                )
             self._verified(tx, a, gone=False, reason="read succeeded")
             return
         if a.kind == ActionKind.RELINK and a.link_id is not None:

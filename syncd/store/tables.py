@@ -21,7 +21,7 @@ links = sa.Table(
     sa.Column("route", sa.String(200), nullable=False),
     sa.Column("mode", sa.String(20), nullable=False),
     # active: syncing; resolved: issue done, ticket solved; declined: won't do;
-    # redirected: ticket closed with a pointer; no further sync
+    # redirecting / redirected: the ticket is being / was closed with a pointer; no more sync
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("tier", sa.String(50)),
     sa.Column("gone_strikes", sa.Integer, nullable=False, server_default="0"),
