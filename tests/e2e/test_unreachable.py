@@ -47,7 +47,7 @@ def test_deleted_issue_redirects_after_two_reads(hooked: Sandbox) -> None:
 
 def test_archived_repository_redirects(hooked: Sandbox) -> None:
     sb = hooked
-    ticket, issue = escalate(sb, ["escalate"])
+    ticket, _issue = escalate(sb, ["escalate"])
     _handed_off(sb, ticket)
     sb.tracker.emulator.archive("acme/widgets")
     sb.helpdesk.comment(ticket, "/dev any news?", public=False)
@@ -72,7 +72,7 @@ def _deleted_delivery(sb: Sandbox) -> tuple[dict[str, str], bytes]:
 
 def test_failing_api_is_not_absence(hooked: Sandbox) -> None:
     sb = hooked
-    ticket, issue = escalate(sb, ["escalate"])
+    ticket, _issue = escalate(sb, ["escalate"])
     _handed_off(sb, ticket)
     emu = sb.tracker.emulator
     for status in (503, 500, 401, 403):
