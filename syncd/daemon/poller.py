@@ -38,6 +38,12 @@ class Poller:
         self.health = health
         self.on_changes = on_changes
         self.scheduler: BackgroundScheduler | None = None
+        # periodic jobs besides the polls (SLA clocks, pruning): name -> (seconds, function)
+        self.jobs: dict[str, tuple[float, Callable[[], object]]] = {}
+
+    def every(self, name: str, seconds: float, fn: Callable[[], object]) -> None:
+        """Run ``fn`` every ``seconds`` while the service runs (registered before start)."""
+        self.jobs[name] = (seconds, fn)
 
     def pollable(self) -> list[str]:
         return [n for n, c in self.connectors.items() if Capability.POLL in c.capabilities]
@@ -92,6 +98,10 @@ class Poller:
                 max_instances=1,
                 coalesce=True,
                 next_run_time=datetime.now(UTC),
+            )
+        for name, (seconds, fn) in self.jobs.items():
+            self.scheduler.add_job(
+                fn, "interval", seconds=seconds, id=f"job:{name}", max_instances=1, coalesce=True
             )
         self.scheduler.start()
 

@@ -87,6 +87,7 @@ class Service:
         self._outbox_ready = threading.Event()
         self._threads: list[threading.Thread] = []
         self.started_at = time.time()
+        self.poller.every("prune-deliveries", 3600.0, self.prune)
 
     # -- ingest -------------------------------------------------------------------------
     def ingest_webhook(self, name: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str]:
