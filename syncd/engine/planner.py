@@ -385,7 +385,7 @@ def _ticket_comment(s: Situation, comment: Comment, rules: Rules) -> list[Action
                 lane=str(link.ticket),
                 target=link.issue,
                 link_id=link.id,
-                public=True,
+                public=comment.public,  # an internal note stays restricted on the tracker
                 source=comment.ref,
                 body=rendered,
                 message="support_comment",

@@ -273,7 +273,8 @@ def test_developer_delete_without_capability_adds_note() -> None:
 
 def test_agent_note_with_prefix_goes_to_issue() -> None:
     (a,) = plan(comment_on(TICKET, "/dev logs attached, see line 4", public=False), rules())
-    assert a.kind == ActionKind.ADD_COMMENT and a.target == ISSUE and a.public
+    assert a.kind == ActionKind.ADD_COMMENT and a.target == ISSUE
+    assert not a.public  # an internal note never becomes public on the tracker
     assert "logs attached, see line 4" in (a.body or "") and "/dev" not in (a.body or "")
 
 
