@@ -7,7 +7,7 @@ from typing import Any
 
 from connectors.jira.connector import CAPABILITIES, JiraConnector
 from connectors.jira.settings import JiraSettings
-from syncd.connector import ConnectorSpec, Role
+from syncd.connector import ConnectorSpec, Role, lazy_kit
 
 
 def create(name: str, settings: Any, http_client: Any = None) -> JiraConnector:
@@ -31,6 +31,7 @@ CONNECTOR = ConnectorSpec(
     factory=create,
     capabilities=CAPABILITIES,
     emulator=emulator,
+    emulator_kit=lazy_kit("connectors.jira.emulator_actor"),
     description="Jira Cloud (REST v3, ADF) and Jira Data Center (REST v2, wiki markup)",
     extra={"flavours": ("cloud", "datacenter")},
 )

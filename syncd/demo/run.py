@@ -10,8 +10,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 
-from syncd.demo.story import Step, play
-from syncd.testing.sandbox import Sandbox
+from syncd.demo.story import Step, play, play_jira
+from syncd.testing.sandbox import Sandbox, default_routes
 
 EVENT_TEXT = {
     "escalated": "escalated",
@@ -27,6 +27,19 @@ EVENT_TEXT = {
     "redirect_note": "redirect note to agent",
     "dead_letter": "DEAD LETTER",
 }
+
+
+def demo_routes() -> list[dict[str, object]]:
+    """The demo config's routes: `escalate` + `vendor` redirects to GitHub, `escalate` +
+    `backend` goes to Jira project WID, `escalate` alone goes to GitHub acme/widgets."""
+    vendor, widgets = default_routes("github", "acme/widgets")
+    backend = {
+        "name": "backend",
+        "match": {"tags": ["escalate", "backend"]},
+        "mode": "pending",
+        "target": {"connector": "jira", "project": "WID", "labels": ["from-support"]},
+    }
+    return [vendor, backend, widgets]
 
 
 def _banner(sb: Sandbox, console: Console) -> None:
@@ -54,7 +67,7 @@ def _follow(sb: Sandbox, console: Console, after: int) -> int:
 def main(*, scripted: bool, info_file: Path | None, port: int, console: Console) -> int:
     """Run the demo; in scripted mode return 0 only when every step was observed."""
     folder = Path(tempfile.mkdtemp(prefix="syncd-demo-"))
-    sb = Sandbox(folder=folder, port=port)
+    sb = Sandbox(folder=folder, port=port, more=("jira",), routes=demo_routes())
     sb.start()
     try:
         _banner(sb, console)
@@ -70,6 +83,8 @@ def main(*, scripted: bool, info_file: Path | None, port: int, console: Console)
                 )
 
             ok = play(sb, report)
+            console.print()
+            ok = play_jira(sb, report) and ok
             console.print("[bold green]story complete[/]" if ok else "[bold red]story failed[/]")
             return 0 if ok else 1
         hd = sb.helpdesk
@@ -86,14 +101,20 @@ def main(*, scripted: bool, info_file: Path | None, port: int, console: Console)
             requester="Grace Hopper",
         )
         hd.create_ticket(
+            "API returns 500 on /orders",
+            "Since this morning's deploy.",
+            tags=["escalate", "backend"],
+            requester="Alan Turing",
+        )
+        hd.create_ticket(
             "How do I change my password?",
             "Simple question.",
             tags=["howto"],
             requester="Alan Turing",
         )
         console.print(
-            "Three tickets created (two escalate). Act on the emulators' APIs, or "
-            "press Ctrl-C to stop.\n"
+            "Four tickets created: one to GitHub, one redirected, one to Jira, one left "
+            "alone. Act on the emulators' APIs, or press Ctrl-C to stop.\n"
         )
         after = 0
         while True:

@@ -123,6 +123,60 @@ def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
     return ok and ok_before
 
 
+def play_jira(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
+    """The same hand-off to a Jira team: workflow transitions and a restricted comment."""
+    hd, jira = sb.helpdesk, sb.actor("jira")
+    ok = True
+
+    def step(title: str, probe: Callable[[], Any]) -> Any:
+        nonlocal ok
+        if not ok:
+            report(Step(title, False, "skipped: an earlier step failed"))
+            return None
+        try:
+            value = sb.wait(title, probe, timeout=timeout)
+        except TimeoutError as exc:
+            ok = False
+            report(Step(title, False, str(exc)))
+            return None
+        report(Step(title, True, _short(value)))
+        return value
+
+    ticket = hd.create_ticket(
+        "API returns 500 on /orders",
+        "Since this morning's deploy.",
+        tags=["escalate", "backend"],
+        requester="Alan Turing",
+    )
+    report(
+        Step(
+            "a ticket tagged `escalate` + `backend` (route to Jira project WID)", True, str(ticket)
+        )
+    )
+    issue = step("a Jira issue is created in WID", lambda: _issue_for(sb, ticket))
+    step("ticket on-hold, customer told", lambda: hd.ticket(ticket).status == TicketStatus.ON_HOLD)
+    if ok:
+        jira.set_status(issue, IssueStatus.IN_PROGRESS)
+        jira.restricted_comment(issue, "Root cause: the connection pool is exhausted.")
+    step(
+        "a restricted Jira comment reaches the ticket as an internal note only",
+        lambda: (
+            [c for c in hd.comments(ticket) if not c.public and "connection pool" in c.body]
+            and not [c for c in hd.comments(ticket) if c.public and "connection pool" in c.body]
+        ),
+    )
+    if ok:
+        jira.set_status(issue, IssueStatus.DONE)
+    step(
+        "developer resolves the Jira issue → ticket solved, customer told",
+        lambda: (
+            hd.ticket(ticket).status == TicketStatus.SOLVED
+            and [c for c in hd.comments(ticket) if c.public and "fixed" in c.body]
+        ),
+    )
+    return ok
+
+
 def _short(value: Any) -> str:
     if isinstance(value, list) and value:
         value = value[0]

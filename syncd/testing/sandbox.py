@@ -77,6 +77,8 @@ class Sandbox:
     extra: dict[str, Any] = field(default_factory=dict)
     port: int = 0
     build_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    more: tuple[str, ...] = ()  # further connector kinds to emulate (e.g. a second tracker)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-connector settings
     sides: dict[str, Side] = field(default_factory=dict)
     service: Service | None = None
     daemon: ServerThread | None = None
@@ -94,6 +96,10 @@ class Sandbox:
     @property
     def tracker(self) -> Any:
         return self.sides[self.tracker_kind].actor
+
+    def actor(self, name: str) -> Any:
+        """The actor of connector ``name``."""
+        return self.sides[name].actor
 
     def _side(self, kind: str, daemon_url: str) -> Side:
         spec = registry.spec(kind)
@@ -113,6 +119,7 @@ class Sandbox:
         for side in self.sides.values():
             conf = side.kit.config(side.url, side.secret)
             conf.update(poll_interval=self.poll_interval, webhooks=self.webhooks)
+            conf.update(self.overrides.get(side.name, {}))
             connectors[side.name] = conf
         return {
             "store": {"url": f"sqlite:///{self.folder / 'syncd.db'}"},
@@ -128,7 +135,7 @@ class Sandbox:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
         daemon_url = f"http://127.0.0.1:{self.port}"
-        for kind in (self.helpdesk_kind, self.tracker_kind):
+        for kind in (self.helpdesk_kind, self.tracker_kind, *self.more):
             self.sides[kind] = self._side(kind, daemon_url)
         for route in self.routes or default_routes(self.tracker_kind, self.project):
             self.sides[route["target"]["connector"]].actor.ensure_project(

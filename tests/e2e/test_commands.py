@@ -32,7 +32,7 @@ def test_demo_scripted_plays_the_whole_story(tmp_path: Path) -> None:
     assert "✗" not in res.stdout
     data = json.loads(info.read_text())
     assert data["daemon"].startswith("http://127.0.0.1:")
-    assert set(data["emulators"]) == {"zendesk", "github"}
+    assert set(data["emulators"]) == {"zendesk", "github", "jira"}
     for emu in data["emulators"].values():
         assert emu["url"].startswith("http://127.0.0.1:") and emu["webhook_secret"]
 
