@@ -125,3 +125,53 @@ def test_wont_do_in_jira_goes_back_to_the_agent(jira_sb: Sandbox) -> None:
         ),
     )
     assert not notes(sb, ticket, public=True, text="fixed")
+
+
+@pytest.fixture
+def jira_hooked(tmp_path: Path) -> Iterator[Sandbox]:
+    sb = Sandbox(
+        folder=tmp_path, more=("jira",), routes=JIRA_ROUTES, webhooks=True, poll_interval=3600.0
+    )
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+def test_moved_issue_keeps_its_link(jira_hooked: Sandbox) -> None:
+    sb = jira_hooked
+    hd, jira = sb.helpdesk, sb.actor("jira")
+    ticket = hd.create_ticket("Slow search", "Very slow.", tags=["escalate", "backend"])
+    old = sb.wait("Jira issue", lambda: issue_of(sb, ticket))
+    sb.wait("hand-off", lambda: hd.ticket(ticket).status == TicketStatus.ON_HOLD)
+    moved = sb.sides["jira"].emulator.move(old.key, "OPS")
+    sb.wait(
+        "link follows the move",
+        lambda: (ref := issue_of(sb, ticket)) is not None and ref.key == moved.key,
+    )
+    new_ref = Ref.issue("jira", moved.key)
+    jira.comment(new_ref, "Looking at the index now.")
+    sb.wait(
+        "comment on the moved issue arrives",
+        lambda: notes(sb, ticket, public=False, text="index now"),
+    )
+    jira.set_status(new_ref, IssueStatus.DONE)
+    sb.wait("solved", lambda: hd.ticket(ticket).status == TicketStatus.SOLVED)
+
+
+def test_deleted_jira_issue_redirects_once_confirmed(jira_hooked: Sandbox) -> None:
+    sb = jira_hooked
+    hd = sb.helpdesk
+    ticket = hd.create_ticket("Crash on login", "x", tags=["escalate", "backend"])
+    ref = sb.wait("Jira issue", lambda: issue_of(sb, ticket))
+    sb.wait("hand-off", lambda: hd.ticket(ticket).status == TicketStatus.ON_HOLD)
+    sb.settle()
+    sb.sides["jira"].emulator.delete(ref.key)
+    sb.wait(
+        "redirected",
+        lambda: (
+            hd.ticket(ticket).status == TicketStatus.SOLVED
+            and notes(sb, ticket, public=True, text="follow the work")
+        ),
+    )
