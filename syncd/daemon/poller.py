@@ -55,6 +55,7 @@ class Poller:
         total = 0
         try:
             for _ in range(MAX_PAGES):
+                metrics.API_REQUESTS.labels(name, "poll").inc()
                 page = conn.poll(cursor)
                 with self.store.tx() as tx:
                     self.store.enqueue(tx, page.changes)

@@ -21,6 +21,7 @@ import structlog
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from syncd.connector import Connector
+from syncd.daemon import metrics
 from syncd.engine.actions import Action, ActionKind
 from syncd.engine.execute import WRITE_REFUSED, Result, perform
 from syncd.engine.health import Health
@@ -137,6 +138,7 @@ class Runner:
         with self.store.tx() as tx:
             outbox.done(tx, row.id)
             self._record(tx, action, result)
+        metrics.ACTIONS.labels(action.kind.value, "done").inc()
         log.info("action.done", kind=action.kind.value, key=action.key, attempt=attempt)
         return True
 
@@ -149,6 +151,7 @@ class Runner:
         ):
             with trying:
                 number = attempt + trying.retry_state.attempt_number - 1
+                metrics.API_REQUESTS.labels(action.target.connector, action.kind.value).inc()
                 return perform(action, self.connectors, number)
         raise AssertionError("unreachable")
 
@@ -166,6 +169,8 @@ class Runner:
         delay *= 1.0 + random.random() * 0.1  # jitter keeps replicas from marching in step
         with self.store.tx() as tx:
             outbox.retry(tx, row.id, error, delay)
+        metrics.RETRIES.labels(action.kind.value).inc()
+        metrics.ACTIONS.labels(action.kind.value, "retry").inc()
         log.warning(
             "action.retry",
             kind=action.kind.value,
@@ -179,6 +184,8 @@ class Runner:
     def _dead(self, row: sa.Row[Any], action: Action, reason: str) -> None:
         with self.store.tx() as tx:
             outbox.dead(tx, row, reason)
+            metrics.DEAD_LETTERS.labels(action.kind.value).inc()
+            metrics.ACTIONS.labels(action.kind.value, "dead").inc()
             self._clear_expect(tx, action)
             self.store.audit(
                 tx,

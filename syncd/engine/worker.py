@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 
 from syncd.connector import Connector, HelpdeskConnector, TrackerConnector
+from syncd.daemon import metrics
 from syncd.engine import echo
 from syncd.engine.actions import LinkView
 from syncd.engine.planner import Rules, Situation, plan
@@ -88,6 +89,8 @@ class Worker:
                     )
                 continue
             handled += 1
+            metrics.CHANGES.labels(row.connector).inc()
+            metrics.observe_lag(row.connector, change.at or row.received_at)
         self.processed += handled
         return handled
 
@@ -98,6 +101,7 @@ class Worker:
         conn = self.connectors.get(change.ref.connector)
         if conn is None:
             return []
+        metrics.API_REQUESTS.labels(change.ref.connector, "read").inc()
         try:
             if change.ref.kind == RefKind.TICKET and isinstance(conn, HelpdeskConnector):
                 snap: Ticket | Issue = conn.get_ticket(change.ref)
