@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from syncd import registry
@@ -40,6 +40,15 @@ class ServerSettings(Strict):
     public_url: str = ""  # how vendors reach syncd; shown to admins
     max_body_bytes: int = 1_048_576
     shutdown_grace: float = 10.0
+
+
+class DashboardSettings(Strict):
+    """Who may read the dashboard and its API from beyond loopback (bearer token or basic)."""
+
+    token: SecretStr | None = None  # Authorization: Bearer <token>
+    username: str | None = None  # basic auth, with password
+    password: SecretStr | None = None
+    trust_loopback: bool = True  # off when a proxy on this host forwards remote requests
 
 
 class LogSettings(Strict):
@@ -101,6 +110,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     connectors: dict[str, Any] = Field(default_factory=dict)
     routes: list[Route] = Field(default_factory=list)
