@@ -114,6 +114,15 @@ audit = sa.Table(
     sa.Column("detail", sa.JSON, nullable=False),
 )
 
+# the SLA clock of one link (syncd.engine.sla.Clock as JSON): pauses, met, at-risk, breached
+sla_clocks = sa.Table(
+    "sla_clocks",
+    metadata,
+    sa.Column("link_id", sa.Integer, primary_key=True),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
 dead_letters = sa.Table(
     "dead_letters",
     metadata,
