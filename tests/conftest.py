@@ -71,3 +71,18 @@ def store(store_url: str) -> Iterator[Store]:
     s = Store.open(store_url)
     yield s
     s.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly which suites were skipped for want of a real server, and why."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        if any(word in reason for word in ("PostgreSQL", "Request Tracker", "Chromium", "RT ")):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.write_sep("!", "SUITES SKIPPED FOR WANT OF A REAL SERVER", red=True)
+        for reason, n in sorted(reasons.items()):
+            terminalreporter.write_line(f"{n:4d} tests: {reason}", red=True)
