@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_HOLDS_LOCK = "syncd_write_lock"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -30,13 +32,41 @@ def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
             url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=16
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        # let SQLite take the write lock at BEGIN, so two writers never deadlock on upgrade
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         sa.event.listen(engine, "connect", _no_pysqlite_begin)
+        _serialise_writers(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return sa.create_engine(url, echo=echo, pool_size=8, max_overflow=16, pool_pre_ping=True)
+
+
+def _serialise_writers(engine: sa.Engine) -> None:
+    """Take SQLite's write lock at BEGIN (BEGIN IMMEDIATE, so two writers never deadlock on
+    upgrade), after a lock of this process.
+
+    SQLite's busy handler waits by sleeping in growing steps (up to 100 ms), so threads that
+    queue on it miss the moment the lock frees: under load a webhook waited hundreds of
+    milliseconds for a write of a fraction of one. Queued on a Python lock, each takes over
+    as soon as the previous transaction ends; other processes still meet the busy timeout.
+    """
+    lock = threading.RLock()
+
+    def begin(conn: sa.Connection) -> None:
+        lock.acquire()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            lock.release()
+            raise
+        conn.info[_HOLDS_LOCK] = True
+
+    def end(conn: sa.Connection) -> None:
+        if conn.info.pop(_HOLDS_LOCK, False):
+            lock.release()
+
+    sa.event.listen(engine, "begin", begin)
+    sa.event.listen(engine, "commit", end)
+    sa.event.listen(engine, "rollback", end)
 
 
 def _no_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:

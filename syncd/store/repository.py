@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncd.model import Change
 from syncd.store import db
@@ -92,23 +93,15 @@ class Store:
     # -- ingest -------------------------------------------------------------------------
     def seen_delivery(self, tx: Tx, connector: str, delivery_id: str) -> bool:
         """Record a delivery id; True when it was recorded before (a repeat)."""
-        exists = tx.execute(
-            sa.select(deliveries.c.delivery_id).where(
-                deliveries.c.connector == connector, deliveries.c.delivery_id == delivery_id
-            )
-        ).first()
-        if exists:
-            return True
-        try:
-            with tx.begin_nested():
-                tx.execute(
-                    deliveries.insert().values(
-                        connector=connector, delivery_id=delivery_id, received_at=now()
-                    )
-                )
-        except IntegrityError:
-            return True
-        return False
+        # one statement on the webhook's hot path: the insert itself tells a repeat
+        insert = sqlite_insert if self.is_sqlite else pg_insert
+        stmt = (
+            insert(deliveries)
+            .values(connector=connector, delivery_id=delivery_id, received_at=now())
+            .on_conflict_do_nothing()
+            .returning(deliveries.c.delivery_id)
+        )
+        return tx.execute(stmt).first() is None
 
     def enqueue(self, tx: Tx, changes: Sequence[Change]) -> int:
         """Write changes to the inbox."""
