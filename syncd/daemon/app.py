@@ -22,8 +22,9 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from syncd import __version__
-from syncd.daemon import metrics
+from syncd.daemon import api, metrics
 from syncd.daemon.service import Service
+from syncd.dashboard import views as dashboard_views
 from syncd.errors import WebhookError
 
 log = structlog.get_logger("syncd.app")
@@ -59,6 +60,10 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
 
     app = FastAPI(title="syncd", version=__version__, lifespan=lifespan)
     limit = service.settings.server.max_body_bytes
+    guard = api.access(service.settings.dashboard)  # reads beyond loopback need credentials
+    app.include_router(api.router(service))
+    app.include_router(dashboard_views.router(service))
+    app.include_router(dashboard_views.root())
 
     @app.post("/webhooks/{name}", status_code=202)
     async def webhook(name: str, request: Request) -> JSONResponse:
@@ -103,13 +108,10 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
     @app.get("/metrics")
     def prometheus() -> Response:
         """Prometheus text format."""
-        for queue, n in service.store.depth().items():
-            metrics.DEPTH.labels(queue).set(n)
-        for name, st in service.health.snapshot().items():
-            metrics.HEALTHY.labels(name).set(1 if st["healthy"] else 0)
+        api.refresh_metrics(service)
         return PlainTextResponse(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/api/links")
+    @app.get("/api/links", dependencies=[guard])
     def api_links(limit: int = 200) -> list[dict[str, Any]]:
         """Links, oldest first."""
         return [
@@ -121,7 +123,7 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
             for r in service.store.all_links(limit)
         ]
 
-    @app.get("/api/status")
+    @app.get("/api/status", dependencies=[guard])
     def api_status() -> dict[str, object]:
         """Queue depths and connector health."""
         return service.status()

@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 
+from syncd.demo.history import seed_sandbox
 from syncd.demo.story import Step, play, play_jira
 from syncd.testing.sandbox import Sandbox, default_routes
 
@@ -44,6 +45,7 @@ def demo_routes() -> list[dict[str, object]]:
 
 def _banner(sb: Sandbox, console: Console) -> None:
     lines = [f"daemon      {sb.url}  (webhooks at /webhooks/<connector>, /readyz, /metrics)"]
+    lines.append(f"dashboard   {sb.url}/dashboard  (a few weeks of simulated history)")
     for side in sb.sides.values():
         lines.append(f"{side.name:<11} {side.url}  (emulator; control at /_emulator/stats)")
     lines.append(f"store       {sb.folder / 'syncd.db'}")
@@ -70,6 +72,7 @@ def main(*, scripted: bool, info_file: Path | None, port: int, console: Console)
     sb = Sandbox(folder=folder, port=port, more=("jira",), routes=demo_routes())
     sb.start()
     try:
+        seed_sandbox(sb)
         _banner(sb, console)
         if info_file is not None:
             info_file.write_text(json.dumps(sb.info(), indent=2))
