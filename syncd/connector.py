@@ -37,6 +37,8 @@ class Capability(StrEnum):
     MARKERS = "markers"  # created objects carry a findable idempotency key
     CONDITIONAL_POLL = "conditional_poll"  # an idle poll costs no rate budget
     ACCESS_CHECK = "access_check"  # can_write(ref): is the issue's project still writable?
+    ISSUE_SEARCH = "issue_search"  # open_issues(project, limit): for duplicate search
+    VISIBILITY = "visibility"  # is_public(project): may anyone on the internet read it?
 
 
 class Role(StrEnum):
@@ -220,6 +222,24 @@ class AccessCheck(Protocol):
 
     def can_write(self, ref: Ref) -> bool:
         """False when the issue's project is archived or read-only to syncd's account."""
+        ...
+
+
+@runtime_checkable
+class IssueSearch(Protocol):
+    """Trackers with ``ISSUE_SEARCH`` list a project's open issues (for duplicate search)."""
+
+    def open_issues(self, project: str, limit: int) -> list[Issue]:
+        """Up to ``limit`` open issues of ``project``, most recently updated first."""
+        ...
+
+
+@runtime_checkable
+class Visibility(Protocol):
+    """Trackers with ``VISIBILITY`` say whether a project is public."""
+
+    def is_public(self, project: str) -> bool:
+        """True when anyone may read the project's issues and comments."""
         ...
 
 

@@ -20,6 +20,16 @@ from syncd.connector import ConnectorSettings
 from syncd.errors import ConfigError
 from syncd.model import Priority
 from syncd.templates import check_settings as check_templates
+from syncd.workflow import (
+    Calendar,
+    DevPriority,
+    Duplicates,
+    Linking,
+    Privacy,
+    SlaPolicy,
+    Tiers,
+    WorkflowSettings,
+)
 
 Mode = Literal["pending", "redirect"]
 ENV_PREFIX = "SYNCD_"
@@ -72,17 +82,23 @@ class Match(Strict):
     tags: list[str] = Field(default_factory=list)  # all of these
     any_tags: list[str] = Field(default_factory=list)  # at least one of these
     not_tags: list[str] = Field(default_factory=list)
-    group: list[str] = Field(default_factory=list)
-    fields: dict[str, str] = Field(default_factory=dict)
+    group: list[str] = Field(default_factory=list)  # helpdesk group or RT queue
+    organization: list[str] = Field(default_factory=list)
+    priority: list[Priority] = Field(default_factory=list)
+    fields: dict[str, str | list[str]] = Field(default_factory=dict)  # value or one of
+    tiers: list[str] = Field(default_factory=list)  # support tiers accepted (empty: any)
+    customer_tier: list[str] = Field(default_factory=list)  # via tiers.customer_tier_field
 
 
 class Target(Strict):
-    connector: str
-    project: str
+    # None: a third party with no connector; the route must redirect to ``redirect_to``
+    connector: str | None
+    project: str = ""
     labels: list[str] = Field(default_factory=list)
     issue_type: str | None = None
     components: list[str] = Field(default_factory=list)
     assignee: str | None = None
+    team: str | None = None  # added as the label ``team:<name>``
 
 
 class Route(Strict):
@@ -93,11 +109,17 @@ class Route(Strict):
     match: Match = Field(default_factory=Match)
     target: Target
     mode: Mode = "pending"
+    sync: bool = True  # false: existing links stop syncing and switch to redirect
     priority_map: dict[Priority, Priority] = Field(default_factory=dict)
+    dev_priority: DevPriority = Field(default_factory=DevPriority)
     comment_prefix: str = "/dev"
     copy_public_replies: bool = False
+    notify_progress: bool = False  # tell the customer when work starts or a milestone is set
     templates: dict[str, str] = Field(default_factory=dict)
     redirect_to: str | None = None  # where to follow the work when there is no issue URL
+    sla: SlaPolicy | None = None
+    duplicates: Duplicates = Field(default_factory=Duplicates)
+    privacy: Privacy = Field(default_factory=Privacy)
 
 
 class Settings(BaseSettings):
@@ -115,6 +137,10 @@ class Settings(BaseSettings):
     connectors: dict[str, Any] = Field(default_factory=dict)
     routes: list[Route] = Field(default_factory=list)
     templates: dict[str, str] = Field(default_factory=dict)
+    tiers: Tiers = Field(default_factory=Tiers)
+    calendars: dict[str, Calendar] = Field(default_factory=dict)
+    linking: Linking = Field(default_factory=Linking)
+    workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
     source: str = Field(default="", exclude=True)
 
     @field_validator("connectors")
@@ -169,9 +195,12 @@ def parse(raw: dict[str, Any], file: str = "<config>") -> Settings:
             problems += [(file, f"connectors.{name}.{k}", m) for _, k, m in err.problems]
         except ValidationError as err:
             problems += _problems(file, ("connectors", name), err)
+    problems += _check_routes(settings, file)
     for i, route in enumerate(settings.routes):
         where = f"routes.{i}({route.name})"
-        if route.target.connector not in settings.connectors:
+        if route.target.connector is None:
+            pass
+        elif route.target.connector not in settings.connectors:
             problems.append(
                 (
                     file,
@@ -193,6 +222,30 @@ def parse(raw: dict[str, Any], file: str = "<config>") -> Settings:
     settings.connectors = typed
     settings.source = file
     return settings
+
+
+def _check_routes(settings: Settings, file: str) -> list[tuple[str, str, str]]:
+    """Cross-key checks of the workflow settings."""
+    problems = []
+    names = {r.name for r in settings.routes}
+    for i, route in enumerate(settings.routes):
+        where = f"routes.{i}({route.name})"
+        if route.target.connector is None and not (route.mode == "redirect" and route.redirect_to):
+            problems.append(
+                (
+                    file,
+                    f"{where}.target.connector",
+                    "a route without a connector must have mode redirect and redirect_to",
+                )
+            )
+        if route.target.connector and not route.target.project:
+            problems.append((file, f"{where}.target.project", "missing: say which project"))
+        cal = route.sla.calendar if route.sla else None
+        if cal and cal not in settings.calendars:
+            problems.append((file, f"{where}.sla.calendar", f"no calendar named {cal!r}"))
+    if settings.linking.route and settings.linking.route not in names:
+        problems.append((file, "linking.route", f"no route named {settings.linking.route!r}"))
+    return problems
 
 
 def load(path: str | Path | None) -> Settings:

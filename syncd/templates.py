@@ -1,7 +1,9 @@
 """Message templates (jinja2, sandboxed): what the customer, the agent and the developers read.
 
 A route may override any template by name; the root config may override the defaults. Every
-template sees ``ticket``, ``issue``, ``route`` and, where it applies, ``comment``.
+template sees ``ticket``, ``issue``, ``route``, ``sla`` (``sla.any``; ``sla.acknowledge`` and
+``sla.resolve`` with ``limit``, ``deadline``, ``level``) and ``tier``; and, where it applies,
+``comment``, ``reason``, ``dev_priority``, ``progress``, ``candidates`` and ``impact``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ DEFAULTS: dict[str, str] = {
         "---\n"
         "Escalated from support ticket [{{ ticket.ref.key }}]({{ ticket.url }})"
         "{% if ticket.organization %} for organization {{ ticket.organization }}{% endif %}"
-        " by route `{{ route.name }}`."
+        " by route `{{ route.name }}`"
+        "{% if tier %} (support tier {{ tier }}){% endif %}."
+        "{% if sla.any %}\n\n**SLA** ({{ sla.calendar }}):"
+        "{% if sla.acknowledge %} acknowledge within {{ sla.acknowledge.limit }}"
+        " (by {{ sla.acknowledge.deadline }});{% endif %}"
+        "{% if sla.resolve %} resolve within {{ sla.resolve.limit }}"
+        " (by {{ sla.resolve.deadline }}).{% endif %}{% endif %}"
     ),
     "linked_note": (
         "Escalated to the developers: {{ issue.url }} (route `{{ route.name }}`, "
@@ -55,6 +63,45 @@ DEFAULTS: dict[str, str] = {
         "This ticket was closed with a redirect to {{ issue.url or route.redirect_to }}"
         "{% if reason %} ({{ reason }}){% endif %}."
     ),
+    "resolved_note": (
+        "The developers closed {{ issue.url }} as done; the customer was told and the ticket "
+        "solved."
+    ),
+    "progress": (
+        "{% if progress == 'milestone' %}Good news: a fix for your report is planned for "
+        "{{ issue.milestone }}.{% else %}Our developers have started working on your "
+        "report.{% endif %} We will let you know when it is done."
+    ),
+    "dev_priority_changed": (
+        "The developers set the priority of {{ issue.url }} to **{{ dev_priority }}** "
+        "(their own scale)."
+    ),
+    "sla_at_risk": (
+        "SLA at risk on {{ issue.url }}: the time to {{ kind }} ({{ limit }}) runs out at "
+        "{{ deadline }}."
+    ),
+    "sla_breached": (
+        "SLA breached on {{ issue.url }}: the time to {{ kind }} ({{ limit }}) ran out at "
+        "{{ deadline }}."
+    ),
+    "duplicate_suggested": (
+        "Open issues that may describe the same problem:\n"
+        "{% for c in candidates %}- {{ c.url or c.key }} {{ c.title }} "
+        "(similarity {{ c.score }})\n{% endfor %}"
+        "To join one instead, put its URL or key in the ticket's issue link."
+    ),
+    "impact_summary": (
+        "**Support impact** (kept up to date by syncd)\n\n"
+        "- Linked tickets: {{ impact.tickets }} ({{ impact.open }} waiting)\n"
+        "- Organizations: {{ impact.organizations | length }}"
+        "{% if impact.organizations %} ({{ impact.organizations | join(', ') }}){% endif %}\n"
+        "- Highest customer tier: {{ impact.highest_customer_tier or 'n/a' }}\n"
+        "- Support tiers: {{ impact.support_tiers | join(', ') or 'n/a' }}\n"
+        "- Oldest ticket opened: {{ impact.oldest or 'n/a' }}\n"
+        "{% if sla.any %}- SLA ({{ route.name }}):"
+        "{% if sla.acknowledge %} acknowledge within {{ sla.acknowledge.limit }};{% endif %}"
+        "{% if sla.resolve %} resolve within {{ sla.resolve.limit }}{% endif %}\n{% endif %}"
+    ),
 }
 
 SAMPLE: dict[str, Any] = {
@@ -67,18 +114,69 @@ SAMPLE: dict[str, Any] = {
         "requester": "Ada",
         "status": "open",
         "priority": "high",
+        "tags": ["escalate"],
+        "group": "Support L2",
+        "fields": {},
     },
     "issue": {
         "ref": {"key": "acme/widgets#42"},
         "url": "https://example.com/acme/widgets/42",
         "title": "Export fails",
         "status": "done",
+        "priority": "high",
+        "milestone": "4.3",
+        "labels": ["from-support"],
+        "assignee": "dev-alice",
     },
-    "route": {"name": "widgets", "mode": "pending", "comment_prefix": "/dev", "redirect_to": None},
+    "route": {
+        "name": "widgets",
+        "mode": "pending",
+        "comment_prefix": "/dev",
+        "redirect_to": None,
+        "target": {"connector": "github", "project": "acme/widgets"},
+    },
     "comment": {"author": "dev-alice", "body": "Found it.", "public": False},
     "body": "Please look at the logs.",
     "reason": "issue deleted",
+    "tier": "L2",
+    "sla": {
+        "any": True,
+        "calendar": "business",
+        "acknowledge": {"limit": "4h", "deadline": "2026-11-24 13:00 UTC", "level": "ok"},
+        "resolve": {"limit": "40h", "deadline": "2026-12-01 17:00 UTC", "level": "ok"},
+    },
+    "dev_priority": "high",
+    "progress": "started",
+    "kind": "resolve",
+    "limit": "40h",
+    "deadline": "2026-12-01 17:00 UTC",
+    "candidates": [
+        {
+            "url": "https://example.com/acme/widgets/41",
+            "key": "acme/widgets#41",
+            "title": "CSV export crashes",
+            "score": 0.71,
+        }
+    ],
+    "impact": {
+        "tickets": 3,
+        "open": 2,
+        "organizations": ["Acme", "Globex"],
+        "highest_customer_tier": "enterprise",
+        "support_tiers": ["L1", "L2"],
+        "oldest": "2026-11-20",
+        "refs": [],
+        "label": "impact:2-5",
+    },
 }
+
+
+def sample(route: Any = None) -> dict[str, Any]:
+    """The sample context, with a real route's settings when one is given."""
+    data = {**SAMPLE}
+    if route is not None:
+        data["route"] = route.model_dump()
+    return data
 
 
 class Templates:
@@ -122,7 +220,7 @@ class Templates:
                 )
                 continue
             try:
-                self.render(name, overrides, **SAMPLE)
+                self.render(name, overrides, **sample())
             except TemplateError as exc:
                 problems.append((file, f"{where}.{name}", f"template error: {exc}"))
         return problems

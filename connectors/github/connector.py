@@ -45,6 +45,8 @@ CAPABILITIES = frozenset(
         Capability.MARKERS,
         Capability.CONDITIONAL_POLL,
         Capability.ACCESS_CHECK,
+        Capability.ISSUE_SEARCH,
+        Capability.VISIBILITY,
     }
 )
 
@@ -115,6 +117,22 @@ class GitHubConnector:
             return True
         perms = data.get("permissions") or {}
         return not data.get("archived") and perms.get("push", True) is not False
+
+    def open_issues(self, project: str, limit: int) -> list[Issue]:
+        """Up to ``limit`` open issues of ``project`` (pull requests left out), newest first."""
+        params = {"state": "open", "sort": "updated", "direction": "desc", "per_page": 100}
+        out: list[Issue] = []
+        for raw in self._records(f"/repos/{project}/issues", params):
+            if not is_pull_request(raw):
+                out.append(issue_from_raw(raw, self._rules()))
+            if len(out) >= limit:
+                break
+        return out
+
+    def is_public(self, project: str) -> bool:
+        """False for a private repository (``private`` in ``GET /repos/{repo}``)."""
+        data = self._client.call("GET", f"/repos/{project}").data
+        return not (isinstance(data, dict) and data.get("private", False))
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose body carries the hidden marker ``key``."""

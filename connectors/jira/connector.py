@@ -30,6 +30,7 @@ CAPABILITIES = frozenset(
         Capability.LABELS,
         Capability.PRIORITY,
         Capability.MARKERS,
+        Capability.ISSUE_SEARCH,
     }
 )
 
@@ -141,6 +142,13 @@ class JiraConnector:
             }
             self.client.send("POST", f"issue/{made['key']}/remotelink", link)
         return self._issue(self._raw_issue(str(made["key"])))
+
+    def open_issues(self, project: str, limit: int) -> list[Issue]:
+        """Up to ``limit`` open issues of ``project``, most recently updated first."""
+        # closed ones are dropped here rather than in JQL, which every flavour then accepts
+        jql = f'project = "{project}" ORDER BY updated DESC'
+        found = [self._issue(raw) for raw in self._poller.search(jql, limit=min(limit, 100))]
+        return [i for i in found if not i.status.is_closed][:limit]
 
     def find_issue(self, project: str, key: str, since: datetime | None) -> Issue | None:
         """Find the issue carrying ``key`` by its entity property."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
@@ -19,6 +19,7 @@ from syncd import registry
 from syncd.connector import Capability, Connector
 from syncd.daemon import metrics
 from syncd.daemon.poller import Poller
+from syncd.engine import sla_job
 from syncd.engine.health import Health
 from syncd.engine.planner import Rules
 from syncd.engine.runner import Runner
@@ -41,7 +42,7 @@ def build_connectors(
         conf = settings.connector(name)
         out[name] = registry.spec(conf.kind).factory(name, conf, (clients or {}).get(name))
     for route in settings.routes:
-        watch = getattr(out.get(route.target.connector), "watch", None)
+        watch = getattr(out.get(route.target.connector or ""), "watch", None)
         if callable(watch):
             watch([route.target.project])
     return out
@@ -56,6 +57,7 @@ class Service:
         *,
         store: Store | None = None,
         connectors: Mapping[str, Connector] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store or Store.open(settings.store.url)
@@ -65,7 +67,12 @@ class Service:
             routes=tuple(settings.routes),
             templates=Templates(settings.templates),
             capabilities=caps,
+            tiers=settings.tiers,
+            calendars=settings.calendars,
+            linking=settings.linking,
+            kinds={n: settings.connector(n).kind for n in settings.connectors},
         )
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.health = Health(list(self.connectors))
         e = settings.engine
         self.worker = Worker(self.store, self.connectors, self.rules, backoff_cap=e.backoff_cap)
@@ -88,6 +95,7 @@ class Service:
         self._threads: list[threading.Thread] = []
         self.started_at = time.time()
         self.poller.every("prune-deliveries", 3600.0, self.prune)
+        self.poller.every("sla", settings.workflow.sla_interval, self.check_sla)
 
     # -- ingest -------------------------------------------------------------------------
     def ingest_webhook(self, name: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str]:
@@ -192,6 +200,10 @@ class Service:
         for conn in self.connectors.values():
             conn.close()
         log.info("service.stopped")
+
+    def check_sla(self) -> int:
+        """Check the SLA clocks at the service's time; return the events raised."""
+        return sla_job.check(self.store, self.rules, self.clock())
 
     def prune(self) -> None:
         self.store.prune_deliveries(timedelta(days=self.settings.engine.delivery_retention_days))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from syncd.model import Frozen, Issue, IssueDraft, Priority, Ref, Ticket
 
@@ -20,6 +20,10 @@ class ActionKind(StrEnum):
     DELETE_COMMENT = "delete_comment"
     VERIFY_ISSUE = "verify_issue"  # a direct read to confirm that an issue is gone
     RELINK = "relink"  # local only: the issue moved to ``target``
+    LINK_ISSUE = "link_issue"  # read ``target`` and link the ticket (``lane``) to it
+    SEARCH_DUPLICATES = "search_duplicates"  # read open issues of project ``target``
+    UPSERT_COMMENT = "upsert_comment"  # edit the comment carrying ``marker``, or add it
+    SET_LINK = "set_link"  # local only: the link's state becomes ``link_state``
 
 
 class Action(Frozen):
@@ -42,6 +46,12 @@ class Action(Frozen):
     link_state: str | None = None  # the link's state once this is done
     reason: str | None = None
     strike: int = 0  # VERIFY_ISSUE: how many reads already found the issue gone
+    fields: dict[str, str] = {}  # UPDATE_TICKET: custom fields to set
+    tier: str | None = None  # CREATE_ISSUE / LINK_ISSUE: the support tier of the escalation
+    marker: str | None = None  # UPSERT_COMMENT: the stable key of the comment kept in place
+    # text posted where customers may read it: "auto" redacts when the project is public
+    redact: Literal["auto", "always"] | None = None
+    patterns: tuple[str, ...] = ()  # extra patterns to redact
 
     def row(self) -> dict[str, Any]:
         """The outbox row form."""
@@ -64,6 +74,7 @@ class LinkView:
     mode: str
     state: str
     gone_strikes: int = 0
+    tier: str | None = None
     ticket_snapshot: Ticket | None = None
     issue_snapshot: Issue | None = None
 

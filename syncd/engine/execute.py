@@ -16,13 +16,16 @@ from syncd.connector import (
     Capability,
     Connector,
     HelpdeskConnector,
+    IssueSearch,
     TrackerConnector,
+    Visibility,
 )
 from syncd.engine.actions import Action, ActionKind
+from syncd.engine.redact import redact
 from syncd.errors import ConfigError, NotFound, ReadOnly
-from syncd.model import Comment, Issue, IssueStatus, Ref, Ticket, TicketStatus
+from syncd.model import Comment, Issue, IssueStatus, Ref, RefKind, Ticket, TicketStatus
 
-Result = Ticket | Issue | Comment | None
+Result = Ticket | Issue | Comment | list[Issue] | None
 WRITE_REFUSED = "write refused"
 
 
@@ -54,7 +57,7 @@ def perform(
     created_at_margin: timedelta = timedelta(minutes=10),
 ) -> Result:
     """Run ``action`` once; raise syncd errors as the connector does."""
-    a = action
+    a = _redacted(action, connectors)
     if a.kind == ActionKind.CREATE_ISSUE:
         tracker = _tracker(connectors, a.target)
         assert a.draft is not None
@@ -113,6 +116,44 @@ def perform(
         ):
             raise ReadOnly("the issue can be read but no longer written (archived, read-only)")
         return issue
-    if a.kind == ActionKind.RELINK:
+    if a.kind in (ActionKind.RELINK, ActionKind.SET_LINK):
         return None
+    if a.kind == ActionKind.LINK_ISSUE:
+        return _tracker(connectors, a.target).get_issue(a.target)
+    if a.kind == ActionKind.SEARCH_DUPLICATES:
+        tracker = _tracker(connectors, a.target)
+        if Capability.ISSUE_SEARCH not in tracker.capabilities or not isinstance(
+            tracker, IssueSearch
+        ):
+            return []  # nothing to search: the follow-up files a new issue
+        return tracker.open_issues(a.target.key, 200)
+    if a.kind == ActionKind.UPSERT_COMMENT:
+        conn = _conn(connectors, a.target)
+        marker = a.marker or a.key
+        kept = conn.find_comment(a.target, marker)
+        if kept is not None:
+            if kept.body.strip() == (a.body or "").strip():
+                return kept
+            return conn.edit_comment(kept.ref, a.target, a.body or "")
+        return conn.add_comment(a.target, a.body or "", public=a.public, key=marker)
     raise ValueError(f"unknown action kind {a.kind}")
+
+
+def is_public(connectors: Mapping[str, Connector], target: Ref) -> bool:
+    """Whether the project of an issue (or an issue comment) is readable by anyone."""
+    conn = connectors.get(target.connector)
+    if conn is None or Capability.VISIBILITY not in conn.capabilities:
+        return False
+    if not isinstance(conn, Visibility):
+        return False
+    project = target.key.split("#", 1)[0] if target.kind != RefKind.PROJECT else target.key
+    return conn.is_public(project)
+
+
+def _redacted(a: Action, connectors: Mapping[str, Connector]) -> Action:
+    """The action with its text redacted when it goes where the public may read it."""
+    if a.redact is None or a.body is None:
+        return a
+    if a.redact == "auto" and not is_public(connectors, a.target):
+        return a
+    return a.model_copy(update={"body": redact(a.body, a.patterns)})

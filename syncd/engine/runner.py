@@ -22,6 +22,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from syncd.connector import Connector
 from syncd.daemon import metrics
+from syncd.engine import followups
 from syncd.engine.actions import Action, ActionKind
 from syncd.engine.execute import WRITE_REFUSED, Result, perform
 from syncd.engine.health import Health
@@ -278,6 +279,9 @@ class Runner:
 
     def _record(self, tx: Tx, action: Action, result: Result) -> None:
         a = action
+        if followups.handles(a):
+            self._enqueue(tx, followups.record(self.store, tx, a, result, self.rules))
+            return
         if a.kind == ActionKind.CREATE_ISSUE and isinstance(result, Issue):
             route = self.rules.route(a.route or "")
             link = self.store.create_link(
@@ -286,6 +290,7 @@ class Runner:
                 issue_ref=str(result.ref),
                 route=a.route or "",
                 mode=route.mode if route else "pending",
+                tier=a.tier,
             )
             self.store.put_shadow(
                 tx,
@@ -303,7 +308,7 @@ class Runner:
                 route=a.route,
             )
             follow = plan_linked(link_view(self.store, tx, link), self.rules)
-            self._enqueue(tx, follow)
+            self._enqueue(tx, follow + followups.after(self.store, tx, a, self.rules))
             return
         if a.kind == ActionKind.VERIFY_ISSUE:
             if isinstance(result, Issue) and result.ref != a.target and a.link_id is not None:
@@ -337,6 +342,7 @@ class Runner:
                 )
         if a.link_id is not None and a.link_state:
             self.store.update_link(tx, a.link_id, state=a.link_state)
+            self._enqueue(tx, followups.after(self.store, tx, a, self.rules))
         linked = self.store.link(tx, a.link_id) if a.link_id is not None else None
         self.store.audit(
             tx,

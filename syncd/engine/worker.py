@@ -15,7 +15,6 @@ from syncd.daemon import metrics
 from syncd.engine import echo
 from syncd.engine.actions import LinkView
 from syncd.engine.planner import Rules, Situation, plan
-from syncd.engine.router import match_route
 from syncd.errors import NotFound, RemoteError
 from syncd.model import Change, ChangeKind, Issue, Ref, RefKind, Ticket
 from syncd.store import outbox
@@ -36,6 +35,7 @@ def link_view(store: Store, tx: Tx, row: LinkRow) -> LinkView:
         mode=row.mode,
         state=row.state,
         gone_strikes=row.gone_strikes,
+        tier=row.tier,
         ticket_snapshot=Ticket.model_validate(t) if t else None,
         issue_snapshot=Issue.model_validate(i) if i else None,
     )
@@ -172,7 +172,7 @@ class Worker:
         assert snap is not None
         is_ticket = isinstance(snap, Ticket)
         if not rows and not (
-            is_ticket and isinstance(snap, Ticket) and match_route(snap, self.rules.routes)
+            is_ticket and isinstance(snap, Ticket) and self.rules.wants(snap)
         ):
             return None  # nothing syncd cares about: keep no shadow for it
         ref = str(change.ref)

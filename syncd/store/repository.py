@@ -29,6 +29,7 @@ from syncd.store.tables import (
     links,
     outbox,
     shadows,
+    sla_clocks,
 )
 
 Tx = sa.Connection
@@ -283,6 +284,26 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(links).order_by(links.c.id).limit(limit)).fetchall()
         return [_link(r) for r in rows]
+
+    def links_in(self, tx: Tx, routes: Sequence[str], states: Sequence[str]) -> list[LinkRow]:
+        """Links of the given routes in the given states, oldest first."""
+        q = sa.select(links).where(links.c.route.in_(list(routes)), links.c.state.in_(list(states)))
+        return [_link(r) for r in tx.execute(q.order_by(links.c.id)).fetchall()]
+
+    # -- SLA clocks ---------------------------------------------------------------------
+    def sla_clock(self, tx: Tx, link_id: int) -> dict[str, Any] | None:
+        row = tx.execute(sa.select(sla_clocks.c.state).where(sla_clocks.c.link_id == link_id))
+        found = row.first()
+        return dict(found.state) if found else None
+
+    def put_sla_clock(self, tx: Tx, link_id: int, state: dict[str, Any]) -> None:
+        res = tx.execute(
+            sla_clocks.update()
+            .where(sla_clocks.c.link_id == link_id)
+            .values(state=state, updated_at=now())
+        )
+        if not res.rowcount:
+            tx.execute(sla_clocks.insert().values(link_id=link_id, state=state, updated_at=now()))
 
     # -- comment map --------------------------------------------------------------------
     def map_comment(self, tx: Tx, source_ref: str, target_ref: str, link_id: int) -> None:

@@ -219,7 +219,9 @@ def test_issue_status_drives_ticket(
     message: str,
     state: str,
 ) -> None:
-    (a,) = plan(issue_move(before, after, link()), rules())
+    *notes, a = plan(issue_move(before, after, link()), rules())
+    # every state change also tells the agent with an internal note
+    assert all(not n.public and n.message == "resolved_note" for n in notes)
     assert a.kind == ActionKind.UPDATE_TICKET and a.target == TICKET
     assert a.status == status.value and a.public is public
     assert a.message == message and a.link_state == state

@@ -1,0 +1,112 @@
+"""What the planner reads: the configuration (``Rules``) and one change in context
+(``Situation``), plus the template context every planner module builds the same way."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syncd.connector import Capability
+from syncd.engine.actions import LinkView
+from syncd.engine.calendar import span_for
+from syncd.engine.linking import requested_issue
+from syncd.engine.router import match_route
+from syncd.engine.sla import new_clock, readings, sla_context
+from syncd.model import Change, Issue, Priority, Ref, Ticket
+from syncd.settings import Route
+from syncd.templates import Templates
+from syncd.workflow import Calendar, Linking, Tiers
+
+KEEP_FOLLOWING = ("active", "resolved", "declined", "redirecting", "redirected")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The configuration the planner reads: routes, templates, connector capabilities."""
+
+    routes: tuple[Route, ...]
+    templates: Templates
+    capabilities: Mapping[str, frozenset[Capability]] = field(default_factory=dict)
+    tiers: Tiers = field(default_factory=Tiers)
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    linking: Linking = field(default_factory=Linking)
+    kinds: Mapping[str, str] = field(default_factory=dict)  # connector instance -> kind
+
+    def route(self, name: str) -> Route | None:
+        return next((r for r in self.routes if r.name == name), None)
+
+    def can(self, connector: str, cap: Capability) -> bool:
+        return cap in self.capabilities.get(connector, frozenset())
+
+    def match(self, ticket: Ticket) -> Route | None:
+        """The route that takes ``ticket`` (first match wins)."""
+        return match_route(ticket, self.routes, self.tiers)
+
+    def requested(self, ticket: Ticket) -> Ref | None:
+        """The issue an agent asked to link ``ticket`` to by hand."""
+        route = self.match(ticket) or self.route(self.linking.route or "")
+        prefer = route.target.connector if route else None
+        return requested_issue(
+            ticket,
+            field=self.linking.field,
+            tag_prefix=self.linking.tag_prefix,
+            kinds=self.kinds,
+            prefer=prefer,
+        )
+
+    def wants(self, ticket: Ticket) -> bool:
+        """Whether syncd follows an unlinked ticket: a route takes it or a link is asked for."""
+        return self.match(ticket) is not None or self.requested(ticket) is not None
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One change, with what the store knew before it."""
+
+    change: Change
+    delta: frozenset[str] = frozenset()  # fields that really changed (echoes removed)
+    before: Ticket | Issue | None = None
+    links: tuple[LinkView, ...] = ()
+    comment_is_new: bool = True
+    comment_copies: tuple[Ref, ...] = ()  # copies syncd made of this comment
+
+
+def h(text: str) -> str:
+    """A short stable hash, for idempotency keys."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def sla_preview(
+    route: Route | None, priority: Priority | None, start: datetime | None, rules: Rules
+) -> dict[str, Any]:
+    """The SLA deadlines of a route for an escalation at ``start``, for templates."""
+    if route is None or route.sla is None or start is None:
+        return {"any": False}
+    clock = new_clock(start, route.name) | {"priority": priority.value if priority else None}
+    span = span_for(route.sla.calendar, dict(rules.calendars))
+    ctx = sla_context(readings(clock, route.sla, span, start))
+    ctx["calendar"] = route.sla.calendar or "calendar time"
+    return ctx
+
+
+def ctx(
+    link: LinkView | None, route: Route | None, rules: Rules | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The template context: ticket, issue, route and SLA."""
+    ticket = link.ticket_snapshot if link else None
+    issue = link.issue_snapshot if link else None
+    sla: dict[str, Any] = {"any": False}
+    if rules is not None and route is not None and ticket is not None:
+        prio = issue.priority if issue and issue.priority else None
+        sla = sla_preview(route, prio, ticket.updated_at, rules)
+    return {
+        "ticket": ticket.model_dump() if ticket else {"ref": {"key": ""}, "url": ""},
+        "issue": issue.model_dump() if issue else {"ref": {"key": ""}, "url": ""},
+        "route": route.model_dump() if route else {},
+        "sla": sla,
+        "tier": link.tier if link else None,
+        **extra,
+    }

@@ -1,0 +1,156 @@
+"""Settings of the support workflows: tiers, SLAs and their calendars, manual linking,
+duplicate search, dev-side priority and privacy. ``syncd.settings`` puts them together."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from syncd.model import IssueStatus, Priority
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+)m)?\s*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"4h"``, ``"1d 4h"``, ``"90m"`` or a number of hours -> timedelta (``d`` = 24 h; on a
+    business calendar the SLA code counts a day as one working day)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float):
+        return timedelta(hours=float(value))
+    m = _DURATION.match(str(value))
+    if not m or not any(m.groups()):
+        raise ValueError(f"not a duration: {value!r} (say e.g. 4h, 2d, 1d 4h, 90m)")
+    days, hours, minutes = (float(g) if g else 0.0 for g in m.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+class Calendar(Strict):
+    """Business hours: working days, one daily window, holidays, in a time zone."""
+
+    timezone: str = "UTC"
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    start: str = "09:00"
+    end: str = "17:00"
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", v):
+            raise ValueError(f"not a time of day: {v!r} (HH:MM)")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception:
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+
+class SlaTimes(Strict):
+    """Time to acknowledge (issue assigned or in progress) and time to resolve."""
+
+    acknowledge: timedelta | None = None
+    resolve: timedelta | None = None
+
+    @field_validator("acknowledge", "resolve", mode="before")
+    @classmethod
+    def _duration(cls, v: object) -> timedelta | None:
+        return None if v is None else parse_duration(v)
+
+
+class SlaPolicy(Strict):
+    """The SLA a route's dev team agreed to, per priority of the issue."""
+
+    calendar: str | None = None  # a name from `calendars`; None: calendar time
+    at_risk: float = Field(default=0.8, gt=0, lt=1)  # share of the time that raises at-risk
+    by_priority: dict[Priority, SlaTimes] = Field(default_factory=dict)
+    default: SlaTimes | None = None  # for issues without a priority or one not listed
+    # the clock stops while the issue waits on support
+    pause_labels: list[str] = Field(default_factory=lambda: ["waiting-for-support"])
+    pause_statuses: list[IssueStatus] = Field(default_factory=list)
+
+    def times(self, priority: Priority | None) -> SlaTimes | None:
+        """The times in force for an issue of ``priority``."""
+        if priority is not None and priority in self.by_priority:
+            return self.by_priority[priority]
+        return self.default
+
+
+class Tiers(Strict):
+    """Support tiers: helpdesk group or queue -> tier (L1, L2, ...)."""
+
+    groups: dict[str, str] = Field(default_factory=dict)
+    default: str | None = None  # the tier of a ticket whose group is not listed
+    customer_tier_field: str | None = None  # ticket field holding the customer's tier
+    customer_tier_order: list[str] = Field(default_factory=list)  # highest first
+
+    def of(self, group: str | None) -> str | None:
+        """The support tier of a ticket in ``group``."""
+        return self.groups.get(group or "", self.default)
+
+
+class Linking(Strict):
+    """How an agent links a ticket to an existing issue by hand."""
+
+    field: str | None = None  # a ticket field holding an issue URL or key
+    tag_prefix: str | None = "link_"  # a tag like link_ABC-123 (key forms without '/')
+    route: str | None = None  # the route a hand-made link follows when none matches
+
+
+class Duplicates(Strict):
+    """Search for open issues describing the same problem at escalation."""
+
+    mode: Literal["off", "suggest", "link"] = "off"
+    threshold: float = Field(default=0.45, ge=0, le=1)  # link: best score at least this
+    suggest_threshold: float = Field(default=0.25, ge=0, le=1)  # listed in the note
+    max_candidates: int = 3
+    limit: int = 200  # open issues read from the target project
+
+
+class Privacy(Strict):
+    """What is cut from text posted where customers or the public may read it."""
+
+    redact: Literal["auto", "always", "never"] = "auto"  # auto: only for public projects
+    patterns: list[str] = Field(default_factory=list)  # extra regular expressions
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"bad pattern {p!r}: {exc}") from None
+        return v
+
+
+class DevPriority(Strict):
+    """How the dev side's priority comes back to the ticket."""
+
+    map: dict[Priority, Priority] = Field(default_factory=dict)  # issue -> ticket; default same
+    tag: str | None = "dev_priority_{priority}"  # a tag naming the dev priority
+    field: str | None = None  # or a ticket field holding it
+    set_ticket_priority: bool = False  # change the customer-facing priority too
+    note: bool = True  # tell the agent with an internal note
+
+
+class WorkflowSettings(Strict):
+    """Timing of the periodic workflow jobs."""
+
+    sla_interval: float = 60.0  # seconds between SLA clock checks
