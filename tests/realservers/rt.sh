@@ -141,7 +141,7 @@ start_server() {
     t0=$(now)
     # its own session, so that stop can end the server and its workers through its PID
     setsid "$RT_SERVER" --server Starlet --host 127.0.0.1 --port "$port" --max-workers 4 \
-        >>"$DIR/rt-server.log" 2>&1 </dev/null &
+        >>"$DIR/rt-server.log" 2>&1 </dev/null 9>&- &
     pid=$!
     echo "$pid" >"$DIR/rt-server.pid"
     for _ in $(seq 1 300); do
@@ -170,7 +170,9 @@ stop_server() {
     pid=$(cat "$DIR/rt-server.pid" 2>/dev/null) || return 0
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
-        for _ in $(seq 1 50); do
+        # Starlet takes about 2 s to wind down its workers; a throw-away server need not wait
+        # long (SQLite rolls back an interrupted write on the next open)
+        for _ in $(seq 1 10); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
@@ -217,6 +219,13 @@ cmd_status() {
         return 3
     fi
 }
+
+# one caller at a time: parallel test sessions share the folder and the server
+if [[ "${1:-}" =~ ^(start|stop|reset)$ ]]; then
+    mkdir -p "$DIR"
+    exec 9>"$DIR/lock"
+    flock -w 600 9 || { log "another rt.sh holds $DIR/lock"; exit 1; }
+fi
 
 case "${1:-}" in
     start) cmd_start ;;
