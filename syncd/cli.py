@@ -14,6 +14,7 @@ from rich.table import Table
 from syncd import logs, registry
 from syncd.errors import ConfigError
 from syncd.settings import Settings, load
+from syncd.workflow_cli import routes_app, templates_app
 
 app = typer.Typer(
     help="syncd: the bridge between support helpdesks and developer trackers.",
@@ -24,6 +25,8 @@ config_app = typer.Typer(help="Configuration commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(routes_app, name="routes")
+app.add_typer(templates_app, name="templates")
 out = Console(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True, emoji=False)
 

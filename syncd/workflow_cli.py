@@ -1,0 +1,125 @@
+"""``syncd routes explain`` and ``syncd templates render``: admins check their workflow config."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from syncd import registry
+from syncd.connector import HelpdeskConnector
+from syncd.engine.router import customer_tier, explain
+from syncd.errors import ConfigError, RemoteError
+from syncd.model import Ref, Ticket
+from syncd.settings import Settings, load
+from syncd.templates import DEFAULTS, Templates, sample
+
+routes_app = typer.Typer(help="Route commands.", no_args_is_help=True)
+templates_app = typer.Typer(help="Template commands.", no_args_is_help=True)
+out = Console(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="YAML config file.")
+]
+
+
+def _settings(path: Path | None) -> Settings:
+    try:
+        return load(path)
+    except ConfigError as exc:
+        for file, key, msg in exc.problems:
+            err.print(f"[bold red]error[/] {file}: [bold]{key}[/]: {msg}")
+        raise typer.Exit(2) from None
+
+
+def ticket_ref(text: str, settings: Settings) -> Ref:
+    """``zendesk:123``, ``zendesk:ticket:123``, or ``123`` when there is one helpdesk."""
+    parts = text.split(":")
+    if len(parts) == 3:
+        return Ref.parse(text)
+    if len(parts) == 2:
+        return Ref.ticket(parts[0], parts[1])
+    helpdesks = [
+        n
+        for n in settings.connectors
+        if registry.spec(settings.connector(n).kind).role.value == "helpdesk"
+    ]
+    if len(helpdesks) != 1:
+        raise typer.BadParameter(f"say which helpdesk: one of {helpdesks}, as NAME:{text}")
+    return Ref.ticket(helpdesks[0], text)
+
+
+def _read_ticket(ref: Ref, settings: Settings) -> Ticket:
+    if ref.connector not in settings.connectors:
+        raise typer.BadParameter(f"no connector named {ref.connector!r}")
+    conf = settings.connector(ref.connector)
+    conn = registry.spec(conf.kind).factory(ref.connector, conf, None)
+    try:
+        if not isinstance(conn, HelpdeskConnector):
+            raise typer.BadParameter(f"{ref.connector} is not a helpdesk")
+        return conn.get_ticket(ref)
+    finally:
+        conn.close()
+
+
+@routes_app.command("explain")
+def routes_explain(
+    ticket: Annotated[str, typer.Argument(help="NAME:ID of the ticket (or ID)")],
+    config: ConfigOpt = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="read the ticket from a JSON file")
+    ] = None,
+) -> None:
+    """Which route takes a ticket and why, or why none does."""
+    settings = _settings(config)
+    ref = ticket_ref(ticket, settings)
+    try:
+        if from_file is not None:
+            data: dict[str, Any] = json.loads(from_file.read_text())
+            t = Ticket.model_validate({"ref": ref.model_dump(), **data})
+        else:
+            t = _read_ticket(ref, settings)
+    except RemoteError as exc:
+        err.print(f"[bold red]error[/] cannot read {ref}: {exc}")
+        raise typer.Exit(1) from None
+    tiers = settings.tiers
+    out.print(f"[bold]{ref}[/] {t.subject!r}")
+    out.print(
+        f"  tags={sorted(t.tags)} group={t.group!r} organization={t.organization!r} "
+        f"priority={t.priority.value if t.priority else None!r} fields={t.fields}"
+    )
+    out.print(
+        f"  support tier={tiers.of(t.group)!r} customer tier={customer_tier(t, tiers)!r} "
+        f"status={t.status.value}"
+    )
+    verdicts = explain(t, settings.routes, tiers)
+    for v in verdicts:
+        mark = "[green]MATCH[/]" if v.matched else "[dim]no[/]   "
+        out.print(f"  {mark} {v.route}: {v.reason}")
+    if not verdicts or not verdicts[-1].matched:
+        out.print("[yellow]no route takes this ticket[/]")
+        raise typer.Exit(1)
+
+
+@templates_app.command("render")
+def templates_render(
+    name: Annotated[str, typer.Argument(help=f"one of: {', '.join(sorted(DEFAULTS))}")],
+    route: Annotated[str | None, typer.Option("--route", "-r", help="route name")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Preview a template with sample data (the route's overrides and settings applied)."""
+    settings = _settings(config)
+    if name not in DEFAULTS:
+        err.print(f"[bold red]error[/] unknown template {name!r}; known: {sorted(DEFAULTS)}")
+        raise typer.Exit(2)
+    found = next((r for r in settings.routes if r.name == route), None)
+    if route is not None and found is None:
+        err.print(f"[bold red]error[/] no route named {route!r}")
+        raise typer.Exit(2)
+    templates = Templates(settings.templates)
+    text = templates.render(name, found.templates if found else None, **sample(found))
+    out.print(text, markup=False, highlight=False)
