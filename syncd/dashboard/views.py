@@ -42,7 +42,7 @@ env.globals.update(
     version=__version__,
     STAGES=STAGES,
     one=lambda values: [[v] for v in values],
-    rows=lambda ds: [(d.key, d.median_hours, d.count) for d in ds],
+    rows=lambda ds: [(d.key, d.median_hours, d.count) for d in ds if d.count],
     stage_rows=lambda rs: [
         (r.key, [r.counts.new, r.counts.in_progress, r.counts.on_hold, r.counts.closed]) for r in rs
     ],
