@@ -164,7 +164,10 @@ class History:
             if issue_snap and state == "resolved":
                 issue_snap["status"] = "done"
             elif (
-                issue_snap and state == "active" and issue_snap["status"] == "todo" and updated > t0
+                issue_snap
+                and state == "active"
+                and issue_snap["status"] == "todo"
+                and updated > t0 + timedelta(minutes=1)
             ):
                 issue_snap["status"] = "in_progress"
             out.shadows[ticket_ref]["status"] = {"resolved": "solved", "redirected": "closed"}.get(
