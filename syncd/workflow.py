@@ -117,7 +117,7 @@ class Duplicates(Strict):
     """Search for open issues describing the same problem at escalation."""
 
     mode: Literal["off", "suggest", "link"] = "off"
-    threshold: float = Field(default=0.45, ge=0, le=1)  # link: best score at least this
+    threshold: float = Field(default=0.4, ge=0, le=1)  # link: best score at least this
     suggest_threshold: float = Field(default=0.25, ge=0, le=1)  # listed in the note
     max_candidates: int = 3
     limit: int = 200  # open issues read from the target project

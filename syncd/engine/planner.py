@@ -261,6 +261,7 @@ def _ticket_comment(s: Situation, comment: Comment, rules: Rules) -> list[Action
                 source=comment.ref,
                 body=rendered,
                 message="support_comment",
+                **privacy,
             )
         ]
     copies = [c for c in s.comment_copies if c.connector == tracker]

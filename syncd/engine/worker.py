@@ -171,9 +171,7 @@ class Worker:
         snap: Ticket | Issue | None = change.ticket or change.issue
         assert snap is not None
         is_ticket = isinstance(snap, Ticket)
-        if not rows and not (
-            is_ticket and isinstance(snap, Ticket) and self.rules.wants(snap)
-        ):
+        if not rows and not (is_ticket and isinstance(snap, Ticket) and self.rules.wants(snap)):
             return None  # nothing syncd cares about: keep no shadow for it
         ref = str(change.ref)
         shadow = self.store.shadow(tx, ref)
