@@ -157,22 +157,27 @@ class ZendeskConnector:
         key: str | None = None,
     ) -> Ticket:
         """Change a ticket in one ``PUT``; the key rides in the audit's metadata."""
+        answer = self._update(
+            ref,
+            status=status,
+            priority=priority,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            fields=fields,
+            comment=comment,
+            public=public,
+            key=key,
+        )
+        return self.ticket(answer["ticket"])
+
+    def _update(self, ref: Ref, **changes: Any) -> dict[str, Any]:
+        """``PUT`` one update; the answer holds the ticket and the update's own audit."""
         try:
-            body = update_body(
-                status=status,
-                priority=priority,
-                add_tags=add_tags,
-                remove_tags=remove_tags,
-                fields=fields,
-                field_ids=self.settings.custom_fields,
-                comment=comment,
-                public=public,
-                key=key,
-            )
+            body = update_body(field_ids=self.settings.custom_fields, **changes)
         except KeyError as exc:
             raise ConfigError([("", "custom_fields", str(exc.args[0]))]) from None
         answer = self.client.request("PUT", f"/api/v2/tickets/{self._id(ref)}.json", json=body)
-        return self.ticket(answer["ticket"])
+        return dict(answer)
 
     # -- comments -------------------------------------------------------------------------
 
@@ -198,7 +203,14 @@ class ZendeskConnector:
 
     def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
         """Add a reply or note as one ticket update carrying ``key``."""
-        self.update_ticket(parent, comment=body, public=public, key=key)
+        answer = self._update(parent, comment=body, public=public, key=key)
+        audit = answer.get("audit")
+        if isinstance(audit, dict):
+            # the update's own audit holds the new comment: no second read of the ticket
+            self.bot_id()
+            for comment in comments_from_audits([audit], parent, self.ctx, self.names()):
+                if comment.marker == key:
+                    return comment
         found = self.find_comment(parent, key)
         if found is None:
             raise RemoteError(f"{parent}: Zendesk accepted the comment but does not list it")
