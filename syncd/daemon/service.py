@@ -26,8 +26,8 @@ from syncd.engine.runner import Runner
 from syncd.engine.worker import Worker
 from syncd.errors import AuthError, RemoteError, WebhookError
 from syncd.settings import Settings
-from syncd.store import outbox
-from syncd.store.repository import Store
+from syncd.store import outbox, tables
+from syncd.store.repository import Store, now
 from syncd.templates import Templates
 
 log = structlog.get_logger("syncd.service")
@@ -129,6 +129,7 @@ class Service:
 
     def run_once(self, *, poll: bool = True) -> int:
         """One poll of every connector, then drain."""
+        self.recover()
         if poll:
             self.check()
             self.poller.poll_all()
@@ -161,8 +162,33 @@ class Service:
             self.health.ok(name, conn.rate_budget())
             log.info("connector.ready", connector=name, account=who)
 
+    def recover(self) -> int:
+        """Give back the claims a killed process left behind; return how many.
+
+        SQLite serves one replica only (the file is the lock), so whatever is marked working
+        or running at start belonged to a process of ours that died: it is retried now, not
+        when its lease runs out. With PostgreSQL other replicas may be alive; their leases
+        decide. A retried action looks for its earlier effect first (idempotency keys)."""
+        if not self.store.is_sqlite:
+            return 0
+        with self.store.tx() as tx:
+            n = tx.execute(
+                tables.inbox.update()
+                .where(tables.inbox.c.state == "working")
+                .values(state="pending", next_at=now())
+            ).rowcount
+            n += tx.execute(
+                tables.outbox.update()
+                .where(tables.outbox.c.state == "running")
+                .values(state="pending", next_at=now())
+            ).rowcount
+        if n:
+            log.warning("service.recovered", claims=n)
+        return int(n or 0)
+
     def start(self) -> None:
         """Check the connectors, then start worker, runner and polls in the background."""
+        self.recover()
         self.check()
         self._threads = [
             threading.Thread(

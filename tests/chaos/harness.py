@@ -1,0 +1,273 @@
+"""The chaos harness: emulators served by the test process, ``syncd run`` as a separate
+process that is killed with SIGKILL and restarted, and a workload acting as people on both
+sides. Every verdict reads the emulators' own state, never the daemon's logs."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from syncd.model import IssueStatus, Ref, TicketStatus
+from syncd.store.repository import Store
+from syncd.testing.sandbox import Sandbox
+from syncd.testing.server import free_port
+
+SYNCD = [sys.executable, "-m", "syncd.cli"]
+PROJECT = "acme/widgets"
+
+
+def soak() -> int:
+    """The soak factor: ``SYNCD_SOAK=1`` (or a bigger number) runs tens of thousands of changes."""
+    raw = os.environ.get("SYNCD_SOAK", "")
+    return int(raw) if raw.isdigit() else (1 if raw else 0)
+
+
+@dataclass
+class Daemon:
+    """``syncd run -c config`` as a child process that can be killed and started again."""
+
+    config: Path
+    port: int
+    logs: Path
+    proc: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+    kills: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> None:
+        self.starts += 1
+        log = (self.logs / f"run-{self.starts:04d}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [*SYNCD, "run", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        if wait:
+            self.wait_serving()
+
+    def wait_serving(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"daemon exited with {self.proc.returncode}; see {self.logs}")
+            try:
+                httpx.get(self.url + "/healthz", timeout=0.5)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise TimeoutError("daemon did not answer /healthz")
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no grace, as the kernel's OOM killer or a power cut would."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.kills += 1
+
+    def stop(self) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return -9
+
+    def errors(self) -> list[str]:
+        """Tracebacks the daemon logged (a crash harness still wants no defect)."""
+        out = []
+        for f in sorted(self.logs.glob("run-*.log")):
+            text = f.read_text(errors="replace")
+            if "Traceback" in text:
+                out.append(f"{f.name}: {text[text.index('Traceback') :][:1500]}")
+        return out
+
+
+def separate_daemon(
+    folder: Path, *, poll_interval: float = 0.5, engine: dict[str, Any] | None = None
+) -> tuple[Sandbox, Daemon, str]:
+    """Emulators in this process and a config file for a daemon in another one."""
+    port = free_port()
+    sb = Sandbox(folder=folder / "sb", port=port, poll_interval=poll_interval)
+    conf = sb.start_emulators()
+    url = f"sqlite:///{folder / 'run.db'}"
+    conf["store"]["url"] = url
+    conf["server"]["port"] = port
+    conf["engine"].update(engine or {})
+    conf["log"] = {"level": "info"}
+    path = folder / "syncd.yaml"
+    path.write_text(yaml.safe_dump(conf))
+    logs = folder / "logs"
+    logs.mkdir(exist_ok=True)
+    return sb, Daemon(path, port, logs), url
+
+
+@dataclass
+class Case:
+    """One escalated ticket and what was done to it."""
+
+    n: int
+    ticket: Ref
+    issue: Ref | None = None
+    notes: list[str] = field(default_factory=list)  # agent /dev notes, owed to the issue
+    dev: list[str] = field(default_factory=list)  # developer comments, owed to the ticket
+    closed: bool = False
+
+    @property
+    def subject(self) -> str:
+        return f"chaos case {self.n:05d}"
+
+
+@dataclass
+class Workload:
+    """People on both sides, acting at random on escalated tickets."""
+
+    sb: Sandbox
+    rng: random.Random
+    cases: list[Case] = field(default_factory=list)
+    fed: int = 0  # changes made that syncd owes to the other side
+
+    def _issue(self, case: Case) -> Ref | None:
+        """The issue for a case, as the tracker shows it (found by its title)."""
+        if case.issue is None:
+            found = [i for i in self.sb.tracker.issues(PROJECT) if i.title == case.subject]
+            if found:
+                case.issue = found[0].ref
+        return case.issue
+
+    def _ready(self, case: Case) -> bool:
+        """Linked and handed off: the ticket waits on the developers."""
+        if case.closed or self._issue(case) is None:
+            return False
+        return bool(self.sb.helpdesk.ticket(case.ticket).status == TicketStatus.ON_HOLD)
+
+    def step(self) -> str:
+        """One human action; returns what it was."""
+        live = [c for c in self.cases if not c.closed]
+        roll = self.rng.random()
+        if roll < 0.25 or len(live) < 3:
+            n = len(self.cases) + 1
+            subject = f"chaos case {n:05d}"
+            ref = self.sb.helpdesk.create_ticket(subject, "It breaks.", tags=["escalate"])
+            self.cases.append(Case(n, ref))
+            self.fed += 1
+            return "escalate"
+        ready = [c for c in live[-40:] if self._ready(c)]
+        if not ready:
+            return "wait"
+        case = self.rng.choice(ready)
+        assert case.issue is not None
+        if roll < 0.55:
+            token = f"note:{case.n}:{len(case.notes)};"
+            self.sb.helpdesk.comment(case.ticket, f"/dev {token} details", public=False)
+            case.notes.append(token)
+        elif roll < 0.9:
+            token = f"dev:{case.n}:{len(case.dev)};"
+            self.sb.tracker.comment(case.issue, f"{token} looking")
+            case.dev.append(token)
+        else:
+            # the developer closes once the agent's notes are on the issue: a note that reaches
+            # syncd after the issue is resolved is by design not forwarded any more
+            bodies = " ".join(x.body for x in self.sb.tracker.comments(case.issue))
+            if not all(token in bodies for token in case.notes):
+                return "wait"
+            self.sb.tracker.set_status(case.issue, IssueStatus.DONE)
+            case.closed = True
+        self.fed += 1
+        return "act"
+
+
+@dataclass
+class Verdict:
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.lost and not self.duplicated
+
+    def once(self, what: str, n: int) -> None:
+        """``what`` was owed exactly once and is there ``n`` times."""
+        if n == 0:
+            self.lost.append(what)
+        elif n > 1:
+            self.duplicated.append(f"{what} x{n}")
+
+
+def verify(sb: Sandbox, cases: list[Case]) -> Verdict:
+    """Compare what was done with what the emulators hold: each change exactly once."""
+    v = Verdict()
+    issues = sb.tracker.issues(PROJECT)
+    by_title: dict[str, list[Any]] = {}
+    for i in issues:
+        by_title.setdefault(i.title, []).append(i)
+    for c in cases:
+        found = by_title.get(c.subject, [])
+        if not found:
+            v.lost.append(f"{c.subject}: no issue")
+            continue
+        if len(found) > 1:
+            v.duplicated.append(f"{c.subject}: {len(found)} issues")
+        issue = found[0].ref
+        icomments = [x.body for x in sb.tracker.comments(issue)]
+        tcomments = sb.helpdesk.comments(c.ticket)
+        for token in c.notes:
+            v.once(f"{token} on the issue", sum(token in b for b in icomments))
+        for token in c.dev:
+            n = sum(token in x.body for x in tcomments if not x.public)
+            v.once(f"{token} on the ticket", n)
+        checks = [
+            ("linked note", False, "Escalated to the developers"),
+            ("hand-off", True, "developers are now working"),
+        ]
+        if c.closed:
+            checks.append(("resolved reply", True, "has been fixed"))
+        for what, public, text in checks:
+            n = sum(text in x.body for x in tcomments if x.public is public)
+            v.once(f"{c.subject}: {what}", n)
+        want = TicketStatus.SOLVED if c.closed else TicketStatus.ON_HOLD
+        got = sb.helpdesk.ticket(c.ticket).status
+        if got != want:
+            v.lost.append(f"{c.subject}: ticket {got.value}, want {want.value}")
+    extra = len(issues) - len({c.subject for c in cases})
+    if extra > 0:
+        v.duplicated.append(f"{extra} issues beyond one per case")
+    return v
+
+
+def depth(url: str) -> dict[str, int]:
+    """The daemon's queue depths, read from its store."""
+    store = Store.open(url, migrate=False)
+    try:
+        return store.depth()
+    finally:
+        store.close()
+
+
+def requests_made(sb: Sandbox) -> int:
+    """API requests syncd made against all emulators (the actors act in process: not counted)."""
+    return sum(side.emulator.control.total() for side in sb.sides.values())
+
+
+def converge(sb: Sandbox, cases: list[Case], timeout: float) -> tuple[Verdict, float]:
+    """Wait until every change arrived; return the last verdict and the seconds it took."""
+    start = time.monotonic()
+    verdict = verify(sb, cases)
+    while not verdict.ok and time.monotonic() - start < timeout:
+        time.sleep(0.5)
+        verdict = verify(sb, cases)
+    return verdict, time.monotonic() - start
