@@ -56,8 +56,9 @@ DEFAULTS: dict[str, str] = {
     ),
     "reopened": "The developers reopened {{ issue.url }}; the ticket waits on them again.",
     "redirect": (
-        "Our developers track this problem in the open. You can follow the work at "
-        "{{ issue.url or route.redirect_to }}; this ticket is now closed."
+        "{% if issue.url %}Our developers track this problem in the open. You can follow the "
+        "work at {{ issue.url }}{% else %}This problem is handled by a partner who can help "
+        "you further: {{ route.redirect_to }}{% endif %}; this ticket is now closed."
     ),
     "redirect_note": (
         "This ticket was closed with a redirect to {{ issue.url or route.redirect_to }}"
@@ -176,6 +177,8 @@ def sample(route: Any = None) -> dict[str, Any]:
     data = {**SAMPLE}
     if route is not None:
         data["route"] = route.model_dump()
+        if route.target.connector is None:  # a third party: there is no issue to point at
+            data["issue"] = {"ref": {"key": ""}, "url": "", "title": "", "status": "todo"}
     return data
 
 

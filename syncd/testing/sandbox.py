@@ -138,6 +138,8 @@ class Sandbox:
         for kind in (self.helpdesk_kind, self.tracker_kind, *self.more):
             self.sides[kind] = self._side(kind, daemon_url)
         for route in self.routes or default_routes(self.tracker_kind, self.project):
+            if not route["target"].get("connector"):
+                continue  # a third party with no connector: nothing to emulate
             self.sides[route["target"]["connector"]].actor.ensure_project(
                 route["target"]["project"]
             )
