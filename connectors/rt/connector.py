@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,8 @@ CAPABILITIES = frozenset(
 )
 
 _TXN_FIELDS = "Type,ObjectId,ObjectType,Created,Creator,CustomFields"
+# how long the list of queues syncd may see is trusted when no queues are configured
+_QUEUES_TTL = 600.0
 _ATT_FIELDS = "Content,ContentType,Filename,TransactionId"
 
 
@@ -47,6 +50,7 @@ class RTConnector:
         # the first message and user names never change: read them once
         self._descriptions: dict[int, str] = {}
         self._names: dict[str, str] = {}
+        self._seen_queues: tuple[float, list[str]] | None = None
 
     # -- account -------------------------------------------------------------------------
 
@@ -309,13 +313,9 @@ class RTConnector:
         """Ticket transactions after the cursor (a transaction id): exact, no overlap."""
         base = {"orderby": "id", "fields": _TXN_FIELDS}
         if cursor is None:
-            query = mapping.transactions_query(0, self.settings.queues)
-            params = {**base, "query": query, "order": "DESC", "per_page": 20, "page": 1}
-            data = self.client.get("/transactions", **params)
-            ids = [mapping.as_int(i.get("id")) for i in (data or {}).get("items") or []]
-            return PollPage(changes=(), cursor=str(max(ids, default=0)))
+            return PollPage(changes=(), cursor=str(self._newest_transaction()))
         after = mapping.as_int(cursor)
-        query = mapping.transactions_query(after, self.settings.queues)
+        query = mapping.transactions_query(after, self._poll_queues())
         per_page = self.settings.page_size
         data = self.client.get(
             "/transactions", **base, query=query, order="ASC", per_page=per_page, page=1
@@ -332,6 +332,41 @@ class RTConnector:
         newest = max(mapping.as_int(t.get("id")) for t in items)
         more = bool(data.get("next_page")) or len(items) >= per_page
         return PollPage(changes=changes, cursor=str(max(newest, after)), more=more)
+
+    def _poll_queues(self) -> list[str]:
+        """The queues the poll reads: the configured ones, else every queue syncd can see.
+
+        Limiting the search to visible queues matters: RT drops rows syncd may not see after
+        the SQL limit, so a page made only of hidden rows would come back empty and stall the
+        cursor.
+        """
+        if self.settings.queues:
+            return list(self.settings.queues)
+        now = time.monotonic()
+        if self._seen_queues is None or now - self._seen_queues[0] > _QUEUES_TTL:
+            names = [
+                str(q.get("Name"))
+                for q in self.client.collection("/queues/all", {"fields": "Name", "per_page": 100})
+                if q.get("Name")
+            ]
+            self._seen_queues = (now, names)
+        return self._seen_queues[1]
+
+    def _newest_transaction(self) -> int:
+        """The newest ticket transaction syncd can see: where a first poll starts."""
+        query = mapping.transactions_query(0, self._poll_queues())
+        # rows syncd may not see are dropped after the SQL limit, so a page can come back
+        # empty while older visible rows exist: look a few pages further before giving up
+        for page in range(1, 11):
+            data = self.client.get(
+                "/transactions", query=query, orderby="id", order="DESC", per_page=20, page=page
+            )
+            items = (data or {}).get("items") or []
+            if items:
+                return max(mapping.as_int(i.get("id")) for i in items)
+            if data and data.get("total") is not None:
+                break
+        return 0
 
     def _ticket_changes(self, tid: int, txns: list[dict[str, Any]]) -> list[Change]:
         ref = Ref.ticket(self.name, tid)
@@ -363,7 +398,7 @@ class RTConnector:
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """A notice -> one TOUCHED change; the delivery id is the transaction id."""
-        delivery, event, changes = webhooks.parse(self.name, headers, body)
+        delivery, event, changes = webhooks.parse(self.name, headers, body, self.settings.queues)
         return WebhookResult(delivery_id=delivery or None, event=event, changes=changes)
 
     def rate_budget(self) -> RateBudget:

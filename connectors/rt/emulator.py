@@ -69,6 +69,7 @@ class RTEmulator:
             Route(f"{API}/attachment/{{id:int}}", self._wrap(self._attachment), methods=["GET"]),
             Route(f"{API}/user/{{key}}", self._wrap(self._user), methods=["GET"]),
             Route(f"{API}/queue/{{key}}", self._wrap(self._queue), methods=["GET"]),
+            Route(f"{API}/queues/all", self._wrap(self._queues), methods=["GET"]),
             Route(f"{API}/customfields", self._wrap(self._customfields), methods=["GET", "POST"]),
             *control_routes(self.control, self.state.reset),
         ]
@@ -125,7 +126,9 @@ class RTEmulator:
         if not kept:
             return
         last = kept[-1]
+        queue = self.state.queues[self.state.tickets[tid].queue].name
         payload = {
+            "queue": queue,
             "ticket": tid,
             "transaction": last.id,
             "type": last.type,
@@ -316,6 +319,13 @@ class RTEmulator:
                 404 if found is None else 403, "Not Found" if found is None else "Forbidden"
             )
         return self.records.queue(found)
+
+    def _queues(self, request: Request, user: str) -> dict[str, Any]:
+        with self.state.lock:
+            rows = sorted(self.state.queues.values(), key=lambda q: q.id)
+            return sql.page(
+                request, rows, lambda q: self.state.can(user, q.id), self.records.queue_item
+            )
 
     async def _customfields(self, request: Request, user: str) -> dict[str, Any]:
         raw = await _query(request)

@@ -321,6 +321,12 @@ class Records:
             "CustomFields": [],
         }
 
+    def queue_item(self, q: Queue, fields: Sequence[str] | None) -> dict[str, Any]:
+        item = self.block("queue", q.id)
+        full = self.queue(q)
+        item.update({f: full[f] for f in fields or () if f in full})
+        return item
+
     def cf_item(self, cf: CustomField, fields: Sequence[str] | None) -> dict[str, Any]:
         full = {
             "Name": cf.name,

@@ -216,9 +216,10 @@ def ticket_sql_quote(value: str) -> str:
 
 
 def transactions_query(after: int, queues: Iterable[str]) -> str:
-    """TransactionSQL of the poll: ticket transactions after ``after``, no mail records."""
+    """TransactionSQL of the poll: ticket transactions after ``after`` in ``queues``, no mail
+    records."""
     query = f"ObjectType = 'RT::Ticket' AND Type != 'EmailRecord' AND id > {after}"
     names = [ticket_sql_quote(q) for q in queues]
-    if names:
-        query += " AND (" + " OR ".join(f"TicketQueue = {n}" for n in names) + ")"
-    return query
+    if not names:
+        return query + " AND id < 0"  # no queue to read: match nothing
+    return query + " AND (" + " OR ".join(f"TicketQueue = {n}" for n in names) + ")"

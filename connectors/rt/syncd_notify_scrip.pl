@@ -2,7 +2,8 @@
 # action: User Defined, template: Blank, stage: TransactionBatch).
 #
 # RT has no webhooks: this Scrip posts a small JSON notice to syncd each time a ticket
-# changes, {"ticket": 12, "transaction": 345, "type": "Correspond"}, signed with
+# changes, {"ticket": 12, "transaction": 345, "type": "Correspond", "queue": "General", ...},
+# signed with
 # HMAC-SHA256 of the body in X-Syncd-Signature ("sha256=<hex>"). syncd treats a notice as
 # "ticket 12 changed" and reads the ticket again, so late or lost notices only delay a sync.
 #
@@ -29,6 +30,7 @@ return 1 unless @kept;
 my $last = $kept[-1];
 
 my $body = JSON->new->canonical->encode({
+    queue       => $ticket->QueueObj->Name,
     ticket      => int($ticket->id),
     transaction => int($last->id),
     type        => $last->Type,

@@ -1,7 +1,7 @@
 """Notices of the syncd Scrip: verify and parse.
 
 RT has no webhooks; the global "syncd notify" Scrip (``syncd_notify_scrip.pl``) posts
-``{"ticket": N, "transaction": M, "type": "Correspond", "types": [...]}`` with
+``{"queue": "General", "ticket": N, "transaction": M, "type": "Correspond", "types": [...]}`` with
 ``X-Syncd-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>``. Notices may arrive late or
 out of order, so each one only says "ticket N changed": the engine reads the ticket again.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
@@ -48,8 +48,13 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
         raise WebhookError(401, f"{SIGNATURE_HEADER} does not match the body")
 
 
-def parse(instance: str, headers: Mapping[str, str], body: bytes) -> tuple[str, str, list[Change]]:
-    """A verified notice -> ``(delivery id, event, [TOUCHED change])``; 400 if malformed."""
+def parse(
+    instance: str, headers: Mapping[str, str], body: bytes, queues: Collection[str] = ()
+) -> tuple[str, str, list[Change]]:
+    """A verified notice -> ``(delivery id, event, [TOUCHED change])``; 400 if malformed.
+
+    A notice about a ticket in a queue outside ``queues`` (when given) yields no change.
+    """
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -67,5 +72,8 @@ def parse(instance: str, headers: Mapping[str, str], body: bytes) -> tuple[str, 
         raise WebhookError(400, "notice names no ticket")
     delivery = str(txn_id) if txn_id is not None else _header(headers, DELIVERY_HEADER) or ""
     event = str(data.get("type") or "notice")
+    queue = data.get("queue")
+    if queues and isinstance(queue, str) and queue.lower() not in {q.lower() for q in queues}:
+        return delivery, event, []
     change = Change(kind=ChangeKind.TOUCHED, ref=Ref.ticket(instance, ticket_id), source="webhook")
     return delivery, event, [change]

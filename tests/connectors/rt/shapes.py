@@ -107,6 +107,7 @@ def record_session(base_url: str, syncd_token: str, agent_token: str) -> dict[st
         ),
     )
     rec("user_requestor", syncd.get(f"{api}/user/carol@example.com"))
+    rec("queues_all", syncd.get(f"{api}/queues/all", params={"fields": "Name"}))
     cf_query = json.dumps([{"field": "Name", "value": "syncd key"}])
     rec(
         "customfields_search",

@@ -212,6 +212,7 @@ def test_queries_quote_their_values() -> None:
     q = m.transactions_query(41, ["General", "O'Brien"])
     assert "id > 41" in q and "Type != 'EmailRecord'" in q
     assert "TicketQueue = 'O\\'Brien'" in q
+    assert m.transactions_query(41, []).endswith("AND id < 0")
     assert token_user_id("1-27-" + "0" * 32) == 27 and token_user_id("secret") is None
 
 

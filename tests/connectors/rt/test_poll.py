@@ -73,14 +73,14 @@ def test_queues_without_rights_or_outside_the_settings_are_not_polled(
 ) -> None:
     harness = RTHarness(rt_target)
     only_support = rt_target.connector(queues=["Support"])
-    _, cursor, _ = _drain(only_support, None)
+    everything = rt_target.connector(queues=[])
+    _, cursor, _ = _drain(everything, None)
     general = harness.human_create("in General")
     support = harness.human_create("in Support", queue="Support")
     secret = harness.human_create("in Restricted", queue=rt_target.restricted_queue)
     changes, _, _ = _drain(only_support, cursor)
     refs = {c.ref for c in changes}
     assert support in refs and general not in refs and secret not in refs
-    everything = rt_target.connector(queues=[])
     changes, _, _ = _drain(everything, cursor)
     refs = {c.ref for c in changes}
     assert {general, support} <= refs and secret not in refs

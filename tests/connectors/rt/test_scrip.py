@@ -76,8 +76,8 @@ def test_emulator_notice_has_the_scrip_shape(rt_target: RTTarget) -> None:
         notice = rt_target.last_webhook()
     assert notice is not None
     headers, body = notice
-    assert body.startswith(b'{"ticket":')  # canonical key order, compact, like the Perl side
-    assert set(json.loads(body)) == {"ticket", "transaction", "type", "types"}
+    assert body.startswith(b'{"queue":')  # canonical key order, compact, like the Perl side
+    assert set(json.loads(body)) == {"queue", "ticket", "transaction", "type", "types"}
     names = {k.lower() for k in headers}
     assert {"x-syncd-signature", "x-syncd-delivery", "content-type"} <= names
 
@@ -107,3 +107,18 @@ def test_emulator_reset_keeps_the_credentials(rt_emulator: RTTarget) -> None:
     assert harness.connector.check() == "syncd"
     with pytest.raises(NotFound):
         harness.connector.get_ticket(ref)
+
+
+def test_notices_from_queues_outside_the_settings_yield_no_change(rt_target: RTTarget) -> None:
+    harness = RTHarness(rt_target)
+    ref = harness.human_create("elsewhere", queue="Support")
+    if rt_target.kind == "real":
+        receiver: NoticeReceiver = rt_target.extra["receiver"]
+        notice = receiver.wait_for(lambda d: d.get("ticket") == int(ref.key))
+    else:
+        notice = rt_target.last_webhook()
+    assert notice is not None and json.loads(notice[1])["queue"] == "Support"
+    general_only = rt_target.connector(queues=["General"])
+    general_only.verify_webhook(*notice)
+    assert general_only.parse_webhook(*notice).changes == []
+    assert harness.connector.parse_webhook(*notice).changes[0].ref == ref
