@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,10 +10,11 @@ import httpx
 
 from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
 from syncd.errors import ConfigError, Forbidden, NotFound, PermanentError
-from syncd.model import Change, ChangeKind, Comment, Priority, Ref, Ticket, TicketStatus
+from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
 
 from . import mapping, webhooks
 from .client import RTClient, token_user_id
+from .poll import TXN_FIELDS, TransactionPoller
 from .settings import RTSettings
 
 CAPABILITIES = frozenset(
@@ -29,10 +29,9 @@ CAPABILITIES = frozenset(
     }
 )
 
-_TXN_FIELDS = "Type,ObjectId,ObjectType,Created,Creator,CustomFields"
-# how long the list of queues syncd may see is trusted when no queues are configured
-_QUEUES_TTL = 600.0
 _ATT_FIELDS = "Content,ContentType,Filename,TransactionId"
+_TICKET_LOOKUP = "RT::Queue-RT::Ticket"
+_TXN_LOOKUP = "RT::Queue-RT::Ticket-RT::Transaction"
 
 
 class RTConnector:
@@ -50,7 +49,7 @@ class RTConnector:
         # the first message and user names never change: read them once
         self._descriptions: dict[int, str] = {}
         self._names: dict[str, str] = {}
-        self._seen_queues: tuple[float, list[str]] | None = None
+        self._poller = TransactionPoller(self)
 
     # -- account -------------------------------------------------------------------------
 
@@ -58,24 +57,23 @@ class RTConnector:
         """Verify credentials and the custom fields syncd needs; return the account name."""
         self.client.get("/rt")
         me = self._whoami()
-        missing = [
-            name
-            for name in (self.settings.key_custom_field, self.settings.link_custom_field)
-            if not self._custom_field_exists(name)
+        wanted = [
+            (self.settings.key_custom_field, _TXN_LOOKUP, "transaction"),
+            (self.settings.link_custom_field, _TICKET_LOOKUP, "ticket"),
         ]
-        if missing:
-            raise ConfigError(
-                [
-                    (
-                        "",
-                        f"connectors.{self.name}",
-                        f"Request Tracker has no custom field {name!r} that {me!r} can see; "
-                        "create it (see the RT set-up steps) or change "
-                        "key_custom_field / link_custom_field",
-                    )
-                    for name in missing
-                ]
+        problems = [
+            (
+                "",
+                f"connectors.{self.name}",
+                f"Request Tracker has no {kind} custom field {name!r} that {me!r} can see; "
+                "create it (see the RT set-up steps) or change key_custom_field / "
+                "link_custom_field",
             )
+            for name, lookup, kind in wanted
+            if not self._custom_field_exists(name, lookup)
+        ]
+        if problems:
+            raise ConfigError(problems)
         return me
 
     def _whoami(self) -> str:
@@ -100,10 +98,13 @@ class RTConnector:
                 return None
         return self._me
 
-    def _custom_field_exists(self, name: str) -> bool:
+    def _custom_field_exists(self, name: str, lookup: str) -> bool:
         query = json.dumps([{"field": "Name", "value": name}])
         data = self.client.get("/customfields", query=query, fields="Name,LookupType")
-        return any(i.get("Name") == name for i in (data or {}).get("items") or [])
+        return any(
+            i.get("Name") == name and i.get("LookupType") == lookup
+            for i in (data or {}).get("items") or []
+        )
 
     # -- tickets -------------------------------------------------------------------------
 
@@ -141,10 +142,11 @@ class RTConnector:
             first = next(self.client.collection(f"/ticket/{tid}/history", {"per_page": 1}), None)
             if first is None:
                 return ""
-            self._descriptions[tid] = self._text(mapping.as_int(first.get("id")))
+            self._descriptions[tid] = self.message_of(mapping.as_int(first.get("id")))
         return self._descriptions[tid]
 
-    def _text(self, txn_id: int) -> str:
+    def message_of(self, txn_id: int) -> str:
+        """The text of one transaction's message (plain text, from its attachments)."""
         atts = self.client.collection(
             f"/transaction/{txn_id}/attachments", {"fields": _ATT_FIELDS, "per_page": 100}
         )
@@ -245,7 +247,9 @@ class RTConnector:
             txn_id = mapping.as_int(mapping.nested_id(att.get("TransactionId")))
             texts.setdefault(txn_id, []).append(att)
         return [
-            self._comment(tid, t, mapping.message_text(texts.get(mapping.as_int(t.get("id")), [])))
+            self.comment_of(
+                tid, t, mapping.message_text(texts.get(mapping.as_int(t.get("id")), []))
+            )
             for t in txns
         ]
 
@@ -264,7 +268,7 @@ class RTConnector:
                 self.settings.key_custom_field
             )
             if keys and key in keys:
-                return self._comment(tid, txn, self._text(mapping.as_int(txn.get("id"))))
+                return self.comment_of(tid, txn, self.message_of(mapping.as_int(txn.get("id"))))
         return None
 
     def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
@@ -287,17 +291,18 @@ class RTConnector:
         txn_id = _id_from_location(resp.headers.get("Location"))
         if txn_id:
             txn = self.client.get(f"/transaction/{txn_id}")
-            return self._comment(tid, txn, body)
+            return self.comment_of(tid, txn, body)
         found = self.find_comment(Ref.ticket(self.name, tid), key) if key else None
         if found is None:
             raise PermanentError(f"{self.name}: {what} on ticket {tid} named no transaction")
         return found
 
     def _history(self, tid: int) -> list[dict[str, Any]]:
-        params = {"fields": _TXN_FIELDS, "per_page": 100, "orderby": "id"}
+        params = {"fields": TXN_FIELDS, "per_page": 100, "orderby": "id"}
         return list(self.client.collection(f"/ticket/{tid}/history", params))
 
-    def _comment(self, tid: int, txn: Mapping[str, Any], body: str) -> Comment:
+    def comment_of(self, tid: int, txn: Mapping[str, Any], body: str) -> Comment:
+        """A transaction of ticket ``tid`` with its text as a canonical comment."""
         return mapping.comment_from_rt(
             txn,
             body,
@@ -311,86 +316,7 @@ class RTConnector:
 
     def poll(self, cursor: str | None) -> PollPage:
         """Ticket transactions after the cursor (a transaction id): exact, no overlap."""
-        base = {"orderby": "id", "fields": _TXN_FIELDS}
-        if cursor is None:
-            return PollPage(changes=(), cursor=str(self._newest_transaction()))
-        after = mapping.as_int(cursor)
-        query = mapping.transactions_query(after, self._poll_queues())
-        per_page = self.settings.page_size
-        data = self.client.get(
-            "/transactions", **base, query=query, order="ASC", per_page=per_page, page=1
-        )
-        items = [i for i in (data or {}).get("items") or [] if isinstance(i, dict)]
-        if not items:
-            return PollPage(changes=(), cursor=str(after))
-        changes: list[Change] = []
-        by_ticket: dict[int, list[dict[str, Any]]] = {}
-        for txn in items:
-            by_ticket.setdefault(mapping.as_int(txn.get("ObjectId")), []).append(txn)
-        for tid, txns in by_ticket.items():
-            changes.extend(self._ticket_changes(tid, txns))
-        newest = max(mapping.as_int(t.get("id")) for t in items)
-        more = bool(data.get("next_page")) or len(items) >= per_page
-        return PollPage(changes=changes, cursor=str(max(newest, after)), more=more)
-
-    def _poll_queues(self) -> list[str]:
-        """The queues the poll reads: the configured ones, else every queue syncd can see.
-
-        Limiting the search to visible queues matters: RT drops rows syncd may not see after
-        the SQL limit, so a page made only of hidden rows would come back empty and stall the
-        cursor.
-        """
-        if self.settings.queues:
-            return list(self.settings.queues)
-        now = time.monotonic()
-        if self._seen_queues is None or now - self._seen_queues[0] > _QUEUES_TTL:
-            names = [
-                str(q.get("Name"))
-                for q in self.client.collection("/queues/all", {"fields": "Name", "per_page": 100})
-                if q.get("Name")
-            ]
-            self._seen_queues = (now, names)
-        return self._seen_queues[1]
-
-    def _newest_transaction(self) -> int:
-        """The newest ticket transaction syncd can see: where a first poll starts."""
-        query = mapping.transactions_query(0, self._poll_queues())
-        # rows syncd may not see are dropped after the SQL limit, so a page can come back
-        # empty while older visible rows exist: look a few pages further before giving up
-        for page in range(1, 11):
-            data = self.client.get(
-                "/transactions", query=query, orderby="id", order="DESC", per_page=20, page=page
-            )
-            items = (data or {}).get("items") or []
-            if items:
-                return max(mapping.as_int(i.get("id")) for i in items)
-            if data and data.get("total") is not None:
-                break
-        return 0
-
-    def _ticket_changes(self, tid: int, txns: list[dict[str, Any]]) -> list[Change]:
-        ref = Ref.ticket(self.name, tid)
-        try:
-            ticket = self.get_ticket(ref)
-        except NotFound:
-            return [Change(kind=ChangeKind.DELETED, ref=ref, source="poll")]
-        except Forbidden:
-            return []  # moved to a queue syncd may not see
-        out = [Change(kind=ChangeKind.UPSERT, ref=ref, ticket=ticket, at=ticket.updated_at)]
-        for txn in txns:
-            if txn.get("Type") not in mapping.MESSAGE_TYPES:
-                continue
-            comment = self._comment(tid, txn, self._text(mapping.as_int(txn.get("id"))))
-            out.append(
-                Change(
-                    kind=ChangeKind.COMMENT,
-                    ref=ref,
-                    comment=comment,
-                    actor=comment.author,
-                    at=comment.created_at,
-                )
-            )
-        return out
+        return self._poller.poll(cursor)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check the Scrip notice's HMAC signature in constant time."""

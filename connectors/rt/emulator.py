@@ -83,6 +83,7 @@ class RTEmulator:
         return next(t for t, u in self.state.tokens.items() if u == user)
 
     def password(self, user: str) -> str:
+        """The password of ``user`` (generated per emulator)."""
         return self.state.users[user].password or ""
 
     def revoke(self, token: str) -> None:
@@ -111,6 +112,7 @@ class RTEmulator:
         return txn.id
 
     def reset(self) -> None:
+        """Forget every ticket; accounts and credentials stay."""
         self.state.reset()
         self.control.requests.clear()
         self.control.faults.clear()
@@ -158,6 +160,7 @@ class RTEmulator:
 
     def _wrap(self, handler: Handler) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> JSONResponse:
+            """Authenticate, run the handler, answer errors in REST2's shape."""
             # _url fields name the server the client reached
             self.base_url = str(request.base_url).rstrip("/")
             try:

@@ -29,11 +29,14 @@ def now() -> str:
 
 
 def priority_label(value: int) -> str:
+    """The label RT shows for a numeric priority."""
     return next((label for floor, label in PRIORITY_LABELS if value >= floor), "Low")
 
 
 @dataclass
 class User:
+    """An RT user; ``queues`` limits where it may work."""
+
     id: int
     name: str
     real_name: str = ""
@@ -47,6 +50,8 @@ class User:
 
 @dataclass
 class Queue:
+    """An RT queue."""
+
     id: int
     name: str
     description: str = ""
@@ -55,6 +60,8 @@ class Queue:
 
 @dataclass
 class CustomField:
+    """A custom field on tickets or on ticket transactions (``lookup``)."""
+
     id: int
     name: str
     lookup: str
@@ -64,6 +71,8 @@ class CustomField:
 
 @dataclass
 class Txn:
+    """A transaction on a ticket."""
+
     id: int
     ticket: int
     type: str
@@ -78,6 +87,8 @@ class Txn:
 
 @dataclass
 class Attachment:
+    """The message part of a transaction."""
+
     id: int
     txn: int
     subject: str
@@ -90,6 +101,8 @@ class Attachment:
 
 @dataclass
 class Ticket:
+    """An RT ticket."""
+
     id: int
     queue: int
     subject: str

@@ -55,9 +55,11 @@ class Records:
         self.base = base
 
     def url(self, kind: str, key: int | str) -> str:
+        """The REST2 URL of one record."""
         return f"{self.base()}/REST/2.0/{kind}/{key}"
 
     def block(self, kind: str, key: int | str, **extra: Any) -> dict[str, Any]:
+        """A nested ``{id, type, _url}`` block."""
         return {"id": str(key), "type": kind, "_url": self.url(kind, key), **extra}
 
     def _cfs(self, values: dict[int, list[str]], lookup: str) -> list[dict[str, Any]]:
@@ -74,6 +76,7 @@ class Records:
     # -- tickets -------------------------------------------------------------------------
 
     def ticket(self, t: Ticket, expand: dict[str, list[str]]) -> dict[str, Any]:
+        """``GET /ticket/N``; ``expand`` holds the ``fields[X]=...`` parameters."""
         queue = self.state.queues[t.queue]
         queue_block = self.block("queue", queue.id)
         for name in expand.get("Queue", []):
@@ -138,6 +141,7 @@ class Records:
         }
 
     def ticket_item(self, t: Ticket, fields: Sequence[str] | None) -> dict[str, Any]:
+        """A ticket as a search result item."""
         item = self.block("ticket", t.id)
         if fields:
             full = self.ticket(t, {})
@@ -170,6 +174,7 @@ class Records:
     # -- transactions --------------------------------------------------------------------
 
     def txn(self, x: Txn, fields: Sequence[str] | None) -> dict[str, Any]:
+        """``GET /transaction/N`` when ``fields`` is None, else a collection item."""
         full: dict[str, Any] = {
             "Type": x.type,
             "Creator": self.block("user", x.creator),
@@ -238,6 +243,7 @@ class Records:
     # -- attachments, users, queues, custom fields ---------------------------------------
 
     def attachment(self, a: Attachment, fields: Sequence[str] | None) -> dict[str, Any]:
+        """An attachment as a collection item: content in plain text."""
         full = {
             "Content": a.content,
             "ContentType": a.content_type,
@@ -253,6 +259,7 @@ class Records:
         return item
 
     def attachment_full(self, a: Attachment) -> dict[str, Any]:
+        """``GET /attachment/N``: content base64-encoded."""
         return {
             "_hyperlinks": [
                 {
@@ -282,6 +289,7 @@ class Records:
         return f"rt-5.0.3-emulator-{a.txn}-{a.id}@syncd.test"
 
     def user(self, u: User, viewer: str) -> dict[str, Any]:
+        """``GET /user/X`` as ``viewer`` sees it."""
         links = [{"id": u.id, "_url": self.url("user", u.id), "ref": "self", "type": "user"}]
         if viewer != u.name:
             # without AdminUsers RT shows another user's public fields only
@@ -309,6 +317,7 @@ class Records:
         }
 
     def queue(self, q: Queue) -> dict[str, Any]:
+        """``GET /queue/X``."""
         return {
             "_hyperlinks": [
                 {"id": q.id, "ref": "self", "type": "queue", "_url": self.url("queue", q.id)}
@@ -322,12 +331,14 @@ class Records:
         }
 
     def queue_item(self, q: Queue, fields: Sequence[str] | None) -> dict[str, Any]:
+        """A queue as a collection item."""
         item = self.block("queue", q.id)
         full = self.queue(q)
         item.update({f: full[f] for f in fields or () if f in full})
         return item
 
     def cf_item(self, cf: CustomField, fields: Sequence[str] | None) -> dict[str, Any]:
+        """A custom field as a search result item."""
         full = {
             "Name": cf.name,
             "LookupType": cf.lookup,

@@ -37,11 +37,14 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Clause:
+    """One ``field op value`` condition."""
+
     field: str
     op: str
     value: str
 
     def matches(self, get: Getter) -> bool:
+        """Whether the record whose values ``get`` returns satisfies this."""
         values = list(get(self.field))
         if self.op in ("!=", "<>", "NOT LIKE"):
             positive = Clause(self.field, "=" if self.op != "NOT LIKE" else "LIKE", self.value)
@@ -51,10 +54,13 @@ class Clause:
 
 @dataclass(frozen=True)
 class Node:
+    """Conditions joined by AND or OR."""
+
     op: str  # "AND" / "OR"
     parts: tuple[Clause | Node, ...]
 
     def matches(self, get: Getter) -> bool:
+        """Whether the record whose values ``get`` returns satisfies this."""
         results = (p.matches(get) for p in self.parts)
         return all(results) if self.op == "AND" else any(results)
 
@@ -101,9 +107,11 @@ class _Parser:
         self.pos = 0
 
     def peek(self) -> tuple[str, str] | None:
+        """The next token, not consumed."""
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def take(self) -> tuple[str, str]:
+        """Consume the next token."""
         tok = self.peek()
         if tok is None:
             raise QueryError("Wrong query: unexpected end")
@@ -111,6 +119,7 @@ class _Parser:
         return tok
 
     def expr(self) -> Clause | Node:
+        """Clauses joined by AND / OR (AND binds tighter)."""
         parts = [self.term()]
         ops: list[str] = []
         while (tok := self.peek()) and tok[0] == "word" and tok[1].upper() in ("AND", "OR"):
@@ -129,6 +138,7 @@ class _Parser:
         return ors[0] if len(ors) == 1 else Node("OR", tuple(ors))
 
     def term(self) -> Clause | Node:
+        """One clause or a parenthesised expression."""
         kind, value = self.take()
         if kind == "lp":
             inner = self.expr()

@@ -71,6 +71,7 @@ class RTState:
         return self._secrets.setdefault(name, fresh)
 
     def next_id(self, kind: str) -> int:
+        """The next id of a kind of record."""
         self._ids[kind] += 1
         return self._ids[kind]
 
@@ -79,6 +80,7 @@ class RTState:
     def add_user(
         self, name: str, real_name: str = "", *, email: str = "", privileged: bool = False
     ) -> User:
+        """Create a user unless it exists."""
         with self.lock:
             if name not in self.users:
                 uid = self.next_id("user")
@@ -93,12 +95,14 @@ class RTState:
             return token
 
     def add_queue(self, name: str) -> Queue:
+        """Create a queue."""
         with self.lock:
             qid = len(self.queues) + 1
             self.queues[qid] = Queue(qid, name, f"syncd tests: {name}")
             return self.queues[qid]
 
     def add_cf(self, name: str, lookup: str, max_values: int = 1) -> CustomField:
+        """Create a custom field, applied to every queue."""
         with self.lock:
             cid = len(self.cfs) + 2  # RT's own "Severity"-like field took id 1 upstream
             self.cfs[cid] = CustomField(cid, name, lookup, max_values)
@@ -107,6 +111,7 @@ class RTState:
     # -- lookups -------------------------------------------------------------------------
 
     def user(self, key: str | int) -> User | None:
+        """A user by id, name or e-mail address."""
         text = str(key)
         if text.isdigit():
             return next((u for u in self.users.values() if u.id == int(text)), None)
@@ -115,12 +120,14 @@ class RTState:
         )
 
     def queue(self, key: str | int) -> Queue | None:
+        """A queue by id or name."""
         text = str(key)
         if text.isdigit():
             return self.queues.get(int(text))
         return next((q for q in self.queues.values() if q.name.lower() == text.lower()), None)
 
     def cf(self, key: str | int, lookup: str) -> CustomField | None:
+        """A custom field of a lookup type by id or name."""
         text = str(key)
         for cf in self.cfs.values():
             if cf.lookup == lookup and (str(cf.id) == text or cf.name.lower() == text.lower()):
@@ -128,6 +135,7 @@ class RTState:
         return None
 
     def can(self, user: str, queue_id: int) -> bool:
+        """Whether ``user`` may work with tickets in the queue."""
         who = self.users.get(user)
         queue = self.queues.get(queue_id)
         if who is None or queue is None or not who.privileged:
@@ -149,6 +157,7 @@ class RTState:
         return txn.type != "EmailRecord" and ticket is not None and self.can(user, ticket.queue)
 
     def etag(self, ticket: Ticket) -> str:
+        """The ticket's ETag: its newest transaction id, quoted."""
         last = max((t.id for t in self.txns.values() if t.ticket == ticket.id), default=0)
         return f'"{last}"'
 

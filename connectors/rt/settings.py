@@ -50,6 +50,7 @@ class PriorityBand(BaseModel):
 
     @property
     def write(self) -> int:
+        """The number syncd writes for this band."""
         return self.min if self.value is None else self.value
 
 
