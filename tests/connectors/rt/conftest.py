@@ -9,42 +9,21 @@ into a failure, for CI).
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from connectors.rt.emulator import RTEmulator, build
 from syncd.testing.server import ServerThread
+from tests.realservers.rt_server import NoticeReceiver, RealRT
 
-from .harness import NoticeReceiver, RTHarness, RTTarget
+from .harness import RTHarness, RTTarget
 
-ROOT = Path(__file__).resolve().parents[3]
-SCRIPT = ROOT / "tests" / "realservers" / "rt.sh"
-SAMPLES = ROOT / ".." / "shared" / "vendor-samples"
 WEBHOOK_SECRET = "emulator-notice-secret"
 
 _real_failure: str | None = None
-
-
-def _start_real() -> tuple[dict[str, object], bool]:
-    """Start RT through the project's script; (info.json, whether this run started it)."""
-    running = subprocess.run(["bash", str(SCRIPT), "status"], capture_output=True, text=True)
-    started_here = running.returncode != 0
-    t0 = time.monotonic()
-    proc = subprocess.run(
-        ["bash", str(SCRIPT), "start"], capture_output=True, text=True, timeout=600
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"rt.sh start failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    info = json.loads((SCRIPT.parent / ".rt" / "info.json").read_text())
-    info["fixture_seconds"] = round(time.monotonic() - t0, 1)
-    return info, started_here
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +33,7 @@ def rt_real() -> Iterator[RTTarget]:
     if _real_failure is not None:
         pytest.skip(_real_failure)
     try:
-        info, started_here = _start_real()
+        server = RealRT.start()
     except Exception as exc:  # any failure to start means: skip, loudly
         _real_failure = f"the real Request Tracker could not start: {exc}"
         banner = "=" * 78
@@ -62,7 +41,8 @@ def rt_real() -> Iterator[RTTarget]:
         if os.environ.get("SYNCD_RT_REQUIRED") == "1":
             pytest.fail(_real_failure)
         pytest.skip(_real_failure)
-    receiver = NoticeReceiver(int(str(info["notify_port"]))).start()
+    info = server.info
+    receiver = NoticeReceiver(server.notify_port).start()
     target = RTTarget(
         kind="real",
         base_url=str(info["base_url"]),
@@ -78,8 +58,7 @@ def rt_real() -> Iterator[RTTarget]:
     print(f"\nreal RT at {target.base_url}: {info.get('seconds')}", file=sys.__stderr__)
     yield target
     receiver.stop()
-    if started_here and os.environ.get("SYNCD_RT_KEEP") != "1":
-        subprocess.run(["bash", str(SCRIPT), "stop"], capture_output=True, timeout=60)
+    server.stop()
 
 
 @pytest.fixture(scope="session")

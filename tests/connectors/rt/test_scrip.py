@@ -13,8 +13,9 @@ from connectors.rt.emulator import build
 from syncd.errors import NotFound, WebhookError
 from syncd.model import ChangeKind, TicketStatus
 from syncd.testing.server import free_port
+from tests.realservers.rt_server import NoticeReceiver
 
-from .harness import NoticeReceiver, RTHarness, RTTarget
+from .harness import RTHarness, RTTarget
 
 
 def test_notice_arrives_when_a_human_changes_a_ticket(rt_real: RTTarget) -> None:
