@@ -10,7 +10,9 @@
 # RT_SiteConfig.pm, the SQLite database and its pristine copy, the server log, and
 # info.json with the base URL, the tokens of the "syncd" and "alice" users and the URL and
 # secret the syncd notify Scrip posts to. The system's /etc/request-tracker5 is never read.
-# Environment: RT_PORT (default: a free port), SYNCD_RT_NOTIFY_PORT, SYNCD_RT_DIR.
+# Environment: RT_PORT (default: a free port), SYNCD_RT_NOTIFY_PORT, SYNCD_RT_DIR, and
+# SYNCD_RT_NOTIFY_URL / SYNCD_RT_NOTIFY_SECRET (the Scrip reads them from the server's
+# environment before its configuration; a running server is restarted to take new ones).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -116,8 +118,8 @@ write_info() {  # write_info PORT NOTIFY_PORT SECRET PID
         $d->{base_url} = "http://127.0.0.1:$port";
         $d->{port} = $port + 0;
         $d->{notify_port} = $nport + 0;
-        $d->{notify_url} = "http://127.0.0.1:$nport/rt-notice";
-        $d->{notify_secret} = $secret;
+        $d->{notify_url} = $ENV{SYNCD_RT_NOTIFY_URL} || "http://127.0.0.1:$nport/rt-notice";
+        $d->{notify_secret} = $ENV{SYNCD_RT_NOTIFY_SECRET} || $secret;
         $d->{pid} = $pid + 0;
         for my $k (qw(apt init start reset)) {
             my $file = "$dir/$k-seconds";
@@ -185,7 +187,14 @@ stop_server() {
 cmd_start() {
     mkdir -p "$DIR"
     ensure_packages
-    if pid_alive && [[ -f "$DIR/info.json" && "$(cat "$DIR/stamp" 2>/dev/null)" == "$(stamp)" ]]; then
+    local nport want_url want_secret
+    nport="${SYNCD_RT_NOTIFY_PORT:-$(json_get "$DIR/info.json" notify_port)}"
+    want_url="${SYNCD_RT_NOTIFY_URL:-http://127.0.0.1:$nport/rt-notice}"
+    want_secret="${SYNCD_RT_NOTIFY_SECRET:-$(json_get "$DIR/info.json" notify_secret)}"
+    # a running server is reused only when it posts where this caller expects
+    if pid_alive && [[ -f "$DIR/info.json" && "$(cat "$DIR/stamp" 2>/dev/null)" == "$(stamp)" ]] \
+        && [[ "$want_url" == "$(json_get "$DIR/info.json" notify_url)" ]] \
+        && [[ "$want_secret" == "$(json_get "$DIR/info.json" notify_secret)" ]]; then
         log "already running: $DIR/info.json"
         return 0
     fi
