@@ -77,6 +77,8 @@ class Sandbox:
     extra: dict[str, Any] = field(default_factory=dict)
     port: int = 0
     build_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # wraps each emulator's ASGI app before it is served (the benchmarks time writes there)
+    wrap_app: Callable[[str, Any], Any] | None = None
     more: tuple[str, ...] = ()  # further connector kinds to emulate (e.g. a second tracker)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-connector settings
     sides: dict[str, Side] = field(default_factory=dict)
@@ -109,7 +111,8 @@ class Sandbox:
         secret = secrets.token_hex(16)
         hook = f"{daemon_url}/webhooks/{kind}" if self.webhooks else None
         emu = kit.build(webhook_url=hook, webhook_secret=secret, **self.build_kwargs.get(kind, {}))
-        server = ServerThread(emu.app).start()
+        app = self.wrap_app(kind, emu.app) if self.wrap_app else emu.app
+        server = ServerThread(app).start()
         actor = kit.actor(emu, kind, server.url)
         return Side(kind, kind, kit, emu, server, actor, secret)
 

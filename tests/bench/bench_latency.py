@@ -1,0 +1,88 @@
+"""Figure 2: end-to-end latency, a change made in one emulator (its webhook goes out at once)
+to the copy written in the other, at a steady 20 and 100 changes per second. The same runs
+give figure 4's requests per change with webhooks (from the emulators' counters)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from tests.bench import scenario
+from tests.bench.harness import Figure, Scale, percentile, verdict
+
+
+def run(scale: Scale, out: list[Figure]) -> None:
+    """Pace changes through a sandbox with webhooks; time each copy's write."""
+    folder = Path(tempfile.mkdtemp(prefix="syncd-bench-e2e-"))
+    world = scenario.start(folder, webhooks=True, links=scale.e2e_links)
+    try:
+        total = {"reads": 0, "writes": 0, "changes": 0}
+        for rate in scale.e2e_rates:
+            count = max(2, int(rate * scale.e2e_seconds))
+            before = world.requests()
+            made = scenario.paced(world, rate, count, f"r{int(rate)}")
+            seen = scenario.arrivals(world, made)
+            world.settle()
+            spent = scenario.diff(world.requests(), before)
+            for k in ("reads", "writes"):
+                total[k] += spent[k]
+            total["changes"] += count
+            ms = [s * 1000.0 for s in seen if s is not None]
+            lost = sum(1 for s in seen if s is None)
+            note = f"{count} changes over {len(world.pairs)} links, both directions"
+            if lost:
+                note += f"; {lost} never arrived"
+            p50, p99 = percentile(ms, 50), percentile(ms, 99)
+            out.append(
+                Figure(
+                    "2",
+                    f"end-to-end p50 at {rate:.0f}/s",
+                    p50,
+                    "ms",
+                    None,
+                    "< 25 ms",
+                    verdict(p50, 25.0) if not lost else False,
+                    note,
+                    extra={"max_ms": max(ms, default=0.0), "requests": spent},
+                )
+            )
+            out.append(
+                Figure(
+                    "2",
+                    f"end-to-end p99 at {rate:.0f}/s",
+                    p99,
+                    "ms",
+                    None,
+                    "< 100 ms",
+                    verdict(p99, 100.0) if not lost else False,
+                    note,
+                )
+            )
+    finally:
+        world.stop()
+    n = max(1, total["changes"])
+    note = f"{total['changes']} comment changes with webhooks, both directions"
+    out.append(
+        Figure(
+            "4",
+            "writes per change (webhooks)",
+            total["writes"] / n,
+            "req",
+            1.0,
+            "<= 1.05",
+            verdict(total["writes"] / n, 1.05),
+            note,
+        )
+    )
+    out.append(
+        Figure(
+            "4",
+            "reads per change (webhooks)",
+            total["reads"] / n,
+            "req",
+            0.0,
+            "<= 0.1",
+            verdict(total["reads"] / n, 0.1),
+            note,
+        )
+    )

@@ -1,0 +1,177 @@
+"""Figure 1: webhook deliveries accepted per second and time to answer, against a bare ASGI
+app answering 202 under the same uvicorn settings.
+
+Each server runs in its own process (``syncd run``; ``bare`` for the baseline), the load in a
+third (``loadgen``). The daemon runs whole (worker, runner, poller), so the inbox it fills is
+being drained while it answers, as in production. Every delivery is a signed
+GitHub ``issues`` payload with its own delivery id, so each one is verified and persisted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from syncd.testing.sandbox import Sandbox
+from syncd.testing.server import free_port
+from tests.bench import scenario
+from tests.bench.harness import ROOT, Figure, Scale, percentile, python, verdict
+
+CONCURRENCY = 8  # connections a busy vendor keeps open to one receiver
+
+
+def load(port: int, path: str, delivery: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    """Run the load generator in its own process against ``127.0.0.1:port``."""
+    doc = {"host": "127.0.0.1", "port": port, "path": path, **delivery, **spec}
+    out = subprocess.run(
+        [python(), "-m", "tests.bench.loadgen"],
+        input=json.dumps(doc),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
+    return dict(json.loads(out.stdout))
+
+
+def signed_delivery(sb: Sandbox) -> dict[str, Any]:
+    """A real signed ``issues`` delivery from the GitHub emulator, ready to be repeated."""
+    emu = sb.sides["github"].emulator
+    emu.create_issue_as("dev-alice", sb.project, "Crash on export", "Steps: open, export.")
+    event, headers, body = emu.control.webhooks.captured[-1]
+    assert event == "issues"
+    keep = {k: v for k, v in headers.items() if k.lower() != "x-github-delivery"}
+    return {
+        "headers": keep,
+        "body": body.decode(),
+        "id_header": "X-GitHub-Delivery",
+    }
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.post(f"http://127.0.0.1:{port}/", content=b"{}").status_code == 202
+    except httpx.HTTPError:
+        return False
+
+
+def _summary(res: dict[str, Any]) -> dict[str, Any]:
+    lat = res["latencies_ms"]
+    return {
+        "rate": len(lat) / res["elapsed"] if res["elapsed"] else 0.0,
+        "p50": percentile(lat, 50),
+        "p99": percentile(lat, 99),
+        "statuses": res["statuses"],
+        "errors": res["errors"],
+    }
+
+
+def run(scale: Scale, out: list[Figure]) -> None:
+    """Measure the daemon's webhook path next to the bare 202 app."""
+    folder = Path(tempfile.mkdtemp(prefix="syncd-bench-hooks-"))
+    world = scenario.start(folder, webhooks=True, links=0)
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base = subprocess.Popen([python(), "-m", "tests.bench.bare", str(port)], cwd=ROOT, env=env)
+    try:
+        world.sb.wait("baseline up", lambda: _answers(port), timeout=30)
+        delivery = signed_delivery(world.sb)
+        world.settle()
+        targets = {"baseline": (port, "/"), "syncd": (world.sb.port, "/webhooks/github")}
+        results: dict[str, dict[str, Any]] = {}
+        for label, (p, path) in targets.items():  # warm both up alike
+            load(p, path, delivery, count=200, concurrency=CONCURRENCY, id_prefix=f"w{label}")
+        for label, (p, path) in targets.items():
+            sat = load(
+                p,
+                path,
+                delivery,
+                count=scale.webhook_requests,
+                concurrency=CONCURRENCY,
+                id_prefix=f"s{label}",
+            )
+            paced = load(
+                p,
+                path,
+                delivery,
+                count=int(scale.webhook_paced_rate * scale.webhook_paced_seconds),
+                concurrency=CONCURRENCY,
+                rate=scale.webhook_paced_rate,
+                id_prefix=f"p{label}",
+            )
+            results[label] = {"saturated": _summary(sat), "paced": _summary(paced)}
+        stored = world.peek.query(
+            "SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'ssyncd-%'"
+        )[0][0]
+        world.settle(timeout=600)
+    finally:
+        base.terminate()
+        base.wait(10)
+        world.stop()
+    b, s = results["baseline"], results["syncd"]
+    accepted = s["saturated"]["statuses"].get("202", 0)
+    rate_note = (
+        f"{CONCURRENCY} connections, {scale.webhook_requests} deliveries; "
+        f"{accepted} answered 202, {stored} delivery ids persisted"
+    )
+    paced_note = f"paced at {scale.webhook_paced_rate:.0f}/s, latency counted from when due"
+    out += [
+        Figure(
+            "1",
+            "webhook deliveries accepted (saturated)",
+            s["saturated"]["rate"],
+            "req/s",
+            b["saturated"]["rate"],
+            ">= 0.5 x baseline",
+            verdict(s["saturated"]["rate"], 0.5 * b["saturated"]["rate"], below=False),
+            rate_note,
+            extra=results,
+        ),
+        Figure(
+            "1",
+            "webhook answer p50 (saturated)",
+            s["saturated"]["p50"],
+            "ms",
+            b["saturated"]["p50"],
+            "",
+            None,
+            rate_note,
+        ),
+        Figure(
+            "1",
+            "webhook answer p99 (saturated)",
+            s["saturated"]["p99"],
+            "ms",
+            b["saturated"]["p99"],
+            "",
+            None,
+            rate_note,
+        ),
+        Figure(
+            "1",
+            f"webhook answer p50 at {scale.webhook_paced_rate:.0f}/s",
+            s["paced"]["p50"],
+            "ms",
+            b["paced"]["p50"],
+            "",
+            None,
+            paced_note,
+        ),
+        Figure(
+            "1",
+            f"webhook answer p99 at {scale.webhook_paced_rate:.0f}/s",
+            s["paced"]["p99"],
+            "ms",
+            b["paced"]["p99"],
+            "< 20 ms",
+            verdict(s["paced"]["p99"], 20.0),
+            paced_note,
+        ),
+    ]

@@ -1,0 +1,234 @@
+"""What every benchmark shares: sizes, figures, percentiles, memory, the table and the JSON.
+
+A benchmark is a function ``run(scale, out)`` that appends :class:`Figure` rows to ``out``.
+Each figure carries the baseline measured in the same run (when the issue names one) and the
+target it is held to; ``met`` is informational, the benchmarks never fail a build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big each benchmark runs; ``full`` is what BENCHMARKS.md reports."""
+
+    name: str
+    webhook_requests: int  # deliveries per saturation run
+    webhook_paced_rate: float  # deliveries per second for the latency run
+    webhook_paced_seconds: float
+    e2e_rates: tuple[float, ...]
+    e2e_seconds: float
+    e2e_links: int
+    drain_backlog: int
+    drain_links: int
+    drain_postgres: bool
+    poll_links: tuple[int, ...]
+    poll_changes: int
+    poll_cycles: int  # the first of them warms up
+    requests_changes: int
+    startup_runs: int
+
+
+FULL = Scale(
+    name="full",
+    webhook_requests=6000,
+    webhook_paced_rate=100.0,
+    webhook_paced_seconds=10.0,
+    e2e_rates=(20.0, 100.0),
+    e2e_seconds=10.0,
+    e2e_links=50,
+    drain_backlog=10_000,
+    drain_links=100,
+    drain_postgres=True,
+    poll_links=(100, 10_000, 100_000),
+    poll_changes=10,
+    poll_cycles=4,
+    requests_changes=50,
+    startup_runs=3,
+)
+
+TINY = Scale(
+    name="tiny",
+    webhook_requests=150,
+    webhook_paced_rate=50.0,
+    webhook_paced_seconds=1.0,
+    e2e_rates=(20.0,),
+    e2e_seconds=1.0,
+    e2e_links=4,
+    drain_backlog=100,
+    drain_links=5,
+    drain_postgres=False,
+    poll_links=(50,),
+    poll_changes=2,
+    poll_cycles=2,
+    requests_changes=4,
+    startup_runs=1,
+)
+
+SCALES = {"full": FULL, "tiny": TINY}
+
+
+@dataclass
+class Figure:
+    """One row of the table."""
+
+    number: str  # the issue's row: "1", "2", ...
+    name: str
+    value: float | None
+    unit: str
+    baseline: float | None = None
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (0-100) by nearest rank; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(p / 100.0 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MiB (from /proc; peak RSS where absent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    """Highest resident memory of this process so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Clock:
+    """``with Clock() as c: ...; c.seconds``."""
+
+    def __enter__(self) -> Clock:
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def machine() -> dict[str, Any]:
+    """What the figures ran on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = 0.0
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        mem_gib = round(pages / 2**30, 1)
+    except (ValueError, OSError):
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": mem_gib,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+        "commit": commit,
+    }
+
+
+def verdict(value: float | None, limit: float, *, below: bool = True) -> bool | None:
+    """Whether ``value`` meets a limit (``below``: at most; else at least)."""
+    if value is None:
+        return None
+    return value <= limit if below else value >= limit
+
+
+def write_json(path: Path, scale: Scale, figures: list[Figure], seconds: float) -> None:
+    """The run as JSON: machine, scale, every figure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "scale": scale.name,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds)),
+        "seconds": round(seconds, 1),
+        "machine": machine(),
+        "figures": [asdict(f) for f in figures],
+    }
+    path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def table(figures: list[Figure]) -> Any:
+    """A rich table of the figures."""
+    from rich.table import Table
+
+    t = Table(title="syncd benchmarks", show_lines=False)
+    for col in ("#", "figure", "value", "unit", "baseline", "target", "met"):
+        t.add_column(col, justify="right" if col in ("value", "baseline") else "left")
+    for f in figures:
+        met = {True: "[green]yes[/]", False: "[red]no[/]", None: ""}[f.met]
+        t.add_row(f.number, f.name, _fmt(f.value), f.unit, _fmt(f.baseline), f.target, met)
+    return t
+
+
+def markdown(figures: list[Figure]) -> str:
+    """The same table in Markdown, for BENCHMARKS.md."""
+    lines = [
+        "| # | figure | value | unit | baseline | target | met |",
+        "| --- | --- | ---: | --- | ---: | --- | --- |",
+    ]
+    for f in figures:
+        met = {True: "yes", False: "**no**", None: ""}[f.met]
+        lines.append(
+            f"| {f.number} | {f.name} | {_fmt(f.value)} | {f.unit} | {_fmt(f.baseline)} "
+            f"| {f.target} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def python() -> str:
+    """The interpreter the benchmarks run under (subprocesses use the same)."""
+    return sys.executable

@@ -1,0 +1,213 @@
+"""The workload the end-to-end benchmarks share: linked tickets and issues, people changing
+them on both sides, and a tap on each emulator that times the writes syncd makes there.
+
+A change is a comment with a unique token: a developer's comment on GitHub (copied to the
+ticket as an internal note) or an agent's ``/dev`` note on Zendesk (copied to the issue). The
+tap records when the emulator finished answering each write whose body holds the token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from syncd.model import Ref
+from syncd.testing.sandbox import Sandbox
+from tests.bench.daemon import Daemon, Peek
+from tests.bench.harness import ROOT
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+# syncd's own pace is measured, not the vendors' budgets: Zendesk's 700 requests a minute
+# would otherwise cap every figure at about 12 writes a second (BENCHMARKS.md says more)
+UNLIMITED: dict[str, dict[str, Any]] = {"zendesk": {"rate_limit": 10**9}}
+
+
+class Tap:
+    """ASGI middleware noting ``(time answered, method, path, body)`` of every write."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.writes: list[tuple[float, str, str, bytes]] = []
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITES:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def tapped_receive() -> Any:
+            msg = await receive()
+            if msg["type"] == "http.request":
+                chunks.append(msg.get("body", b""))
+            return msg
+
+        async def tapped_send(msg: Any) -> None:
+            await send(msg)
+            if msg["type"] == "http.response.body" and not msg.get("more_body"):
+                with self.lock:
+                    self.writes.append(
+                        (time.perf_counter(), scope["method"], scope["path"], b"".join(chunks))
+                    )
+
+        await self.app(scope, tapped_receive, tapped_send)
+
+    def seen(self, token: str) -> float | None:
+        """When a write carrying ``token`` was answered, or None."""
+        needle = token.encode()
+        with self.lock:
+            for at, _, _, body in self.writes:
+                if needle in body:
+                    return at
+        return None
+
+
+@dataclass
+class World:
+    """Emulators (with taps) in this process, the daemon in its own, and linked pairs."""
+
+    sb: Sandbox
+    daemon: Daemon
+    peek: Peek
+    taps: dict[str, Tap] = field(default_factory=dict)
+    pairs: list[tuple[Ref, Ref]] = field(default_factory=list)  # (ticket, issue)
+    ready_seconds: float = 0.0
+
+    def requests(self) -> dict[str, Counter[str]]:
+        """Request counters per emulator, copied."""
+        return {k: Counter(s.emulator.control.requests) for k, s in self.sb.sides.items()}
+
+    def settle(self, timeout: float = 120.0) -> dict[str, int]:
+        """Wait until every webhook went out and the daemon's inbox and outbox are empty."""
+
+        def quiet() -> dict[str, int] | None:
+            for side in self.sb.sides.values():
+                side.emulator.control.webhooks.flush()
+            depth = self.peek.depth()
+            return depth if depth["inbox"] == 0 and depth["outbox"] == 0 else None
+
+        self.sb.wait("inbox and outbox empty", quiet, timeout=timeout, every=0.05)
+        time.sleep(0.1)
+        return self.sb.wait("inbox and outbox empty", quiet, timeout=timeout, every=0.05)
+
+    def restart(self) -> float:
+        """Stop the daemon and start it again; seconds until ready."""
+        self.daemon.stop()
+        return self.daemon.start()
+
+    def stop(self) -> None:
+        self.daemon.stop()
+        self.peek.close()
+        self.sb.stop()
+
+
+def start(
+    folder: Path,
+    *,
+    webhooks: bool,
+    links: int,
+    store_url: str | None = None,
+    poll_interval: float = 3600.0,
+) -> World:
+    """Emulators here, ``syncd run`` in a subprocess, ``links`` escalated tickets linked."""
+    taps: dict[str, Tap] = {}
+
+    def wrap(kind: str, app: Any) -> Any:
+        taps[kind] = Tap(app)
+        return taps[kind]
+
+    folder.mkdir(parents=True, exist_ok=True)
+    url = store_url or f"sqlite:///{folder / 'syncd.db'}"
+    sb = Sandbox(
+        folder=folder,
+        webhooks=webhooks,
+        poll_interval=poll_interval,
+        wrap_app=wrap,
+        build_kwargs=UNLIMITED,
+        extra={"store": {"url": url}, "log": {"format": "json", "level": "info"}},
+    )
+    conf = sb.start_emulators()
+    path = folder / "syncd.yaml"
+    path.write_text(yaml.safe_dump(conf, sort_keys=False))
+    daemon = Daemon(path, f"http://127.0.0.1:{sb.port}", ROOT / ".bench" / "daemon.log")
+    world = World(sb, daemon, Peek(url), taps)
+    try:
+        world.ready_seconds = daemon.start()
+        tickets = [
+            sb.helpdesk.create_ticket(f"Export fails #{i}", "Crashes on export.", tags=["escalate"])
+            for i in range(links)
+        ]
+        if not webhooks:
+            world.restart()  # its first poll runs at start
+        for ticket in tickets:
+            found = sb.wait("link made", lambda t=ticket: world.peek.issue_of(str(t)), 120)
+            world.pairs.append((ticket, Ref.parse(found)))
+        world.settle()
+    except BaseException:
+        world.stop()
+        raise
+    return world
+
+
+def change(world: World, n: int, token: str) -> str:
+    """Make change ``n``: even ones on the issue, odd ones on the ticket. Returns the side
+    where its copy will be written."""
+    ticket, issue = world.pairs[n % len(world.pairs)]
+    if n % 2 == 0:
+        world.sb.tracker.comment(issue, f"Found the cause ({token}).")
+        return world.sb.helpdesk_kind
+    world.sb.helpdesk.comment(ticket, f"/dev Customer confirms ({token}).", public=False)
+    return world.sb.tracker_kind
+
+
+def paced(world: World, rate: float, count: int, prefix: str) -> list[tuple[str, str, float]]:
+    """Make ``count`` changes at ``rate`` per second; return (token, side, when made)."""
+    made: list[tuple[str, str, float]] = []
+    start_at = time.perf_counter()
+    for n in range(count):
+        due = start_at + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        token = f"{prefix}-{n}"
+        at = time.perf_counter()
+        side = change(world, n, token)
+        made.append((token, side, at))
+    return made
+
+
+def arrivals(
+    world: World, made: list[tuple[str, str, float]], timeout: float = 60.0
+) -> list[float | None]:
+    """Seconds from each change to its copy's write (None when never seen)."""
+    deadline = time.monotonic() + timeout
+    out: list[float | None] = [None] * len(made)
+    while time.monotonic() < deadline:
+        for i, (token, side, at) in enumerate(made):
+            if out[i] is None:
+                seen = world.taps[side].seen(token)
+                if seen is not None:
+                    out[i] = seen - at
+        if all(v is not None for v in out):
+            break
+        time.sleep(0.05)
+    return out
+
+
+def diff(after: dict[str, Counter[str]], before: dict[str, Counter[str]]) -> dict[str, int]:
+    """Requests between two counter snapshots, by ``reads``/``writes`` over all emulators."""
+    reads = writes = 0
+    for kind, counts in after.items():
+        for endpoint, n in counts.items():
+            delta = n - before.get(kind, Counter())[endpoint]
+            if endpoint.startswith("GET"):
+                reads += delta
+            else:
+                writes += delta
+    return {"reads": reads, "writes": writes}

@@ -1,0 +1,51 @@
+"""The benchmarks in table order, and the log set-up they share."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from typing import IO
+
+import structlog
+
+from syncd import logs
+from tests.bench.harness import ROOT, Figure, Scale
+
+# figure number -> module with run(scale, out)
+BENCHMARKS = {
+    "1": "tests.bench.bench_webhooks",
+    "2": "tests.bench.bench_latency",
+    "3": "tests.bench.bench_drain",
+    "4": "tests.bench.bench_requests",
+    "5": "tests.bench.bench_poll",
+    "6": "tests.bench.bench_startup",
+}
+_log_file: IO[str] | None = None
+
+
+def quiet_logs() -> None:
+    """Log as the service does (JSON lines, info), but into ``.bench/daemon.log``: the cost
+    of logging stays in the figures, the terminal stays readable."""
+    global _log_file
+    logs.configure("json", "info")
+    if _log_file is None:
+        (ROOT / ".bench").mkdir(exist_ok=True)
+        _log_file = (ROOT / ".bench" / "daemon.log").open("w")
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=_log_file))
+
+
+def run_all(
+    scale: Scale, only: set[str] | None = None, progress: Callable[[str], None] | None = None
+) -> list[Figure]:
+    """Run every benchmark (or those in ``only``) and return their figures."""
+    figures: list[Figure] = []
+    for number, module in BENCHMARKS.items():
+        if only and number not in only:
+            continue
+        began = time.perf_counter()
+        mod = importlib.import_module(module)
+        mod.run(scale, figures)
+        if progress:
+            progress(f"figure {number} done in {time.perf_counter() - began:.1f} s")
+    return figures

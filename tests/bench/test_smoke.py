@@ -1,0 +1,26 @@
+"""The benchmark harness at a tiny size, so it cannot rot. Figures are not judged here:
+speed targets live in the benchmarks, never in the test suite's pass or fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.bench import suite
+from tests.bench.harness import TINY, markdown, write_json
+
+
+def test_harness_runs_every_figure(tmp_path: Path) -> None:
+    suite.quiet_logs()
+    # figure 1 (webhook load) and 3 (drain) spawn the most processes; 2, 4, 5, 6 cover the
+    # same machinery (daemon process, taps, poll child, readiness) at a tiny size
+    figures = suite.run_all(TINY, {"2", "4", "5", "6"})
+    numbers = {f.number for f in figures}
+    assert numbers == {"2", "4", "5", "6"}
+    for f in figures:
+        assert f.value is not None and f.value >= 0, f
+    out = tmp_path / "results.json"
+    write_json(out, TINY, figures, 1.0)
+    doc = json.loads(out.read_text())
+    assert doc["machine"]["cores"] and len(doc["figures"]) == len(figures)
+    assert markdown(figures).count("\n") == len(figures) + 1
