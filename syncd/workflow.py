@@ -98,6 +98,7 @@ class Tiers(Strict):
     groups: dict[str, str] = Field(default_factory=dict)
     default: str | None = None  # the tier of a ticket whose group is not listed
     customer_tier_field: str | None = None  # ticket field holding the customer's tier
+    customer_tier_tag_prefix: str | None = None  # or a tag, e.g. plan_ for plan_enterprise
     customer_tier_order: list[str] = Field(default_factory=list)  # highest first
 
     def of(self, group: str | None) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from syncd.engine.actions import Action, ActionKind
+from syncd.engine.router import customer_tier
 from syncd.engine.rules import Rules, Situation, ctx, h, sla_preview
 from syncd.engine.similarity import Candidate, rank
 from syncd.model import IssueDraft, Ref, Ticket, TicketStatus
@@ -123,11 +124,30 @@ def _third_party(ticket: Ticket, route: Route, rules: Rules) -> list[Action]:
 
 def _linked_ticket(s: Situation, ticket: Ticket, rules: Rules) -> list[Action]:
     """The agent closed a linked ticket while the issue is still worked on: it leaves the
-    issue's impact summary (it no longer waits on the developers)."""
+    issue's impact summary (it no longer waits on the developers). A changed organization or
+    field refreshes the summary."""
     link = s.links[0]
-    if "status" not in s.delta or link.state != "active":
+    if link.state != "active":
         return []
-    if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+    if "status" not in s.delta or ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+        if {"organization", "fields", "tags"} & s.delta:
+            seen = f"{ticket.organization}|{customer_tier(ticket, rules.tiers)}"
+            if s.before is not None and isinstance(s.before, Ticket):
+                was = f"{s.before.organization}|{customer_tier(s.before, rules.tiers)}"
+                if was == seen:
+                    return []
+            # what the impact summary shows changed: refresh it (the state stays as it is)
+            return [
+                Action(
+                    kind=ActionKind.SET_LINK,
+                    key=f"refresh:{link.id}:{h(str(ticket.updated_at))}:{h(seen)}",
+                    lane=str(link.ticket),
+                    target=link.ticket,
+                    link_id=link.id,
+                    link_state=link.state,
+                    message="impact_changed",
+                )
+            ]
         return []
     return [
         Action(

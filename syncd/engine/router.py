@@ -55,10 +55,14 @@ def why_not(ticket: Ticket, route: Route, tiers: Tiers = NO_TIERS) -> str | None
 
 
 def customer_tier(ticket: Ticket, tiers: Tiers) -> str | None:
-    """The customer's tier, from the configured ticket field."""
-    if not tiers.customer_tier_field:
-        return None
-    return ticket.fields.get(tiers.customer_tier_field)
+    """The customer's tier, from the configured ticket field or tag."""
+    if tiers.customer_tier_field and ticket.fields.get(tiers.customer_tier_field):
+        return ticket.fields[tiers.customer_tier_field]
+    prefix = tiers.customer_tier_tag_prefix
+    if prefix:
+        found = sorted(t[len(prefix) :] for t in ticket.tags if t.startswith(prefix))
+        return found[0] if found else None
+    return None
 
 
 def match_route(ticket: Ticket, routes: Sequence[Route], tiers: Tiers = NO_TIERS) -> Route | None:

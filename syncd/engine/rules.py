@@ -20,6 +20,7 @@ from syncd.settings import Route
 from syncd.templates import Templates
 from syncd.workflow import Calendar, Linking, Tiers
 
+NO_SLA: dict[str, Any] = {"any": False, "acknowledge": None, "resolve": None}
 KEEP_FOLLOWING = ("active", "resolved", "declined", "redirecting", "redirected")
 
 
@@ -84,7 +85,7 @@ def sla_preview(
 ) -> dict[str, Any]:
     """The SLA deadlines of a route for an escalation at ``start``, for templates."""
     if route is None or route.sla is None or start is None:
-        return {"any": False}
+        return dict(NO_SLA)
     clock = new_clock(start, route.name) | {"priority": priority.value if priority else None}
     span = span_for(route.sla.calendar, dict(rules.calendars))
     ctx = sla_context(readings(clock, route.sla, span, start))
@@ -98,7 +99,7 @@ def ctx(
     """The template context: ticket, issue, route and SLA."""
     ticket = link.ticket_snapshot if link else None
     issue = link.issue_snapshot if link else None
-    sla: dict[str, Any] = {"any": False}
+    sla: dict[str, Any] = dict(NO_SLA)
     if rules is not None and route is not None and ticket is not None:
         prio = issue.priority if issue and issue.priority else None
         sla = sla_preview(route, prio, ticket.updated_at, rules)

@@ -208,7 +208,7 @@ def plan_sla(
 
 def sla_context(found: Sequence[Reading]) -> dict[str, Any]:
     """What templates see as ``sla``."""
-    out: dict[str, Any] = {"any": bool(found)}
+    out: dict[str, Any] = {"any": bool(found), "acknowledge": None, "resolve": None}
     for r in found:
         out[r.kind] = {
             "limit": human(r.limit),

@@ -496,3 +496,10 @@ def test_developer_comments_are_internal_notes_only() -> None:
     s = Situation(change=Change(kind=ChangeKind.COMMENT, ref=ISSUE, comment=c), links=(link(),))
     out: list[Action] = plan(s, rules())
     assert out and all(not a.public for a in out)
+
+
+def test_a_changed_organization_refreshes_the_summary() -> None:
+    (a,) = plan(upsert(ticket(organization="Acme"), (link(),), delta="organization"), rules())
+    assert a.kind == ActionKind.SET_LINK and a.link_state == "active"
+    assert a.message == "impact_changed"
+    assert plan(upsert(ticket(), (link(),), delta="subject"), rules()) == []

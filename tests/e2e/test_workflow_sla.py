@@ -1,0 +1,105 @@
+"""SLA and re-prioritisation stories through the emulators: a dev-side priority change seen by
+support, and an SLA going at risk then breached under a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from syncd.model import Priority
+
+from .workflow_helpers import audit, gh_key, issue_of, link_of, notes, sandbox
+
+ROUTES = [
+    {
+        "name": "widgets",
+        "match": {"tags": ["escalate"]},
+        "target": {"connector": "github", "project": "acme/widgets"},
+        "priority_map": {"urgent": "high"},
+        "dev_priority": {"set_ticket_priority": True},
+        "sla": {
+            "at_risk": 0.8,
+            "by_priority": {"high": {"acknowledge": "4h", "resolve": "2d"}},
+            "pause_labels": ["waiting-for-support"],
+        },
+    }
+]
+
+
+def test_dev_reprioritisation_is_seen_by_support(tmp_path: Path) -> None:
+    with sandbox(tmp_path, ROUTES) as sb:
+        hd, tr = sb.helpdesk, sb.tracker
+        t = hd.create_ticket(
+            "Sync stalls", "Nothing syncs.", tags=["escalate"], priority=Priority.URGENT
+        )
+        issue = sb.wait("issue", lambda: issue_of(sb, t))
+        assert tr.issue(issue).priority == Priority.HIGH  # the dev team's scale
+        sb.settle()
+        repo, number = gh_key(issue)
+        # the developers decide it is less pressing: priority: low
+        tr.emulator.edit_issue_as(tr.login, repo, number, labels=["priority: low", "from-support"])
+        sb.wait(
+            "internal note, dev-priority tag and ticket priority",
+            lambda: (
+                notes(sb, t, "to **low**", public=False)
+                and "dev_priority_low" in hd.ticket(t).tags
+                and hd.ticket(t).priority == Priority.LOW
+            ),
+        )
+        assert not notes(sb, t, "low", public=True)  # the customer sees no note about it
+        assert [r.detail.get("status") for r in audit(sb, "dev_priority_changed")] == [None]
+        sb.settle()
+        # syncd's own write to the ticket does not bounce back to the issue
+        assert tr.issue(issue).priority == Priority.LOW
+
+
+def test_sla_goes_at_risk_then_breached_under_a_frozen_clock(tmp_path: Path) -> None:
+    with sandbox(tmp_path, ROUTES) as sb:
+        hd, tr = sb.helpdesk, sb.tracker
+        assert sb.service is not None
+        service = sb.service
+        t = hd.create_ticket("Crash", "It crashes.", tags=["escalate"], priority=Priority.URGENT)
+        issue = sb.wait("issue", lambda: issue_of(sb, t))
+        body = tr.issue(issue).body
+        assert "acknowledge within 4h" in body and "resolve within 2d" in body
+        sb.settle()
+        link = link_of(sb, t)
+        assert link is not None
+        start = link.created_at
+        frozen = {"now": start + timedelta(hours=1)}
+        service.clock = lambda: frozen["now"]
+
+        assert service.check_sla() == 0  # an hour in: fine
+        frozen["now"] = start + timedelta(hours=3, minutes=20)  # 83% of 4 h to acknowledge
+        assert service.check_sla() == 1
+        sb.wait("at-risk label", lambda: "sla:at-risk" in tr.issue(issue).labels)
+        sb.wait("at-risk note", lambda: notes(sb, t, "SLA at risk", public=False))
+        (risk,) = audit(sb, "sla_at_risk")
+        assert risk.detail["kind"] == "acknowledge" and risk.detail["route"] == "widgets"
+        deadline = datetime.fromisoformat(risk.detail["deadline"])
+        assert abs(deadline - (start + timedelta(hours=4))) < timedelta(seconds=1)
+        assert service.check_sla() == 0  # raised once only
+
+        frozen["now"] = start + timedelta(hours=4, minutes=1)
+        assert service.check_sla() == 1
+        sb.wait(
+            "breached label replaces at-risk",
+            lambda: (
+                "sla:breached" in (labels := tr.issue(issue).labels) and "sla:at-risk" not in labels
+            ),
+        )
+        sb.wait("breach note", lambda: notes(sb, t, "SLA breached", public=False))
+        assert [r.detail["kind"] for r in audit(sb, "sla_breached")] == ["acknowledge"]
+        assert not notes(sb, t, "SLA", public=True)  # never told to the customer
+
+        # the developer picks it up and asks support for logs: the resolve clock pauses
+        repo, number = gh_key(issue)
+        tr.emulator.edit_issue_as(tr.login, repo, number, assignees=[tr.login])
+        tr.emulator.label_as(tr.login, repo, number, "waiting-for-support")
+        sb.settle()
+        frozen["now"] = start + timedelta(hours=5)
+        service.check_sla()
+        frozen["now"] = start + timedelta(hours=60)  # past 2 days, but the clock is paused
+        assert service.check_sla() == 0
+        assert [r.detail["kind"] for r in audit(sb, "sla_breached")] == ["acknowledge"]
+        assert start < datetime.now(UTC) + timedelta(minutes=1)
