@@ -132,10 +132,11 @@ def _linked_ticket(s: Situation, ticket: Ticket, rules: Rules) -> list[Action]:
     if "status" not in s.delta or ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
         if {"organization", "fields", "tags"} & s.delta:
             seen = f"{ticket.organization}|{customer_tier(ticket, rules.tiers)}"
-            if s.before is not None and isinstance(s.before, Ticket):
-                was = f"{s.before.organization}|{customer_tier(s.before, rules.tiers)}"
-                if was == seen:
-                    return []
+            if not isinstance(s.before, Ticket):
+                return []
+            was = f"{s.before.organization}|{customer_tier(s.before, rules.tiers)}"
+            if was == seen:
+                return []
             # what the impact summary shows changed: refresh it (the state stays as it is)
             return [
                 Action(

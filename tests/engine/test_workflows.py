@@ -499,7 +499,10 @@ def test_developer_comments_are_internal_notes_only() -> None:
 
 
 def test_a_changed_organization_refreshes_the_summary() -> None:
-    (a,) = plan(upsert(ticket(organization="Acme"), (link(),), delta="organization"), rules())
+    s = upsert(ticket(organization="Acme"), (link(),), delta="organization")
+    assert plan(s, rules()) == []  # nothing known before: nothing to compare
+    s = Situation(change=s.change, delta=s.delta, before=ticket(), links=s.links)
+    (a,) = plan(s, rules())
     assert a.kind == ActionKind.SET_LINK and a.link_state == "active"
     assert a.message == "impact_changed"
     assert plan(upsert(ticket(), (link(),), delta="subject"), rules()) == []
