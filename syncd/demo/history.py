@@ -307,7 +307,8 @@ def seed(store: Store, now: datetime | None = None, **params: Any) -> int:
 
 
 def seed_sandbox(sb: Any, now: datetime | None = None, **params: Any) -> int:
-    """Fill a running Sandbox's store with history that names its connectors and URLs."""
+    """Fill a running Sandbox's store with history that names its connectors and URLs;
+    return the highest audit id, so that a follower of the audit can start after it."""
     hd, tr = sb.sides[sb.helpdesk_kind], sb.sides[sb.tracker_kind]
     history = History(
         helpdesk=hd.name,
@@ -317,4 +318,6 @@ def seed_sandbox(sb: Any, now: datetime | None = None, **params: Any) -> int:
         tracker_url=tr.url,
         **params,
     )
-    return history.seed_store(sb.service.store, now)
+    history.seed_store(sb.service.store, now)
+    with sb.service.store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.max(audit.c.id))).scalar() or 0)

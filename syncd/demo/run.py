@@ -72,7 +72,7 @@ def main(*, scripted: bool, info_file: Path | None, port: int, console: Console)
     sb = Sandbox(folder=folder, port=port, more=("jira",), routes=demo_routes())
     sb.start()
     try:
-        seed_sandbox(sb)
+        history_end = seed_sandbox(sb)  # the follower below starts after the history
         _banner(sb, console)
         if info_file is not None:
             info_file.write_text(json.dumps(sb.info(), indent=2))
@@ -119,7 +119,7 @@ def main(*, scripted: bool, info_file: Path | None, port: int, console: Console)
             "Four tickets created: one to GitHub, one redirected, one to Jira, one left "
             "alone. Act on the emulators' APIs, or press Ctrl-C to stop.\n"
         )
-        after = 0
+        after = history_end
         while True:
             after = _follow(sb, console, after)
             time.sleep(0.3)
