@@ -123,6 +123,11 @@ class Duplicates(Strict):
     max_candidates: int = 3
     limit: int = 200  # open issues read from the target project
 
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _yaml_off(cls, v: object) -> object:
+        return "off" if v is False else v  # YAML reads a bare off as false
+
 
 class Privacy(Strict):
     """What is cut from text posted where customers or the public may read it."""
