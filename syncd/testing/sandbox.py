@@ -30,14 +30,17 @@ T = TypeVar("T")
 class Side:
     name: str
     kind: str
-    kit: EmulatorKit
+    kit: EmulatorKit | None  # None: a real server, configured by ``conf``
     emulator: Any
-    server: ServerThread
+    server: ServerThread | None
     actor: Any
     secret: str
+    conf: dict[str, Any] | None = None
 
     @property
     def url(self) -> str:
+        if self.server is None:
+            return str((self.conf or {}).get("base_url", ""))
         return self.server.url
 
 
@@ -81,6 +84,8 @@ class Sandbox:
     wrap_app: Callable[[str, Any], Any] | None = None
     more: tuple[str, ...] = ()  # further connector kinds to emulate (e.g. a second tracker)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-connector settings
+    # connectors served by real servers: name -> (connector settings, actor)
+    external: dict[str, tuple[dict[str, Any], Any]] = field(default_factory=dict)
     sides: dict[str, Side] = field(default_factory=dict)
     service: Service | None = None
     daemon: ServerThread | None = None
@@ -120,7 +125,11 @@ class Sandbox:
         """The daemon's config: emulator URLs, their credentials, the routes."""
         connectors = {}
         for side in self.sides.values():
-            conf = side.kit.config(side.url, side.secret)
+            conf = (
+                dict(side.conf or {})
+                if side.kit is None
+                else side.kit.config(side.url, side.secret)
+            )
             conf.update(poll_interval=self.poll_interval, webhooks=self.webhooks)
             conf.update(self.overrides.get(side.name, {}))
             connectors[side.name] = conf
@@ -139,7 +148,20 @@ class Sandbox:
         self.port = self.port or free_port()
         daemon_url = f"http://127.0.0.1:{self.port}"
         for kind in (self.helpdesk_kind, self.tracker_kind, *self.more):
-            self.sides[kind] = self._side(kind, daemon_url)
+            if kind in self.external:
+                conf, actor = self.external[kind]
+                self.sides[kind] = Side(
+                    kind,
+                    str(conf["kind"]),
+                    None,
+                    None,
+                    None,
+                    actor,
+                    str(conf.get("webhook_secret") or ""),
+                    conf,
+                )
+            else:
+                self.sides[kind] = self._side(kind, daemon_url)
         for route in self.routes or default_routes(self.tracker_kind, self.project):
             if not route["target"].get("connector"):
                 continue  # a third party with no connector: nothing to emulate
@@ -161,8 +183,9 @@ class Sandbox:
         if self.daemon is not None:
             self.daemon.stop()
         for side in self.sides.values():
-            side.emulator.control.webhooks.close()
-            side.server.stop()
+            if side.server is not None:
+                side.emulator.control.webhooks.close()
+                side.server.stop()
 
     def info(self) -> dict[str, Any]:
         """What scripts need to drive a running sandbox."""
@@ -207,7 +230,8 @@ class Sandbox:
 
         def quiet() -> dict[str, int] | None:
             for side in self.sides.values():
-                side.emulator.control.webhooks.flush()
+                if side.emulator is not None:
+                    side.emulator.control.webhooks.flush()
             depth = service.store.depth()
             return depth if depth["inbox"] == 0 and depth["outbox"] == 0 else None
 
