@@ -103,6 +103,8 @@ class Service:
         conn = self.connectors.get(name)
         if conn is None or Capability.WEBHOOKS not in conn.capabilities:
             raise WebhookError(404, f"no webhook connector named {name!r}")
+        if name in self.settings.connectors and not self.settings.connector(name).webhooks:
+            raise WebhookError(404, f"webhooks are switched off for connector {name!r}")
         conn.verify_webhook(headers, body)
         result = conn.parse_webhook(headers, body)
         with self.store.tx() as tx:
