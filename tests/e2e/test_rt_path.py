@@ -1,0 +1,180 @@
+"""Request Tracker (a real RT 5) through the daemon: a ticket escalated to the GitHub emulator
+and another to the Jira emulator, comments both ways, developer closes -> RT ticket resolved
+with the customer told, a redirect route; once through the Scrip notices, once polling only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from syncd.model import IssueStatus, Ref, TicketStatus
+from syncd.testing.sandbox import Sandbox
+from syncd.testing.server import free_port
+from tests.e2e.test_escalation_path import issue_of
+from tests.realservers.rt_actor import RealRTActor
+from tests.realservers.rt_server import RealRT
+
+pytestmark = pytest.mark.realserver
+
+RT_ROUTES = [
+    {
+        "name": "vendor",
+        "match": {"group": ["Support"], "fields": {"Product": "vendor"}},
+        "mode": "redirect",
+        "target": {"connector": "github", "project": "acme/widgets"},
+    },
+    {
+        "name": "backend",
+        "match": {"group": ["Support"], "fields": {"Product": "backend"}},
+        "mode": "pending",
+        "target": {"connector": "jira", "project": "WID"},
+    },
+    {
+        "name": "widgets",
+        "match": {"group": ["Support"], "fields": {"Product": "widgets"}},
+        "mode": "pending",
+        "target": {"connector": "github", "project": "acme/widgets"},
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def rt_server() -> Iterator[tuple[RealRT, int, str]]:
+    """One real RT for the module; its Scrip posts to the daemon's (fixed) port."""
+    port, secret = free_port(), secrets.token_hex(16)
+    saved = {k: os.environ.get(k) for k in ("SYNCD_RT_NOTIFY_URL", "SYNCD_RT_NOTIFY_SECRET")}
+    os.environ["SYNCD_RT_NOTIFY_URL"] = f"http://127.0.0.1:{port}/webhooks/rt"
+    os.environ["SYNCD_RT_NOTIFY_SECRET"] = secret
+    try:
+        try:
+            server = RealRT.start()
+        except RuntimeError as exc:
+            if os.environ.get("SYNCD_RT_REQUIRED") == "1":
+                raise
+            print(f"\nSKIPPING real Request Tracker end-to-end tests: {exc}")
+            pytest.skip(f"real Request Tracker could not start: {exc}")
+        yield server, port, secret
+        server.stop()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(params=["notices", "polling"])
+def rt_sb(
+    request: pytest.FixtureRequest, tmp_path: Path, rt_server: tuple[RealRT, int, str]
+) -> Iterator[Sandbox]:
+    """The daemon with the real RT and the GitHub and Jira emulators; with the Scrip's
+    notices, or polling only (the daemon then refuses the notices)."""
+    server, port, secret = rt_server
+    notices = request.param == "notices"
+    info = server.info
+    actor = RealRTActor(info)
+    conf = {
+        "kind": "rt",
+        "base_url": info["base_url"],
+        "token": info["syncd_token"],
+        "webhook_secret": secret,
+        "queues": ["Support"],
+    }
+    sb = Sandbox(
+        folder=tmp_path,
+        helpdesk_kind="rt",
+        more=("jira",),
+        routes=RT_ROUTES,
+        port=port,
+        webhooks=notices,
+        poll_interval=60.0 if notices else 0.5,
+        external={"rt": (conf, actor)},
+    )
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+        actor.close()
+
+
+def _notes(sb: Sandbox, ticket: Ref, *, public: bool, text: str) -> list[object]:
+    return [c for c in sb.helpdesk.comments(ticket) if c.public is public and text in c.body]
+
+
+def test_rt_to_github_and_jira(rt_sb: Sandbox) -> None:
+    sb = rt_sb
+    rt, gh, jira = sb.helpdesk, sb.tracker, sb.actor("jira")
+    t1 = rt.create_ticket("Export crashes", "Every time.", fields={"Product": "widgets"})
+    t2 = rt.create_ticket("API 500 on /orders", "Since noon.", fields={"Product": "backend"})
+    other = rt.create_ticket("Password reset", "How?", fields={"Product": "accounts"})
+
+    i1 = sb.wait("GitHub issue for the widgets ticket", lambda: issue_of(sb, t1), timeout=40)
+    i2 = sb.wait("Jira issue for the backend ticket", lambda: issue_of(sb, t2), timeout=40)
+    assert i1.connector == "github" and i2.connector == "jira"
+    issue = gh.issue(i1)
+    assert issue.title == "Export crashes" and rt.ticket(t1).url in issue.body
+    assert "@" not in issue.body
+
+    for t in (t1, t2):
+        sb.wait(
+            "RT ticket stalled with the hand-off reply",
+            lambda t=t: (
+                rt.ticket(t).status == TicketStatus.ON_HOLD
+                and _notes(sb, t, public=True, text="developers")
+            ),
+            timeout=40,
+        )
+    assert _notes(sb, t1, public=False, text=issue.url)
+
+    rt.comment(t1, "/dev Customer runs 4.2 on Windows", public=False)
+    sb.wait(
+        "RT note on GitHub",
+        lambda: [c for c in gh.comments(i1) if "4.2 on Windows" in c.body],
+        timeout=40,
+    )
+    gh.comment(i1, "Found it: a null check.")
+    sb.wait(
+        "GitHub comment as an RT internal comment",
+        lambda: _notes(sb, t1, public=False, text="a null check"),
+        timeout=40,
+    )
+    jira.restricted_comment(i2, "Pool exhausted.")
+    sb.wait(
+        "restricted Jira comment as an RT internal comment",
+        lambda: _notes(sb, t2, public=False, text="Pool exhausted"),
+        timeout=40,
+    )
+
+    gh.set_status(i1, IssueStatus.DONE)
+    jira.set_status(i2, IssueStatus.DONE)
+    for t in (t1, t2):
+        sb.wait(
+            "resolved, customer told",
+            lambda t=t: (
+                rt.ticket(t).status == TicketStatus.SOLVED
+                and _notes(sb, t, public=True, text="fixed")
+            ),
+            timeout=40,
+        )
+    assert issue_of(sb, other) is None
+    sb.settle(timeout=40)
+    assert len(gh.issues("acme/widgets")) == 1 and len(jira.issues("WID")) == 1
+    assert len(_notes(sb, t1, public=True, text="has been fixed")) == 1
+
+
+def test_rt_redirect_route(rt_sb: Sandbox) -> None:
+    sb = rt_sb
+    rt = sb.helpdesk
+    t = rt.create_ticket("Card payments fail", "Provider issue.", fields={"Product": "vendor"})
+    ref = sb.wait("issue", lambda: issue_of(sb, t), timeout=40)
+    url = sb.tracker.issue(ref).url
+    sb.wait(
+        "RT ticket resolved with the redirect message",
+        lambda: rt.ticket(t).status == TicketStatus.SOLVED and _notes(sb, t, public=True, text=url),
+        timeout=40,
+    )
