@@ -178,3 +178,89 @@ def test_rt_redirect_route(rt_sb: Sandbox) -> None:
         lambda: rt.ticket(t).status == TicketStatus.SOLVED and _notes(sb, t, public=True, text=url),
         timeout=40,
     )
+
+
+@pytest.fixture
+def rt_hooked(tmp_path: Path, rt_server: tuple[RealRT, int, str]) -> Iterator[Sandbox]:
+    server, port, secret = rt_server
+    actor = RealRTActor(server.info)
+    conf = {
+        "kind": "rt",
+        "base_url": server.info["base_url"],
+        "token": server.info["syncd_token"],
+        "webhook_secret": secret,
+        "queues": ["Support", "Restricted"],
+    }
+    sb = Sandbox(
+        folder=tmp_path,
+        helpdesk_kind="rt",
+        routes=RT_ROUTES[2:],
+        port=port,
+        poll_interval=60.0,
+        external={"rt": (conf, actor)},
+    )
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+        actor.close()
+
+
+def test_rt_refusals_stay_local(rt_hooked: Sandbox) -> None:
+    """A ticket moved to a queue syncd may not write dead-letters only its own action; the
+    other escalations go on."""
+    sb = rt_hooked
+    rt, gh = sb.helpdesk, sb.tracker
+    lost = rt.create_ticket("Moved away", "x", fields={"Product": "widgets"})
+    fine = rt.create_ticket("Stays", "y", fields={"Product": "widgets"})
+    i_lost = sb.wait("issue", lambda: issue_of(sb, lost), timeout=40)
+    i_fine = sb.wait("issue", lambda: issue_of(sb, fine), timeout=40)
+    sb.settle(timeout=40)
+    r = rt.http.put(f"/ticket/{lost.key}", json={"Queue": "Restricted"})
+    r.raise_for_status()
+    gh.comment(i_lost, "Note for a ticket syncd can no longer write.")
+    gh.comment(i_fine, "Note that must arrive.")
+    sb.wait(
+        "the other ticket still syncs",
+        lambda: _notes(sb, fine, public=False, text="must arrive"),
+        timeout=40,
+    )
+    assert sb.service is not None
+    sb.wait("one dead letter", lambda: sb.service.store.depth()["dead"] == 1, timeout=40)
+    assert sb.service.health.snapshot()["rt"]["healthy"]
+
+
+def test_rt_revoked_token_marks_connector_unhealthy(
+    tmp_path: Path, rt_server: tuple[RealRT, int, str]
+) -> None:
+    server, port, secret = rt_server
+    actor = RealRTActor(server.info)
+    conf = {
+        "kind": "rt",
+        "base_url": server.info["base_url"],
+        "token": "1-2-expired",
+        "webhook_secret": secret,
+        "queues": ["Support"],
+    }
+    sb = Sandbox(
+        folder=tmp_path,
+        helpdesk_kind="rt",
+        routes=RT_ROUTES[2:],
+        port=port,
+        poll_interval=0.5,
+        webhooks=False,
+        external={"rt": (conf, actor)},
+    )
+    sb.start()
+    try:
+        import httpx
+
+        ready = httpx.get(f"{sb.url}/readyz").json()
+        rt_state = ready["connectors"]["rt"]
+        assert ready["ready"] is False and rt_state["healthy"] is False
+        assert "token" in rt_state["reason"] and rt_state["since"]
+        assert "1-2-expired" not in rt_state["reason"]
+    finally:
+        sb.stop()
+        actor.close()
