@@ -157,6 +157,39 @@ def replay(
 
 
 @app.command()
+def reconcile(
+    config: ConfigOpt = None,
+    drain: Annotated[
+        bool, typer.Option(help="Apply the repairs now; --no-drain leaves them to the daemon.")
+    ] = True,
+) -> None:
+    """Compare every open link with both sides and repair what drifted."""
+    from rich.progress import Progress
+
+    from syncd.daemon.service import Service
+    from syncd.engine import reconcile as rec
+
+    settings = _settings(config)
+    logs.configure(settings.log.format, "warning")
+    service = Service(settings)
+    total = sum(1 for r in service.store.all_links(10_000_000) if r.state in rec.OPEN_STATES)
+    with Progress(console=err, transient=False) as progress:
+        task = progress.add_task("comparing links with both sides", total=total)
+        report = rec.scan(service.store, service.connectors, advance=lambda: progress.advance(task))
+    for drift in report.drift:
+        out.print(f"drift {drift.describe()}")
+    for skipped in report.skipped:
+        out.print(f"[yellow]skipped[/] {skipped} (a failed read is not absence)")
+    queued = rec.repair(service.store, report)
+    done = service.drain() if drain and queued else 0
+    out.print(
+        f"{report.links} open links checked: {len(report.drift)} drifted, "
+        f"{queued} changes queued, {done} repairs made, {len(report.skipped)} skipped"
+    )
+    service.stop(grace=0)
+
+
+@app.command()
 def emulate(
     kind: str,
     port: Annotated[int, typer.Option()] = 0,

@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from syncd.connector import Capability, Connector
 from syncd.daemon import metrics
 from syncd.engine.health import Health
-from syncd.errors import AuthError, RemoteError
+from syncd.errors import AuthError, RateLimited, RemoteError
 from syncd.store.repository import Store
 
 log = structlog.get_logger("syncd.poller")
@@ -51,6 +51,8 @@ class Poller:
     def poll(self, name: str) -> int:
         """One poll cycle of connector ``name``; return the changes taken in."""
         conn = self.connectors[name]
+        if self.health.held(name) > 0:
+            return 0  # the vendor asked for quiet; the cursor waits, nothing is lost
         cursor = self.store.cursor(name)
         total = 0
         try:
@@ -67,6 +69,10 @@ class Poller:
         except AuthError as exc:
             self.health.failed(name, f"credentials refused: {exc}", auth=True)
             metrics.POLLS.labels(name, "auth_error").inc()
+            return total
+        except RateLimited as exc:
+            self.health.hold(name, exc.retry_after, str(exc))
+            metrics.POLLS.labels(name, "rate_limited").inc()
             return total
         except RemoteError as exc:
             self.health.failed(name, f"poll failed: {exc}")

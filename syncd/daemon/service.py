@@ -75,7 +75,9 @@ class Service:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.health = Health(list(self.connectors))
         e = settings.engine
-        self.worker = Worker(self.store, self.connectors, self.rules, backoff_cap=e.backoff_cap)
+        self.worker = Worker(
+            self.store, self.connectors, self.rules, backoff_cap=e.backoff_cap, health=self.health
+        )
         self.runner = Runner(
             self.store,
             self.connectors,

@@ -95,6 +95,14 @@ class Runner:
         for row in rows:
             if row.lane in lanes:
                 continue  # the lane's earlier action may have been rescheduled: keep order
+            target = str(row.action.get("target", {}).get("connector", ""))
+            wait = self.health.held(target)
+            if wait > 0:
+                # the vendor asked for quiet: move the action past the hold, spend no request
+                with self.store.tx() as tx:
+                    outbox.retry(tx, row.id, "connector held (rate limit)", wait)
+                lanes.add(row.lane)
+                continue
             if not self._run(row):
                 lanes.add(row.lane)
             else:
@@ -117,6 +125,7 @@ class Runner:
             self.health.failed(name, f"credentials refused: {exc}", auth=True)
             return self._retry(row, action, attempt, str(exc), None)
         except RateLimited as exc:
+            self.health.hold(name, exc.retry_after, str(exc))
             return self._retry(row, action, attempt, str(exc), exc.retry_after)
         except TransientError as exc:
             self.health.failed(name, str(exc))

@@ -14,8 +14,9 @@ from syncd.connector import Connector, HelpdeskConnector, TrackerConnector
 from syncd.daemon import metrics
 from syncd.engine import echo
 from syncd.engine.actions import LinkView
+from syncd.engine.health import Health
 from syncd.engine.planner import Rules, Situation, plan
-from syncd.errors import NotFound, RemoteError
+from syncd.errors import AuthError, NotFound, RateLimited, RemoteError, TransientError
 from syncd.model import Change, ChangeKind, Issue, Ref, RefKind, Ticket
 from syncd.store import outbox
 from syncd.store.repository import LinkRow, Store, Tx
@@ -51,11 +52,13 @@ class Worker:
         rules: Rules,
         *,
         backoff_cap: float = 300.0,
+        health: Health | None = None,
     ) -> None:
         self.store = store
         self.connectors = connectors
         self.rules = rules
         self.backoff_cap = backoff_cap
+        self.health = health or Health(list(connectors))
         self.processed = 0
 
     def drain(self, limit: int = 100) -> int:
@@ -69,9 +72,20 @@ class Worker:
                     continue  # another worker has it
             change = Change.model_validate(row.change)
             try:
+                held = self.health.held(row.connector) if change.kind == ChangeKind.TOUCHED else 0
+                if held > 0:
+                    raise RateLimited("connector held (rate limit)", retry_after=held)
                 expanded = self._expand(change)
             except RemoteError as exc:
                 delay = min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
+                if isinstance(exc, RateLimited):
+                    delay = exc.retry_after
+                    self.health.hold(row.connector, delay, str(exc))
+                elif isinstance(exc, TransientError | AuthError):
+                    # a failing read is a failing connector: said once, on /readyz meanwhile
+                    self.health.failed(
+                        row.connector, f"read failed: {exc}", auth=isinstance(exc, AuthError)
+                    )
                 log.warning("change.read_failed", ref=row.ref, error=str(exc), retry_in=delay)
                 with self.store.tx() as tx:
                     self.store.retry_inbox(tx, row.id, str(exc), delay)

@@ -28,7 +28,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-FaultKind = Literal["status", "timeout", "reset", "latency", "rate_limit"]
+FaultKind = Literal["status", "timeout", "reset", "reset_after", "latency", "rate_limit"]
 _NUMERIC = re.compile(r"/\d+(?=/|$|\.json)")
 
 
@@ -313,6 +313,21 @@ class EmulatorMiddleware:
                 }
             )
             raise ConnectionResetError("emulated connection reset")
+        elif rule.kind == "reset_after":
+            # the vendor does the work, then the connection drops before the answer arrives:
+            # the client cannot tell whether the write happened
+            async def swallow(_: MutableMapping[str, Any]) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"1000")],
+                }
+            )
+            raise ConnectionResetError("emulated connection reset after the work was done")
         elif rule.kind == "rate_limit":
             await _send_json(
                 send,

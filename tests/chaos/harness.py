@@ -138,6 +138,7 @@ class Workload:
 
     sb: Sandbox
     rng: random.Random
+    max_cases: int = 1_000_000
     cases: list[Case] = field(default_factory=list)
     fed: int = 0  # changes made that syncd owes to the other side
 
@@ -159,7 +160,7 @@ class Workload:
         """One human action; returns what it was."""
         live = [c for c in self.cases if not c.closed]
         roll = self.rng.random()
-        if roll < 0.25 or len(live) < 3:
+        if (roll < 0.25 or len(live) < 3) and len(self.cases) < self.max_cases:
             n = len(self.cases) + 1
             subject = f"chaos case {n:05d}"
             ref = self.sb.helpdesk.create_ticket(subject, "It breaks.", tags=["escalate"])

@@ -22,7 +22,7 @@ from tests.chaos.harness import (
 
 def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
     factor = soak()
-    kills_wanted = 300 * factor if factor else 5
+    kills_wanted = 300 * factor if factor else 3
     sb, daemon, url = separate_daemon(tmp_path)
     rng = random.Random(5)
     work = Workload(sb, rng)
