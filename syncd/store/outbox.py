@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncd.store.repository import Tx, now, utc
 from syncd.store.tables import dead_letters, outbox
@@ -21,27 +22,26 @@ def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int
     """Insert actions (dicts with key, lane, kind); a key already present is skipped."""
     added = 0
     t = now()
+    # one statement per action: the insert itself skips a key already there
+    insert = sqlite_insert if tx.dialect.name == "sqlite" else pg_insert
     for action in actions:
-        exists = tx.execute(sa.select(outbox.c.id).where(outbox.c.key == action["key"])).first()
-        if exists:
-            continue
-        try:
-            with tx.begin_nested():
-                tx.execute(
-                    outbox.insert().values(
-                        key=action["key"],
-                        lane=action["lane"],
-                        kind=action["kind"],
-                        action=action,
-                        state="pending",
-                        attempts=0,
-                        next_at=t + timedelta(seconds=delay),
-                        created_at=t,
-                    )
-                )
+        stmt = (
+            insert(outbox)
+            .values(
+                key=action["key"],
+                lane=action["lane"],
+                kind=action["kind"],
+                action=action,
+                state="pending",
+                attempts=0,
+                next_at=t + timedelta(seconds=delay),
+                created_at=t,
+            )
+            .on_conflict_do_nothing(index_elements=[outbox.c.key])
+            .returning(outbox.c.id)
+        )
+        if tx.execute(stmt).first() is not None:
             added += 1
-        except IntegrityError:
-            continue
     return added
 
 
