@@ -34,6 +34,21 @@ from syncd.store.tables import (
 
 Tx = sa.Connection
 
+# the reads the worker and runner make for every change, built once: building a statement
+# costs more than SQLite takes to answer it
+_SHADOW = sa.select(shadows).where(shadows.c.ref == sa.bindparam("ref"))
+_LINK = sa.select(links).where(links.c.id == sa.bindparam("id"))
+_LINK_OF_TICKET = sa.select(links).where(links.c.ticket_ref == sa.bindparam("ref"))
+_LINKS_OF_ISSUE = (
+    sa.select(links).where(links.c.issue_ref == sa.bindparam("ref")).order_by(links.c.id)
+)
+_COMMENT_TARGETS = sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
+    comment_map.c.source_ref == sa.bindparam("ref")
+)
+_COMMENT_COPY = (
+    sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == sa.bindparam("ref"))
+).limit(1)
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -204,7 +219,7 @@ class Store:
 
     # -- shadows ------------------------------------------------------------------------
     def shadow(self, tx: Tx, ref: str) -> Shadow:
-        row = tx.execute(sa.select(shadows).where(shadows.c.ref == ref)).first()
+        row = tx.execute(_SHADOW, {"ref": ref}).first()
         if row is None:
             return Shadow(None, None, {})
         return Shadow(row.observed, utc(row.observed_at), dict(row.written or {}))
@@ -232,17 +247,15 @@ class Store:
 
     # -- links --------------------------------------------------------------------------
     def link_for_ticket(self, tx: Tx, ticket_ref: str) -> LinkRow | None:
-        row = tx.execute(sa.select(links).where(links.c.ticket_ref == ticket_ref)).first()
+        row = tx.execute(_LINK_OF_TICKET, {"ref": ticket_ref}).first()
         return _link(row) if row else None
 
     def links_for_issue(self, tx: Tx, issue_ref: str) -> list[LinkRow]:
-        rows = tx.execute(
-            sa.select(links).where(links.c.issue_ref == issue_ref).order_by(links.c.id)
-        ).fetchall()
+        rows = tx.execute(_LINKS_OF_ISSUE, {"ref": issue_ref}).fetchall()
         return [_link(r) for r in rows]
 
     def link(self, tx: Tx, link_id: int) -> LinkRow | None:
-        row = tx.execute(sa.select(links).where(links.c.id == link_id)).first()
+        row = tx.execute(_LINK, {"id": link_id}).first()
         return _link(row) if row else None
 
     def create_link(
@@ -320,21 +333,12 @@ class Store:
             )
 
     def comment_targets(self, tx: Tx, source_ref: str) -> list[tuple[str, int]]:
-        rows = tx.execute(
-            sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
-                comment_map.c.source_ref == source_ref
-            )
-        ).fetchall()
+        rows = tx.execute(_COMMENT_TARGETS, {"ref": source_ref}).fetchall()
         return [(r.target_ref, r.link_id) for r in rows]
 
     def is_comment_copy(self, tx: Tx, ref: str) -> bool:
         """True when ``ref`` is a comment syncd wrote as a copy of another."""
-        return (
-            tx.execute(
-                sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == ref).limit(1)
-            ).first()
-            is not None
-        )
+        return tx.execute(_COMMENT_COPY, {"ref": ref}).first() is not None
 
     # -- cursors ------------------------------------------------------------------------
     def cursor(self, connector: str, stream: str = "default") -> str | None:
