@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -50,6 +51,8 @@ CAPABILITIES = frozenset(
     }
 )
 
+VISIBILITY_TTL = 60.0  # seconds a repository's visibility is trusted
+
 
 class GitHubConnector:
     """syncd's view of GitHub Issues, acting as one account (the bot)."""
@@ -64,6 +67,7 @@ class GitHubConnector:
         self._watched: list[str] = []
         self.watch(settings.repositories)
         self._poller = Poller(self._client, self._rules, settings.max_poll_pages, settings.per_page)
+        self._visibility: dict[str, tuple[bool, float]] = {}  # project -> (public, read at)
 
     # --- account -------------------------------------------------------------------------
 
@@ -130,9 +134,17 @@ class GitHubConnector:
         return out
 
     def is_public(self, project: str) -> bool:
-        """False for a private repository (``private`` in ``GET /repos/{repo}``)."""
+        """False for a private repository (``private`` in ``GET /repos/{repo}``).
+
+        Read at most once a minute per repository: asked for every comment bound for GitHub,
+        it would otherwise double the requests a comment costs."""
+        known = self._visibility.get(project)
+        if known is not None and time.monotonic() - known[1] < VISIBILITY_TTL:
+            return known[0]
         data = self._client.call("GET", f"/repos/{project}").data
-        return not (isinstance(data, dict) and data.get("private", False))
+        public = not (isinstance(data, dict) and data.get("private", False))
+        self._visibility[project] = (public, time.monotonic())
+        return public
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose body carries the hidden marker ``key``."""
