@@ -101,6 +101,10 @@ class Target(Strict):
     team: str | None = None  # added as the label ``team:<name>``
 
 
+def _ownership() -> dict[str, Literal["support", "dev"]]:
+    return {"status": "dev", "priority": "support"}
+
+
 class Route(Strict):
     """An admin rule: which tickets escalate, where to, and how."""
 
@@ -112,10 +116,8 @@ class Route(Strict):
     sync: bool = True  # false: existing links stop syncing and switch to redirect
     priority_map: dict[Priority, Priority] = Field(default_factory=dict)
     dev_priority: DevPriority = Field(default_factory=DevPriority)
-    # which side's value of a synced field wins; the other side's is kept in the audit
-    ownership: dict[Literal["status", "priority"], Literal["support", "dev"]] = Field(
-        default_factory=lambda: {"status": "dev", "priority": "support"}
-    )
+    # which side's value of a synced field (status, priority) wins; the loser goes to the audit
+    ownership: dict[str, Literal["support", "dev"]] = Field(default_factory=_ownership)
     comment_prefix: str = "/dev"
     copy_public_replies: bool = False
     notify_progress: bool = False  # tell the customer when work starts or a milestone is set
