@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from syncd import logs, registry
+from syncd.connector import Role
 from syncd.errors import ConfigError
 from syncd.settings import Settings, load
 from syncd.workflow_cli import routes_app, templates_app
@@ -195,10 +196,15 @@ def emulate(
     port: Annotated[int, typer.Option()] = 0,
     webhook_url: Annotated[str | None, typer.Option()] = None,
     webhook_secret: Annotated[str | None, typer.Option()] = None,
-    flavour: Annotated[str | None, typer.Option()] = None,
+    flavour: Annotated[str | None, typer.Option(help="jira: cloud or datacenter")] = None,
+    project: Annotated[
+        list[str] | None, typer.Option(help="Trackers: repositories/projects to create.")
+    ] = None,
 ) -> None:
-    """Run one vendor emulator on 127.0.0.1."""
+    """Run one vendor emulator on 127.0.0.1, with the credentials it accepts printed."""
     import uvicorn
+
+    from syncd.testing.server import free_port
 
     spec = registry.spec(kind)
     if spec.emulator is None:
@@ -207,12 +213,25 @@ def emulate(
     kwargs: dict[str, object] = {"webhook_url": webhook_url, "webhook_secret": webhook_secret}
     if flavour:
         kwargs["flavour"] = flavour
-    emu = spec.emulator(**kwargs)
-    from syncd.testing.server import free_port
-
     port = port or free_port()
-    out.print(f"{kind} emulator on http://127.0.0.1:{port}")
+    url = f"http://127.0.0.1:{port}"
+    if spec.emulator_kit is not None:
+        emu = spec.emulator_kit.build(**kwargs)
+        actor = spec.emulator_kit.actor(emu, kind, url)
+        for name in project or ([] if spec.role == Role.HELPDESK else _DEFAULT_PROJECT[kind]):
+            actor.ensure_project(name)
+        out.print(f"{kind} emulator on {url}")
+        out.print(f"credentials: {json.dumps(getattr(actor, 'credentials', {}))}")
+        out.print(
+            f"syncd connector settings: {json.dumps(spec.emulator_kit.config(url, webhook_secret))}"
+        )
+    else:
+        emu = spec.emulator(**kwargs)
+        out.print(f"{kind} emulator on {url}")
     uvicorn.run(emu.app, host="127.0.0.1", port=port, log_level="warning")
+
+
+_DEFAULT_PROJECT = {"github": ["acme/widgets"], "jira": ["WID"]}
 
 
 @app.command()

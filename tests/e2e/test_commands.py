@@ -117,3 +117,29 @@ def test_run_once_links_and_replay(tmp_path: Path) -> None:
         assert listed.returncode == 0
     finally:
         sb.stop()
+
+
+def test_emulate_serves_one_vendor(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*SYNCD, "emulate", "github", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        sb = Sandbox(folder=tmp_path)
+        answer = sb.wait(
+            "emulator answers",
+            lambda: httpx.get(
+                f"http://127.0.0.1:{port}/repos/acme/widgets/issues",
+                headers={"Authorization": "token dev-token"},
+                timeout=1,
+            ),
+            timeout=30,
+        )
+        assert answer.status_code == 200 and answer.json() == []
+        assert "X-RateLimit-Remaining" in answer.headers
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
