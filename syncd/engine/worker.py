@@ -65,11 +65,11 @@ class Worker:
         """Process up to ``limit`` due rows; return how many were handled."""
         with self.store.tx() as tx:
             rows = self.store.next_inbox(tx, limit)
+            mine = self.store.claim_many(tx, [r.id for r in rows])  # one statement, one commit
         handled = 0
         for row in rows:
-            with self.store.tx() as tx:
-                if not self.store.claim_inbox(tx, row.id):
-                    continue  # another worker has it
+            if row.id not in mine:
+                continue  # another worker has it
             change = Change.model_validate(row.change)
             try:
                 held = self.health.held(row.connector) if change.kind == ChangeKind.TOUCHED else 0

@@ -182,6 +182,19 @@ class Store:
         )
         return bool(res.rowcount)
 
+    def claim_many(self, tx: Tx, row_ids: Sequence[int], lease: float = 120.0) -> set[int]:
+        """Take rows for this worker in one statement; return the ids it got (those another
+        worker took first are missing)."""
+        if not row_ids:
+            return set()
+        res = tx.execute(
+            inbox.update()
+            .where(inbox.c.id.in_(list(row_ids)), inbox.c.state == "pending")
+            .values(state="working", next_at=now() + timedelta(seconds=lease))
+            .returning(inbox.c.id)
+        )
+        return {int(r[0]) for r in res}
+
     def finish_inbox(self, tx: Tx, row_id: int) -> None:
         tx.execute(inbox.delete().where(inbox.c.id == row_id))
 
