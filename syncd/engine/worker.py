@@ -12,8 +12,8 @@ import structlog
 
 from syncd.connector import Connector, HelpdeskConnector, TrackerConnector
 from syncd.daemon import metrics
-from syncd.engine import echo
-from syncd.engine.actions import LinkView
+from syncd.engine import echo, ownership
+from syncd.engine.actions import Action, LinkView
 from syncd.engine.health import Health
 from syncd.engine.planner import Rules, Situation, plan
 from syncd.errors import AuthError, NotFound, RateLimited, RemoteError, TransientError
@@ -176,10 +176,34 @@ class Worker:
             return
         situation = replace(situation, links=tuple(link_view(self.store, tx, r) for r in rows))
         actions = plan(situation, self.rules)
+        actions = self._owned(tx, change, rows, actions)
         if actions:
             outbox.add(tx, [a.row() for a in actions])
             for a in actions:
                 log.info("action.planned", kind=a.kind.value, key=a.key, lane=a.lane)
+
+    def _owned(
+        self, tx: Tx, change: Change, rows: list[LinkRow], actions: list[Action]
+    ) -> list[Action]:
+        """Per-field ownership: the non-owner's value never crosses; its loss is audited."""
+        if not rows or not actions:
+            return actions
+        route = self.rules.route(rows[0].route)
+        source: ownership.Side = "support" if change.ref.kind == RefKind.TICKET else "dev"
+        kept, lost = ownership.resolve(actions, source, route.ownership if route else None)
+        for o in lost:
+            self.store.audit(
+                tx,
+                "conflict_overruled",
+                link_id=rows[0].id,
+                ticket_ref=rows[0].ticket_ref,
+                issue_ref=rows[0].issue_ref,
+                field=o.field,
+                lost=o.value,
+                owner=o.owner,
+                key=o.key,
+            )
+        return kept
 
     def _snapshot_situation(self, tx: Tx, change: Change, rows: list[LinkRow]) -> Situation | None:
         snap: Ticket | Issue | None = change.ticket or change.issue
