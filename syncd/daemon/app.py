@@ -22,30 +22,11 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from syncd import __version__
-from syncd.daemon import api, metrics
+from syncd.daemon import api, metrics, webhook_path
 from syncd.daemon.service import Service
 from syncd.dashboard import views as dashboard_views
-from syncd.errors import WebhookError
 
 log = structlog.get_logger("syncd.app")
-
-
-class TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def create_app(service: Service, *, manage: bool = True) -> FastAPI:
@@ -67,25 +48,12 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
 
     @app.post("/webhooks/{name}", status_code=202)
     async def webhook(name: str, request: Request) -> JSONResponse:
-        """Receive one vendor delivery."""
-        try:
-            body = await _read_body(request, limit)
-        except TooLarge:
-            metrics.WEBHOOKS.labels(
-                name if name in service.connectors else "unknown", "too_large"
-            ).inc()
-            log.warning("webhook.rejected", connector=name, status=413, reason="body too large")
-            return JSONResponse({"error": f"body larger than {limit} bytes"}, status_code=413)
-        try:
-            status, outcome = await run_in_threadpool(
-                service.ingest_webhook, name, dict(request.headers), body
-            )
-        except WebhookError as exc:
-            label = name if name in service.connectors else "unknown"
-            metrics.WEBHOOKS.labels(label, f"rejected_{exc.status}").inc()
-            log.warning("webhook.rejected", connector=name, status=exc.status, reason=exc.reason)
-            return JSONResponse({"error": exc.reason}, status_code=exc.status)
-        return JSONResponse({"status": outcome}, status_code=status)
+        """Receive one vendor delivery (served by ``WebhookPath`` before routing)."""
+        headers = dict(request.headers)
+        status, doc = await webhook_path.answer(service, name, headers, request.stream(), limit)
+        return JSONResponse(doc, status_code=status)
+
+    app.add_middleware(webhook_path.WebhookPath, service=service, limit=limit)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
