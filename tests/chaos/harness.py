@@ -141,13 +141,17 @@ class Workload:
     max_cases: int = 1_000_000
     cases: list[Case] = field(default_factory=list)
     fed: int = 0  # changes made that syncd owes to the other side
+    _listed: float = 0.0
 
     def _issue(self, case: Case) -> Ref | None:
         """The issue for a case, as the tracker shows it (found by its title)."""
-        if case.issue is None:
-            found = [i for i in self.sb.tracker.issues(PROJECT) if i.title == case.subject]
-            if found:
-                case.issue = found[0].ref
+        if case.issue is None and time.monotonic() - self._listed > 0.5:
+            # reading every issue is costly once there are thousands: at most twice a second
+            self._listed = time.monotonic()
+            titles = {i.title: i.ref for i in self.sb.tracker.issues(PROJECT)}
+            for c in self.cases:
+                if c.issue is None and c.subject in titles:
+                    c.issue = titles[c.subject]
         return case.issue
 
     def _ready(self, case: Case) -> bool:

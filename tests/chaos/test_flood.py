@@ -34,7 +34,7 @@ def test_webhook_flood_is_taken_in_and_drained_in_order(tmp_path: Path, monkeypa
     monkeypatch.setenv("SYNCD_CONNECTORS__GITHUB__TIMEOUT", "1")
     monkeypatch.setenv("SYNCD_CONNECTORS__ZENDESK__TIMEOUT", "1")
     refs = 4
-    comments = 50 * (soak() * 10 or 1)  # per issue
+    comments = 30 * (soak() * 20 or 1)  # per issue
     repeats = 3  # vendors redeliver: each delivery arrives three times
     sb = Sandbox(folder=tmp_path, webhooks=True, poll_interval=3600.0)
     sb.start()

@@ -35,7 +35,7 @@ def test_failing_connector_is_loud_once_bounded_and_recovers(hooked: Sandbox, fa
             "readyz says not ready",
             lambda: (r := httpx.get(f"{sb.url}/readyz")).status_code == 503 and r.json(),
         )
-        time.sleep(4.0)  # several rounds of retries
+        time.sleep(2.5)  # several rounds of retries
         depth = sb.service.store.depth()
         attempts = sb.service.status()["outbox"]
         gh = ready["connectors"]["github"]
@@ -46,7 +46,7 @@ def test_failing_connector_is_loud_once_bounded_and_recovers(hooked: Sandbox, fa
     retries = events.count("action.retry")
     print(
         f"\nnoisy ({failure}): readyz {gh['reason']!r} since {gh['since']}; "
-        f"{retries} retries of 5 actions in ~4s; depth while failing {depth}; outbox {attempts}"
+        f"{retries} retries of 5 actions in ~2.5s; depth while failing {depth}; outbox {attempts}"
     )
     assert gh["healthy"] is False and gh["since"]
     assert ("credentials" in gh["reason"]) == (failure == "auth revoked")
