@@ -35,7 +35,7 @@ def test_transient_faults_converge_exactly_once(chaos_sb: Sandbox) -> None:
     assert sb.service is not None
     _storm(sb, True)
     work = Workload(sb, random.Random(11), max_cases=8)
-    deadline = time.monotonic() + 6
+    deadline = time.monotonic() + 4
     while time.monotonic() < deadline:
         work.step()
         time.sleep(0.05)
