@@ -175,3 +175,6 @@ class Change(Frozen):
     actor: str | None = None
     at: datetime | None = None
     source: Literal["webhook", "poll", "reconcile", "internal"] = "poll"
+    # snapshot fields this source does not carry (a webhook without custom fields, say):
+    # the worker takes them from the shadow, or reads the record when it has none
+    partial: frozenset[str] = frozenset()

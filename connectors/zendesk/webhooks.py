@@ -108,6 +108,20 @@ def _parse_trigger(
     return WebhookResult(delivery_id=delivery, event="trigger", changes=(change,))
 
 
+def _missing(detail: Mapping[str, Any], names: Names) -> frozenset[str]:
+    """Fields a webhook snapshot does not carry: custom fields never, group and
+    organization names only when seen in an earlier read."""
+    missing = {"fields"}
+    for key, field, known in (
+        ("group_id", "group", names.groups),
+        ("organization_id", "organization", names.organizations),
+    ):
+        raw = detail.get(key)
+        if raw is not None and str(raw).isdigit() and int(raw) not in known:
+            missing.add(field)
+    return frozenset(missing)
+
+
 def _parse_event(payload: Mapping[str, Any], ctx: Context, names: Names) -> WebhookResult:
     event_type = str(payload["type"])
     delivery = str(payload["id"]) if payload.get("id") is not None else None
@@ -132,6 +146,7 @@ def _parse_event(payload: Mapping[str, Any], ctx: Context, names: Names) -> Webh
             actor=actor,
             at=at,
             source="webhook",
+            partial=_missing(detail, names),
         )
     ]
     if name == "comment_added":

@@ -58,6 +58,22 @@ class Rules:
             prefer=prefer,
         )
 
+    def reads(self, missing: frozenset[str]) -> bool:
+        """Whether routing an unlinked ticket needs snapshot fields a source left out (a
+        webhook without custom fields or group names): then the ticket is read in full."""
+        uses: set[str] = set()
+        for r in self.routes:
+            m = r.match
+            if m.group or m.tiers:
+                uses.add("group")
+            if m.organization:
+                uses.add("organization")
+            if m.fields or m.customer_tier:
+                uses.add("fields")
+        if self.linking.field or self.tiers.customer_tier_field:
+            uses.add("fields")
+        return bool(uses & missing)
+
     def wants(self, ticket: Ticket) -> bool:
         """Whether syncd follows an unlinked ticket: a route takes it or a link is asked for."""
         return self.match(ticket) is not None or self.requested(ticket) is not None

@@ -110,6 +110,8 @@ class Worker:
 
     def _expand(self, change: Change) -> list[Change]:
         """A TOUCHED change is read again from the remote: its snapshot and its comments."""
+        if change.partial and change.kind == ChangeKind.UPSERT:
+            change = self._complete(change)
         if change.kind != ChangeKind.TOUCHED:
             return [change]
         conn = self.connectors.get(change.ref.connector)
@@ -157,6 +159,23 @@ class Worker:
                 for c in conn.comments(change.ref)
             ]
         return out
+
+    def _complete(self, change: Change) -> Change:
+        """Fill the fields a partial snapshot lacks from the shadow; with no shadow, read the
+        record in full (as for TOUCHED) only when routing needs those fields."""
+        with self.store.tx() as tx:
+            seen = self.store.shadow(tx, str(change.ref)).observed
+        snap = change.ticket or change.issue
+        if snap is None:
+            return change
+        if seen is not None:
+            known = {f: seen[f] for f in change.partial if f in seen}
+            merged = type(snap).model_validate({**snap.model_dump(mode="json"), **known})
+            key = "ticket" if change.ticket is not None else "issue"
+            return change.model_copy(update={key: merged, "partial": frozenset()})
+        if change.ticket is not None and self.rules.reads(change.partial):
+            return Change(kind=ChangeKind.TOUCHED, ref=change.ref, source=change.source)
+        return change
 
     def _links(self, tx: Tx, ref: Ref) -> list[LinkRow]:
         if ref.kind == RefKind.TICKET:
