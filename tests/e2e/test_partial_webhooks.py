@@ -47,7 +47,10 @@ def test_route_on_custom_field_with_webhooks_only(sb: Sandbox) -> None:
     sb.settle()
     assert issue_of(sb, Ref.ticket("zendesk", other)) is None
     assert len(sb.tracker.issues("acme/widgets")) == 1
-    assert sb.helpdesk.ticket(ref).fields.get("product") == "widgets"
+    assert sb.service is not None
+    with sb.service.store.tx() as tx:
+        seen = sb.service.store.shadow(tx, str(ref)).observed
+    assert seen is not None and seen["fields"] == {"product": "widgets"}
     # the shadow holds the full snapshot: a later webhook without fields changes nothing
     emu.add_comment(wanted, "any news?", public=True)
     sb.settle()
