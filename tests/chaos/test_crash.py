@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.chaos.harness import (
     Workload,
     converge,
@@ -21,6 +23,7 @@ from tests.chaos.harness import (
 )
 
 
+@pytest.mark.timeout(0 if soak() else 300)  # a soak run takes as long as it takes
 def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
     factor = soak()
     kills_wanted = int(os.environ.get("SYNCD_SOAK_KILLS", 300 * factor if factor else 3))

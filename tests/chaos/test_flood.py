@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from syncd.model import Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
@@ -30,6 +31,7 @@ def _escalated(sb: Sandbox, n: int) -> list[tuple[Ref, Ref]]:
     return [(t, issues[f"Flooded {k}"]) for k, t in enumerate(tickets)]
 
 
+@pytest.mark.timeout(0 if soak() else 300)  # a soak run takes as long as it takes
 def test_webhook_flood_is_taken_in_and_drained_in_order(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SYNCD_CONNECTORS__GITHUB__TIMEOUT", "1")
     monkeypatch.setenv("SYNCD_CONNECTORS__ZENDESK__TIMEOUT", "1")
