@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from syncd import registry
@@ -126,6 +134,14 @@ class Route(Strict):
     sla: SlaPolicy | None = None
     duplicates: Duplicates = Field(default_factory=Duplicates)
     privacy: Privacy = Field(default_factory=Privacy)
+
+    @model_validator(mode="after")
+    def _dev_may_set_priority(self) -> Route:
+        # a route that lets the developers' priority reach the ticket gives them the field,
+        # unless the admin wrote the ownership out
+        if self.dev_priority.set_ticket_priority and "ownership" not in self.model_fields_set:
+            self.ownership = {**self.ownership, "priority": "dev"}
+        return self
 
 
 class Settings(BaseSettings):
