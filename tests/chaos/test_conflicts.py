@@ -75,6 +75,7 @@ def _both_change(sb: Sandbox, first: str) -> tuple[Priority | None, Priority | N
 def test_priority_conflict_is_decided_by_ownership_in_any_order(tmp_path: Path, first: str) -> None:
     routes = default_routes("github", PROJECT)
     routes[1]["dev_priority"] = {"set_ticket_priority": True}  # dev priority would be written
+    routes[1]["ownership"] = {"status": "dev", "priority": "support"}  # ...but support owns it
     sb = Sandbox(folder=tmp_path, webhooks=True, poll_interval=3600.0, routes=routes)
     sb.start()
     try:
