@@ -17,30 +17,38 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from syncd.store.repository import Tx, now, utc
 from syncd.store.tables import dead_letters, outbox
 
+# the runner's per-action statements, built once (building one costs more than running it)
+_BY_ID = outbox.update().where(outbox.c.id == sa.bindparam("b_id"))
+_START = _BY_ID.values(
+    state="running", attempts=outbox.c.attempts + 1, next_at=sa.bindparam("b_next")
+)
+_ATTEMPTS = sa.select(outbox.c.attempts).where(outbox.c.id == sa.bindparam("b_id"))
+_ADD = {
+    name: insert(outbox)
+    .on_conflict_do_nothing(index_elements=[outbox.c.key])
+    .returning(outbox.c.id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+
 
 def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int:
     """Insert actions (dicts with key, lane, kind); a key already present is skipped."""
     added = 0
     t = now()
     # one statement per action: the insert itself skips a key already there
-    insert = sqlite_insert if tx.dialect.name == "sqlite" else pg_insert
+    stmt = _ADD[tx.dialect.name]
     for action in actions:
-        stmt = (
-            insert(outbox)
-            .values(
-                key=action["key"],
-                lane=action["lane"],
-                kind=action["kind"],
-                action=action,
-                state="pending",
-                attempts=0,
-                next_at=t + timedelta(seconds=delay),
-                created_at=t,
-            )
-            .on_conflict_do_nothing(index_elements=[outbox.c.key])
-            .returning(outbox.c.id)
-        )
-        if tx.execute(stmt).first() is not None:
+        row = {
+            "key": action["key"],
+            "lane": action["lane"],
+            "kind": action["kind"],
+            "action": action,
+            "state": "pending",
+            "attempts": 0,
+            "next_at": t + timedelta(seconds=delay),
+            "created_at": t,
+        }
+        if tx.execute(stmt, row).first() is not None:
             added += 1
     return added
 
@@ -71,32 +79,17 @@ def due(tx: Tx, limit: int) -> list[sa.Row[Any]]:
 
 def start(tx: Tx, row_id: int, *, lease: float = 120.0) -> int:
     """Mark an action running (with a lease) and count the attempt; return the attempt number."""
-    tx.execute(
-        outbox.update()
-        .where(outbox.c.id == row_id)
-        .values(
-            state="running",
-            attempts=outbox.c.attempts + 1,
-            next_at=now() + timedelta(seconds=lease),
-        )
-    )
-    return int(tx.execute(sa.select(outbox.c.attempts).where(outbox.c.id == row_id)).scalar() or 1)
+    tx.execute(_START, {"b_id": row_id, "b_next": now() + timedelta(seconds=lease)})
+    return int(tx.execute(_ATTEMPTS, {"b_id": row_id}).scalar() or 1)
 
 
 def done(tx: Tx, row_id: int) -> None:
-    tx.execute(
-        outbox.update()
-        .where(outbox.c.id == row_id)
-        .values(state="done", done_at=now(), last_error=None)
-    )
+    tx.execute(_BY_ID, {"b_id": row_id, "state": "done", "done_at": now(), "last_error": None})
 
 
 def retry(tx: Tx, row_id: int, error: str, delay: float) -> None:
-    tx.execute(
-        outbox.update()
-        .where(outbox.c.id == row_id)
-        .values(state="pending", last_error=error[:2000], next_at=now() + timedelta(seconds=delay))
-    )
+    values = {"state": "pending", "last_error": error[:2000]}
+    tx.execute(_BY_ID, {"b_id": row_id, **values, "next_at": now() + timedelta(seconds=delay)})
 
 
 def dead(tx: Tx, row: sa.Row[Any], reason: str) -> None:

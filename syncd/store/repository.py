@@ -45,6 +45,12 @@ _LINKS_OF_ISSUE = (
 _COMMENT_TARGETS = sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
     comment_map.c.source_ref == sa.bindparam("ref")
 )
+_COMMENT_PAIR = sa.select(comment_map.c.source_ref).where(
+    comment_map.c.source_ref == sa.bindparam("s"), comment_map.c.target_ref == sa.bindparam("t")
+)
+_SHADOW_UPDATE = shadows.update().where(shadows.c.ref == sa.bindparam("b_ref"))
+_LINK_UPDATE = links.update().where(links.c.id == sa.bindparam("b_id"))
+_INBOX_DELETE = inbox.delete().where(inbox.c.id == sa.bindparam("id"))
 _COMMENT_COPY = (
     sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == sa.bindparam("ref"))
 ).limit(1)
@@ -196,7 +202,7 @@ class Store:
         return {int(r[0]) for r in res}
 
     def finish_inbox(self, tx: Tx, row_id: int) -> None:
-        tx.execute(inbox.delete().where(inbox.c.id == row_id))
+        tx.execute(_INBOX_DELETE, {"id": row_id})
 
     def retry_inbox(self, tx: Tx, row_id: int, error: str, delay: float) -> None:
         tx.execute(
@@ -253,10 +259,11 @@ class Store:
             values["observed_at"] = observed_at
         if written is not None:
             values["written"] = written
-        res = tx.execute(shadows.update().where(shadows.c.ref == ref).values(**values))
+        # statements built once; the columns set follow the parameters given
+        res = tx.execute(_SHADOW_UPDATE, {"b_ref": ref, **values})
         if not res.rowcount:
             values.setdefault("written", {})
-            tx.execute(shadows.insert().values(ref=ref, **values))
+            tx.execute(shadows.insert(), {"ref": ref, **values})
 
     # -- links --------------------------------------------------------------------------
     def link_for_ticket(self, tx: Tx, ticket_ref: str) -> LinkRow | None:
@@ -304,7 +311,7 @@ class Store:
         return made
 
     def update_link(self, tx: Tx, link_id: int, **values: Any) -> None:
-        tx.execute(links.update().where(links.c.id == link_id).values(updated_at=now(), **values))
+        tx.execute(_LINK_UPDATE, {"b_id": link_id, "updated_at": now(), **values})
 
     def all_links(self, limit: int = 1000) -> list[LinkRow]:
         with self.engine.connect() as conn:
@@ -333,16 +340,16 @@ class Store:
 
     # -- comment map --------------------------------------------------------------------
     def map_comment(self, tx: Tx, source_ref: str, target_ref: str, link_id: int) -> None:
-        exists = tx.execute(
-            sa.select(comment_map.c.source_ref).where(
-                comment_map.c.source_ref == source_ref, comment_map.c.target_ref == target_ref
-            )
-        ).first()
+        exists = tx.execute(_COMMENT_PAIR, {"s": source_ref, "t": target_ref}).first()
         if not exists:
             tx.execute(
-                comment_map.insert().values(
-                    source_ref=source_ref, target_ref=target_ref, link_id=link_id, created_at=now()
-                )
+                comment_map.insert(),
+                {
+                    "source_ref": source_ref,
+                    "target_ref": target_ref,
+                    "link_id": link_id,
+                    "created_at": now(),
+                },
             )
 
     def comment_targets(self, tx: Tx, source_ref: str) -> list[tuple[str, int]]:
@@ -389,14 +396,15 @@ class Store:
         **detail: Any,
     ) -> None:
         tx.execute(
-            audit.insert().values(
-                at=now(),
-                event=event,
-                link_id=link_id,
-                ticket_ref=ticket_ref,
-                issue_ref=issue_ref,
-                detail=detail,
-            )
+            audit.insert(),
+            {
+                "at": now(),
+                "event": event,
+                "link_id": link_id,
+                "ticket_ref": ticket_ref,
+                "issue_ref": issue_ref,
+                "detail": detail,
+            },
         )
 
     def audit_since(self, after_id: int = 0, limit: int = 200) -> list[sa.Row[Any]]:
