@@ -118,7 +118,14 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """Highest resident memory of this process so far, in MiB."""
+    """Highest resident memory of this process so far, in MiB (VmHWM: getrusage's figure
+    would carry the parent's peak across fork and exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
