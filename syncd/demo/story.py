@@ -32,24 +32,34 @@ def _issue_for(sb: Sandbox, ticket: Ref) -> Ref:
     return Ref.parse(link.issue_ref) if link else None  # type: ignore[return-value]
 
 
+@dataclass
+class Steps:
+    """Runs a story's steps in order; once one is not observed, the rest are skipped."""
+
+    sb: Sandbox
+    report: Report
+    timeout: float = 20.0
+    ok: bool = True
+
+    def __call__(self, title: str, probe: Callable[[], Any]) -> Any:
+        """Wait until ``probe`` observes the step; report it either way."""
+        if not self.ok:
+            self.report(Step(title, False, "skipped: an earlier step failed"))
+            return None
+        try:
+            value = self.sb.wait(title, probe, timeout=self.timeout)
+        except TimeoutError as exc:
+            self.ok = False
+            self.report(Step(title, False, str(exc)))
+            return None
+        self.report(Step(title, True, _short(value)))
+        return value
+
+
 def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
     """Play the whole story; return True when every step was observed."""
     hd, tr = sb.helpdesk, sb.tracker
-    ok = True
-
-    def step(title: str, probe: Callable[[], Any]) -> Any:
-        nonlocal ok
-        if not ok:
-            report(Step(title, False, "skipped: an earlier step failed"))
-            return None
-        try:
-            value = sb.wait(title, probe, timeout=timeout)
-        except TimeoutError as exc:
-            ok = False
-            report(Step(title, False, str(exc)))
-            return None
-        report(Step(title, True, _short(value)))
-        return value
+    step = Steps(sb, report, timeout)
 
     ticket = hd.create_ticket(
         "Export to CSV crashes",
@@ -79,13 +89,13 @@ def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
             and [c for c in hd.comments(ticket) if c.public and "developers" in c.body]
         ),
     )
-    if ok:
+    if step.ok:
         hd.comment(ticket, "/dev Customer runs version 4.2 on Windows.", public=False)
     step(
         "agent's /dev note appears on the issue",
         lambda: [c for c in tr.comments(issue) if "version 4.2 on Windows" in c.body],
     )
-    if ok:
+    if step.ok:
         tr.comment(issue, "Found it: a null check in the CSV writer.")
     step(
         "developer's comment reaches the ticket as an internal note",
@@ -95,7 +105,7 @@ def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
             if not c.public and "null check in the CSV writer" in c.body
         ],
     )
-    if ok:
+    if step.ok:
         tr.set_status(issue, IssueStatus.DONE)
     step(
         "developer closes the issue as fixed → ticket solved, customer told",
@@ -112,7 +122,7 @@ def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
         requester="Grace Hopper",
     )
     report(Step("a ticket tagged `escalate` + `vendor` (redirect route)", True, str(vendor)))
-    ok_before, ok = ok, True
+    ok_before, step.ok = step.ok, True
     step(
         "it is closed with a redirect message pointing at its issue",
         lambda: (
@@ -120,27 +130,13 @@ def play(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
             and [c for c in hd.comments(vendor) if c.public and "follow" in c.body]
         ),
     )
-    return ok and ok_before
+    return step.ok and ok_before
 
 
 def play_jira(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
     """The same hand-off to a Jira team: workflow transitions and a restricted comment."""
     hd, jira = sb.helpdesk, sb.actor("jira")
-    ok = True
-
-    def step(title: str, probe: Callable[[], Any]) -> Any:
-        nonlocal ok
-        if not ok:
-            report(Step(title, False, "skipped: an earlier step failed"))
-            return None
-        try:
-            value = sb.wait(title, probe, timeout=timeout)
-        except TimeoutError as exc:
-            ok = False
-            report(Step(title, False, str(exc)))
-            return None
-        report(Step(title, True, _short(value)))
-        return value
+    step = Steps(sb, report, timeout)
 
     ticket = hd.create_ticket(
         "API returns 500 on /orders",
@@ -155,7 +151,7 @@ def play_jira(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
     )
     issue = step("a Jira issue is created in WID", lambda: _issue_for(sb, ticket))
     step("ticket on-hold, customer told", lambda: hd.ticket(ticket).status == TicketStatus.ON_HOLD)
-    if ok:
+    if step.ok:
         jira.set_status(issue, IssueStatus.IN_PROGRESS)
         jira.restricted_comment(issue, "Root cause: the connection pool is exhausted.")
     step(
@@ -165,7 +161,7 @@ def play_jira(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
             and not [c for c in hd.comments(ticket) if c.public and "connection pool" in c.body]
         ),
     )
-    if ok:
+    if step.ok:
         jira.set_status(issue, IssueStatus.DONE)
     step(
         "developer resolves the Jira issue → ticket solved, customer told",
@@ -174,7 +170,7 @@ def play_jira(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
             and [c for c in hd.comments(ticket) if c.public and "fixed" in c.body]
         ),
     )
-    return ok
+    return step.ok
 
 
 def _short(value: Any) -> str:
