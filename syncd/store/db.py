@@ -60,13 +60,19 @@ def _serialise_writers(engine: sa.Engine) -> None:
             raise
         conn.info[_HOLDS_LOCK] = True
 
-    def end(conn: sa.Connection) -> None:
+    def end(conn: sa.Connection, finish: str) -> None:
+        # SQLAlchemy announces a commit or rollback before it asks the driver for it: end the
+        # transaction here, so the next writer never meets SQLite's lock still held (the
+        # driver's own call afterwards finds no transaction and does nothing)
         if conn.info.pop(_HOLDS_LOCK, False):
-            lock.release()
+            try:
+                getattr(conn.connection.dbapi_connection, finish)()
+            finally:
+                lock.release()
 
     sa.event.listen(engine, "begin", begin)
-    sa.event.listen(engine, "commit", end)
-    sa.event.listen(engine, "rollback", end)
+    sa.event.listen(engine, "commit", lambda conn: end(conn, "commit"))
+    sa.event.listen(engine, "rollback", lambda conn: end(conn, "rollback"))
 
 
 def _no_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
