@@ -83,7 +83,7 @@ def run(scale: Scale, out: list[Figure]) -> None:
         world = scenario.World(sb, None, None, taps, pairs)  # type: ignore[arg-type]
         before = _counts(sb)
         made = [
-            (f"poll-{n}", scenario.change(world, n, f"poll-{n}"), time.perf_counter())
+            (f"tokpoll-{n}", scenario.change(world, n, f"tokpoll-{n}"), time.perf_counter())
             for n in range(scale.requests_changes)
         ]
         time.sleep(1.1)

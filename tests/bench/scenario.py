@@ -8,6 +8,7 @@ tap records when the emulator finished answering each write whose body holds the
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -26,6 +27,7 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # syncd's own pace is measured, not the vendors' budgets: Zendesk's 700 requests a minute
 # would otherwise cap every figure at about 12 writes a second (BENCHMARKS.md says more)
 UNLIMITED: dict[str, dict[str, Any]] = {"zendesk": {"rate_limit": 10**9}}
+TOKEN = re.compile(rb"tok[a-z0-9]+-[0-9]+")  # what change() puts in a comment
 
 
 class Tap:
@@ -35,6 +37,8 @@ class Tap:
         self.app = app
         self.writes: list[tuple[float, str, str, bytes]] = []
         self.lock = threading.Lock()
+        self.index: dict[str, float] = {}
+        self.indexed = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITES:
@@ -59,13 +63,15 @@ class Tap:
         await self.app(scope, tapped_receive, tapped_send)
 
     def seen(self, token: str) -> float | None:
-        """When a write carrying ``token`` was answered, or None."""
-        needle = token.encode()
+        """When a write carrying ``token`` was answered, or None. New writes are indexed
+        once, so waiting on many tokens does not rescan every body (the emulators share
+        this process and would slow down)."""
         with self.lock:
-            for at, _, _, body in self.writes:
-                if needle in body:
-                    return at
-        return None
+            for at, _, _, body in self.writes[self.indexed :]:
+                for found in TOKEN.findall(body):
+                    self.index.setdefault(found.decode(), at)
+            self.indexed = len(self.writes)
+            return self.index.get(token)
 
 
 @dataclass
@@ -175,7 +181,7 @@ def paced(world: World, rate: float, count: int, prefix: str) -> list[tuple[str,
         delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        token = f"{prefix}-{n}"
+        token = f"tok{prefix}-{n}"
         at = time.perf_counter()
         side = change(world, n, token)
         made.append((token, side, at))
