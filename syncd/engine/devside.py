@@ -24,6 +24,8 @@ def issue_upsert(s: Situation, issue: Issue, rules: Rules, redirect: Any) -> lis
         return []
     before = s.before
     stamp = issue.updated_at.isoformat() if issue.updated_at else h(str(issue))
+    if s.seq:
+        stamp = f"{stamp}#{s.seq}"
     out: list[Action] = []
     for link in s.links:
         if not link.syncing:

@@ -89,6 +89,9 @@ class Situation:
     links: tuple[LinkView, ...] = ()
     comment_is_new: bool = True
     comment_copies: tuple[Ref, ...] = ()  # copies syncd made of this comment
+    # the inbox row the change came in (0: none); keys of state changes include it, since a
+    # vendor's one-second timestamps cannot tell two quick moves to the same state apart
+    seq: int = 0
 
 
 def h(text: str) -> str:

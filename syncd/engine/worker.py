@@ -93,7 +93,7 @@ class Worker:
             try:
                 with self.store.tx() as tx:
                     for ch in expanded:
-                        self._process(tx, ch)
+                        self._process(tx, ch, seq=row.id)
                     self.store.finish_inbox(tx, row.id)
             except Exception as exc:  # a defect must not stop the queue: park the row, say so
                 log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
@@ -183,7 +183,7 @@ class Worker:
             return [row] if row else []
         return self.store.links_for_issue(tx, str(ref))
 
-    def _process(self, tx: Tx, change: Change) -> None:
+    def _process(self, tx: Tx, change: Change, seq: int = 0) -> None:
         rows = self._links(tx, change.ref)
         if change.kind in (ChangeKind.COMMENT, ChangeKind.COMMENT_DELETED):
             situation = self._comment_situation(tx, change, rows)
@@ -193,7 +193,9 @@ class Worker:
             situation = Situation(change=change)
         if situation is None:
             return
-        situation = replace(situation, links=tuple(link_view(self.store, tx, r) for r in rows))
+        situation = replace(
+            situation, links=tuple(link_view(self.store, tx, r) for r in rows), seq=seq
+        )
         actions = plan(situation, self.rules)
         actions = self._owned(tx, change, rows, actions)
         if actions:

@@ -311,3 +311,16 @@ def test_moved_issue_relinks() -> None:
     s = Situation(change=Change(kind=ChangeKind.MOVED, ref=ISSUE, new_ref=new), links=(link(),))
     (a,) = plan(s, rules())
     assert a.kind == ActionKind.RELINK and a.target == new
+
+
+def test_two_quick_moves_to_the_same_state_are_two_actions() -> None:
+    """Vendors stamp with one-second resolution: wont_do -> todo -> wont_do -> todo within a
+    second must still reopen the ticket twice, so keys carry the change's inbox sequence."""
+    from dataclasses import replace
+
+    first = replace(issue_move(IssueStatus.WONT_DO, IssueStatus.TODO, link()), seq=41)
+    again = replace(issue_move(IssueStatus.WONT_DO, IssueStatus.TODO, link()), seq=57)
+    (a,) = plan(first, rules())
+    (b,) = plan(again, rules())
+    assert a.key != b.key
+    assert plan(first, rules()) == [a]  # the same change planned again: the same key
