@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncd.store.repository import Store
+from syncd.testing.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "vendor-samples"
@@ -64,6 +65,13 @@ def store_url(request: pytest.FixtureRequest) -> str:
     """The same test on SQLite and on PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "pg_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def hooked(tmp_path: Path) -> Iterator[Sandbox]:
+    """Emulators and the daemon with webhooks; polling slow enough never to matter."""
+    with Sandbox(folder=tmp_path, webhooks=True, poll_interval=3600.0) as sb:
+        yield sb
 
 
 @pytest.fixture

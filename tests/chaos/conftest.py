@@ -22,14 +22,3 @@ def chaos_sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbo
         yield sb
     finally:
         sb.stop()
-
-
-@pytest.fixture
-def hooked(tmp_path: Path) -> Iterator[Sandbox]:
-    """Webhooks only; polling slow enough never to matter."""
-    sb = Sandbox(folder=tmp_path, webhooks=True, poll_interval=3600.0)
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()

@@ -20,14 +20,3 @@ def sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]
         yield sb
     finally:
         sb.stop()
-
-
-@pytest.fixture
-def hooked(tmp_path: Path) -> Iterator[Sandbox]:
-    """The sandbox with webhooks, polling slow enough never to matter."""
-    sb = Sandbox(folder=tmp_path, webhooks=True, poll_interval=3600.0)
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
