@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from syncd.store.repository import Tx, now, utc
+from syncd.store.repository import Tx, due_in_order, now, utc
 from syncd.store.tables import dead_letters, outbox
 
 # the runner's per-action statements, built once (building one costs more than running it)
@@ -56,25 +56,7 @@ def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int
 def due(tx: Tx, limit: int) -> list[sa.Row[Any]]:
     """Pending actions that are due and first in their lane; running ones whose lease ran out
     (their runner died) come back as due."""
-    t = now()
-    tx.execute(
-        outbox.update()
-        .where(outbox.c.state == "running", outbox.c.next_at < t)
-        .values(state="pending")
-    )
-    older = outbox.alias("older")
-    blocked = sa.exists().where(
-        older.c.lane == outbox.c.lane,
-        older.c.id < outbox.c.id,
-        older.c.state.in_(("pending", "running")),
-    )
-    q = (
-        sa.select(outbox)
-        .where(outbox.c.state == "pending", outbox.c.next_at <= t, ~blocked)
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
-    return list(tx.execute(q).fetchall())
+    return due_in_order(tx, outbox, outbox.c.lane, "running", limit)
 
 
 def start(tx: Tx, row_id: int, *, lease: float = 120.0) -> int:

@@ -159,25 +159,7 @@ class Store:
     def next_inbox(self, tx: Tx, limit: int) -> list[sa.Row[Any]]:
         """Pending rows that are due and have no older unfinished row for the same ref.
         Rows whose worker died (lease run out) come back first."""
-        t = now()
-        tx.execute(
-            inbox.update()
-            .where(inbox.c.state == "working", inbox.c.next_at < t)
-            .values(state="pending")
-        )
-        older = inbox.alias("older")
-        blocked = sa.exists().where(
-            older.c.ref == inbox.c.ref,
-            older.c.id < inbox.c.id,
-            older.c.state.in_(("pending", "working")),
-        )
-        q = (
-            sa.select(inbox)
-            .where(inbox.c.state == "pending", inbox.c.next_at <= t, ~blocked)
-            .order_by(inbox.c.id)
-            .limit(limit)
-        )
-        return list(tx.execute(q).fetchall())
+        return due_in_order(tx, inbox, inbox.c.ref, "working", limit)
 
     def claim_inbox(self, tx: Tx, row_id: int, lease: float = 120.0) -> bool:
         """Take a row for this worker; False when another worker took it first."""
@@ -414,6 +396,30 @@ class Store:
                     sa.select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
                 ).fetchall()
             )
+
+
+def due_in_order(
+    tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit: int
+) -> list[sa.Row[Any]]:
+    """Due ``pending`` rows of a queue table that are first in their lane (no older row is
+    pending or ``busy``); ``busy`` rows whose lease ran out (their process died) come back."""
+    t = now()
+    tx.execute(
+        table.update().where(table.c.state == busy, table.c.next_at < t).values(state="pending")
+    )
+    older = table.alias("older")
+    blocked = sa.exists().where(
+        older.c[lane.name] == lane,
+        older.c.id < table.c.id,
+        older.c.state.in_(("pending", busy)),
+    )
+    q = (
+        sa.select(table)
+        .where(table.c.state == "pending", table.c.next_at <= t, ~blocked)
+        .order_by(table.c.id)
+        .limit(limit)
+    )
+    return list(tx.execute(q).fetchall())
 
 
 def _link(row: sa.Row[Any]) -> LinkRow:
