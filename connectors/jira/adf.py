@@ -231,7 +231,11 @@ def _wrap(mark: Node, nodes: list[Node]) -> str:
     if kind == "link":
         href = (mark.get("attrs") or {}).get("href", "")
         return f"[{inner}]({href})"
-    token = {"strong": "**", "em": "*", "strike": "~~"}[kind]
+    return wrap({"strong": "**", "em": "*", "strike": "~~"}[kind], inner)
+
+
+def wrap(token: str, inner: str) -> str:
+    """``inner`` between emphasis tokens, its edge spaces kept outside (both markups need it)."""
     stripped = inner.strip(" ")
     if not stripped:
         return inner

@@ -103,13 +103,7 @@ def _wrap(mark: Node, nodes: list[Node]) -> str:
     if kind == "link":
         href = (mark.get("attrs") or {}).get("href", "")
         return f"[{href}]" if inner == _escape(href) else f"[{inner}|{href}]"
-    token = {"strong": "*", "em": "_", "strike": "-"}[kind]
-    stripped = inner.strip(" ")
-    if not stripped:
-        return inner
-    lead = inner[: len(inner) - len(inner.lstrip(" "))]
-    trail = inner[len(inner.rstrip(" ")) :]
-    return f"{lead}{token}{stripped}{token}{trail}"
+    return adf.wrap({"strong": "*", "em": "_", "strike": "-"}[kind], inner)
 
 
 def _atom(node: Node) -> str:
