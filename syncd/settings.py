@@ -77,6 +77,8 @@ class LogSettings(Strict):
 class EngineSettings(Strict):
     batch: int = 50
     idle_sleep: float = 0.05
+    # tickets whose actions run side by side (each ticket's own actions stay in order)
+    lanes: int = Field(default=4, ge=1, le=64)
     max_attempts: int = 12  # durable retries before a transient failure is dead-lettered
     backoff_base: float = 1.0
     backoff_cap: float = 300.0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,11 +23,11 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from syncd.connector import Connector
 from syncd.daemon import metrics
-from syncd.engine import followups
 from syncd.engine.actions import Action, ActionKind
 from syncd.engine.execute import WRITE_REFUSED, Result, perform
 from syncd.engine.health import Health
-from syncd.engine.planner import Rules, plan_linked, plan_verified
+from syncd.engine.planner import Rules
+from syncd.engine.record import Recorder, writes_fields
 from syncd.engine.worker import link_view
 from syncd.errors import (
     AuthError,
@@ -38,12 +39,13 @@ from syncd.errors import (
     ReadOnly,
     TransientError,
 )
-from syncd.model import Comment, Issue, RefKind, Ticket
+from syncd.model import RefKind
 from syncd.store import outbox
-from syncd.store.repository import Store, Tx
+from syncd.store.repository import Store
 
 log = structlog.get_logger("syncd.runner")
 QUICK_WAIT = 5.0  # a Retry-After up to this is waited out in place
+Claimed = tuple[sa.Row[Any], int]  # an outbox row claimed by this runner, its attempt number
 
 
 def _quick(exc: BaseException) -> bool:
@@ -74,6 +76,7 @@ class Runner:
         backoff_cap: float = 300.0,
         gone_recheck: float = 60.0,
         quick_attempts: int = 3,
+        lanes: int = 4,
     ) -> None:
         self.store = store
         self.connectors = connectors
@@ -84,40 +87,68 @@ class Runner:
         self.backoff_cap = backoff_cap
         self.gone_recheck = gone_recheck
         self.quick_attempts = quick_attempts
+        self.lanes = lanes
+        self._pool: ThreadPoolExecutor | None = None
         self.done = 0
+        self.recorder = Recorder(store, rules, gone_recheck=gone_recheck)
 
     def drain(self, limit: int = 50) -> int:
-        """Run due actions; return how many reached an end (done or dead)."""
+        """Run due actions; return how many reached an end (done or dead).
+
+        One transaction claims the batch: each action is marked running and its attempt
+        counted, so a crash is seen as a retry. Lanes then run side by side on up to
+        ``lanes`` threads, so one vendor's slow answer does not hold up other tickets; within
+        a lane the actions run strictly in order, and a lane stops at its first action that
+        does not finish (its later actions go back to the queue, their attempt uncounted)."""
         with self.store.tx() as tx:
-            rows = outbox.due(tx, limit)
-        finished = 0
-        lanes: set[str] = set()
-        for row in rows:
-            if row.lane in lanes:
-                continue  # the lane's earlier action may have been rescheduled: keep order
-            target = str(row.action.get("target", {}).get("connector", ""))
-            wait = self.health.held(target)
-            if wait > 0:
-                # the vendor asked for quiet: move the action past the hold, spend no request
-                with self.store.tx() as tx:
-                    outbox.retry(tx, row.id, "connector held (rate limit)", wait)
-                lanes.add(row.lane)
-                continue
-            if not self._run(row):
-                lanes.add(row.lane)
-            else:
-                finished += 1
+            mine, back = outbox.claim(tx, outbox.due(tx, limit))
+            outbox.release(tx, back)
+        lanes: dict[str, list[Claimed]] = {}
+        for item in mine:
+            lanes.setdefault(item[0].lane, []).append(item)
+        work = list(lanes.values())
+        if len(work) > 1 and self.lanes > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.lanes, thread_name_prefix="lane")
+            finished = sum(self._pool.map(self._lane, work))
+        else:
+            finished = sum(self._lane(w) for w in work)
         self.done += finished
         return finished
 
-    def _run(self, row: sa.Row[Any]) -> bool:
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the lane threads, by default after the actions they are performing."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait)
+            self._pool = None
+
+    def _lane(self, items: list[Claimed]) -> int:
+        finished = 0
+        for n, (row, attempt) in enumerate(items):
+            if not self._step(row, attempt):
+                rest = [r.id for r, _ in items[n + 1 :]]
+                if rest:
+                    with self.store.tx() as tx:
+                        outbox.release(tx, rest)
+                break
+            finished += 1
+        return finished
+
+    def _step(self, row: sa.Row[Any], attempt: int) -> bool:
+        target = str(row.action.get("target", {}).get("connector", ""))
+        wait = self.health.held(target)
+        if wait > 0:
+            # the vendor asked for quiet: move the action past the hold, spend no request
+            with self.store.tx() as tx:
+                outbox.retry(tx, row.id, "connector held (rate limit)", wait, uncount=True)
+            return False
+        return self._run(row, attempt)
+
+    def _run(self, row: sa.Row[Any], attempt: int) -> bool:
         action = Action.model_validate(row.action)
-        with self.store.tx() as tx:
-            claimed = outbox.start(tx, row.id)
-            if claimed is None:
-                return True  # another runner has it
-            attempt = claimed
-            self._expect(tx, action)
+        if writes_fields(action):
+            with self.store.tx() as tx:
+                self.recorder.expect(tx, action)
         name = action.target.connector
         try:
             result = self._call(action, attempt)
@@ -147,7 +178,7 @@ class Runner:
         )
         with self.store.tx() as tx:
             outbox.done(tx, row.id)
-            self._record(tx, action, result)
+            self.recorder.record(tx, action, result)
         metrics.ACTIONS.labels(action.kind.value, "done").inc()
         log.info("action.done", kind=action.kind.value, key=action.key, attempt=attempt)
         return True
@@ -196,7 +227,7 @@ class Runner:
             outbox.dead(tx, row, reason)
             metrics.DEAD_LETTERS.labels(action.kind.value).inc()
             metrics.ACTIONS.labels(action.kind.value, "dead").inc()
-            self._clear_expect(tx, action)
+            self.recorder.clear_expect(tx, action)
             self.store.audit(
                 tx,
                 "dead_letter",
@@ -216,7 +247,7 @@ class Runner:
                 # a refused write keeps its reason, so the next read checks writability again
                 kept = (action.reason or "").startswith(WRITE_REFUSED)
                 why = action.reason or "" if kept else f"{type(exc).__name__}: {exc}"
-                self._verified(tx, action, gone=True, reason=why)
+                self.recorder.verified(tx, action, gone=True, reason=why)
             return True
         self._dead(row, action, f"{type(exc).__name__}: {exc}")
         if action.link_id is not None and action.target.kind != RefKind.TICKET:
@@ -236,131 +267,3 @@ class Runner:
                     )
                     outbox.add(tx, [verify.row()])
         return True
-
-    def _verified(self, tx: Tx, action: Action, *, gone: bool, reason: str) -> None:
-        link = self.store.link(tx, action.link_id or 0)
-        if link is None:
-            return
-        view = link_view(self.store, tx, link)
-        follow = plan_verified(view, gone=gone, reason=reason, rules=self.rules, after=action.key)
-        strikes = link.gone_strikes + 1 if gone else 0
-        self.store.update_link(tx, link.id, gone_strikes=strikes, reason=reason if gone else None)
-        self.store.audit(
-            tx,
-            "issue_unreachable" if gone else "issue_reachable",
-            link_id=link.id,
-            ticket_ref=link.ticket_ref,
-            issue_ref=link.issue_ref,
-            strikes=strikes,
-            reason=reason,
-        )
-        delay = self.gone_recheck if any(a.kind == ActionKind.VERIFY_ISSUE for a in follow) else 0
-        self._enqueue(tx, follow, delay=delay)
-
-    def _enqueue(self, tx: Tx, actions: list[Action], *, delay: float = 0.0) -> None:
-        """Queue follow-up actions. A link being redirected stops syncing at once, not when
-        the redirect message has gone out, so nothing slips in between."""
-        outbox.add(tx, [a.row() for a in actions], delay=delay)
-        for a in actions:
-            if a.link_state == "redirected" and a.link_id is not None:
-                self.store.update_link(tx, a.link_id, state="redirecting")
-
-    def _expect(self, tx: Tx, action: Action) -> None:
-        """Note the values this action writes, so their echoes are dropped."""
-        fields: dict[str, Any] = {}
-        if action.status:
-            fields["status"] = action.status
-        if action.priority:
-            fields["priority"] = action.priority.value
-        if not fields or action.kind not in (ActionKind.UPDATE_TICKET, ActionKind.UPDATE_ISSUE):
-            return
-        ref = str(action.target)
-        shadow = self.store.shadow(tx, ref)
-        self.store.put_shadow(tx, ref, written={**shadow.written, **fields})
-
-    def _clear_expect(self, tx: Tx, action: Action) -> None:
-        if action.kind not in (ActionKind.UPDATE_TICKET, ActionKind.UPDATE_ISSUE):
-            return
-        ref = str(action.target)
-        shadow = self.store.shadow(tx, ref)
-        left = {k: v for k, v in shadow.written.items() if k not in ("status", "priority")}
-        self.store.put_shadow(tx, ref, written=left)
-
-    def _record(self, tx: Tx, action: Action, result: Result) -> None:
-        a = action
-        if followups.handles(a):
-            self._enqueue(tx, followups.record(self.store, tx, a, result, self.rules))
-            return
-        if a.kind == ActionKind.CREATE_ISSUE and isinstance(result, Issue):
-            route = self.rules.route(a.route or "")
-            link = self.store.create_link(
-                tx,
-                ticket_ref=a.lane,
-                issue_ref=str(result.ref),
-                route=a.route or "",
-                mode=route.mode if route else "pending",
-                tier=a.tier,
-            )
-            self.store.put_shadow(
-                tx,
-                str(result.ref),
-                observed=result.model_dump(mode="json"),
-                observed_at=result.updated_at,
-            )
-            self.store.audit(
-                tx,
-                "issue_created",
-                link_id=link.id,
-                ticket_ref=a.lane,
-                issue_ref=str(result.ref),
-                url=result.url,
-                route=a.route,
-            )
-            follow = plan_linked(link_view(self.store, tx, link), self.rules)
-            self._enqueue(tx, follow + followups.after(self.store, tx, a, self.rules))
-            return
-        if a.kind == ActionKind.VERIFY_ISSUE:
-            if isinstance(result, Issue) and result.ref != a.target and a.link_id is not None:
-                # the tracker answered under another key: the issue moved, follow it
-                self.store.update_link(tx, a.link_id, issue_ref=str(result.ref))
-                self.store.audit(
-                    tx,
-                    "issue_moved",
-                    link_id=a.link_id,
-                    ticket_ref=a.lane,
-                    issue_ref=str(result.ref),
-                    moved_from=str(a.target),
-                )
-            self._verified(tx, a, gone=False, reason="read succeeded")
-            return
-        if a.kind == ActionKind.RELINK and a.link_id is not None:
-            self.store.update_link(tx, a.link_id, issue_ref=str(a.target))
-        if isinstance(result, Comment) and a.source is not None and a.link_id is not None:
-            self.store.map_comment(tx, str(a.source), str(result.ref), a.link_id)
-        if isinstance(result, Ticket | Issue) and a.kind in (
-            ActionKind.UPDATE_TICKET,
-            ActionKind.UPDATE_ISSUE,
-        ):
-            shadow = self.store.shadow(tx, str(result.ref))
-            if shadow.observed is None:
-                self.store.put_shadow(
-                    tx,
-                    str(result.ref),
-                    observed=result.model_dump(mode="json"),
-                    observed_at=result.updated_at,
-                )
-        if a.link_id is not None and a.link_state:
-            self.store.update_link(tx, a.link_id, state=a.link_state)
-            self._enqueue(tx, followups.after(self.store, tx, a, self.rules))
-        linked = self.store.link(tx, a.link_id) if a.link_id is not None else None
-        self.store.audit(
-            tx,
-            a.message or a.kind.value,
-            link_id=a.link_id,
-            ticket_ref=a.lane,
-            issue_ref=linked.issue_ref if linked else None,
-            kind=a.kind.value,
-            public=a.public,
-            status=a.status,
-            reason=a.reason,
-        )

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 import structlog
 
 from syncd.connector import Connector, HelpdeskConnector, TrackerConnector
@@ -22,6 +23,7 @@ from syncd.store import outbox
 from syncd.store.repository import LinkRow, Store, Tx
 
 log = structlog.get_logger("syncd.worker")
+Prepared = tuple[sa.Row[Any], Change, list[Change]]  # an inbox row, its change, expanded
 
 
 def link_view(store: Store, tx: Tx, row: LinkRow) -> LinkView:
@@ -62,51 +64,102 @@ class Worker:
         self.processed = 0
 
     def drain(self, limit: int = 100) -> int:
-        """Process up to ``limit`` due rows; return how many were handled."""
+        """Process up to ``limit`` due rows; return how many were handled.
+
+        One transaction claims the batch and one applies it (diff, plan, outbox, shadows),
+        so a burst costs two commits, not two per change. Remote reads (a TOUCHED change, a
+        partial snapshot with nothing to complete it from) happen before, outside any
+        transaction. A change that reads state an earlier change of the same batch is about
+        to write waits for the next round; a change that fails holds back its ref's later
+        changes, which keep their order."""
         with self.store.tx() as tx:
-            rows = self.store.next_inbox(tx, limit)
-            mine = self.store.claim_many(tx, [r.id for r in rows])  # one statement, one commit
-        handled = 0
+            rows, back = self.store.take_inbox(tx, self.store.next_inbox(tx, limit))
+            self.store.release_inbox(tx, back)
+        ready: list[Prepared] = []
+        seen: set[str] = set()
+        stopped: set[str] = set()
+        give_back: list[int] = []
         for row in rows:
-            if row.id not in mine:
-                continue  # another worker has it
             change = Change.model_validate(row.change)
-            try:
-                held = self.health.held(row.connector) if change.kind == ChangeKind.TOUCHED else 0
-                if held > 0:
-                    raise RateLimited("connector held (rate limit)", retry_after=held)
-                expanded = self._expand(change)
-            except RemoteError as exc:
-                delay = min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
-                if isinstance(exc, RateLimited):
-                    delay = exc.retry_after
-                    self.health.hold(row.connector, delay, str(exc))
-                elif isinstance(exc, TransientError | AuthError):
-                    # a failing read is a failing connector: said once, on /readyz meanwhile
-                    self.health.failed(
-                        row.connector, f"read failed: {exc}", auth=isinstance(exc, AuthError)
-                    )
-                log.warning("change.read_failed", ref=row.ref, error=str(exc), retry_in=delay)
-                with self.store.tx() as tx:
-                    self.store.retry_inbox(tx, row.id, str(exc), delay)
+            reads = bool(change.partial) or change.kind == ChangeKind.TOUCHED
+            if row.ref in stopped or (reads and row.ref in seen):
+                stopped.add(row.ref)
+                give_back.append(row.id)
                 continue
-            try:
-                with self.store.tx() as tx:
+            seen.add(row.ref)
+            expanded = self._expand_or_retry(row, change)
+            if expanded is None:
+                stopped.add(row.ref)
+                continue
+            ready.append((row, change, expanded))
+        if give_back:
+            with self.store.tx() as tx:
+                self.store.release_inbox(tx, give_back)
+        handled = self._apply(ready)
+        for row, change, _ in handled:
+            metrics.CHANGES.labels(row.connector).inc()
+            metrics.observe_lag(row.connector, change.at or row.received_at)
+        self.processed += len(handled)
+        return len(handled)
+
+    def _expand_or_retry(self, row: sa.Row[Any], change: Change) -> list[Change] | None:
+        """The change with what remote reads add; None when a read failed (retried later)."""
+        try:
+            held = self.health.held(row.connector) if change.kind == ChangeKind.TOUCHED else 0
+            if held > 0:
+                raise RateLimited("connector held (rate limit)", retry_after=held)
+            return self._expand(change)
+        except RemoteError as exc:
+            delay = min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
+            if isinstance(exc, RateLimited):
+                delay = exc.retry_after
+                self.health.hold(row.connector, delay, str(exc))
+            elif isinstance(exc, TransientError | AuthError):
+                # a failing read is a failing connector: said once, on /readyz meanwhile
+                self.health.failed(
+                    row.connector, f"read failed: {exc}", auth=isinstance(exc, AuthError)
+                )
+            log.warning("change.read_failed", ref=row.ref, error=str(exc), retry_in=delay)
+            with self.store.tx() as tx:
+                self.store.retry_inbox(tx, row.id, str(exc), delay)
+            return None
+
+    def _apply(self, ready: list[Prepared]) -> list[Prepared]:
+        """Apply prepared changes in one transaction; return those applied. If one fails (a
+        defect), apply them one per transaction so only the failing one (and its ref's later
+        changes) waits."""
+        if not ready:
+            return []
+        try:
+            with self.store.tx() as tx:
+                for row, _, expanded in ready:
                     for ch in expanded:
                         self._process(tx, ch, seq=row.id)
                     self.store.finish_inbox(tx, row.id)
+            return ready
+        except Exception:
+            log.warning("worker.batch_failed", size=len(ready), retry="one by one")
+        done: list[Prepared] = []
+        failed: set[str] = set()
+        for item in ready:
+            row, _, expanded = item
+            try:
+                with self.store.tx() as tx:
+                    if row.ref in failed:
+                        self.store.release_inbox(tx, [row.id])
+                        continue
+                    for ch in expanded:
+                        self._process(tx, ch, seq=row.id)
+                    self.store.finish_inbox(tx, row.id)
+                done.append(item)
             except Exception as exc:  # a defect must not stop the queue: park the row, say so
                 log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
+                failed.add(row.ref)
                 with self.store.tx() as tx:
                     self.store.retry_inbox(
                         tx, row.id, repr(exc), min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
                     )
-                continue
-            handled += 1
-            metrics.CHANGES.labels(row.connector).inc()
-            metrics.observe_lag(row.connector, change.at or row.received_at)
-        self.processed += handled
-        return handled
+        return done
 
     def _expand(self, change: Change) -> list[Change]:
         """A TOUCHED change is read again from the remote: its snapshot and its comments."""

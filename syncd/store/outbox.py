@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from syncd.store import repository
 from syncd.store.repository import Tx, due_in_order, now, utc
 from syncd.store.tables import dead_letters, outbox
 
@@ -22,6 +23,7 @@ _BY_ID = outbox.update().where(outbox.c.id == sa.bindparam("b_id"))
 _START = _BY_ID.values(
     state="running", attempts=outbox.c.attempts + 1, next_at=sa.bindparam("b_next")
 )
+_UNCOUNTED = _BY_ID.values(attempts=outbox.c.attempts - 1)
 _ATTEMPTS = sa.select(outbox.c.attempts).where(outbox.c.id == sa.bindparam("b_id"))
 _ADD = {
     name: insert(outbox)
@@ -59,6 +61,19 @@ def due(tx: Tx, limit: int) -> list[sa.Row[Any]]:
     return due_in_order(tx, outbox, outbox.c.lane, "running", limit)
 
 
+def claim(
+    tx: Tx, rows: Sequence[sa.Row[Any]], *, lease: float = 120.0
+) -> tuple[list[tuple[sa.Row[Any], int]], list[int]]:
+    """Mark due actions running in one statement, counting an attempt for each: (actions to
+    perform in order with their attempt numbers, ids to give back with :func:`release`)."""
+    return repository.claim(tx, outbox, rows, "lane", "running", lease, count_attempt=True)
+
+
+def release(tx: Tx, ids: Sequence[int]) -> None:
+    """Give claimed actions back, due now, their attempt not counted (they did not run)."""
+    repository.release(tx, outbox, ids, uncount=True)
+
+
 def start(tx: Tx, row_id: int, *, lease: float = 120.0) -> int:
     """Mark an action running (with a lease) and count the attempt; return the attempt number."""
     tx.execute(_START, {"b_id": row_id, "b_next": now() + timedelta(seconds=lease)})
@@ -69,9 +84,11 @@ def done(tx: Tx, row_id: int) -> None:
     tx.execute(_BY_ID, {"b_id": row_id, "state": "done", "done_at": now(), "last_error": None})
 
 
-def retry(tx: Tx, row_id: int, error: str, delay: float) -> None:
+def retry(tx: Tx, row_id: int, error: str, delay: float, *, uncount: bool = False) -> None:
+    """Back to pending, due after ``delay``; ``uncount`` when no request was spent on it."""
     values = {"state": "pending", "last_error": error[:2000]}
-    tx.execute(_BY_ID, {"b_id": row_id, **values, "next_at": now() + timedelta(seconds=delay)})
+    stmt = _UNCOUNTED if uncount else _BY_ID
+    tx.execute(stmt, {"b_id": row_id, **values, "next_at": now() + timedelta(seconds=delay)})
 
 
 def dead(tx: Tx, row: sa.Row[Any], reason: str) -> None:

@@ -7,8 +7,9 @@ page's changes with its cursor.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +55,27 @@ _INBOX_DELETE = inbox.delete().where(inbox.c.id == sa.bindparam("id"))
 _COMMENT_COPY = (
     sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == sa.bindparam("ref"))
 ).limit(1)
+# delivery ids per INSERT: two parameters each, under the 999 older SQLite builds allow
+_RECORD_CHUNK = 300
+
+
+_RECORD_STATEMENTS: dict[int, sa.TextClause] = {}
+
+
+def _record_statement(rows: int) -> sa.TextClause:
+    """The multi-row insert of :meth:`Store.record_deliveries` for ``rows`` delivery ids.
+
+    Written as text because SQLAlchemy compiles a dialect's ``ON CONFLICT`` insert anew on
+    every execution (it is not cached), which costs more than the insert; SQLite and
+    PostgreSQL read this statement alike."""
+    stmt = _RECORD_STATEMENTS.get(rows)
+    if stmt is None:
+        values = ", ".join(f"(:c{i}, :d{i}, :t)" for i in range(rows))
+        stmt = _RECORD_STATEMENTS[rows] = sa.text(
+            "INSERT INTO deliveries (connector, delivery_id, received_at) VALUES "
+            f"{values} ON CONFLICT DO NOTHING RETURNING connector, delivery_id"
+        ).bindparams(sa.bindparam("t", type_=deliveries.c.received_at.type))
+    return stmt
 
 
 def now() -> datetime:
@@ -125,6 +147,26 @@ class Store:
         )
         return tx.execute(stmt).first() is None
 
+    def record_deliveries(
+        self, tx: Tx, connector_and_ids: Iterable[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Record many delivery ids at once; return the ``(connector, id)`` pairs that are new.
+
+        One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (per 300 ids): the rows
+        it returns are those not recorded before. A pair given twice is recorded once."""
+        pairs = list(dict.fromkeys(connector_and_ids))
+        fresh: set[tuple[str, str]] = set()
+        t = now()
+        for start in range(0, len(pairs), _RECORD_CHUNK):
+            chunk = pairs[start : start + _RECORD_CHUNK]
+            params: dict[str, Any] = {"t": t}
+            for i, (connector, delivery_id) in enumerate(chunk):
+                params[f"c{i}"] = connector
+                params[f"d{i}"] = delivery_id
+            res = tx.execute(_record_statement(len(chunk)), params)
+            fresh.update((str(c), str(d)) for c, d in res)
+        return fresh
+
     def enqueue(self, tx: Tx, changes: Sequence[Change]) -> int:
         """Write changes to the inbox."""
         if not changes:
@@ -161,15 +203,6 @@ class Store:
         Rows whose worker died (lease run out) come back first."""
         return due_in_order(tx, inbox, inbox.c.ref, "working", limit)
 
-    def claim_inbox(self, tx: Tx, row_id: int, lease: float = 120.0) -> bool:
-        """Take a row for this worker; False when another worker took it first."""
-        res = tx.execute(
-            inbox.update()
-            .where(inbox.c.id == row_id, inbox.c.state == "pending")
-            .values(state="working", next_at=now() + timedelta(seconds=lease))
-        )
-        return bool(res.rowcount)
-
     def claim_many(self, tx: Tx, row_ids: Sequence[int], lease: float = 120.0) -> set[int]:
         """Take rows for this worker in one statement; return the ids it got (those another
         worker took first are missing)."""
@@ -182,6 +215,18 @@ class Store:
             .returning(inbox.c.id)
         )
         return {int(r[0]) for r in res}
+
+    def take_inbox(
+        self, tx: Tx, rows: Sequence[sa.Row[Any]], lease: float = 120.0
+    ) -> tuple[list[sa.Row[Any]], list[int]]:
+        """Claim rows from :meth:`next_inbox` in one statement: (rows to process in order,
+        ids to give back with :meth:`release_inbox`), see :func:`claim`."""
+        mine, back = claim(tx, inbox, rows, "ref", "working", lease)
+        return [r for r, _ in mine], back
+
+    def release_inbox(self, tx: Tx, row_ids: Sequence[int]) -> None:
+        """Give claimed rows back to the queue, due now."""
+        release(tx, inbox, row_ids)
 
     def finish_inbox(self, tx: Tx, row_id: int) -> None:
         tx.execute(_INBOX_DELETE, {"id": row_id})
@@ -401,25 +446,87 @@ class Store:
 def due_in_order(
     tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit: int
 ) -> list[sa.Row[Any]]:
-    """Due ``pending`` rows of a queue table that are first in their lane (no older row is
-    pending or ``busy``); ``busy`` rows whose lease ran out (their process died) come back."""
+    """Due ``pending`` rows of a queue table in id order, each lane's rows in its own order.
+
+    A lane gives nothing while an older row of it is ``busy`` or waits for a retry (pending,
+    not yet due): its later rows never overtake it. A lane may give several rows; the caller
+    performs them in order and stops the lane at the first that does not finish. ``busy``
+    rows whose lease ran out (their process died) come back as pending first."""
+    sweep, select = _due_statements(table, lane, busy)
     t = now()
-    tx.execute(
-        table.update().where(table.c.state == busy, table.c.next_at < t).values(state="pending")
-    )
+    tx.execute(sweep, {"b_t": t})
+    return list(tx.execute(select, {"b_t": t, "b_limit": limit}).fetchall())
+
+
+@cache
+def _due_statements(table: sa.Table, lane: sa.Column[Any], busy: str) -> tuple[Any, Any]:
+    t: sa.BindParameter[Any] = sa.bindparam("b_t")
+    sweep = table.update().where(table.c.state == busy, table.c.next_at < t).values(state="pending")
     older = table.alias("older")
     blocked = sa.exists().where(
         older.c[lane.name] == lane,
         older.c.id < table.c.id,
-        older.c.state.in_(("pending", busy)),
+        sa.or_(older.c.state == busy, sa.and_(older.c.state == "pending", older.c.next_at > t)),
     )
-    q = (
+    select = (
         sa.select(table)
         .where(table.c.state == "pending", table.c.next_at <= t, ~blocked)
         .order_by(table.c.id)
-        .limit(limit)
+        .limit(sa.bindparam("b_limit"))
     )
-    return list(tx.execute(q).fetchall())
+    return sweep, select
+
+
+def claim(
+    tx: Tx,
+    table: sa.Table,
+    rows: Sequence[sa.Row[Any]],
+    lane: str,
+    busy: str,
+    lease: float,
+    *,
+    count_attempt: bool = False,
+) -> tuple[list[tuple[sa.Row[Any], int]], list[int]]:
+    """Mark ``rows`` (from :func:`due_in_order`) ``busy`` with a lease, in one statement.
+
+    Returns (the rows this process may perform, in order, each with its attempt number; ids
+    to give back with :func:`release`). Rows another process claimed first are missing; so
+    are the rows of a lane behind one it could not claim, since they must not overtake it."""
+    if not rows:
+        return [], []
+    values: dict[str, Any] = {"state": busy, "next_at": now() + timedelta(seconds=lease)}
+    if count_attempt:
+        values["attempts"] = table.c.attempts + 1
+    got = {
+        int(r[0]): int(r[1])
+        for r in tx.execute(
+            table.update()
+            .where(table.c.id.in_([r.id for r in rows]), table.c.state == "pending")
+            .values(**values)
+            .returning(table.c.id, table.c.attempts)
+        )
+    }
+    mine: list[tuple[sa.Row[Any], int]] = []
+    back: list[int] = []
+    stopped: set[str] = set()
+    for r in rows:
+        key = getattr(r, lane)
+        if r.id not in got:
+            stopped.add(key)
+        elif key in stopped:
+            back.append(r.id)
+        else:
+            mine.append((r, got[r.id]))
+    return mine, back
+
+
+def release(tx: Tx, table: sa.Table, ids: Sequence[int], *, uncount: bool = False) -> None:
+    """Give claimed rows back, due now; with ``uncount`` their claim's attempt is taken back."""
+    if ids:
+        values: dict[str, Any] = {"state": "pending", "next_at": now()}
+        if uncount:
+            values["attempts"] = table.c.attempts - 1
+        tx.execute(table.update().where(table.c.id.in_(list(ids))).values(**values))
 
 
 def _link(row: sa.Row[Any]) -> LinkRow:

@@ -236,10 +236,25 @@ class EmulatorControl:
         self.budget = RateBudget(limit=rate_limit, window=rate_window)
         self.webhooks = WebhookSender(self.faults, sign)
         self._lock = threading.Lock()
+        self.in_flight = 0  # requests being answered now
+        self.peak_in_flight = 0  # the most answered at once (since the last reset_peak)
 
     def count(self, method: str, path: str) -> None:
         with self._lock:
             self.requests[endpoint_of(method, path)] += 1
+
+    def began(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def ended(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def reset_peak(self) -> None:
+        with self._lock:
+            self.peak_in_flight = self.in_flight
 
     def total(self, prefix: str = "") -> int:
         """Requests counted so far whose endpoint starts with ``prefix`` (e.g. ``"POST"``)."""
@@ -290,6 +305,15 @@ class EmulatorMiddleware:
             return
         method, path = scope["method"], scope["path"]
         self.control.count(method, path)
+        self.control.began()
+        try:
+            await self._answer(scope, receive, send, method, path)
+        finally:
+            self.control.ended()
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, method: str, path: str
+    ) -> None:
         faults = self.control.faults
         if faults.latency:
             await asyncio.sleep(faults.latency)

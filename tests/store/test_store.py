@@ -54,9 +54,12 @@ def test_inbox_keeps_order_per_ref(store: Store) -> None:
         store.enqueue(tx, [change("1", 0), change("2", 0), change("1", 1), change("1", 2)])
     with store.tx() as tx:
         rows = store.next_inbox(tx, 10)
+    # every due row in id order: a ref's rows come in its own order
     assert [(r.ref, r.change["actor"]) for r in rows] == [
         ("zd:ticket:1", "0"),
         ("zd:ticket:2", "0"),
+        ("zd:ticket:1", "1"),
+        ("zd:ticket:1", "2"),
     ]
     with store.tx() as tx:
         store.retry_inbox(tx, rows[0].id, "boom", delay=3600)
@@ -66,6 +69,23 @@ def test_inbox_keeps_order_per_ref(store: Store) -> None:
     with store.tx() as tx:
         store.finish_inbox(tx, rows2[0].id)
     assert store.depth()["inbox"] == 3
+
+
+def test_inbox_claims_keep_a_ref_behind_a_row_taken_elsewhere(store: Store) -> None:
+    with store.tx() as tx:
+        store.enqueue(tx, [change("1", 0), change("2", 0), change("1", 1)])
+    with store.tx() as tx:
+        seen = store.next_inbox(tx, 10)
+        # another worker claims ticket 1's first change between our read and our claim
+        other, _ = store.take_inbox(tx, seen[:1])
+        assert [r.id for r in other] == [seen[0].id]
+        mine, back = store.take_inbox(tx, seen)
+        # ticket 1's second change must not overtake its first: it goes back
+        assert [r.ref for r in mine] == ["zd:ticket:2"]
+        assert back == [seen[2].id]
+        store.release_inbox(tx, back)
+        # the first change is still being worked on, so nothing of ticket 1 is due
+        assert [r.ref for r in store.next_inbox(tx, 10)] == []
 
 
 def _action(key: str, lane: str) -> dict[str, object]:
@@ -78,12 +98,29 @@ def test_outbox_keys_are_idempotent_and_lanes_ordered(store: Store) -> None:
         assert outbox.add(tx, [_action("a1", "L1")]) == 0
     with store.tx() as tx:
         due = outbox.due(tx, 10)
-    assert [r.key for r in due] == ["a1", "b1"]
+    assert [r.key for r in due] == ["a1", "a2", "b1"]
     with store.tx() as tx:
         outbox.start(tx, due[0].id)
         assert [r.key for r in outbox.due(tx, 10)] == ["b1"]  # a2 waits for a1
         outbox.done(tx, due[0].id)
         assert [r.key for r in outbox.due(tx, 10)] == ["a2", "b1"]
+        outbox.retry(tx, due[1].id, "503", delay=3600)
+        assert [r.key for r in outbox.due(tx, 10)] == ["b1"]
+
+
+def test_outbox_claim_counts_attempts_and_release_gives_them_back(store: Store) -> None:
+    with store.tx() as tx:
+        outbox.add(tx, [_action("a1", "L1"), _action("a2", "L1"), _action("b1", "L2")])
+        due = outbox.due(tx, 10)
+        mine, back = outbox.claim(tx, due)
+        assert [(r.key, attempt) for r, attempt in mine] == [("a1", 1), ("a2", 1), ("b1", 1)]
+        assert back == []
+        assert outbox.due(tx, 10) == []  # all running
+        # a2 never ran (a1 failed before it): back in the queue, its attempt not counted
+        outbox.retry(tx, due[0].id, "503", delay=0)
+        outbox.release(tx, [due[1].id])
+        again, _ = outbox.claim(tx, outbox.due(tx, 10))
+        assert [(r.key, attempt) for r, attempt in again] == [("a1", 2), ("a2", 1)]
 
 
 def test_dead_letters_replay(store: Store) -> None:
@@ -98,7 +135,8 @@ def test_dead_letters_replay(store: Store) -> None:
     with store.tx() as tx:
         assert outbox.replay(tx) == 1
         assert outbox.list_dead(tx) == []
-        assert {r.key for r in outbox.due(tx, 10)} == {"x"}
+        # the replayed action is older than the one still pending: it goes first again
+        assert [r.key for r in outbox.due(tx, 10)] == ["x", "y"]
 
 
 def test_running_action_with_expired_lease_comes_back(store: Store) -> None:
