@@ -128,7 +128,11 @@ class Connector(Protocol):
         ...
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        """Turn a verified delivery into changes; raise ``WebhookError(400)`` if malformed."""
+        """Turn a verified delivery into changes; raise ``WebhookError(400)`` if malformed.
+
+        A connector whose ``verify_webhook`` and ``parse_webhook`` make no remote call at the
+        moment may say so with an optional ``webhooks_offline() -> bool``: the daemon then
+        runs them on its event loop instead of a worker thread (without it: a thread)."""
         ...
 
     def comments(self, parent: Ref) -> list[Comment]:

@@ -278,6 +278,11 @@ class GitHubConnector:
             self.check()
         return self._poller.poll(cursor, self._watched)
 
+    def webhooks_offline(self) -> bool:
+        """Verifying and parsing a delivery calls GitHub only while the bot's login is
+        unknown (see :meth:`parse_webhook`)."""
+        return self._login is not None
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Hub-Signature-256`` against the configured secret."""
         secret = self.settings.secret("webhook_secret", required=False)

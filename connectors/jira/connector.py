@@ -295,6 +295,10 @@ class JiraConnector:
             bot=self.bot_ids(),
         )
 
+    def webhooks_offline(self) -> bool:
+        """Parsing a delivery calls Jira only while the bot's account is unknown."""
+        return self._me is not None
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Hub-Signature`` when a secret is configured."""
         secret = self.settings.secret("webhook_secret", required=False)

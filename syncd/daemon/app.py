@@ -2,7 +2,9 @@
 
 A webhook is verified, parsed and persisted before the answer; nothing in this path waits on a
 remote API. Answers: 202 accepted, 200 repeated delivery, 401 bad signature, 400 malformed,
-413 too large, 404 unknown connector.
+413 too large, 404 unknown connector, 503 the store failed (nothing recorded).
+Deliveries are answered by :class:`~syncd.daemon.webhook_path.WebhookPath` in front of the
+framework and persisted in batches by the :class:`~syncd.daemon.intake.Intake`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from typing import Any
 
 import structlog
@@ -23,23 +26,42 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from syncd import __version__
 from syncd.daemon import api, metrics, webhook_path
+from syncd.daemon.intake import Intake
 from syncd.daemon.service import Service
 from syncd.dashboard import views as dashboard_views
 
 log = structlog.get_logger("syncd.app")
 
 
-def create_app(service: Service, *, manage: bool = True) -> FastAPI:
-    """The app for ``service``; with ``manage`` the app starts and stops the service."""
+class _App(FastAPI):
+    """FastAPI behind :class:`~syncd.daemon.webhook_path.WebhookPath`: a delivery is answered
+    before the framework's own layers (telemetry, error and body-limit middleware, routing)."""
 
-    async def lifespan(_: FastAPI) -> Any:
-        if manage:
-            service.start()
-        yield
+    front: webhook_path.WebhookPath
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.front(scope, receive, send)
+
+
+def create_app(service: Service, *, manage: bool = True) -> FastAPI:
+    """The app for ``service``; with ``manage`` the app starts and stops the service.
+
+    Its lifespan always starts and stops the webhook intake (stopping commits what is queued)."""
+    intake = Intake(service)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        intake.start()
+        try:
+            if manage:
+                service.start()
+            yield
+        finally:
+            await intake.stop()
         if manage:
             await run_in_threadpool(service.stop)
 
-    app = FastAPI(title="syncd", version=__version__, lifespan=lifespan)
+    app = _App(title="syncd", version=__version__, lifespan=lifespan)
     limit = service.settings.server.max_body_bytes
     guard = api.access(service.settings.dashboard)  # reads beyond loopback need credentials
     app.include_router(api.router(service))
@@ -48,12 +70,13 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
 
     @app.post("/webhooks/{name}", status_code=202)
     async def webhook(name: str, request: Request) -> JSONResponse:
-        """Receive one vendor delivery (served by ``WebhookPath`` before routing)."""
+        """Receive one vendor delivery (served by ``WebhookPath`` before the framework)."""
         headers = dict(request.headers)
-        status, doc = await webhook_path.answer(service, name, headers, request.stream(), limit)
+        status, doc = await webhook_path.answer(intake, name, headers, request.stream(), limit)
         return JSONResponse(doc, status_code=status)
 
-    app.add_middleware(webhook_path.WebhookPath, service=service, limit=limit)
+    app.state.intake = intake
+    app.front = webhook_path.WebhookPath(partial(FastAPI.__call__, app), intake, limit)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
 
 from syncd import registry
-from syncd.connector import Capability, Connector
+from syncd.connector import Capability, Connector, WebhookResult
 from syncd.daemon import metrics
 from syncd.daemon.poller import Poller
 from syncd.engine import sla_job
@@ -25,6 +25,7 @@ from syncd.engine.planner import Rules
 from syncd.engine.runner import Runner
 from syncd.engine.worker import Worker
 from syncd.errors import AuthError, RemoteError, WebhookError
+from syncd.model import Change
 from syncd.settings import Settings
 from syncd.store import outbox, tables
 from syncd.store.repository import Store, now
@@ -102,22 +103,52 @@ class Service:
     # -- ingest -------------------------------------------------------------------------
     def ingest_webhook(self, name: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str]:
         """Verify, parse and persist one delivery; return (HTTP status, outcome)."""
+        fresh = self.persist([(name, self.receive(name, headers, body))])[0]
+        return (202, "accepted") if fresh else (200, "duplicate")
+
+    def receive(self, name: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """Check that ``name`` takes webhooks, verify the delivery and parse it (no store)."""
         conn = self.connectors.get(name)
         if conn is None or Capability.WEBHOOKS not in conn.capabilities:
             raise WebhookError(404, f"no webhook connector named {name!r}")
         if name in self.settings.connectors and not self.settings.connector(name).webhooks:
             raise WebhookError(404, f"webhooks are switched off for connector {name!r}")
         conn.verify_webhook(headers, body)
-        result = conn.parse_webhook(headers, body)
+        return conn.parse_webhook(headers, body)
+
+    def receives_offline(self, name: str) -> bool:
+        """True when :meth:`receive` for ``name`` makes no remote call now (the connector
+        says so), so it may run on the event loop; False when it may wait on a vendor."""
+        offline = getattr(self.connectors.get(name), "webhooks_offline", None)
+        return bool(offline()) if callable(offline) else False
+
+    def persist(self, deliveries: Sequence[tuple[str, WebhookResult]]) -> list[bool]:
+        """Persist received deliveries in one transaction; return, for each, True when it is
+        new (its changes are in the inbox) or False when it repeats one recorded before.
+
+        Delivery ids are recorded in one statement and the new deliveries' changes written in
+        one more; a delivery repeated within ``deliveries`` counts once. Nothing is written
+        when it raises."""
+        ids = [(name, r.delivery_id) for name, r in deliveries if r.delivery_id]
+        first: set[tuple[str, str]] = set()
+        fresh: list[bool] = []
+        changes: list[Change] = []
         with self.store.tx() as tx:
-            if result.delivery_id and self.store.seen_delivery(tx, name, result.delivery_id):
-                metrics.WEBHOOKS.labels(name, "duplicate").inc()
-                return 200, "duplicate"
-            self.store.enqueue(tx, result.changes)
-        metrics.WEBHOOKS.labels(name, "accepted").inc()
-        if result.changes:
+            recorded = self.store.record_deliveries(tx, ids) if ids else set()
+            for name, result in deliveries:
+                key = (name, result.delivery_id or "")
+                # a delivery without an id cannot be told from a repeat: it is always new
+                new = not result.delivery_id or (key in recorded and key not in first)
+                first.add(key)
+                fresh.append(new)
+                if new:
+                    changes.extend(result.changes)
+            self.store.enqueue(tx, changes)
+        for (name, _), new in zip(deliveries, fresh, strict=True):
+            metrics.WEBHOOKS.labels(name, "accepted" if new else "duplicate").inc()
+        if changes:
             self._inbox_ready.set()
-        return 202, "accepted"
+        return fresh
 
     # -- processing ---------------------------------------------------------------------
     def drain(self, max_rounds: int = 1000) -> int:

@@ -1,10 +1,11 @@
 """The webhook path: ``POST /webhooks/{name}`` answered as directly as ASGI allows.
 
-Deliveries are the daemon's hottest requests, and the framework's routing, dependency
-resolution and response classes cost more than verifying, parsing and persisting a delivery.
-:class:`WebhookPath` sits in front of the app and answers these requests itself; everything
-else goes on to the app. The app keeps a route of the same path (for its OpenAPI description
-and for callers that mount the app without the middleware); both call :func:`answer`.
+Deliveries are the daemon's hottest requests, and the framework's middleware, routing,
+dependency resolution and response classes cost more than verifying, parsing and persisting
+a delivery. :class:`WebhookPath` is the outermost layer of the app and answers these
+requests itself; everything else goes on to the framework. The app keeps a route of the same
+path (for its OpenAPI description); both call :func:`answer`, which verifies and parses on
+the event loop and persists through the :class:`~syncd.daemon.intake.Intake` (group commit).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import anyio.to_thread
 import structlog
 
 from syncd.daemon import metrics
-from syncd.daemon.service import Service
+from syncd.daemon.intake import Intake
 from syncd.errors import WebhookError
 
 log = structlog.get_logger("syncd.app")
@@ -29,13 +30,14 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 async def answer(
-    service: Service,
+    intake: Intake,
     name: str,
     headers: Mapping[str, str],
     chunks: AsyncIterator[bytes],
     limit: int,
 ) -> tuple[int, dict[str, str]]:
     """Read, verify, parse and persist one delivery; return (HTTP status, JSON body)."""
+    service = intake.service
     label = name if name in service.connectors else "unknown"
     declared = headers.get("content-length", "")
     too_large = declared.isdigit() and int(declared) > limit
@@ -54,22 +56,25 @@ async def answer(
         return 413, {"error": f"body larger than {limit} bytes"}
     body = b"".join(parts)
     try:
-        status, outcome = await anyio.to_thread.run_sync(
-            service.ingest_webhook, name, headers, body
-        )
+        if service.receives_offline(name):
+            result = service.receive(name, headers, body)  # CPU only: no thread hop
+        else:
+            # the connector may call its vendor while parsing: not on the event loop
+            result = await anyio.to_thread.run_sync(service.receive, name, headers, body)
+        fresh = await intake.submit(name, result)
     except WebhookError as exc:
         metrics.WEBHOOKS.labels(label, f"rejected_{exc.status}").inc()
         log.warning("webhook.rejected", connector=name, status=exc.status, reason=exc.reason)
         return exc.status, {"error": exc.reason}
-    return status, {"status": outcome}
+    return (202, {"status": "accepted"}) if fresh else (200, {"status": "duplicate"})
 
 
 class WebhookPath:
     """ASGI middleware answering ``POST /webhooks/{name}``; other requests pass through."""
 
-    def __init__(self, app: Any, service: Service, limit: int) -> None:
+    def __init__(self, app: Any, intake: Intake, limit: int) -> None:
         self.app = app
-        self.service = service
+        self.intake = intake
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,7 +94,7 @@ class WebhookPath:
                 if not msg.get("more_body", False):
                     return
 
-        status, doc = await answer(self.service, name, headers, chunks(), self.limit)
+        status, doc = await answer(self.intake, name, headers, chunks(), self.limit)
         raw = json.dumps(doc).encode()
         await send(
             {

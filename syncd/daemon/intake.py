@@ -1,0 +1,147 @@
+"""Group commit for webhook deliveries.
+
+A delivery is verified and parsed on the event loop, then handed to the :class:`Intake`. The
+intake persists every delivery waiting at that moment in one transaction, on a thread of its
+own (the delivery ids in one statement, the new deliveries' changes in one more), and then
+answers each waiting request: new or a repeat. Nothing waits on purpose: while one batch
+commits, the deliveries that arrive meanwhile queue up, and they are the next batch. So a
+lone delivery commits at once, and under load one commit serves many deliveries.
+
+An answer still means what it meant with one transaction per delivery: the delivery id and
+its changes are committed before the vendor hears 202 (or 200 for a repeat). When a batch
+fails (the store is down) nothing of it is written and each of its requests is refused with
+503, so the vendor sends it again.
+
+The app's lifespan starts and stops the intake; stopping commits and answers what is queued.
+Without a lifespan (an in-process client that skips it) or after stop, a delivery is
+persisted on its own in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+import anyio.to_thread
+import structlog
+
+from syncd.connector import WebhookResult
+from syncd.daemon.service import Service
+from syncd.errors import WebhookError
+
+log = structlog.get_logger("syncd.intake")
+
+BATCH = 256  # deliveries per transaction at most; more wait for the next one
+Waiting = tuple[str, WebhookResult, "asyncio.Future[bool]"]
+
+
+def _unavailable() -> WebhookError:
+    return WebhookError(503, "store unavailable: the delivery was not recorded, send it again")
+
+
+def _describe(exc: BaseException) -> str:
+    """The failure without statement parameters (a driver error's own message, one line)."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0][:200] if text else ''}"
+
+
+class Intake:
+    """Persists received deliveries in batches, one transaction per batch."""
+
+    def __init__(self, service: Service, *, batch: int = BATCH) -> None:
+        self.service = service
+        self.batch = batch
+        self._queue: deque[Waiting] = deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._task is not None and not self._closing
+
+    @property
+    def waiting(self) -> int:
+        """Deliveries queued for the next batch (not those being committed)."""
+        return len(self._queue)
+
+    def start(self) -> None:
+        """Start committing batches; call on the event loop that serves the requests."""
+        if self._task is not None:
+            raise RuntimeError("the intake is already running")
+        self._closing = False
+        self._wake = asyncio.Event()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="intake")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="intake")
+
+    async def stop(self) -> None:
+        """Take no more deliveries into batches; commit and answer those queued."""
+        if self._task is None:
+            return
+        self._closing = True
+        self._wake.set()
+        try:
+            await self._task
+        finally:
+            self._task = None
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
+
+    async def submit(self, name: str, result: WebhookResult) -> bool:
+        """Persist a received delivery; True when it is new, False when it is a repeat.
+
+        Raises ``WebhookError(503)`` when the store failed and nothing was written."""
+        if not self.running:
+            return await anyio.to_thread.run_sync(self._alone, name, result)
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((name, result, done))
+        self._wake.set()
+        return await done
+
+    def _alone(self, name: str, result: WebhookResult) -> bool:
+        try:
+            return self.service.persist([(name, result)])[0]
+        except Exception as exc:
+            log.error("intake.commit_failed", deliveries=1, error=_describe(exc))
+            raise _unavailable() from exc
+
+    async def _run(self) -> None:
+        batch: list[Waiting] = []
+        try:
+            while self._queue or not self._closing:
+                if not self._queue:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                batch = [self._queue.popleft() for _ in range(min(self.batch, len(self._queue)))]
+                await self._commit(batch)
+                batch = []
+        except asyncio.CancelledError:
+            # the loop is going away: whatever the thread still does, these hear 503
+            self._fail([*batch, *self._queue])
+            self._queue.clear()
+            raise
+
+    async def _commit(self, batch: list[Waiting]) -> None:
+        received = [(name, result) for name, result, _ in batch]
+        loop = asyncio.get_running_loop()
+        try:
+            fresh = await loop.run_in_executor(self._executor, self.service.persist, received)
+        except Exception as exc:
+            log.error("intake.commit_failed", deliveries=len(batch), error=_describe(exc))
+            self._fail(batch)
+            return
+        for (_, _, done), new in zip(batch, fresh, strict=True):
+            if not done.done():  # its request may have been cancelled meanwhile
+                done.set_result(new)
+
+    @staticmethod
+    def _fail(waiting: list[Waiting]) -> None:
+        for _, _, done in waiting:
+            if not done.done():
+                done.set_exception(_unavailable())
