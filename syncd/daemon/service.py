@@ -88,6 +88,7 @@ class Service:
             backoff_base=e.backoff_base,
             backoff_cap=e.backoff_cap,
             gone_recheck=e.gone_recheck,
+            lanes=e.lanes,
         )
         self._inbox_ready = threading.Event()
         self.poller = Poller(
@@ -258,6 +259,7 @@ class Service:
         deadline = time.monotonic() + grace
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
+        self.runner.close(wait=not any(t.is_alive() for t in self._threads))
         for conn in self.connectors.values():
             conn.close()
         log.info("service.stopped")
