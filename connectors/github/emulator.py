@@ -134,7 +134,7 @@ class GitHubEmulator:
             "X-GitHub-Hook-Installation-Target-ID": str(repo.id),
             "User-Agent": "GitHub-Hookshot/emulator",
         }
-        self.control.webhooks.send(event.name, headers, payload)
+        self.control.webhooks.send(event.name, headers, payload, key=(repo.id, event.number))
 
     def _label(self, repo: RepoRec, name: str) -> dict[str, Any]:
         from .emulator_shapes import label_json

@@ -86,11 +86,11 @@ class JiraEmulator:
             return {}
         return {"X-Hub-Signature": webhooks.sign(self.webhook_secret, body)}
 
-    def _emit(self, event: str, payload: Json) -> None:
+    def _emit(self, event: str, payload: Json, issue: StoredIssue) -> None:
         headers = {"User-Agent": "Atlassian Webhook HTTP Client"}
         if self.flavour == "cloud":
             headers["X-Atlassian-Webhook-Identifier"] = str(uuid.uuid4())
-        self.control.webhooks.send(event, headers, payload)
+        self.control.webhooks.send(event, headers, payload, key=issue.id)
 
     def _issue_event(
         self, event: str, issue: StoredIssue, who: str, type_name: str | None, **extra: Any
@@ -104,7 +104,7 @@ class JiraEmulator:
         if type_name:
             payload["issue_event_type_name"] = type_name
         payload |= extra
-        self._emit(event, payload)
+        self._emit(event, payload, issue)
 
     def _comment_events(self, event: str, issue: StoredIssue, comment: Json, who: str) -> None:
         rendered = self.store.render_comment(issue, comment, "2")
@@ -122,7 +122,7 @@ class JiraEmulator:
                     if k in ("summary", "status", "priority", "issuetype", "project", "assignee")
                 },
             }
-        self._emit(event, payload)
+        self._emit(event, payload, issue)
         type_name = {
             "comment_created": "issue_commented",
             "comment_updated": "issue_comment_edited",

@@ -106,7 +106,7 @@ class Store:
         self.flavour = flavour
         self.lock = threading.RLock()
         self.base_url = "http://127.0.0.1"
-        self.emit: Callable[[str, Json], None] = lambda event, payload: None
+        self.emit: Callable[[str, Json, Any], None] = lambda event, payload, issue: None
         self.reset()
 
     def reset(self) -> None:

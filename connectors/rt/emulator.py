@@ -136,7 +136,7 @@ class RTEmulator:
             "type": last.type,
             "types": [t.type for t in kept],
         }
-        self.control.webhooks.send(last.type, {DELIVERY_HEADER: str(last.id)}, payload)
+        self.control.webhooks.send(last.type, {DELIVERY_HEADER: str(last.id)}, payload, key=tid)
 
     def _auth(self, request: Request) -> str:
         header = request.headers.get("authorization", "")

@@ -131,7 +131,7 @@ class ZendeskEmulator:
             payload = views.hook_payload(
                 name, ticket, audit.author_id, event, sequence, pos, len(hooks)
             )
-            self.control.webhooks.send(payload["type"], {}, payload)
+            self.control.webhooks.send(payload["type"], {}, payload, key=ticket.id)
 
     def delay_answer(self, method: str = "PUT", seconds: float = 1.0, times: int = 1) -> None:
         """Apply the next ``times`` writes of ``method`` but hold their answers ``seconds``."""

@@ -100,6 +100,9 @@ class Runner:
         ``lanes`` threads, so one vendor's slow answer does not hold up other tickets; within
         a lane the actions run strictly in order, and a lane stops at its first action that
         does not finish (its later actions go back to the queue, their attempt uncounted)."""
+        with self.store.peek() as conn:
+            if not outbox.any_due(conn):
+                return 0  # asked without the write lock: an idle wake costs writers nothing
         with self.store.tx() as tx:
             mine, back = outbox.claim(tx, outbox.due(tx, limit))
             outbox.release(tx, back)

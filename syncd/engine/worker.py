@@ -23,7 +23,7 @@ from syncd.store import outbox
 from syncd.store.repository import LinkRow, Store, Tx
 
 log = structlog.get_logger("syncd.worker")
-Prepared = tuple[sa.Row[Any], Change, list[Change]]  # an inbox row, its change, expanded
+Taken = tuple[sa.Row[Any], Change]  # an inbox row claimed by this worker, its change
 
 
 def link_view(store: Store, tx: Tx, row: LinkRow) -> LinkView:
@@ -66,41 +66,79 @@ class Worker:
     def drain(self, limit: int = 100) -> int:
         """Process up to ``limit`` due rows; return how many were handled.
 
-        One transaction claims the batch and one applies it (diff, plan, outbox, shadows),
-        so a burst costs two commits, not two per change. Remote reads (a TOUCHED change, a
-        partial snapshot with nothing to complete it from) happen before, outside any
-        transaction. A change that reads state an earlier change of the same batch is about
-        to write waits for the next round; a change that fails holds back its ref's later
-        changes, which keep their order."""
-        with self.store.tx() as tx:
-            rows, back = self.store.take_inbox(tx, self.store.next_inbox(tx, limit))
-            self.store.release_inbox(tx, back)
-        ready: list[Prepared] = []
-        seen: set[str] = set()
-        stopped: set[str] = set()
-        give_back: list[int] = []
-        for row in rows:
-            change = Change.model_validate(row.change)
-            reads = bool(change.partial) or change.kind == ChangeKind.TOUCHED
-            if row.ref in stopped or (reads and row.ref in seen):
-                stopped.add(row.ref)
-                give_back.append(row.id)
-                continue
-            seen.add(row.ref)
-            expanded = self._expand_or_retry(row, change)
-            if expanded is None:
-                stopped.add(row.ref)
-                continue
-            ready.append((row, change, expanded))
-        if give_back:
+        The common case is one transaction for the whole batch: claim the rows, diff, plan,
+        write the outbox and shadows, delete the rows. A change that needs a remote read (a
+        TOUCHED change, a partial snapshot with nothing to complete it from) and the later
+        changes of its ref stay claimed and go one by one after that commit, the read made
+        outside any transaction. Should the batch fail (a defect), it is rolled back and
+        done one by one, so only the failing change, and its ref's later ones, wait."""
+        if not self.store.inbox_due():
+            return 0  # asked without the write lock: an idle wake costs writers nothing
+        try:
             with self.store.tx() as tx:
-                self.store.release_inbox(tx, give_back)
-        handled = self._apply(ready)
-        for row, change, _ in handled:
+                applied, slow = self._together(tx, limit)
+        except Exception:
+            log.warning("worker.batch_failed", retry="one by one")
+            with self.store.tx() as tx:
+                applied, slow = [], self._claim(tx, limit)
+        applied += self._one_by_one(slow)
+        for row, change in applied:
             metrics.CHANGES.labels(row.connector).inc()
             metrics.observe_lag(row.connector, change.at or row.received_at)
-        self.processed += len(handled)
-        return len(handled)
+        self.processed += len(applied)
+        return len(applied)
+
+    def _claim(self, tx: Tx, limit: int) -> list[Taken]:
+        rows, back = self.store.take_inbox(tx, self.store.next_inbox(tx, limit))
+        self.store.release_inbox(tx, back)
+        return [(row, Change.model_validate(row.change)) for row in rows]
+
+    def _together(self, tx: Tx, limit: int) -> tuple[list[Taken], list[Taken]]:
+        """Claim and apply in ``tx``; return (applied, claimed but left for one by one)."""
+        applied: list[Taken] = []
+        slow: list[Taken] = []
+        reading: set[str] = set()  # refs with a change that reads first: the rest wait for it
+        for row, change in self._claim(tx, limit):
+            if row.ref not in reading and change.partial and change.kind == ChangeKind.UPSERT:
+                change = self._complete(tx, change)
+            if row.ref in reading or change.kind == ChangeKind.TOUCHED:
+                reading.add(row.ref)
+                slow.append((row, change))
+                continue
+            self._process(tx, change, seq=row.id)
+            self.store.finish_inbox(tx, row.id)
+            applied.append((row, change))
+        return applied, slow
+
+    def _one_by_one(self, taken: list[Taken]) -> list[Taken]:
+        """Claimed rows in order, each read (if it must be) and applied on its own; a failure
+        holds back its ref's later rows, which go back to the queue."""
+        done: list[Taken] = []
+        failed: set[str] = set()
+        for row, change in taken:
+            if row.ref in failed:
+                with self.store.tx() as tx:
+                    self.store.release_inbox(tx, [row.id])
+                continue
+            expanded = self._expand_or_retry(row, change)
+            if expanded is None:
+                failed.add(row.ref)
+                continue
+            try:
+                with self.store.tx() as tx:
+                    for ch in expanded:
+                        self._process(tx, ch, seq=row.id)
+                    self.store.finish_inbox(tx, row.id)
+            except Exception as exc:  # a defect must not stop the queue: park the row, say so
+                log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
+                failed.add(row.ref)
+                with self.store.tx() as tx:
+                    self.store.retry_inbox(
+                        tx, row.id, repr(exc), min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
+                    )
+                continue
+            done.append((row, change))
+        return done
 
     def _expand_or_retry(self, row: sa.Row[Any], change: Change) -> list[Change] | None:
         """The change with what remote reads add; None when a read failed (retried later)."""
@@ -124,47 +162,11 @@ class Worker:
                 self.store.retry_inbox(tx, row.id, str(exc), delay)
             return None
 
-    def _apply(self, ready: list[Prepared]) -> list[Prepared]:
-        """Apply prepared changes in one transaction; return those applied. If one fails (a
-        defect), apply them one per transaction so only the failing one (and its ref's later
-        changes) waits."""
-        if not ready:
-            return []
-        try:
-            with self.store.tx() as tx:
-                for row, _, expanded in ready:
-                    for ch in expanded:
-                        self._process(tx, ch, seq=row.id)
-                    self.store.finish_inbox(tx, row.id)
-            return ready
-        except Exception:
-            log.warning("worker.batch_failed", size=len(ready), retry="one by one")
-        done: list[Prepared] = []
-        failed: set[str] = set()
-        for item in ready:
-            row, _, expanded = item
-            try:
-                with self.store.tx() as tx:
-                    if row.ref in failed:
-                        self.store.release_inbox(tx, [row.id])
-                        continue
-                    for ch in expanded:
-                        self._process(tx, ch, seq=row.id)
-                    self.store.finish_inbox(tx, row.id)
-                done.append(item)
-            except Exception as exc:  # a defect must not stop the queue: park the row, say so
-                log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
-                failed.add(row.ref)
-                with self.store.tx() as tx:
-                    self.store.retry_inbox(
-                        tx, row.id, repr(exc), min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
-                    )
-        return done
-
     def _expand(self, change: Change) -> list[Change]:
         """A TOUCHED change is read again from the remote: its snapshot and its comments."""
         if change.partial and change.kind == ChangeKind.UPSERT:
-            change = self._complete(change)
+            with self.store.peek() as tx:
+                change = self._complete(tx, change)
         if change.kind != ChangeKind.TOUCHED:
             return [change]
         conn = self.connectors.get(change.ref.connector)
@@ -213,11 +215,10 @@ class Worker:
             ]
         return out
 
-    def _complete(self, change: Change) -> Change:
+    def _complete(self, tx: Tx, change: Change) -> Change:
         """Fill the fields a partial snapshot lacks from the shadow; with no shadow, read the
         record in full (as for TOUCHED) only when routing needs those fields."""
-        with self.store.tx() as tx:
-            seen = self.store.shadow(tx, str(change.ref)).observed
+        seen = self.store.shadow(tx, str(change.ref)).observed
         snap = change.ticket or change.issue
         if snap is None:
             return change

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _HOLDS_LOCK = "syncd_write_lock"
+READ_ONLY = "syncd_read_only"  # set on a connection that only reads (Store.peek)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -52,6 +53,8 @@ def _serialise_writers(engine: sa.Engine) -> None:
     lock = threading.RLock()
 
     def begin(conn: sa.Connection) -> None:
+        if conn.info.get(READ_ONLY):
+            return  # a look without writes: no lock, each statement reads the latest commit
         lock.acquire()
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")

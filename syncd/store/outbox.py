@@ -11,8 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncd.store import repository
 from syncd.store.repository import Tx, due_in_order, now, utc
@@ -25,12 +23,17 @@ _START = _BY_ID.values(
 )
 _UNCOUNTED = _BY_ID.values(attempts=outbox.c.attempts - 1)
 _ATTEMPTS = sa.select(outbox.c.attempts).where(outbox.c.id == sa.bindparam("b_id"))
-_ADD = {
-    name: insert(outbox)
-    .on_conflict_do_nothing(index_elements=[outbox.c.key])
-    .returning(outbox.c.id)
-    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
-}
+# written as text: SQLAlchemy compiles a dialect's ON CONFLICT insert anew on every execution
+# (it is not cached), which costs more than the insert; SQLite and PostgreSQL read it alike
+_ADD = sa.text(
+    "INSERT INTO outbox (key, lane, kind, action, state, attempts, next_at, created_at) "
+    "VALUES (:key, :lane, :kind, :action, 'pending', 0, :next_at, :created_at) "
+    "ON CONFLICT (key) DO NOTHING RETURNING id"
+).bindparams(
+    sa.bindparam("action", type_=outbox.c.action.type),
+    sa.bindparam("next_at", type_=outbox.c.next_at.type),
+    sa.bindparam("created_at", type_=outbox.c.created_at.type),
+)
 
 
 def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int:
@@ -38,19 +41,17 @@ def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int
     added = 0
     t = now()
     # one statement per action: the insert itself skips a key already there
-    stmt = _ADD[tx.dialect.name]
+    due_at = t + timedelta(seconds=delay)
     for action in actions:
         row = {
             "key": action["key"],
             "lane": action["lane"],
             "kind": action["kind"],
             "action": action,
-            "state": "pending",
-            "attempts": 0,
-            "next_at": t + timedelta(seconds=delay),
+            "next_at": due_at,
             "created_at": t,
         }
-        if tx.execute(stmt, row).first() is not None:
+        if tx.execute(_ADD, row).first() is not None:
             added += 1
     return added
 
@@ -59,6 +60,11 @@ def due(tx: Tx, limit: int) -> list[sa.Row[Any]]:
     """Pending actions that are due and first in their lane; running ones whose lease ran out
     (their runner died) come back as due."""
     return due_in_order(tx, outbox, outbox.c.lane, "running", limit)
+
+
+def any_due(tx: Tx) -> bool:
+    """Whether :func:`due` could find anything (fit for ``Store.peek``)."""
+    return repository.any_due(tx, outbox, "running")
 
 
 def claim(

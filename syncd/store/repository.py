@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -131,6 +131,17 @@ class Store:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def peek(self) -> Iterator[Tx]:
+        """A connection for reads only: on SQLite it takes no write lock and waits for no
+        writer, so asking "is anything due?" costs a writer nothing."""
+        with self.engine.connect() as conn:
+            conn.info[db.READ_ONLY] = True
+            try:
+                yield conn
+            finally:
+                conn.info.pop(db.READ_ONLY, None)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -215,6 +226,11 @@ class Store:
             .returning(inbox.c.id)
         )
         return {int(r[0]) for r in res}
+
+    def inbox_due(self) -> bool:
+        """Whether the inbox may have work, asked without the write lock."""
+        with self.peek() as conn:
+            return any_due(conn, inbox, "working")
 
     def take_inbox(
         self, tx: Tx, rows: Sequence[sa.Row[Any]], lease: float = 120.0
@@ -441,6 +457,23 @@ class Store:
                     sa.select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
                 ).fetchall()
             )
+
+
+def any_due(tx: Tx, table: sa.Table, busy: str) -> bool:
+    """Whether :func:`due_in_order` could find anything: a pending row that is due, or a
+    busy row whose lease ran out. One indexed probe, fit for :meth:`Store.peek`."""
+    stmt = _any_due_statement(table, busy)
+    return tx.execute(stmt, {"b_t": now()}).first() is not None
+
+
+@cache
+def _any_due_statement(table: sa.Table, busy: str) -> Any:
+    t: sa.BindParameter[Any] = sa.bindparam("b_t")
+    due = sa.or_(
+        sa.and_(table.c.state == "pending", table.c.next_at <= t),
+        sa.and_(table.c.state == busy, table.c.next_at < t),
+    )
+    return sa.select(table.c.id).where(due).limit(1)
 
 
 def due_in_order(

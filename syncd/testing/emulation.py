@@ -16,6 +16,7 @@ import random
 import re
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -142,14 +143,23 @@ class RateBudget:
                 self.window_start = time.time() - self.window + for_seconds
 
 
-class WebhookSender:
-    """Delivers webhooks from a background thread, in order, like a vendor does.
+_Delivery = tuple[str, dict[str, str], bytes]  # event, signed headers, body
 
+
+class WebhookSender:
+    """Delivers webhooks from background threads, like a vendor does.
+
+    Vendors deliver on several connections at once (GitHub, Zendesk and Jira promise no
+    order), so one slow answer does not hold up every later delivery. Here deliveries about
+    different records (``key``) overlap on up to ``lanes`` connections, while deliveries
+    about one record leave in the order they were made, which keeps tests reproducible.
     ``sign(body) -> headers`` adds the vendor's signature headers. Deliveries are recorded in
     ``log`` as ``(event, status or error)``; dropped ones as ``(event, "dropped")``.
     """
 
-    def __init__(self, faults: Faults, sign: Callable[[bytes], dict[str, str]]) -> None:
+    def __init__(
+        self, faults: Faults, sign: Callable[[bytes], dict[str, str]], *, lanes: int = 4
+    ) -> None:
         self.faults = faults
         self.sign = sign
         self.url: str | None = None
@@ -157,8 +167,10 @@ class WebhookSender:
         # every signed delivery, sent or not, for tests that feed them by hand
         self.captured: list[tuple[str, dict[str, str], bytes]] = []
         self.capture_limit = 1000
-        self._queue: queue.Queue[tuple[str, dict[str, str], bytes] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._queues: list[queue.Queue[_Delivery | None]] = [
+            queue.Queue() for _ in range(max(1, lanes))
+        ]
+        self._threads: list[threading.Thread | None] = [None] * len(self._queues)
         self._client = httpx.Client(timeout=10.0)
         self._pending = 0
         self._idle = threading.Condition()
@@ -170,8 +182,15 @@ class WebhookSender:
         if sign is not None:
             self.sign = sign
 
-    def send(self, event: str, headers: Mapping[str, str], payload: Mapping[str, Any]) -> None:
-        """Sign and record one delivery; queue it for sending when a URL is configured."""
+    def send(
+        self,
+        event: str,
+        headers: Mapping[str, str],
+        payload: Mapping[str, Any],
+        key: object = None,
+    ) -> None:
+        """Sign and record one delivery; queue it for sending when a URL is configured.
+        Deliveries with the same ``key`` (a record's id) leave in order."""
         body = json.dumps(payload, separators=(",", ":")).encode()
         signed = {"Content-Type": "application/json", **headers, **self.sign(body)}
         self.captured.append((event, signed, body))
@@ -180,10 +199,15 @@ class WebhookSender:
             return
         with self._idle:
             self._pending += 1
-        self._queue.put((event, signed, body))
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
-            self._thread.start()
+        lane = 0 if key is None else zlib.crc32(str(key).encode()) % len(self._queues)
+        self._queues[lane].put((event, signed, body))
+        thread = self._threads[lane]
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(
+                target=self._run, args=(lane,), name=f"webhook-sender-{lane}", daemon=True
+            )
+            self._threads[lane] = thread
+            thread.start()
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued delivery was attempted."""
@@ -196,9 +220,9 @@ class WebhookSender:
                 self._idle.wait(left)
         return True
 
-    def _run(self) -> None:
+    def _run(self, lane: int) -> None:
         while True:
-            item = self._queue.get()
+            item = self._queues[lane].get()
             if item is None:
                 return
             event, headers, body = item
@@ -217,7 +241,8 @@ class WebhookSender:
                     self._idle.notify_all()
 
     def close(self) -> None:
-        self._queue.put(None)
+        for q in self._queues:
+            q.put(None)
         self._client.close()
 
 

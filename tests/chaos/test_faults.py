@@ -82,7 +82,9 @@ def test_exhausted_budget_is_waited_out_not_hammered(chaos_sb: Sandbox) -> None:
         f"\nbudget: 5 tickets while exhausted for {hold}s: {refused} write requests refused, "
         f"held for {health['held_for']}s, all issues {took:.1f}s after"
     )
-    assert refused <= 2  # one refusal tells the daemon when to come back; it waits
+    # one refusal tells the daemon when to come back and it waits; only the requests already
+    # in flight on its other lanes at that moment meet the refusal too
+    assert refused <= sb.service.settings.engine.lanes + 1
     assert took >= hold - 0.5
     assert sb.service.store.depth()["dead"] == 0
     assert first and tickets
