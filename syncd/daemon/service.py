@@ -120,7 +120,10 @@ class Service:
     def receives_offline(self, name: str) -> bool:
         """True when :meth:`receive` for ``name`` makes no remote call now (the connector
         says so), so it may run on the event loop; False when it may wait on a vendor."""
-        offline = getattr(self.connectors.get(name), "webhooks_offline", None)
+        conn = self.connectors.get(name)
+        if conn is None:
+            return True  # receive() refuses it at once
+        offline = getattr(conn, "webhooks_offline", None)
         return bool(offline()) if callable(offline) else False
 
     def persist(self, deliveries: Sequence[tuple[str, WebhookResult]]) -> list[bool]:

@@ -282,3 +282,19 @@ def test_a_repeat_within_one_batch_is_a_duplicate(service: Service, store: Store
     assert fresh == [True, True, False]
     assert service.persist([("github", other)]) == [False]
     assert count(store, "SELECT count(*) FROM inbox") == 2
+
+
+def test_parsing_stays_off_the_event_loop_while_it_may_call_the_vendor(store: Store) -> None:
+    conf = github_config("http://127.0.0.1:9", SECRET)
+    known = Service(parse({"connectors": {"github": conf}}), store=store)
+    unknown = Service(parse({"connectors": {"github": {**conf, "bot_login": None}}}), store=store)
+    try:
+        # the bot's login is known: verify and parse are CPU only
+        assert known.receives_offline("github")
+        # unknown, parse_webhook asks GitHub for it first: a worker thread runs it
+        assert not unknown.receives_offline("github")
+        # no such connector: receive() refuses at once
+        assert known.receives_offline("nosuch")
+    finally:
+        for conn in [*known.connectors.values(), *unknown.connectors.values()]:
+            conn.close()
