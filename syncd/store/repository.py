@@ -481,33 +481,45 @@ def due_in_order(
 ) -> list[sa.Row[Any]]:
     """Due ``pending`` rows of a queue table in id order, each lane's rows in its own order.
 
-    A lane gives nothing while an older row of it is ``busy`` or waits for a retry (pending,
-    not yet due): its later rows never overtake it. A lane may give several rows; the caller
-    performs them in order and stops the lane at the first that does not finish. ``busy``
-    rows whose lease ran out (their process died) come back as pending first."""
-    sweep, select = _due_statements(table, lane, busy)
+    A lane gives nothing past an older row of it that is ``busy`` or waits for a retry
+    (pending, not yet due): its later rows never overtake it. A lane may give several rows;
+    the caller performs them in order and stops the lane at the first that does not finish.
+    ``busy`` rows whose lease ran out (their process died) come back as pending first.
+
+    Two plain indexed queries, the blocking rows looked up only for the lanes found: a
+    correlated NOT EXISTS let PostgreSQL, misled by stale statistics on a queue table that
+    fills and empties quickly, probe every pending row before the limit (seconds a call)."""
+    sweep, head, blockers = _due_statements(table, lane, busy)
     t = now()
     tx.execute(sweep, {"b_t": t})
-    return list(tx.execute(select, {"b_t": t, "b_limit": limit}).fetchall())
+    rows = list(tx.execute(head, {"b_t": t, "b_limit": limit}).fetchall())
+    if not rows:
+        return rows
+    lanes = sorted({getattr(r, lane.name) for r in rows})
+    found = tx.execute(blockers, {"b_t": t, "b_lanes": lanes}).all()
+    first_block: dict[str, int] = {str(key): int(first) for key, first in found}
+    return [r for r in rows if r.id < first_block.get(getattr(r, lane.name), r.id + 1)]
 
 
 @cache
-def _due_statements(table: sa.Table, lane: sa.Column[Any], busy: str) -> tuple[Any, Any]:
+def _due_statements(table: sa.Table, lane: sa.Column[Any], busy: str) -> tuple[Any, Any, Any]:
     t: sa.BindParameter[Any] = sa.bindparam("b_t")
     sweep = table.update().where(table.c.state == busy, table.c.next_at < t).values(state="pending")
-    older = table.alias("older")
-    blocked = sa.exists().where(
-        older.c[lane.name] == lane,
-        older.c.id < table.c.id,
-        sa.or_(older.c.state == busy, sa.and_(older.c.state == "pending", older.c.next_at > t)),
-    )
-    select = (
+    head = (
         sa.select(table)
-        .where(table.c.state == "pending", table.c.next_at <= t, ~blocked)
+        .where(table.c.state == "pending", table.c.next_at <= t)
         .order_by(table.c.id)
         .limit(sa.bindparam("b_limit"))
     )
-    return sweep, select
+    blocking = sa.or_(
+        table.c.state == busy, sa.and_(table.c.state == "pending", table.c.next_at > t)
+    )
+    blockers = (
+        sa.select(lane, sa.func.min(table.c.id))
+        .where(lane.in_(sa.bindparam("b_lanes", expanding=True)), blocking)
+        .group_by(lane)
+    )
+    return sweep, head, blockers
 
 
 def claim(
