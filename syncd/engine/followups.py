@@ -16,7 +16,7 @@ from syncd.engine.rules import Rules
 from syncd.engine.similarity import Candidate
 from syncd.engine.worker import link_view
 from syncd.model import Issue
-from syncd.store.repository import Store, Tx
+from syncd.store.repository import LinkRow, Store, Tx
 
 OWN = (ActionKind.LINK_ISSUE, ActionKind.SEARCH_DUPLICATES)
 
@@ -44,17 +44,9 @@ def record(store: Store, tx: Tx, a: Action, result: object, rules: Rules) -> lis
         )
         return plan_searched(a, candidates, rules)
     if a.kind == ActionKind.LINK_ISSUE and isinstance(result, Issue):
-        route = rules.route(a.route or "")
         if store.link_for_ticket(tx, a.lane) is not None:
             return []  # linked meanwhile (a retry, or the agent escalated twice)
-        link = store.create_link(
-            tx,
-            ticket_ref=a.lane,
-            issue_ref=str(result.ref),
-            route=a.route or "",
-            mode=route.mode if route else "pending",
-            tier=a.tier,
-        )
+        link = new_link(store, tx, a, str(result.ref), rules)
         shadow = store.shadow(tx, str(result.ref))
         if shadow.observed is None:
             store.put_shadow(
@@ -77,6 +69,19 @@ def record(store: Store, tx: Tx, a: Action, result: object, rules: Rules) -> lis
         follow = plan_linked(link_view(store, tx, link), rules)
         return follow + after(store, tx, a.model_copy(update={"link_id": link.id}), rules)
     return []
+
+
+def new_link(store: Store, tx: Tx, a: Action, issue_ref: str, rules: Rules) -> LinkRow:
+    """Link the ticket of ``a`` (its lane) to ``issue_ref`` under the action's route."""
+    route = rules.route(a.route or "")
+    return store.create_link(
+        tx,
+        ticket_ref=a.lane,
+        issue_ref=issue_ref,
+        route=a.route or "",
+        mode=route.mode if route else "pending",
+        tier=a.tier,
+    )
 
 
 def after(store: Store, tx: Tx, a: Action, rules: Rules) -> list[Action]:

@@ -75,15 +75,7 @@ class Recorder:
             self.enqueue(tx, followups.record(self.store, tx, a, result, self.rules))
             return
         if a.kind == ActionKind.CREATE_ISSUE and isinstance(result, Issue):
-            route = self.rules.route(a.route or "")
-            link = self.store.create_link(
-                tx,
-                ticket_ref=a.lane,
-                issue_ref=str(result.ref),
-                route=a.route or "",
-                mode=route.mode if route else "pending",
-                tier=a.tier,
-            )
+            link = followups.new_link(self.store, tx, a, str(result.ref), self.rules)
             self.store.put_shadow(
                 tx,
                 str(result.ref),
