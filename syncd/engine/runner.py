@@ -85,7 +85,6 @@ class Runner:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.gone_recheck = gone_recheck
         self.quick_attempts = quick_attempts
         self.lanes = lanes
         self._pool: ThreadPoolExecutor | None = None

@@ -133,9 +133,7 @@ class Worker:
                 log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
                 failed.add(row.ref)
                 with self.store.tx() as tx:
-                    self.store.retry_inbox(
-                        tx, row.id, repr(exc), min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
-                    )
+                    self.store.retry_inbox(tx, row.id, repr(exc), self._backoff(row))
                 continue
             done.append((row, change))
         return done
@@ -148,7 +146,7 @@ class Worker:
                 raise RateLimited("connector held (rate limit)", retry_after=held)
             return self._expand(change)
         except RemoteError as exc:
-            delay = min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
+            delay = self._backoff(row)
             if isinstance(exc, RateLimited):
                 delay = exc.retry_after
                 self.health.hold(row.connector, delay, str(exc))
@@ -161,6 +159,10 @@ class Worker:
             with self.store.tx() as tx:
                 self.store.retry_inbox(tx, row.id, str(exc), delay)
             return None
+
+    def _backoff(self, row: sa.Row[Any]) -> float:
+        """Seconds before a failed inbox row is tried again: doubling, capped."""
+        return min(self.backoff_cap, 2.0 ** min(row.attempts, 8))
 
     def _expand(self, change: Change) -> list[Change]:
         """A TOUCHED change is read again from the remote: its snapshot and its comments."""

@@ -7,22 +7,18 @@ older one of its lane is pending or running. Dead letters do not block their lan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from syncd.store import repository
-from syncd.store.repository import Tx, due_in_order, now, utc
+from syncd.store.repository import Tx, due_in_order, now
 from syncd.store.tables import dead_letters, outbox
 
 # the runner's per-action statements, built once (building one costs more than running it)
 _BY_ID = outbox.update().where(outbox.c.id == sa.bindparam("b_id"))
-_START = _BY_ID.values(
-    state="running", attempts=outbox.c.attempts + 1, next_at=sa.bindparam("b_next")
-)
 _UNCOUNTED = _BY_ID.values(attempts=outbox.c.attempts - 1)
-_ATTEMPTS = sa.select(outbox.c.attempts).where(outbox.c.id == sa.bindparam("b_id"))
 # written as text: SQLAlchemy compiles a dialect's ON CONFLICT insert anew on every execution
 # (it is not cached), which costs more than the insert; SQLite and PostgreSQL read it alike
 _ADD = sa.text(
@@ -80,12 +76,6 @@ def release(tx: Tx, ids: Sequence[int]) -> None:
     repository.release(tx, outbox, ids, uncount=True)
 
 
-def start(tx: Tx, row_id: int, *, lease: float = 120.0) -> int:
-    """Mark an action running (with a lease) and count the attempt; return the attempt number."""
-    tx.execute(_START, {"b_id": row_id, "b_next": now() + timedelta(seconds=lease)})
-    return int(tx.execute(_ATTEMPTS, {"b_id": row_id}).scalar() or 1)
-
-
 def done(tx: Tx, row_id: int) -> None:
     tx.execute(_BY_ID, {"b_id": row_id, "state": "done", "done_at": now(), "last_error": None})
 
@@ -138,14 +128,6 @@ def replay(tx: Tx, ids: Sequence[int] | None = None) -> int:
             dead_letters.update().where(dead_letters.c.id == row.id).values(replayed_at=now())
         )
     return len(rows)
-
-
-def next_wake(tx: Tx) -> datetime | None:
-    """When the earliest pending action becomes due."""
-    value = tx.execute(
-        sa.select(sa.func.min(outbox.c.next_at)).where(outbox.c.state == "pending")
-    ).scalar()
-    return utc(value)
 
 
 def counts(tx: Tx) -> dict[str, int]:

@@ -15,8 +15,6 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syncd.model import Change
 from syncd.store import db
@@ -146,18 +144,6 @@ class Store:
         self.engine.dispose()
 
     # -- ingest -------------------------------------------------------------------------
-    def seen_delivery(self, tx: Tx, connector: str, delivery_id: str) -> bool:
-        """Record a delivery id; True when it was recorded before (a repeat)."""
-        # one statement on the webhook's hot path: the insert itself tells a repeat
-        insert = sqlite_insert if self.is_sqlite else pg_insert
-        stmt = (
-            insert(deliveries)
-            .values(connector=connector, delivery_id=delivery_id, received_at=now())
-            .on_conflict_do_nothing()
-            .returning(deliveries.c.delivery_id)
-        )
-        return tx.execute(stmt).first() is None
-
     def record_deliveries(
         self, tx: Tx, connector_and_ids: Iterable[tuple[str, str]]
     ) -> set[tuple[str, str]]:
@@ -213,19 +199,6 @@ class Store:
         """Pending rows that are due and have no older unfinished row for the same ref.
         Rows whose worker died (lease run out) come back first."""
         return due_in_order(tx, inbox, inbox.c.ref, "working", limit)
-
-    def claim_many(self, tx: Tx, row_ids: Sequence[int], lease: float = 120.0) -> set[int]:
-        """Take rows for this worker in one statement; return the ids it got (those another
-        worker took first are missing)."""
-        if not row_ids:
-            return set()
-        res = tx.execute(
-            inbox.update()
-            .where(inbox.c.id.in_(list(row_ids)), inbox.c.state == "pending")
-            .values(state="working", next_at=now() + timedelta(seconds=lease))
-            .returning(inbox.c.id)
-        )
-        return {int(r[0]) for r in res}
 
     def inbox_due(self) -> bool:
         """Whether the inbox may have work, asked without the write lock."""

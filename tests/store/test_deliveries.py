@@ -20,8 +20,8 @@ def test_record_deliveries_returns_the_new_pairs(store: Store) -> None:
             ("zd", "2"),
             ("gh", "3"),
         }
-        assert store.seen_delivery(tx, "gh", "3")
-        assert not store.seen_delivery(tx, "gh", "4")
+        assert store.record_deliveries(tx, [("gh", "3")]) == set()
+        assert store.record_deliveries(tx, [("gh", "4")]) == {("gh", "4")}
         assert store.record_deliveries(tx, [("gh", "4")]) == set()
 
 

@@ -44,9 +44,9 @@ def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
 
 def test_delivery_ids_dedupe(store: Store) -> None:
     with store.tx() as tx:
-        assert not store.seen_delivery(tx, "gh", "d1")
-        assert store.seen_delivery(tx, "gh", "d1")
-        assert not store.seen_delivery(tx, "zd", "d1")  # per connector
+        assert store.record_deliveries(tx, [("gh", "d1")]) == {("gh", "d1")}
+        assert store.record_deliveries(tx, [("gh", "d1")]) == set()
+        assert store.record_deliveries(tx, [("zd", "d1")]) == {("zd", "d1")}  # per connector
 
 
 def test_inbox_keeps_order_per_ref(store: Store) -> None:
@@ -100,7 +100,7 @@ def test_outbox_keys_are_idempotent_and_lanes_ordered(store: Store) -> None:
         due = outbox.due(tx, 10)
     assert [r.key for r in due] == ["a1", "a2", "b1"]
     with store.tx() as tx:
-        outbox.start(tx, due[0].id)
+        outbox.claim(tx, due[:1])
         assert [r.key for r in outbox.due(tx, 10)] == ["b1"]  # a2 waits for a1
         outbox.done(tx, due[0].id)
         assert [r.key for r in outbox.due(tx, 10)] == ["a2", "b1"]
@@ -143,11 +143,11 @@ def test_running_action_with_expired_lease_comes_back(store: Store) -> None:
     with store.tx() as tx:
         outbox.add(tx, [_action("k", "L")])
         row = outbox.due(tx, 1)[0]
-        assert outbox.start(tx, row.id, lease=-1) == 1
+        assert [attempt for _, attempt in outbox.claim(tx, [row], lease=-1)[0]] == [1]
     with store.tx() as tx:
         again = outbox.due(tx, 1)
         assert [r.key for r in again] == ["k"]
-        assert outbox.start(tx, again[0].id) == 2
+        assert [attempt for _, attempt in outbox.claim(tx, again)[0]] == [2]
 
 
 def test_cursor_shadow_link_roundtrip(store: Store) -> None:
@@ -181,7 +181,7 @@ def test_concurrent_ingest_loses_nothing(store: Store, writers: int) -> None:
     def ingest(w: int) -> None:
         for i in range(25):
             with store.tx() as tx:
-                if not store.seen_delivery(tx, "gh", f"{w}-{i}"):
+                if store.record_deliveries(tx, [("gh", f"{w}-{i}")]):
                     store.enqueue(tx, [change(str(i), w)])
 
     threads = [threading.Thread(target=ingest, args=(w,)) for w in range(writers)]

@@ -14,13 +14,13 @@ from syncd.store.tables import deliveries
 def test_a_failed_transaction_lets_the_next_writer_in(sqlite_url: str) -> None:
     store = Store.open(sqlite_url)
     with pytest.raises(RuntimeError), store.tx() as tx:
-        store.seen_delivery(tx, "gh", "a")
+        store.record_deliveries(tx, [("gh", "a")])
         raise RuntimeError("boom")
     done = threading.Event()
 
     def other() -> None:
         with store.tx() as tx:
-            store.seen_delivery(tx, "gh", "b")
+            store.record_deliveries(tx, [("gh", "b")])
         done.set()
 
     threading.Thread(target=other).start()
@@ -39,7 +39,7 @@ def test_many_threads_write_without_busy_errors(sqlite_url: str) -> None:
         try:
             for i in range(50):
                 with store.tx() as tx:
-                    store.seen_delivery(tx, "gh", f"{w}-{i}")
+                    store.record_deliveries(tx, [("gh", f"{w}-{i}")])
         except Exception as exc:  # any failure fails the test below
             errors.append(exc)
 
