@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from syncd import logs, registry
 from syncd.connector import Role
+from syncd.console import ConfigOpt, err, out, print_problems, settings_or_exit
 from syncd.errors import ConfigError
-from syncd.settings import Settings, load
+from syncd.settings import load
 from syncd.workflow_cli import routes_app, templates_app
 
 app = typer.Typer(
@@ -28,25 +28,6 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(routes_app, name="routes")
 app.add_typer(templates_app, name="templates")
-out = Console(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True, emoji=False)
-
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="YAML config file.")
-]
-
-
-def _settings(path: Path | None) -> Settings:
-    try:
-        return load(path)
-    except ConfigError as exc:
-        _print_problems(exc)
-        raise typer.Exit(2) from None
-
-
-def _print_problems(exc: ConfigError) -> None:
-    for file, key, msg in exc.problems:
-        err.print(f"[bold red]error[/] {file}: [bold]{key}[/]: {msg}")
 
 
 @config_app.command("check")
@@ -55,7 +36,7 @@ def config_check(path: Path) -> None:
     try:
         settings = load(path)
     except ConfigError as exc:
-        _print_problems(exc)
+        print_problems(exc)
         raise typer.Exit(2) from None
     out.print(
         f"[green]ok[/] {path}: {len(settings.connectors)} connectors, {len(settings.routes)} routes"
@@ -69,7 +50,7 @@ def db_upgrade(
     """Apply database migrations."""
     from syncd.store import db
 
-    target = url or _settings(config).store.url
+    target = url or settings_or_exit(config).store.url
     engine = db.make_engine(target)
     db.upgrade(engine)
     rev, head = db.current(engine)
@@ -84,7 +65,7 @@ def run(
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """Run the service: webhooks, polling, processing. SIGTERM stops it cleanly."""
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     logs.configure(settings.log.format, settings.log.level)
     from syncd.daemon.service import Service
 
@@ -107,7 +88,7 @@ def links(
     """List links between tickets and issues."""
     from syncd.store.repository import Store
 
-    store = Store.open(_settings(config).store.url)
+    store = Store.open(settings_or_exit(config).store.url)
     if as_json:
         for link in store.all_links(1_000_000):
             print(
@@ -144,7 +125,7 @@ def replay(
     from syncd.store import outbox
     from syncd.store.repository import Store
 
-    store = Store.open(_settings(config).store.url)
+    store = Store.open(settings_or_exit(config).store.url)
     with store.tx() as tx:
         rows = outbox.list_dead(tx)
         if list_only:
@@ -170,7 +151,7 @@ def reconcile(
     from syncd.daemon.service import Service
     from syncd.engine import reconcile as rec
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     logs.configure(settings.log.format, "warning")
     service = Service(settings)
     total = sum(1 for r in service.store.all_links(10_000_000) if r.state in rec.OPEN_STATES)

@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from syncd import registry
 from syncd.connector import HelpdeskConnector
+from syncd.console import ConfigOpt, err, out, settings_or_exit
 from syncd.engine.router import customer_tier, explain
-from syncd.errors import ConfigError, RemoteError
+from syncd.errors import RemoteError
 from syncd.model import Ref, Ticket
-from syncd.settings import Settings, load
+from syncd.settings import Settings
 from syncd.templates import DEFAULTS, Templates, sample
 
 routes_app = typer.Typer(help="Route commands.", no_args_is_help=True)
 templates_app = typer.Typer(help="Template commands.", no_args_is_help=True)
-out = Console(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True, emoji=False)
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="YAML config file.")
-]
-
-
-def _settings(path: Path | None) -> Settings:
-    try:
-        return load(path)
-    except ConfigError as exc:
-        for file, key, msg in exc.problems:
-            err.print(f"[bold red]error[/] {file}: [bold]{key}[/]: {msg}")
-        raise typer.Exit(2) from None
 
 
 def ticket_ref(text: str, settings: Settings) -> Ref:
@@ -75,7 +60,7 @@ def routes_explain(
     ] = None,
 ) -> None:
     """Which route takes a ticket and why, or why none does."""
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     ref = ticket_ref(ticket, settings)
     try:
         if from_file is not None:
@@ -112,7 +97,7 @@ def templates_render(
     config: ConfigOpt = None,
 ) -> None:
     """Preview a template with sample data (the route's overrides and settings applied)."""
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     if name not in DEFAULTS:
         err.print(f"[bold red]error[/] unknown template {name!r}; known: {sorted(DEFAULTS)}")
         raise typer.Exit(2)
