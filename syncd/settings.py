@@ -79,6 +79,9 @@ class EngineSettings(Strict):
     idle_sleep: float = 0.05
     # tickets whose actions run side by side (each ticket's own actions stay in order)
     lanes: int = Field(default=4, ge=1, le=64)
+    # seconds the worker waits, at most, while a burst of webhook deliveries is being answered,
+    # before it takes its next batch anyway (0: it never waits)
+    intake_first: float = Field(default=0.25, ge=0.0, le=10.0)
     max_attempts: int = 12  # durable retries before a transient failure is dead-lettered
     backoff_base: float = 1.0
     backoff_cap: float = 300.0

@@ -1,11 +1,21 @@
 """Group commit for webhook deliveries.
 
 A delivery is verified and parsed on the event loop, then handed to the :class:`Intake`. The
-intake persists every delivery waiting at that moment in one transaction, on a thread of its
-own (the delivery ids in one statement, the new deliveries' changes in one more), and then
-answers each waiting request: new or a repeat. Nothing waits on purpose: while one batch
-commits, the deliveries that arrive meanwhile queue up, and they are the next batch. So a
-lone delivery commits at once, and under load one commit serves many deliveries.
+intake persists every delivery waiting at that moment in one transaction (the delivery ids in
+one statement, the new deliveries' changes in one more), and then answers each waiting
+request: new or a repeat. Nothing waits on purpose: while one batch commits, the deliveries
+that arrive meanwhile queue up, and they are the next batch. So a lone delivery commits at
+once, and under load one commit serves many deliveries.
+
+Where the batch commits: on the event loop itself when SQLite's write lock is free at that
+moment (a commit of a few rows takes a fraction of a millisecond, less than handing it to a
+thread and back, which under load waits for the interpreter lock at every step); on the
+intake's thread when another writer holds the lock, and always on PostgreSQL, so the loop
+never waits for a lock or a round trip.
+
+The intake also tells the worker when a burst is arriving (:meth:`Intake.busy`): the worker
+then lets the answers go first (see ``engine.intake_first``), since a vendor is waiting on
+each of them and the inbox is not going anywhere.
 
 An answer still means what it meant with one transaction per delivery: the delivery id and
 its changes are committed before the vendor hears 202 (or 200 for a repeat). When a batch
@@ -20,7 +30,9 @@ persisted on its own in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import anyio.to_thread
@@ -33,6 +45,8 @@ from syncd.errors import WebhookError
 log = structlog.get_logger("syncd.intake")
 
 BATCH = 256  # deliveries per transaction at most; more wait for the next one
+BURST = 8  # deliveries committed within one window that make a burst
+WINDOW = 0.01  # seconds
 Waiting = tuple[str, WebhookResult, "asyncio.Future[bool]"]
 
 
@@ -50,14 +64,20 @@ def _describe(exc: BaseException) -> str:
 class Intake:
     """Persists received deliveries in batches, one transaction per batch."""
 
-    def __init__(self, service: Service, *, batch: int = BATCH) -> None:
+    def __init__(
+        self, service: Service, *, batch: int = BATCH, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.service = service
         self.batch = batch
+        self.clock = clock
         self._queue: deque[Waiting] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._executor: ThreadPoolExecutor | None = None
+        self._window = 0  # the current burst window (monotonic time // WINDOW)
+        self._in_window = 0  # deliveries committed in it
+        self._in_last = 0  # deliveries committed in the window before it
 
     @property
     def running(self) -> bool:
@@ -68,6 +88,26 @@ class Intake:
     def waiting(self) -> int:
         """Deliveries queued for the next batch (not those being committed)."""
         return len(self._queue)
+
+    def busy(self) -> bool:
+        """True while a burst arrives: at least ``BURST`` deliveries committed in the current
+        window and the one before it. Read from the worker's thread; a stale answer only
+        shifts when the worker takes its next batch."""
+        window = int(self.clock() / WINDOW)
+        if window == self._window:
+            count = self._in_window + self._in_last
+        elif window == self._window + 1:
+            count = self._in_window
+        else:
+            count = 0
+        return count >= BURST
+
+    def _committed(self, n: int) -> None:
+        window = int(self.clock() / WINDOW)
+        if window != self._window:
+            self._in_last = self._in_window if window == self._window + 1 else 0
+            self._window, self._in_window = window, 0
+        self._in_window += n
 
     def start(self) -> None:
         """Start committing batches; call on the event loop that serves the requests."""
@@ -131,11 +171,14 @@ class Intake:
         received = [(name, result) for name, result, _ in batch]
         loop = asyncio.get_running_loop()
         try:
-            fresh = await loop.run_in_executor(self._executor, self.service.persist, received)
+            fresh = self.service.persist_now(received)  # in place, if nothing must wait
+            if fresh is None:
+                fresh = await loop.run_in_executor(self._executor, self.service.persist, received)
         except Exception as exc:
             log.error("intake.commit_failed", deliveries=len(batch), error=_describe(exc))
             self._fail(batch)
             return
+        self._committed(len(batch))
         for (_, _, done), new in zip(batch, fresh, strict=True):
             if not done.done():  # its request may have been cancelled meanwhile
                 done.set_result(new)

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
 
 from syncd import registry
-from syncd.connector import Capability, Connector, WebhookResult
-from syncd.daemon import metrics
+from syncd.connector import Connector
+from syncd.daemon.ingest import Ingest
 from syncd.daemon.poller import Poller
 from syncd.engine import sla_job
 from syncd.engine.health import Health
 from syncd.engine.planner import Rules
 from syncd.engine.runner import Runner
 from syncd.engine.worker import Worker
-from syncd.errors import AuthError, RemoteError, WebhookError
-from syncd.model import Change
+from syncd.errors import AuthError, RemoteError
 from syncd.settings import Settings
 from syncd.store import outbox, tables
 from syncd.store.repository import Store, now
@@ -49,7 +48,7 @@ def build_connectors(
     return out
 
 
-class Service:
+class Service(Ingest):
     """Everything ``syncd run`` runs."""
 
     def __init__(
@@ -97,62 +96,11 @@ class Service:
         self._stop = threading.Event()
         self._outbox_ready = threading.Event()
         self._threads: list[threading.Thread] = []
+        # set by the app: whether a burst of deliveries is being answered (Intake.busy)
+        self.intake_busy: Callable[[], bool] | None = None
         self.started_at = time.time()
         self.poller.every("prune-deliveries", 3600.0, self.prune)
         self.poller.every("sla", settings.workflow.sla_interval, self.check_sla)
-
-    # -- ingest -------------------------------------------------------------------------
-    def ingest_webhook(self, name: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str]:
-        """Verify, parse and persist one delivery; return (HTTP status, outcome)."""
-        fresh = self.persist([(name, self.receive(name, headers, body))])[0]
-        return (202, "accepted") if fresh else (200, "duplicate")
-
-    def receive(self, name: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        """Check that ``name`` takes webhooks, verify the delivery and parse it (no store)."""
-        conn = self.connectors.get(name)
-        if conn is None or Capability.WEBHOOKS not in conn.capabilities:
-            raise WebhookError(404, f"no webhook connector named {name!r}")
-        if name in self.settings.connectors and not self.settings.connector(name).webhooks:
-            raise WebhookError(404, f"webhooks are switched off for connector {name!r}")
-        conn.verify_webhook(headers, body)
-        return conn.parse_webhook(headers, body)
-
-    def receives_offline(self, name: str) -> bool:
-        """True when :meth:`receive` for ``name`` makes no remote call now (the connector
-        says so), so it may run on the event loop; False when it may wait on a vendor."""
-        conn = self.connectors.get(name)
-        if conn is None:
-            return True  # receive() refuses it at once
-        offline = getattr(conn, "webhooks_offline", None)
-        return bool(offline()) if callable(offline) else False
-
-    def persist(self, deliveries: Sequence[tuple[str, WebhookResult]]) -> list[bool]:
-        """Persist received deliveries in one transaction; return, for each, True when it is
-        new (its changes are in the inbox) or False when it repeats one recorded before.
-
-        Delivery ids are recorded in one statement and the new deliveries' changes written in
-        one more; a delivery repeated within ``deliveries`` counts once. Nothing is written
-        when it raises."""
-        ids = [(name, r.delivery_id) for name, r in deliveries if r.delivery_id]
-        first: set[tuple[str, str]] = set()
-        fresh: list[bool] = []
-        changes: list[Change] = []
-        with self.store.tx() as tx:
-            recorded = self.store.record_deliveries(tx, ids) if ids else set()
-            for name, result in deliveries:
-                key = (name, result.delivery_id or "")
-                # a delivery without an id cannot be told from a repeat: it is always new
-                new = not result.delivery_id or (key in recorded and key not in first)
-                first.add(key)
-                fresh.append(new)
-                if new:
-                    changes.extend(result.changes)
-            self.store.enqueue(tx, changes)
-        for (name, _), new in zip(deliveries, fresh, strict=True):
-            metrics.WEBHOOKS.labels(name, "accepted" if new else "duplicate").inc()
-        if changes:
-            self._inbox_ready.set()
-        return fresh
 
     # -- processing ---------------------------------------------------------------------
     def drain(self, max_rounds: int = 1000) -> int:
@@ -178,6 +126,8 @@ class Service:
         batch = self.settings.engine.batch
         idle = self.settings.engine.idle_sleep
         while not self._stop.is_set():
+            if then is not None:  # the worker
+                self._intake_first()
             try:
                 n = step(batch)  # type: ignore[operator]
             except Exception:
@@ -189,6 +139,18 @@ class Service:
             if not n:
                 ready.wait(max(idle, 0.25) if then is None else max(idle, 0.5))
                 ready.clear()
+
+    def _intake_first(self) -> None:
+        """While a burst of deliveries is being answered, let the answers go first, for up to
+        ``engine.intake_first`` seconds: the worker and the answers share one interpreter,
+        each vendor waits on its answer, and the inbox keeps what is taken later."""
+        busy = self.intake_busy
+        longest = self.settings.engine.intake_first
+        if busy is None or longest <= 0 or not busy():
+            return
+        deadline = time.monotonic() + longest
+        while busy() and not self._stop.is_set() and time.monotonic() < deadline:
+            self._stop.wait(0.005)
 
     def check(self) -> None:
         """Ask every connector who it is; a failure marks it unhealthy, it does not stop us."""

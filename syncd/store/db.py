@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from alembic.script import ScriptDirectory
 MIGRATIONS = Path(__file__).parent / "migrations"
 _HOLDS_LOCK = "syncd_write_lock"
 READ_ONLY = "syncd_read_only"  # set on a connection that only reads (Store.peek)
+# a SQLite engine's writers' lock, for callers that must not wait for it (Store.tx_if_free)
+_WRITER_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -50,7 +53,7 @@ def _serialise_writers(engine: sa.Engine) -> None:
     milliseconds for a write of a fraction of one. Queued on a Python lock, each takes over
     as soon as the previous transaction ends; other processes still meet the busy timeout.
     """
-    lock = threading.RLock()
+    lock = _WRITER_LOCKS[engine] = threading.RLock()
 
     def begin(conn: sa.Connection) -> None:
         if conn.info.get(READ_ONLY):
@@ -76,6 +79,11 @@ def _serialise_writers(engine: sa.Engine) -> None:
     sa.event.listen(engine, "begin", begin)
     sa.event.listen(engine, "commit", lambda conn: end(conn, "commit"))
     sa.event.listen(engine, "rollback", lambda conn: end(conn, "rollback"))
+
+
+def writer_lock(engine: sa.Engine) -> threading.RLock | None:
+    """The lock this process's writers take before SQLite's own (None for PostgreSQL)."""
+    return _WRITER_LOCKS.get(engine)
 
 
 def _no_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:

@@ -130,6 +130,22 @@ class Store:
             yield conn
 
     @contextmanager
+    def tx_if_free(self) -> Iterator[Tx | None]:
+        """A write transaction now, or None when it would have to wait: on SQLite, when
+        another thread of this process holds the write lock; on PostgreSQL, always None
+        (every statement is a round trip, so a caller that must not block never waits on
+        one). For a caller on an event loop that may do a short write in place."""
+        lock = db.writer_lock(self.engine)
+        if lock is None or not lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        finally:
+            lock.release()
+
+    @contextmanager
     def peek(self) -> Iterator[Tx]:
         """A connection for reads only: on SQLite it takes no write lock and waits for no
         writer, so asking "is anything due?" costs a writer nothing."""

@@ -3,8 +3,12 @@ app answering 202 under the same uvicorn settings.
 
 Each server runs in its own process (``syncd run``; ``bare`` for the baseline), the load in a
 third (``loadgen``). The daemon runs whole (worker, runner, poller), so the inbox it fills is
-being drained while it answers, as in production. Every delivery is a signed
-GitHub ``issues`` payload with its own delivery id, so each one is verified and persisted.
+being drained while it answers, as in production. Every delivery is a signed GitHub
+``issues`` payload with its own delivery id, so each one is verified and persisted.
+
+A second reference, ``floor``, does the least a durable answer takes (verify, parse the
+JSON, commit the delivery id to SQLite) and nothing of syncd's: the distance from it to the
+bare app is what the runtime itself costs, the distance from syncd to it is syncd's own.
 """
 
 from __future__ import annotations
@@ -57,9 +61,14 @@ def signed_delivery(sb: Sandbox) -> dict[str, Any]:
 
 def _answers(port: int) -> bool:
     try:
-        return httpx.post(f"http://127.0.0.1:{port}/", content=b"{}").status_code == 202
+        return httpx.post(f"http://127.0.0.1:{port}/", content=b"{}").status_code in (202, 401)
     except httpx.HTTPError:
         return False
+
+
+def _serve(module: str, *args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([python(), "-m", f"tests.bench.{module}", *args], cwd=ROOT, env=env)
 
 
 def _summary(res: dict[str, Any]) -> dict[str, Any]:
@@ -77,14 +86,22 @@ def run(scale: Scale, out: list[Figure]) -> None:
     """Measure the daemon's webhook path next to the bare 202 app."""
     folder = Path(tempfile.mkdtemp(prefix="syncd-bench-hooks-"))
     world = scenario.start(folder, webhooks=True, links=0)
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    base = subprocess.Popen([python(), "-m", "tests.bench.bare", str(port)], cwd=ROOT, env=env)
+    port, floor_port = free_port(), free_port()
+    secret = world.sb.sides["github"].secret
+    refs = [
+        _serve("bare", str(port)),
+        _serve("floor", str(floor_port), str(folder / "floor.db"), secret),
+    ]
     try:
         world.sb.wait("baseline up", lambda: _answers(port), timeout=30)
+        world.sb.wait("floor up", lambda: _answers(floor_port), timeout=30)
         delivery = signed_delivery(world.sb)
         world.settle()
-        targets = {"baseline": (port, "/"), "syncd": (world.sb.port, "/webhooks/github")}
+        targets = {
+            "baseline": (port, "/"),
+            "floor": (floor_port, "/"),
+            "syncd": (world.sb.port, "/webhooks/github"),
+        }
         results: dict[str, dict[str, Any]] = {}
         for label, (p, path) in targets.items():  # warm both up alike
             load(p, path, delivery, count=200, concurrency=CONCURRENCY, id_prefix=f"w{label}")
@@ -112,10 +129,11 @@ def run(scale: Scale, out: list[Figure]) -> None:
         )[0][0]
         world.settle(timeout=600)
     finally:
-        base.terminate()
-        base.wait(10)
+        for ref in refs:
+            ref.terminate()
+            ref.wait(10)
         world.stop()
-    b, s = results["baseline"], results["syncd"]
+    b, f, s = results["baseline"], results["floor"], results["syncd"]
     accepted = s["saturated"]["statuses"].get("202", 0)
     rate_note = (
         f"{CONCURRENCY} connections, {scale.webhook_requests} deliveries; "
@@ -133,6 +151,16 @@ def run(scale: Scale, out: list[Figure]) -> None:
             verdict(s["saturated"]["rate"], 0.5 * b["saturated"]["rate"], below=False),
             rate_note,
             extra=results,
+        ),
+        Figure(
+            "1",
+            "floor: verify, parse, commit id (saturated)",
+            f["saturated"]["rate"],
+            "req/s",
+            b["saturated"]["rate"],
+            "",
+            None,
+            f"the least a durable answer takes, nothing of syncd; {rate_note}",
         ),
         Figure(
             "1",

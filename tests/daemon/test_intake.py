@@ -3,13 +3,17 @@
 The app is called in-process (httpx's ASGI transport) with its lifespan entered directly, so
 the intake runs as in ``syncd run``. To make a batch form without relying on timing, the
 first transaction of the intake's thread waits at a gate (a SQLAlchemy ``begin`` listener)
-until the test has seen the other deliveries queue up behind it.
+until the test has seen the other deliveries queue up behind it. On SQLite a batch commits on
+the event loop when the write lock is free, so there the gate first has another thread hold
+the lock, as a worker in the middle of its transaction would: the first batch goes to the
+intake's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -24,9 +28,10 @@ from connectors.github.emulator_actor import config as github_config
 from connectors.github.webhooks import sign
 from syncd.daemon import metrics
 from syncd.daemon.app import create_app
-from syncd.daemon.intake import Intake
+from syncd.daemon.intake import BURST, WINDOW, Intake
 from syncd.daemon.service import Service
 from syncd.settings import parse
+from syncd.store.db import writer_lock
 from syncd.store.repository import Store
 from tests.conftest import SAMPLES
 
@@ -57,15 +62,41 @@ def service(store: Store) -> Iterator[Service]:
         conn.close()
 
 
+class OtherWriter:
+    """Another thread holding this process's SQLite write lock until :meth:`release`."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        lock = writer_lock(engine)
+        assert lock is not None
+        taken, self._done = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with lock:
+                taken.set()
+                self._done.wait(WAIT)
+
+        self._thread = threading.Thread(target=hold, name="other-writer")
+        self._thread.start()
+        assert taken.wait(WAIT)
+
+    def release(self) -> None:
+        self._done.set()
+        self._thread.join(WAIT)
+
+
 class Gate:
-    """Holds the intake thread's first transaction until :meth:`open`; counts commits."""
+    """Holds the intake thread's first transaction until :meth:`open`; counts commits and
+    the threads they ran on."""
 
     def __init__(self, engine: sa.Engine, *, hold: bool = True) -> None:
         self.engine = engine
         self.commits = 0
+        self.threads: list[str] = []
         self._held = not hold
         self._open = threading.Event()
         self.reached = threading.Event()
+        # on SQLite: the first batch must find the lock taken, or it commits in place
+        self.other = OtherWriter(engine) if hold and writer_lock(engine) else None
         sa.event.listen(engine, "begin", self._begin)
         sa.event.listen(engine, "commit", self._commit)
 
@@ -77,12 +108,15 @@ class Gate:
 
     def _commit(self, _conn: sa.Connection) -> None:
         self.commits += 1
+        self.threads.append(threading.current_thread().name)
 
     def open(self) -> None:
         self._open.set()
 
     def remove(self) -> None:
         self.open()
+        if self.other is not None:
+            self.other.release()
         sa.event.remove(self.engine, "begin", self._begin)
         sa.event.remove(self.engine, "commit", self._commit)
 
@@ -107,7 +141,14 @@ def run(scenario: Any) -> Any:
 
 
 async def reached(gate: Gate) -> None:
+    if gate.other is not None:
+        await until("the batch went to the intake's thread", intake_thread_started)
+        gate.other.release()
     await until("the intake reached the gate", gate.reached.is_set)
+
+
+def intake_thread_started() -> bool:
+    return any(t.name.startswith("intake") for t in threading.enumerate())
 
 
 @asynccontextmanager
@@ -168,6 +209,52 @@ def test_concurrent_deliveries_are_committed_together(service: Service, store: S
     assert count(store, "SELECT count(*) FROM inbox") == len(ids)
     # the deliveries never entered the framework: its middleware stack was never built
     assert app.middleware_stack is None
+
+
+def test_a_batch_commits_in_place_when_the_store_is_free(service: Service, store: Store) -> None:
+    app = create_app(service, manage=False)
+    gate = Gate(store.engine, hold=False)
+
+    async def scenario() -> list[int]:
+        async with app.router.lifespan_context(app), client(app) as c:
+            return [(await post(c, d)).status_code for d in ("p-1", "p-2", "p-1")]
+
+    try:
+        statuses = run(scenario())
+    finally:
+        gate.remove()
+    assert statuses == [202, 202, 200]
+    loop_thread = threading.current_thread().name  # asyncio.run runs the loop here
+    if writer_lock(store.engine) is not None:
+        # SQLite, lock free: no hop to a thread and back
+        assert gate.threads == [loop_thread] * 3
+    else:
+        # PostgreSQL: every statement is a round trip, never on the loop
+        assert gate.threads and all(t.startswith("intake") for t in gate.threads)
+
+
+def test_a_batch_waits_for_a_busy_store_on_the_intake_thread(
+    service: Service, store: Store
+) -> None:
+    app = create_app(service, manage=False)
+    gate = Gate(store.engine)  # on SQLite another writer holds the lock at first
+
+    async def scenario() -> tuple[int, bool]:
+        async with app.router.lifespan_context(app), client(app) as c:
+            first = asyncio.create_task(post(c, "w-1"))
+            await reached(gate)
+            # the loop is free meanwhile: another request is answered
+            health = await c.get("/healthz")
+            pending = not first.done()
+            gate.open()
+            return (await first).status_code, pending and health.status_code == 200
+
+    try:
+        status, loop_was_free = run(scenario())
+    finally:
+        gate.remove()
+    assert status == 202 and loop_was_free
+    assert gate.threads == ["intake_0"]
 
 
 class StoreDown:
@@ -298,3 +385,65 @@ def test_parsing_stays_off_the_event_loop_while_it_may_call_the_vendor(store: St
     finally:
         for conn in [*known.connectors.values(), *unknown.connectors.values()]:
             conn.close()
+
+
+def test_the_intake_is_busy_while_a_burst_arrives(service: Service) -> None:
+    now = [100.0]
+    intake = Intake(service, clock=lambda: now[0])
+    assert not intake.busy()
+    intake._committed(BURST - 1)
+    assert not intake.busy()  # a few deliveries are not a burst
+    intake._committed(1)
+    assert intake.busy()
+    now[0] += WINDOW  # the next window still sees the last one's deliveries
+    assert intake.busy()
+    now[0] += WINDOW
+    assert not intake.busy()  # two windows without a commit: quiet
+    intake._committed(BURST // 2)
+    now[0] += WINDOW
+    intake._committed(BURST - BURST // 2)
+    assert intake.busy()  # spread over two windows in a row
+
+
+def worker_waits(store: Store, busy: Any, longest: float) -> float:
+    """Seconds ``Service._intake_first`` held the worker back with ``busy`` as the signal."""
+    conf = github_config("http://127.0.0.1:9", SECRET)
+    svc = Service(
+        parse({"connectors": {"github": conf}, "engine": {"intake_first": longest}}), store=store
+    )
+    svc.intake_busy = busy
+    try:
+        began = time.monotonic()
+        svc._intake_first()
+        return time.monotonic() - began
+    finally:
+        for conn in svc.connectors.values():
+            conn.close()
+
+
+def test_the_worker_lets_a_burst_go_first_for_a_bounded_time(store: Store) -> None:
+    asked: list[int] = []
+
+    def quiet() -> bool:
+        asked.append(1)
+        return False
+
+    worker_waits(store, quiet, 5.0)
+    assert len(asked) == 1  # no burst: the worker goes on at once
+
+    answers = iter([True, True, True, False])
+    asked.clear()
+
+    def burst_then_quiet() -> bool:
+        asked.append(1)
+        return next(answers)
+
+    assert worker_waits(store, burst_then_quiet, 5.0) < 5.0
+    assert len(asked) == 4  # it waited until the burst was over, and no longer
+
+    held = worker_waits(store, lambda: True, 0.05)
+    assert 0.05 <= held < 5.0  # an endless burst holds it back only ``intake_first``
+
+    asked.clear()
+    assert worker_waits(store, burst_then_quiet, 0.0) < 5.0
+    assert asked == []  # 0 turns it off
