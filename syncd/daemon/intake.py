@@ -13,8 +13,9 @@ thread and back, which under load waits for the interpreter lock at every step);
 intake's thread when another writer holds the lock, and always on PostgreSQL, so the loop
 never waits for a lock or a round trip.
 
-The intake also tells the worker when a burst is arriving (:meth:`Intake.busy`): the worker
-then lets the answers go first (see ``engine.intake_first``), since a vendor is waiting on
+The intake also tells the worker when a burst is arriving, that is when deliveries queue up
+for the store faster than they commit one by one (:meth:`Intake.busy`): the worker then lets
+the answers go first (see ``engine.intake_first``), since a vendor is waiting on
 each of them and the inbox is not going anywhere.
 
 An answer still means what it meant with one transaction per delivery: the delivery id and
@@ -45,8 +46,9 @@ from syncd.errors import WebhookError
 log = structlog.get_logger("syncd.intake")
 
 BATCH = 256  # deliveries per transaction at most; more wait for the next one
-BURST = 8  # deliveries committed within one window that make a burst
+BURST = 8  # deliveries committed within two windows that may make a burst
 WINDOW = 0.01  # seconds
+QUEUED = 2.0  # deliveries per commit, on average, that show them queueing for the store
 Waiting = tuple[str, WebhookResult, "asyncio.Future[bool]"]
 
 
@@ -75,9 +77,10 @@ class Intake:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._executor: ThreadPoolExecutor | None = None
-        self._window = 0  # the current burst window (monotonic time // WINDOW)
-        self._in_window = 0  # deliveries committed in it
-        self._in_last = 0  # deliveries committed in the window before it
+        # (deliveries, commits) in the current burst window (clock() // WINDOW) and the last
+        self._window = 0
+        self._now = (0, 0)
+        self._last = (0, 0)
 
     @property
     def running(self) -> bool:
@@ -90,24 +93,27 @@ class Intake:
         return len(self._queue)
 
     def busy(self) -> bool:
-        """True while a burst arrives: at least ``BURST`` deliveries committed in the current
-        window and the one before it. Read from the worker's thread; a stale answer only
-        shifts when the worker takes its next batch."""
+        """True while a burst arrives faster than deliveries commit one by one: at least
+        ``BURST`` deliveries in the current window and the one before, at ``QUEUED`` or more
+        per commit. A steady stream, however fast, that commits as it comes is not a burst;
+        requests that queue up for the store are. Read from the worker's thread; a stale
+        answer only shifts when the worker takes its next batch."""
         window = int(self.clock() / WINDOW)
         if window == self._window:
-            count = self._in_window + self._in_last
+            (n1, c1), (n2, c2) = self._now, self._last
+            deliveries, commits = n1 + n2, c1 + c2
         elif window == self._window + 1:
-            count = self._in_window
+            deliveries, commits = self._now
         else:
-            count = 0
-        return count >= BURST
+            return False
+        return deliveries >= BURST and deliveries >= QUEUED * commits
 
     def _committed(self, n: int) -> None:
         window = int(self.clock() / WINDOW)
         if window != self._window:
-            self._in_last = self._in_window if window == self._window + 1 else 0
-            self._window, self._in_window = window, 0
-        self._in_window += n
+            self._last = self._now if window == self._window + 1 else (0, 0)
+            self._window, self._now = window, (0, 0)
+        self._now = (self._now[0] + n, self._now[1] + 1)
 
     def start(self) -> None:
         """Start committing batches; call on the event loop that serves the requests."""

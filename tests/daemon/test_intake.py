@@ -387,14 +387,14 @@ def test_parsing_stays_off_the_event_loop_while_it_may_call_the_vendor(store: St
             conn.close()
 
 
-def test_the_intake_is_busy_while_a_burst_arrives(service: Service) -> None:
+def test_the_intake_is_busy_while_a_burst_queues_up(service: Service) -> None:
     now = [100.0]
     intake = Intake(service, clock=lambda: now[0])
     assert not intake.busy()
     intake._committed(BURST - 1)
     assert not intake.busy()  # a few deliveries are not a burst
     intake._committed(1)
-    assert intake.busy()
+    assert intake.busy()  # 8 deliveries in 2 commits: they queued up for the store
     now[0] += WINDOW  # the next window still sees the last one's deliveries
     assert intake.busy()
     now[0] += WINDOW
@@ -403,6 +403,10 @@ def test_the_intake_is_busy_while_a_burst_arrives(service: Service) -> None:
     now[0] += WINDOW
     intake._committed(BURST - BURST // 2)
     assert intake.busy()  # spread over two windows in a row
+    now[0] += 5 * WINDOW
+    for _ in range(3 * BURST):
+        intake._committed(1)
+    assert not intake.busy()  # a fast stream committed as it comes is no burst
 
 
 def worker_waits(store: Store, busy: Any, longest: float) -> float:
