@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _HOLDS_LOCK = "syncd_write_lock"
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock
 READ_ONLY = "syncd_read_only"  # set on a connection that only reads (Store.peek)
 # a SQLite engine's writers' lock, for callers that must not wait for it (Store.tx_if_free)
 _WRITER_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
@@ -24,7 +25,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps commits atomic
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 

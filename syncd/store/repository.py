@@ -132,16 +132,31 @@ class Store:
     @contextmanager
     def tx_if_free(self) -> Iterator[Tx | None]:
         """A write transaction now, or None when it would have to wait: on SQLite, when
-        another thread of this process holds the write lock; on PostgreSQL, always None
-        (every statement is a round trip, so a caller that must not block never waits on
-        one). For a caller on an event loop that may do a short write in place."""
+        another thread of this process or another process holds the write lock; on
+        PostgreSQL, always None (every statement is a round trip, so a caller that must not
+        block never waits on one). For a caller on an event loop that may do a short write
+        in place."""
         lock = db.writer_lock(self.engine)
         if lock is None or not lock.acquire(blocking=False):
             yield None
             return
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA busy_timeout=0")  # another process's lock: fail at once
+                try:
+                    try:
+                        tx = conn.begin()
+                    except sa.exc.OperationalError:  # "database is locked"
+                        tx = None
+                    if tx is None:
+                        yield None
+                    else:
+                        with tx:
+                            yield conn
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={db.BUSY_TIMEOUT_MS}")
         finally:
             lock.release()
 
