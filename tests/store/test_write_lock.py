@@ -108,8 +108,11 @@ def test_tx_if_free_never_waits_for_a_writer(sqlite_url: str) -> None:
     store.close()
 
 
-def test_tx_if_free_is_never_given_on_postgresql(store: Store) -> None:
-    if writer_lock(store.engine) is not None:
-        pytest.skip("SQLite: covered above")
-    with store.tx_if_free() as tx:
-        assert tx is None
+def test_tx_if_free_is_never_given_on_postgresql(pg_url: str) -> None:
+    store = Store.open(pg_url)
+    try:
+        assert writer_lock(store.engine) is None
+        with store.tx_if_free() as tx:
+            assert tx is None
+    finally:
+        store.close()
