@@ -59,9 +59,10 @@ def signed_delivery(sb: Sandbox) -> dict[str, Any]:
     }
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int, status: int) -> bool:
+    """Whether the server on ``port`` answers an unsigned ``{}`` with ``status``."""
     try:
-        return httpx.post(f"http://127.0.0.1:{port}/", content=b"{}").status_code in (202, 401)
+        return httpx.post(f"http://127.0.0.1:{port}/", content=b"{}").status_code == status
     except httpx.HTTPError:
         return False
 
@@ -93,8 +94,9 @@ def run(scale: Scale, out: list[Figure]) -> None:
         _serve("floor", str(floor_port), str(folder / "floor.db"), secret),
     ]
     try:
-        world.sb.wait("baseline up", lambda: _answers(port), timeout=30)
-        world.sb.wait("floor up", lambda: _answers(floor_port), timeout=30)
+        world.sb.wait("baseline up", lambda: _answers(port, 202), timeout=30)
+        # the floor verifies signatures: an unsigned body gets 401
+        world.sb.wait("floor up", lambda: _answers(floor_port, 401), timeout=30)
         delivery = signed_delivery(world.sb)
         world.settle()
         targets = {
