@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from syncd.connector import Capability, Connector, WebhookResult
 from syncd.daemon import metrics
 from syncd.errors import WebhookError
-from syncd.model import Change
 from syncd.settings import Settings
-from syncd.store.repository import Store, Tx
+from syncd.store.deliveries import Received
+from syncd.store.repository import Store
 
 
 class Ingest:
@@ -58,45 +58,24 @@ class Ingest:
         one more; a delivery repeated within ``deliveries`` counts once. Nothing is written
         when it raises."""
         with self.store.tx() as tx:
-            fresh, changes = self._record(tx, deliveries)
-        return self._persisted(deliveries, fresh, changes)
+            fresh, written = self.store.ingest(tx, _received(deliveries))
+        return self._persisted(deliveries, fresh, written)
 
     def persist_now(self, deliveries: Sequence[tuple[str, WebhookResult]]) -> list[bool] | None:
         """:meth:`persist` if the store takes the write at once; None, with nothing written,
         when it would have to wait (another writer holds SQLite's lock, or PostgreSQL)."""
-        with self.store.tx_if_free() as tx:
-            if tx is None:
-                return None
-            fresh, changes = self._record(tx, deliveries)
-        return self._persisted(deliveries, fresh, changes)
-
-    def _record(
-        self, tx: Tx, deliveries: Sequence[tuple[str, WebhookResult]]
-    ) -> tuple[list[bool], list[Change]]:
-        ids = [(name, r.delivery_id) for name, r in deliveries if r.delivery_id]
-        recorded = self.store.record_deliveries(tx, ids) if ids else set()
-        first: set[tuple[str, str]] = set()
-        fresh: list[bool] = []
-        changes: list[Change] = []
-        for name, result in deliveries:
-            key = (name, result.delivery_id or "")
-            # a delivery without an id cannot be told from a repeat: it is always new
-            new = not result.delivery_id or (key in recorded and key not in first)
-            first.add(key)
-            fresh.append(new)
-            if new:
-                changes.extend(result.changes)
-        self.store.enqueue(tx, changes)
-        return fresh, changes
+        done = self.store.ingest_now(_received(deliveries))
+        return None if done is None else self._persisted(deliveries, *done)
 
     def _persisted(
-        self,
-        deliveries: Sequence[tuple[str, WebhookResult]],
-        fresh: list[bool],
-        changes: list[Change],
+        self, deliveries: Sequence[tuple[str, WebhookResult]], fresh: list[bool], written: int
     ) -> list[bool]:
         for (name, _), new in zip(deliveries, fresh, strict=True):
             metrics.WEBHOOKS.labels(name, "accepted" if new else "duplicate").inc()
-        if changes:
+        if written:
             self._inbox_ready.set()
         return fresh
+
+
+def _received(deliveries: Sequence[tuple[str, WebhookResult]]) -> list[Received]:
+    return [(name, r.delivery_id, r.changes) for name, r in deliveries]

@@ -25,6 +25,14 @@ WEBHOOKS = Counter(
     ["connector", "outcome"],
     registry=REGISTRY,
 )
+INTAKE_COMMITS = Counter(
+    "syncd_intake_commits_total",
+    "Transactions that recorded webhook deliveries, by where they ran (loop: on the event "
+    "loop, the store being free; thread: on the intake's thread); deliveries per commit is "
+    "syncd_webhooks_total over this",
+    ["on"],
+    registry=REGISTRY,
+)
 POLLS = Counter(
     "syncd_polls_total", "Poll cycles by outcome", ["connector", "outcome"], registry=REGISTRY
 )

@@ -17,15 +17,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _HOLDS_LOCK = "syncd_write_lock"
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock
 READ_ONLY = "syncd_read_only"  # set on a connection that only reads (Store.peek)
-# a SQLite engine's writers' lock, for callers that must not wait for it (Store.tx_if_free)
+# a SQLite engine's writers' lock, for callers that must not wait for it (DirectWriter)
 _WRITER_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any = None, *, busy_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """Set what every connection to a SQLite store runs with."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps commits atomic
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_ms}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
@@ -36,7 +37,7 @@ def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
         engine = sa.create_engine(
             url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=16
         )
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", sqlite_pragmas)
         sa.event.listen(engine, "connect", _no_pysqlite_begin)
         _serialise_writers(engine)
         return engine

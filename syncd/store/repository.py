@@ -7,7 +7,7 @@ page's changes with its cursor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,14 +16,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.model import Change
 from syncd.store import db
+from syncd.store.deliveries import Deliveries
+from syncd.store.direct import DirectWriter
 from syncd.store.tables import (
     audit,
     comment_map,
     cursors,
     dead_letters,
-    deliveries,
     inbox,
     links,
     outbox,
@@ -53,27 +53,6 @@ _INBOX_DELETE = inbox.delete().where(inbox.c.id == sa.bindparam("id"))
 _COMMENT_COPY = (
     sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == sa.bindparam("ref"))
 ).limit(1)
-# delivery ids per INSERT: two parameters each, under the 999 older SQLite builds allow
-_RECORD_CHUNK = 300
-
-
-_RECORD_STATEMENTS: dict[int, sa.TextClause] = {}
-
-
-def _record_statement(rows: int) -> sa.TextClause:
-    """The multi-row insert of :meth:`Store.record_deliveries` for ``rows`` delivery ids.
-
-    Written as text because SQLAlchemy compiles a dialect's ``ON CONFLICT`` insert anew on
-    every execution (it is not cached), which costs more than the insert; SQLite and
-    PostgreSQL read this statement alike."""
-    stmt = _RECORD_STATEMENTS.get(rows)
-    if stmt is None:
-        values = ", ".join(f"(:c{i}, :d{i}, :t)" for i in range(rows))
-        stmt = _RECORD_STATEMENTS[rows] = sa.text(
-            "INSERT INTO deliveries (connector, delivery_id, received_at) VALUES "
-            f"{values} ON CONFLICT DO NOTHING RETURNING connector, delivery_id"
-        ).bindparams(sa.bindparam("t", type_=deliveries.c.received_at.type))
-    return stmt
 
 
 def now() -> datetime:
@@ -109,12 +88,13 @@ class Shadow:
     written: dict[str, Any]
 
 
-class Store:
+class Store(Deliveries):
     """All persistent state of syncd."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.direct = DirectWriter(engine)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -130,39 +110,6 @@ class Store:
             yield conn
 
     @contextmanager
-    def tx_if_free(self) -> Iterator[Tx | None]:
-        """A write transaction now, or None when it would have to wait: on SQLite, when
-        another thread of this process or another process holds the write lock; on
-        PostgreSQL, always None (every statement is a round trip, so a caller that must not
-        block never waits on one). For a caller on an event loop that may do a short write
-        in place. Its commit may still run SQLite's periodic WAL checkpoint (every 1,000
-        pages written, by whichever writer passes the mark): a few milliseconds, and the
-        WAL never grows unchecked while other writers are idle."""
-        lock = db.writer_lock(self.engine)
-        if lock is None or not lock.acquire(blocking=False):
-            yield None
-            return
-        try:
-            with self.engine.connect() as conn:
-                raw = conn.connection.dbapi_connection
-                assert raw is not None
-                raw.execute("PRAGMA busy_timeout=0")  # another process's lock: fail at once
-                try:
-                    try:
-                        tx = conn.begin()
-                    except sa.exc.OperationalError:  # "database is locked"
-                        tx = None
-                    if tx is None:
-                        yield None
-                    else:
-                        with tx:
-                            yield conn
-                finally:
-                    raw.execute(f"PRAGMA busy_timeout={db.BUSY_TIMEOUT_MS}")
-        finally:
-            lock.release()
-
-    @contextmanager
     def peek(self) -> Iterator[Tx]:
         """A connection for reads only: on SQLite it takes no write lock and waits for no
         writer, so asking "is anything due?" costs a writer nothing."""
@@ -174,58 +121,8 @@ class Store:
                 conn.info.pop(db.READ_ONLY, None)
 
     def close(self) -> None:
+        self.direct.close()
         self.engine.dispose()
-
-    # -- ingest -------------------------------------------------------------------------
-    def record_deliveries(
-        self, tx: Tx, connector_and_ids: Iterable[tuple[str, str]]
-    ) -> set[tuple[str, str]]:
-        """Record many delivery ids at once; return the ``(connector, id)`` pairs that are new.
-
-        One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (per 300 ids): the rows
-        it returns are those not recorded before. A pair given twice is recorded once."""
-        pairs = list(dict.fromkeys(connector_and_ids))
-        fresh: set[tuple[str, str]] = set()
-        t = now()
-        for start in range(0, len(pairs), _RECORD_CHUNK):
-            chunk = pairs[start : start + _RECORD_CHUNK]
-            params: dict[str, Any] = {"t": t}
-            for i, (connector, delivery_id) in enumerate(chunk):
-                params[f"c{i}"] = connector
-                params[f"d{i}"] = delivery_id
-            res = tx.execute(_record_statement(len(chunk)), params)
-            fresh.update((str(c), str(d)) for c, d in res)
-        return fresh
-
-    def enqueue(self, tx: Tx, changes: Sequence[Change]) -> int:
-        """Write changes to the inbox."""
-        if not changes:
-            return 0
-        t = now()
-        tx.execute(
-            inbox.insert(),
-            [
-                {
-                    "ref": str(c.ref),
-                    "connector": c.ref.connector,
-                    "source": c.source,
-                    "change": c.model_dump(mode="json", exclude_defaults=True),
-                    "state": "pending",
-                    "attempts": 0,
-                    "next_at": t,
-                    "received_at": t,
-                }
-                for c in changes
-            ],
-        )
-        return len(changes)
-
-    def prune_deliveries(self, older_than: timedelta) -> int:
-        with self.tx() as tx:
-            res = tx.execute(
-                deliveries.delete().where(deliveries.c.received_at < now() - older_than)
-            )
-            return res.rowcount or 0
 
     # -- inbox --------------------------------------------------------------------------
     def next_inbox(self, tx: Tx, limit: int) -> list[sa.Row[Any]]:

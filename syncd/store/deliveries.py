@@ -1,0 +1,159 @@
+"""Deliveries on their way into the store: each delivery id recorded once, the changes of the
+new ones written to the inbox, in the transaction the caller gives or, for a caller on the
+event loop, at once or not at all (:meth:`Deliveries.ingest_now`).
+
+A delivery is received as ``(connector, delivery id or None, changes)``. A delivery without
+an id cannot be told from a repeat, so it is always new; one repeated within a batch counts
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from syncd.model import Change
+from syncd.store.tables import deliveries, inbox
+
+if TYPE_CHECKING:
+    from syncd.store.direct import DirectWriter
+
+Tx = sa.Connection
+Received = tuple[str, str | None, Sequence[Change]]
+
+# delivery ids per INSERT: two parameters each, under the 999 older SQLite builds allow
+_RECORD_CHUNK = 300
+_RECORD_STATEMENTS: dict[int, sa.TextClause] = {}
+
+
+def record_statement(rows: int) -> sa.TextClause:
+    """The multi-row insert of :meth:`Deliveries.record_deliveries` for ``rows`` delivery ids.
+
+    Written as text because SQLAlchemy compiles a dialect's ``ON CONFLICT`` insert anew on
+    every execution (it is not cached), which costs more than the insert; SQLite and
+    PostgreSQL read this statement alike, and so does SQLite's own driver (named
+    parameters), for :class:`~syncd.store.direct.DirectWriter`."""
+    stmt = _RECORD_STATEMENTS.get(rows)
+    if stmt is None:
+        values = ", ".join(f"(:c{i}, :d{i}, :t)" for i in range(rows))
+        stmt = _RECORD_STATEMENTS[rows] = sa.text(
+            "INSERT INTO deliveries (connector, delivery_id, received_at) VALUES "
+            f"{values} ON CONFLICT DO NOTHING RETURNING connector, delivery_id"
+        ).bindparams(sa.bindparam("t", type_=deliveries.c.received_at.type))
+    return stmt
+
+
+def record_chunks(
+    pairs: Iterable[tuple[str, str]], t: Any
+) -> Iterable[tuple[sa.TextClause, dict[str, Any]]]:
+    """The statements and parameters that record ``pairs`` (each once) at time ``t``."""
+    unique = list(dict.fromkeys(pairs))
+    for start in range(0, len(unique), _RECORD_CHUNK):
+        chunk = unique[start : start + _RECORD_CHUNK]
+        params: dict[str, Any] = {"t": t}
+        for i, (connector, delivery_id) in enumerate(chunk):
+            params[f"c{i}"] = connector
+            params[f"d{i}"] = delivery_id
+        yield record_statement(len(chunk)), params
+
+
+INBOX_COLUMNS = (
+    "ref",
+    "connector",
+    "source",
+    "change",
+    "state",
+    "attempts",
+    "next_at",
+    "received_at",
+)
+
+
+def inbox_rows(changes: Sequence[Change], t: datetime) -> list[dict[str, Any]]:
+    """The inbox rows of ``changes`` (values for ``INBOX_COLUMNS``), received at ``t`` and
+    due at once."""
+    return [
+        {
+            "ref": str(c.ref),
+            "connector": c.ref.connector,
+            "source": c.source,
+            "change": c.model_dump(mode="json", exclude_defaults=True),
+            "state": "pending",
+            "attempts": 0,
+            "next_at": t,
+            "received_at": t,
+        }
+        for c in changes
+    ]
+
+
+def fresh_of(
+    received: Sequence[Received], recorded: set[tuple[str, str]]
+) -> tuple[list[bool], list[Change]]:
+    """For each delivery, whether it is new, given the ids ``recorded`` just now; and the
+    changes of the new ones, in order."""
+    first: set[tuple[str, str]] = set()
+    fresh: list[bool] = []
+    changes: list[Change] = []
+    for name, delivery_id, delivered in received:
+        key = (name, delivery_id or "")
+        new = not delivery_id or (key in recorded and key not in first)
+        first.add(key)
+        fresh.append(new)
+        if new:
+            changes.extend(delivered)
+    return fresh, changes
+
+
+class Deliveries:
+    """The store's intake side; mixed into :class:`~syncd.store.repository.Store`."""
+
+    engine: sa.Engine
+    direct: DirectWriter
+
+    def record_deliveries(
+        self, tx: Tx, connector_and_ids: Iterable[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Record many delivery ids at once; return the ``(connector, id)`` pairs that are new.
+
+        One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (per 300 ids): the rows
+        it returns are those not recorded before. A pair given twice is recorded once."""
+        fresh: set[tuple[str, str]] = set()
+        for stmt, params in record_chunks(connector_and_ids, datetime.now(UTC)):
+            fresh.update((str(c), str(d)) for c, d in tx.execute(stmt, params))
+        return fresh
+
+    def enqueue(self, tx: Tx, changes: Sequence[Change]) -> int:
+        """Write changes to the inbox."""
+        if changes:
+            tx.execute(inbox.insert(), inbox_rows(changes, datetime.now(UTC)))
+        return len(changes)
+
+    def ingest(self, tx: Tx, received: Sequence[Received]) -> tuple[list[bool], int]:
+        """Record the deliveries' ids and the new ones' changes in ``tx`` (two statements);
+        return, for each delivery, whether it is new, and how many changes were written."""
+        ids = [(name, delivery_id) for name, delivery_id, _ in received if delivery_id]
+        recorded = self.record_deliveries(tx, ids) if ids else set()
+        fresh, changes = fresh_of(received, recorded)
+        return fresh, self.enqueue(tx, changes)
+
+    def ingest_now(self, received: Sequence[Received]) -> tuple[list[bool], int] | None:
+        """:meth:`ingest` in a transaction of its own if the store takes it at once; None,
+        with nothing written, when it would have to wait.
+
+        For a caller on an event loop. On a SQLite file it is written through the
+        :class:`~syncd.store.direct.DirectWriter`; None when another writer of this process
+        or another process holds the write lock. PostgreSQL (every statement a round trip)
+        and in-memory SQLite always give None."""
+        return self.direct.ingest(received)
+
+    def prune_deliveries(self, older_than: timedelta) -> int:
+        """Forget delivery ids recorded before ``older_than`` ago."""
+        with self.engine.begin() as tx:
+            res = tx.execute(
+                deliveries.delete().where(deliveries.c.received_at < datetime.now(UTC) - older_than)
+            )
+            return res.rowcount or 0

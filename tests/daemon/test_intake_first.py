@@ -1,0 +1,106 @@
+"""The worker and a burst of webhook deliveries: it lets the burst go first, and ends its
+batch's transaction early while a delivery waits for the write lock it holds."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from connectors.github.emulator_actor import config as github_config
+from syncd.daemon.intake import BURST, WINDOW, Intake
+from syncd.daemon.service import Service
+from syncd.settings import parse
+from syncd.store.repository import Store
+from tests.daemon.conftest import BODY, SECRET, headers
+
+
+def test_the_intake_is_busy_while_a_burst_queues_up(service: Service) -> None:
+    now = [100.0]
+    intake = Intake(service, clock=lambda: now[0])
+    assert not intake.busy()
+    intake._committed(BURST - 1)
+    assert not intake.busy()  # a few deliveries are not a burst
+    intake._committed(1)
+    assert intake.busy()  # 8 deliveries in 2 commits: they queued up for the store
+    now[0] += WINDOW  # the next window still sees the last one's deliveries
+    assert intake.busy()
+    now[0] += WINDOW
+    assert not intake.busy()  # two windows without a commit: quiet
+    intake._committed(BURST // 2)
+    now[0] += WINDOW
+    intake._committed(BURST - BURST // 2)
+    assert intake.busy()  # spread over two windows in a row
+    now[0] += 5 * WINDOW
+    for _ in range(3 * BURST):
+        intake._committed(1)
+    assert not intake.busy()  # a fast stream committed as it comes is no burst
+
+
+def worker_waits(store: Store, busy: Any, longest: float) -> float:
+    """Seconds ``Service._intake_first`` held the worker back with ``busy`` as the signal."""
+    conf = github_config("http://127.0.0.1:9", SECRET)
+    svc = Service(
+        parse({"connectors": {"github": conf}, "engine": {"intake_first": longest}}), store=store
+    )
+    svc.intake_busy = busy
+    try:
+        began = time.monotonic()
+        svc._intake_first()
+        return time.monotonic() - began
+    finally:
+        for conn in svc.connectors.values():
+            conn.close()
+
+
+def test_the_worker_lets_a_burst_go_first_for_a_bounded_time(store: Store) -> None:
+    asked: list[int] = []
+
+    def quiet() -> bool:
+        asked.append(1)
+        return False
+
+    worker_waits(store, quiet, 5.0)
+    assert len(asked) == 1  # no burst: the worker goes on at once
+
+    answers = iter([True, True, True, False])
+    asked.clear()
+
+    def burst_then_quiet() -> bool:
+        asked.append(1)
+        return next(answers)
+
+    assert worker_waits(store, burst_then_quiet, 5.0) < 5.0
+    assert len(asked) == 4  # it waited until the burst was over, and no longer
+
+    held = worker_waits(store, lambda: True, 0.05)
+    assert 0.05 <= held < 5.0  # an endless burst holds it back only ``intake_first``
+
+    asked.clear()
+    assert worker_waits(store, burst_then_quiet, 0.0) < 5.0
+    assert asked == []  # 0 turns it off
+
+
+def inbox_states(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return [r[0] for r in conn.exec_driver_sql("SELECT state FROM inbox ORDER BY id")]
+
+
+def test_the_worker_ends_its_batch_when_a_writer_waits_for_its_lock(service: Service) -> None:
+    for n in range(6):
+        service.persist([("github", service.receive("github", headers(f"y-{n}"), BODY))])
+    assert inbox_states(service.store) == ["pending"] * 6
+    asked: list[bool] = []
+
+    def held_up() -> bool:  # a delivery starts waiting while the third change is applied
+        asked.append(len(asked) >= 2)
+        return asked[-1]
+
+    service.worker.yield_to = held_up
+    # asked before each change but the first: the batch ends after three, and the other
+    # three go back to the inbox as they were, due at once
+    assert service.worker.drain(50) == 3
+    assert asked == [False, False, True]
+    assert inbox_states(service.store) == ["pending"] * 3
+    service.worker.yield_to = None
+    assert service.worker.drain(50) == 3
+    assert inbox_states(service.store) == []
