@@ -26,7 +26,7 @@ from syncd.engine.runner import Runner
 from syncd.engine.worker import Worker
 from syncd.errors import AuthError, RemoteError
 from syncd.settings import Settings
-from syncd.store import outbox, tables
+from syncd.store import db, outbox, tables
 from syncd.store.repository import Store, now
 from syncd.templates import Templates
 
@@ -100,6 +100,8 @@ class Service(Ingest):
         self.intake_busy: Callable[[], bool] | None = None
         self.started_at = time.time()
         self.poller.every("prune-deliveries", 3600.0, self.prune)
+        if self.store.is_sqlite:
+            self.poller.every("checkpoint", db.CHECKPOINT_EVERY, self.store.checkpoint)
         self.poller.every("sla", settings.workflow.sla_interval, self.check_sla)
 
     # -- processing ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 MIGRATIONS = Path(__file__).parent / "migrations"
 _HOLDS_LOCK = "syncd_write_lock"
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock
+CHECKPOINT_EVERY = 1.0  # seconds between the service's WAL checkpoints (SQLite)
 READ_ONLY = "syncd_read_only"  # set on a connection that only reads (Store.peek)
 # a SQLite engine's writers' lock, for callers that must not wait for it (DirectWriter)
 _WRITER_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
@@ -27,6 +28,10 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any = None, *, busy_ms: int = BUSY_
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps commits atomic
     cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # no checkpoint inside a writer's commit, where it held the write lock for milliseconds
+    # (and the event loop, for the intake's commits): the service runs them in the
+    # background, see checkpoint()
+    cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
@@ -81,6 +86,23 @@ def _serialise_writers(engine: sa.Engine) -> None:
     sa.event.listen(engine, "begin", begin)
     sa.event.listen(engine, "commit", lambda conn: end(conn, "commit"))
     sa.event.listen(engine, "rollback", lambda conn: end(conn, "rollback"))
+
+
+def checkpoint(engine: sa.Engine) -> tuple[int, int, int] | None:
+    """Copy what the WAL holds into the database file, without waiting for any writer or
+    reader (``PASSIVE``): (1 if it could not finish, pages in the WAL, pages copied).
+    Outside any transaction and any lock of this process. None on PostgreSQL.
+
+    The service calls it every ``CHECKPOINT_EVERY`` seconds: SQLite's own checkpoint, at
+    the commit that passes 1,000 pages in the WAL, is off (see :func:`sqlite_pragmas`).
+    Closing the last connection checkpoints too, so a short command needs none."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        busy, pages, copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(busy), int(pages), int(copied)
 
 
 def writer_lock(engine: sa.Engine) -> threading.RLock | None:

@@ -120,6 +120,10 @@ class Store(Deliveries):
             finally:
                 conn.info.pop(db.READ_ONLY, None)
 
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        """A background WAL checkpoint on SQLite, see :func:`syncd.store.db.checkpoint`."""
+        return db.checkpoint(self.engine)
+
     def close(self) -> None:
         self.direct.close()
         self.engine.dispose()

@@ -158,3 +158,11 @@ def test_parsing_stays_off_the_event_loop_while_it_may_call_the_vendor(store: St
     finally:
         for conn in [*known.connectors.values(), *unknown.connectors.values()]:
             conn.close()
+
+
+def test_the_service_checkpoints_a_sqlite_store_in_the_background(
+    service: Service, store: Store
+) -> None:
+    assert ("checkpoint" in service.poller.jobs) is store.is_sqlite
+    if not store.is_sqlite:
+        assert store.checkpoint() is None
