@@ -98,9 +98,11 @@ class Intake:
     def busy(self) -> bool:
         """True while a burst arrives faster than deliveries commit one by one: at least
         ``BURST`` deliveries in the current window and the one before, at ``QUEUED`` or more
-        per commit. A steady stream, however fast, that commits as it comes is not a burst;
-        requests that queue up for the store are. Read from the worker's thread; a stale
-        answer only shifts when the worker takes its next batch."""
+        per commit; and while a batch is :meth:`held_up`. A steady stream, however fast, that
+        commits as it comes is not a burst; requests that queue up for the store are. Read
+        from the worker's thread; a stale answer only shifts when it takes its next batch."""
+        if self._held_up:
+            return True  # a batch waits for the lock: whoever holds it is about to let go
         window = int(self.clock() / WINDOW)
         if window == self._window:
             (n1, c1), (n2, c2) = self._now, self._last
