@@ -49,7 +49,6 @@ def create_app(service: Service, *, manage: bool = True) -> FastAPI:
     Its lifespan always starts and stops the webhook intake (stopping commits what is queued)."""
     intake = Intake(service)
     service.intake_busy = intake.busy
-    service.worker.yield_to = intake.held_up
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

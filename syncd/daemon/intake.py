@@ -116,9 +116,8 @@ class Intake:
     def held_up(self) -> bool:
         """True while a batch waits on the intake's thread because another writer holds
         SQLite's write lock (never on PostgreSQL, where writers do not queue on one lock).
-        The worker asks it between the changes of its batch and, when it is True, ends its
-        transaction early (``Worker.yield_to``), so the batch waits for one change, not
-        fifty. Read from the worker's thread."""
+        The intake is :meth:`busy` meanwhile, so the worker, when its batch ends, does not
+        start the next one straight into the waiting delivery."""
         return self._held_up
 
     def _committed(self, n: int) -> None:

@@ -3,7 +3,7 @@ for actions and writes them to the outbox, all in one transaction per change."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -62,10 +62,6 @@ class Worker:
         self.backoff_cap = backoff_cap
         self.health = health or Health(list(connectors))
         self.processed = 0
-        # asked between the changes of a batch; True ends the batch's transaction there (what
-        # is done commits, the rest goes back to the inbox), e.g. while a webhook's answer
-        # waits for the write lock the batch holds
-        self.yield_to: Callable[[], bool] | None = None
 
     def drain(self, limit: int = 100) -> int:
         """Process up to ``limit`` due rows; return how many were handled.
@@ -102,12 +98,7 @@ class Worker:
         applied: list[Taken] = []
         slow: list[Taken] = []
         reading: set[str] = set()  # refs with a change that reads first: the rest wait for it
-        taken = self._claim(tx, limit)
-        for i, (row, change) in enumerate(taken):
-            if i and self.yield_to is not None and self.yield_to():
-                # another writer waits for the lock this transaction holds: end it here
-                self.store.release_inbox(tx, [r.id for r, _ in taken[i:]])
-                break
+        for row, change in self._claim(tx, limit):
             if row.ref not in reading and change.partial and change.kind == ChangeKind.UPSERT:
                 change = self._complete(tx, change)
             if row.ref in reading or change.kind == ChangeKind.TOUCHED:

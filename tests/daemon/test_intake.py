@@ -110,8 +110,7 @@ def test_a_batch_waits_for_a_busy_store_on_the_intake_thread(
             # the loop is free meanwhile: another request is answered
             health = await c.get("/healthz")
             pending = not first.done()
-            # on SQLite the worker is asked to end its batch early, and to wait before its
-            # next one; on PostgreSQL never
+            # on SQLite the worker is asked to wait before its next batch; on PostgreSQL never
             sqlite = writer_lock(store.engine) is not None
             held_up = intake.held_up() is sqlite and intake.busy() is sqlite
             gate.open()

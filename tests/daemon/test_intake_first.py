@@ -1,5 +1,4 @@
-"""The worker and a burst of webhook deliveries: it lets the burst go first, and ends its
-batch's transaction early while a delivery waits for the write lock it holds."""
+"""The worker and a burst of webhook deliveries: it lets the burst go first."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from syncd.daemon.intake import BURST, WINDOW, Intake
 from syncd.daemon.service import Service
 from syncd.settings import parse
 from syncd.store.repository import Store
-from tests.daemon.conftest import BODY, SECRET, headers
+from tests.daemon.conftest import SECRET
 
 
 def test_the_intake_is_busy_while_a_burst_queues_up(service: Service) -> None:
@@ -78,29 +77,3 @@ def test_the_worker_lets_a_burst_go_first_for_a_bounded_time(store: Store) -> No
     asked.clear()
     assert worker_waits(store, burst_then_quiet, 0.0) < 5.0
     assert asked == []  # 0 turns it off
-
-
-def inbox_states(store: Store) -> list[str]:
-    with store.engine.connect() as conn:
-        return [r[0] for r in conn.exec_driver_sql("SELECT state FROM inbox ORDER BY id")]
-
-
-def test_the_worker_ends_its_batch_when_a_writer_waits_for_its_lock(service: Service) -> None:
-    for n in range(6):
-        service.persist([("github", service.receive("github", headers(f"y-{n}"), BODY))])
-    assert inbox_states(service.store) == ["pending"] * 6
-    asked: list[bool] = []
-
-    def held_up() -> bool:  # a delivery starts waiting while the third change is applied
-        asked.append(len(asked) >= 2)
-        return asked[-1]
-
-    service.worker.yield_to = held_up
-    # asked before each change but the first: the batch ends after three, and the other
-    # three go back to the inbox as they were, due at once
-    assert service.worker.drain(50) == 3
-    assert asked == [False, False, True]
-    assert inbox_states(service.store) == ["pending"] * 3
-    service.worker.yield_to = None
-    assert service.worker.drain(50) == 3
-    assert inbox_states(service.store) == []
