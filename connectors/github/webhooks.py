@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from syncd.connector import WebhookResult
+from syncd.connector import WebhookResult, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
 
@@ -60,12 +59,7 @@ def parse(headers: Mapping[str, str], body: bytes, rules: Rules) -> WebhookResul
     delivery = header(headers, "X-GitHub-Delivery")
     if not event:
         raise WebhookError(400, "missing X-GitHub-Event")
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookError(400, f"body is not JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise WebhookError(400, "body is not a JSON object")
+    payload = json_object(body)
     try:
         if event == "issues":
             changes = _issues(payload, rules)

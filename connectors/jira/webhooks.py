@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.jira import mapping
-from syncd.connector import WebhookResult
+from syncd.connector import WebhookResult, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Priority, Ref
 
@@ -78,11 +78,8 @@ def delivery_id(headers: Mapping[str, str], payload: Mapping[str, Any]) -> str:
 
 def parse(ctx: Context, headers: Mapping[str, str], body: bytes) -> WebhookResult:
     """Turn one delivery into changes; ``WebhookError(400)`` when it is not Jira JSON."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookError(400, f"body is not JSON: {exc}") from exc
-    if not isinstance(payload, dict) or "webhookEvent" not in payload:
+    payload = json_object(body)
+    if "webhookEvent" not in payload:
         raise WebhookError(400, "not a Jira webhook: no webhookEvent")
     event = str(payload["webhookEvent"])
     try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Collection, Mapping
 
+from syncd.connector import json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
 
@@ -55,12 +55,7 @@ def parse(
 
     A notice about a ticket in a queue outside ``queues`` (when given) yields no change.
     """
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookError(400, f"notice is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise WebhookError(400, "notice is not a JSON object")
+    data = json_object(body, "notice")
     ticket = data.get("ticket")
     txn = data.get("transaction")
     try:

@@ -15,12 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from syncd.connector import WebhookResult
+from syncd.connector import WebhookResult, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Ref
 
@@ -81,12 +80,7 @@ def parse(
     names: Names | None = None,
 ) -> WebhookResult:
     """Turn a verified delivery into changes; ``WebhookError(400)`` if it is malformed."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookError(400, "body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise WebhookError(400, "body is not a JSON object")
+    payload = json_object(body)
     try:
         if "type" in payload and "detail" in payload:
             return _parse_event(payload, ctx, names or Names())

@@ -9,7 +9,7 @@ once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -72,15 +72,27 @@ INBOX_COLUMNS = (
 )
 
 
-def inbox_rows(changes: Sequence[Change], t: datetime) -> list[dict[str, Any]]:
+def change_value(change: Change) -> dict[str, Any]:
+    """What the inbox's ``change`` column holds: the change as canonical JSON values."""
+    return change.model_dump(mode="json", exclude_defaults=True)
+
+
+def change_text(change: Change) -> str:
+    """:func:`change_value` as JSON text, serialised by pydantic-core in one step."""
+    return change.model_dump_json(exclude_defaults=True)
+
+
+def inbox_rows(
+    changes: Sequence[Change], t: datetime, dump: Callable[[Change], Any] = change_value
+) -> list[dict[str, Any]]:
     """The inbox rows of ``changes`` (values for ``INBOX_COLUMNS``), received at ``t`` and
-    due at once."""
+    due at once; ``dump`` gives the ``change`` column's value."""
     return [
         {
             "ref": str(c.ref),
             "connector": c.ref.connector,
             "source": c.source,
-            "change": c.model_dump(mode="json", exclude_defaults=True),
+            "change": dump(c),
             "state": "pending",
             "attempts": 0,
             "next_at": t,

@@ -27,7 +27,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.store import db
-from syncd.store.deliveries import INBOX_COLUMNS, Received, fresh_of, inbox_rows, record_chunks
+from syncd.store.deliveries import (
+    INBOX_COLUMNS,
+    Received,
+    change_text,
+    fresh_of,
+    inbox_rows,
+    record_chunks,
+)
 from syncd.store.tables import deliveries, inbox
 
 _INBOX_INSERT = (
@@ -61,7 +68,9 @@ class DirectWriter:
         self._guard = threading.Lock()  # against close() while a batch is written
         dialect = engine.dialect
         self._time = _binder(deliveries.c.received_at, dialect)
-        self._bind = {c: f for c in INBOX_COLUMNS if (f := _binder(inbox.c[c], dialect))}
+        # the change column gets its JSON text from pydantic-core directly (change_text)
+        bound = [c for c in INBOX_COLUMNS if c != "change"]
+        self._bind = {c: f for c in bound if (f := _binder(inbox.c[c], dialect))}
 
     @property
     def usable(self) -> bool:
@@ -120,7 +129,7 @@ class DirectWriter:
             recorded.update((str(c), str(d)) for c, d in conn.execute(stmt.text, params))
         fresh, changes = fresh_of(received, recorded)
         if changes:
-            rows = inbox_rows(changes, t)
+            rows = inbox_rows(changes, t, change_text)
             for row in rows:
                 for column, bind in self._bind.items():
                     row[column] = bind(row[column])
