@@ -9,10 +9,10 @@ once, and under load one commit serves many deliveries.
 
 Where the batch commits: on the event loop itself when SQLite's write lock is free at that
 moment, through the store's :class:`~syncd.store.direct.DirectWriter` (a commit of a few
-rows takes about a tenth of a millisecond, less than handing it to a thread and back, which
-under load waits for the interpreter lock at every step); on the intake's thread when
-another writer holds the lock, and always on PostgreSQL, so the loop never waits for a lock
-or a round trip. ``syncd_intake_commits_total`` counts the commits of each kind.
+rows takes a tenth to a quarter of a millisecond, less than handing it to a thread and
+back, which under load waits for the interpreter lock at every step); on the intake's
+thread when another writer holds the lock, and always on PostgreSQL, so the loop never
+waits for a lock or a round trip. ``syncd_intake_commits_total`` counts the commits of each kind.
 
 The intake also tells the worker when a burst is arriving, that is when deliveries queue up
 for the store faster than they commit one by one (:meth:`Intake.busy`): the worker then lets
