@@ -102,11 +102,17 @@ def inbox_rows(
     ]
 
 
-def fresh_of(
-    received: Sequence[Received], recorded: set[tuple[str, str]]
-) -> tuple[list[bool], list[Change]]:
-    """For each delivery, whether it is new, given the ids ``recorded`` just now; and the
-    changes of the new ones, in order."""
+def ingest_with(
+    received: Sequence[Received],
+    record: Callable[[list[tuple[str, str]]], set[tuple[str, str]]],
+    enqueue: Callable[[list[Change]], int],
+) -> tuple[list[bool], int]:
+    """Record the deliveries' ids with ``record`` (which returns the pairs that are new) and
+    write the new deliveries' changes, in order, with ``enqueue``; return, for each
+    delivery, whether it is new, and how many changes were written. The bookkeeping of
+    :meth:`Deliveries.ingest`, whichever connection writes."""
+    ids = [(name, delivery_id) for name, delivery_id, _ in received if delivery_id]
+    recorded = record(ids) if ids else set()
     first: set[tuple[str, str]] = set()
     fresh: list[bool] = []
     changes: list[Change] = []
@@ -117,7 +123,7 @@ def fresh_of(
         fresh.append(new)
         if new:
             changes.extend(delivered)
-    return fresh, changes
+    return fresh, enqueue(changes)
 
 
 class Deliveries:
@@ -147,10 +153,11 @@ class Deliveries:
     def ingest(self, tx: Tx, received: Sequence[Received]) -> tuple[list[bool], int]:
         """Record the deliveries' ids and the new ones' changes in ``tx`` (two statements);
         return, for each delivery, whether it is new, and how many changes were written."""
-        ids = [(name, delivery_id) for name, delivery_id, _ in received if delivery_id]
-        recorded = self.record_deliveries(tx, ids) if ids else set()
-        fresh, changes = fresh_of(received, recorded)
-        return fresh, self.enqueue(tx, changes)
+        return ingest_with(
+            received,
+            lambda ids: self.record_deliveries(tx, ids),
+            lambda changes: self.enqueue(tx, changes),
+        )
 
     def ingest_now(self, received: Sequence[Received]) -> tuple[list[bool], int] | None:
         """:meth:`ingest` in a transaction of its own if the store takes it at once; None,

@@ -26,13 +26,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.model import Change
 from syncd.store import db
 from syncd.store.deliveries import (
     INBOX_COLUMNS,
     Received,
     change_text,
-    fresh_of,
     inbox_rows,
+    ingest_with,
     record_chunks,
 )
 from syncd.store.tables import deliveries, inbox
@@ -63,7 +64,8 @@ class DirectWriter:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.path = _file_of(engine)
-        self._lock = db.writer_lock(engine)
+        # None where it is never usable: PostgreSQL, or a database in memory
+        self._lock = db.writer_lock(engine) if self.path else None
         self._conn: sqlite3.Connection | None = None
         self._guard = threading.Lock()  # against close() while a batch is written
         dialect = engine.dialect
@@ -75,14 +77,14 @@ class DirectWriter:
     @property
     def usable(self) -> bool:
         """Whether it can ever write (a SQLite file with this process's writers' lock)."""
-        return self.path is not None and self._lock is not None
+        return self._lock is not None
 
     def ingest(self, received: Sequence[Received]) -> tuple[list[bool], int] | None:
         """Record ``received`` in one transaction if nothing must wait for it, see
         :meth:`~syncd.store.deliveries.Deliveries.ingest`; None, with nothing written, if
         a writer of this process or another holds the lock, or if it is not usable."""
         lock = self._lock
-        if not self.usable or lock is None or not lock.acquire(blocking=False):
+        if lock is None or not lock.acquire(blocking=False):
             return None
         try:
             with self._guard:
@@ -123,15 +125,20 @@ class DirectWriter:
     ) -> tuple[list[bool], int]:
         t = datetime.now(UTC)
         stamp = self._time(t) if self._time else t
-        recorded: set[tuple[str, str]] = set()
-        ids = [(name, delivery_id) for name, delivery_id, _ in received if delivery_id]
-        for stmt, params in record_chunks(ids, stamp):
-            recorded.update((str(c), str(d)) for c, d in conn.execute(stmt.text, params))
-        fresh, changes = fresh_of(received, recorded)
-        if changes:
-            rows = inbox_rows(changes, t, change_text)
-            for row in rows:
-                for column, bind in self._bind.items():
-                    row[column] = bind(row[column])
-            conn.executemany(_INBOX_INSERT, rows)
-        return fresh, len(changes)
+
+        def record(ids: list[tuple[str, str]]) -> set[tuple[str, str]]:
+            recorded: set[tuple[str, str]] = set()
+            for stmt, params in record_chunks(ids, stamp):
+                recorded.update((str(c), str(d)) for c, d in conn.execute(stmt.text, params))
+            return recorded
+
+        def enqueue(changes: list[Change]) -> int:
+            if changes:
+                rows = inbox_rows(changes, t, change_text)
+                for row in rows:
+                    for column, bind in self._bind.items():
+                        row[column] = bind(row[column])
+                conn.executemany(_INBOX_INSERT, rows)
+            return len(changes)
+
+        return ingest_with(received, record, enqueue)
