@@ -17,6 +17,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _HOLDS_LOCK = "syncd_write_lock"
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock
 CHECKPOINT_EVERY = 1.0  # seconds between the service's WAL checkpoints (SQLite)
+WAL_LIMIT_BYTES = 64 * 2**20  # a WAL file that starts over is cut back to this size
 READ_ONLY = "syncd_read_only"  # set on a connection that only reads (Store.peek)
 # a SQLite engine's writers' lock, for callers that must not wait for it (DirectWriter)
 _WRITER_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
@@ -32,6 +33,7 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any = None, *, busy_ms: int = BUSY_
     # (and the event loop, for the intake's commits): the service runs them in the
     # background, see checkpoint()
     cur.execute("PRAGMA wal_autocheckpoint=0")
+    cur.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")  # what a burst leaves on disk
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
@@ -89,19 +91,31 @@ def _serialise_writers(engine: sa.Engine) -> None:
 
 
 def checkpoint(engine: sa.Engine) -> tuple[int, int, int] | None:
-    """Copy what the WAL holds into the database file, without waiting for any writer or
-    reader (``PASSIVE``): (1 if it could not finish, pages in the WAL, pages copied).
-    Outside any transaction and any lock of this process. None on PostgreSQL.
+    """Copy what the WAL holds into the database file so that the WAL starts over:
+    (1 if it could not finish, pages in the WAL, pages copied). None on PostgreSQL.
+
+    Two ``PASSIVE`` passes, which never wait for a reader. The first runs beside the
+    writers and copies nearly everything; but they append meanwhile, so alone it never
+    finishes under a steady load, and the WAL, which starts over only after a checkpoint
+    that finished, would grow for as long as the load lasts (every commit a little slower).
+    The second pass holds this process's writers' lock and copies what came in during the
+    first: short, and complete, so the next write starts the WAL over (a reader still on
+    an old snapshot can delay that to the next checkpoint).
 
     The service calls it every ``CHECKPOINT_EVERY`` seconds: SQLite's own checkpoint, at
     the commit that passes 1,000 pages in the WAL, is off (see :func:`sqlite_pragmas`).
     Closing the last connection checkpoints too, so a short command needs none."""
     if engine.dialect.name != "sqlite":
         return None
+    lock = writer_lock(engine)
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        busy, pages, copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if lock is not None:
+            with lock:
+                done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        busy, pages, copied = done
         return int(busy), int(pages), int(copied)
 
 

@@ -186,21 +186,3 @@ def test_ingest_after_ingest_now_sees_the_same_ids(sqlite_store: Store) -> None:
     with sqlite_store.engine.connect() as conn:
         count = conn.execute(sa.text("SELECT count(*) FROM inbox")).scalar_one()
     assert count == 1
-
-
-def test_checkpoints_run_in_the_background_not_in_a_commit(sqlite_store: Store) -> None:
-    with sqlite_store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
-    for n in range(50):
-        ingest_directly(sqlite_store, [("gh", f"c-{n}", upserts())])
-        with sqlite_store.tx() as tx:
-            sqlite_store.record_deliveries(tx, [("gh", f"t-{n}")])
-    # nothing was copied back by the commits: every page written is still in the WAL
-    done = sqlite_store.checkpoint()
-    assert done is not None
-    busy, in_wal, copied = done
-    assert busy == 0 and in_wal > 100 and copied == in_wal
-    # the next writer starts the WAL over: it does not keep growing
-    ingest_directly(sqlite_store, [("gh", "after", upserts())])
-    again = sqlite_store.checkpoint()
-    assert again is not None and again[1] < in_wal
