@@ -8,6 +8,7 @@ only the service's settings, connectors and store, and the event that wakes the 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from syncd.connector import Capability, Connector, WebhookResult
@@ -70,8 +71,12 @@ class Ingest:
     def _persisted(
         self, deliveries: Sequence[tuple[str, WebhookResult]], fresh: list[bool], written: int
     ) -> list[bool]:
-        for (name, _), new in zip(deliveries, fresh, strict=True):
-            metrics.WEBHOOKS.labels(name, "accepted" if new else "duplicate").inc()
+        counted = Counter(
+            (name, "accepted" if new else "duplicate")
+            for (name, _), new in zip(deliveries, fresh, strict=True)
+        )
+        for labels, n in counted.items():
+            metrics.WEBHOOKS.labels(*labels).inc(n)
         if written:
             self._inbox_ready.set()
         return fresh

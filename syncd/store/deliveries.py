@@ -83,10 +83,11 @@ def change_text(change: Change) -> str:
 
 
 def inbox_rows(
-    changes: Sequence[Change], t: datetime, dump: Callable[[Change], Any] = change_value
+    changes: Sequence[Change], t: Any, dump: Callable[[Change], Any] = change_value
 ) -> list[dict[str, Any]]:
-    """The inbox rows of ``changes`` (values for ``INBOX_COLUMNS``), received at ``t`` and
-    due at once; ``dump`` gives the ``change`` column's value."""
+    """The inbox rows of ``changes`` (values for ``INBOX_COLUMNS``), received at ``t`` (a
+    datetime, or its value as the driver takes it) and due at once; ``dump`` gives the
+    ``change`` column's value."""
     return [
         {
             "ref": str(c.ref),

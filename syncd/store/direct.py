@@ -38,6 +38,7 @@ from syncd.store.deliveries import (
 )
 from syncd.store.tables import deliveries, inbox
 
+_TIMES = ("next_at", "received_at")  # the inbox's columns of deliveries.received_at's type
 _INBOX_INSERT = (
     f"INSERT INTO inbox ({', '.join(INBOX_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in INBOX_COLUMNS)})"
@@ -69,9 +70,11 @@ class DirectWriter:
         self._conn: sqlite3.Connection | None = None
         self._guard = threading.Lock()  # against close() while a batch is written
         dialect = engine.dialect
+        # every time a batch writes is its one moment, converted once (deliveries.received_at,
+        # inbox.next_at and inbox.received_at share one type)
         self._time = _binder(deliveries.c.received_at, dialect)
         # the change column gets its JSON text from pydantic-core directly (change_text)
-        bound = [c for c in INBOX_COLUMNS if c != "change"]
+        bound = [c for c in INBOX_COLUMNS if c not in ("change", *_TIMES)]
         self._bind = {c: f for c in bound if (f := _binder(inbox.c[c], dialect))}
 
     @property
@@ -134,7 +137,7 @@ class DirectWriter:
 
         def enqueue(changes: list[Change]) -> int:
             if changes:
-                rows = inbox_rows(changes, t, change_text)
+                rows = inbox_rows(changes, stamp, change_text)
                 for row in rows:
                     for column, bind in self._bind.items():
                         row[column] = bind(row[column])
