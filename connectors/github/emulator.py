@@ -290,6 +290,11 @@ def build(
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
     tokens: dict[str, str] | None = None,
+    *,
+    rate_limit: int = 5000,
 ) -> GitHubEmulator:
-    """A fresh emulator; ``tokens`` maps API tokens to logins (one for syncd's bot)."""
-    return GitHubEmulator(webhook_url=webhook_url, webhook_secret=webhook_secret, tokens=tokens)
+    """A fresh emulator; ``tokens`` maps API tokens to logins (one for syncd's bot), each
+    with ``rate_limit`` core requests an hour."""
+    return GitHubEmulator(
+        webhook_url=webhook_url, webhook_secret=webhook_secret, tokens=tokens, rate_limit=rate_limit
+    )

@@ -41,6 +41,9 @@ class Scale:
     poll_cycles: int  # the first of them warms up
     requests_changes: int
     startup_runs: int
+    soak_rate: float  # changes per second, paced, for figure 7
+    soak_seconds: float
+    soak_windows: int  # latency is judged window by window
 
 
 FULL = Scale(
@@ -59,6 +62,9 @@ FULL = Scale(
     poll_cycles=4,
     requests_changes=50,
     startup_runs=3,
+    soak_rate=100.0,
+    soak_seconds=180.0,
+    soak_windows=6,
 )
 
 TINY = Scale(
@@ -77,6 +83,9 @@ TINY = Scale(
     poll_cycles=2,
     requests_changes=4,
     startup_runs=1,
+    soak_rate=20.0,
+    soak_seconds=2.0,
+    soak_windows=2,
 )
 
 SCALES = {"full": FULL, "tiny": TINY}

@@ -20,6 +20,7 @@ BENCHMARKS = {
     "4": "tests.bench.bench_requests",
     "5": "tests.bench.bench_poll",
     "6": "tests.bench.bench_startup",
+    "7": "tests.bench.bench_soak",
 }
 _log_file: IO[str] | None = None
 

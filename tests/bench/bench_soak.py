@@ -1,0 +1,142 @@
+"""Figure 7, beyond the issue's table: a soak. Changes paced through webhooks for minutes,
+both directions, as in figure 2 but long enough for slow trouble to show: whether anything
+drifts (latency, window by window), grows (the daemon's resident memory, SQLite's WAL
+file, the inbox) or is lost (every copy arrives, the queues end empty, no dead letters).
+
+A sampler thread reads the daemon's ``VmRSS`` from ``/proc``, the WAL file's size and the
+inbox depth (read-only) every half second while the changes are made.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+from tests.bench import scenario
+from tests.bench.harness import Figure, Scale, percentile, verdict
+
+WAL_BOUND_MIB = 64.0  # the store's journal_size_limit: what the WAL is cut back to
+RSS_GROWTH_MIB = 25.0  # growth over the soak that would say something keeps what it should not
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of process ``pid`` now, in MiB (0.0 where /proc cannot tell)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+class Sampler:
+    """Largest WAL file, largest inbox and last RSS seen, sampled in a thread."""
+
+    def __init__(self, world: scenario.World, every: float = 0.5) -> None:
+        self.world = world
+        self.every = every
+        url = world.peek.url
+        self.wal = Path(url.split("sqlite:///", 1)[1] + "-wal") if world.peek.sqlite else None
+        self.pid = world.daemon.proc.pid if world.daemon.proc else 0
+        self.wal_mib = 0.0
+        self.inbox = 0
+        self.rss = rss_mib(self.pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="soak-sampler", daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def sample(self) -> None:
+        if self.wal is not None and self.wal.exists():
+            self.wal_mib = max(self.wal_mib, self.wal.stat().st_size / 2**20)
+        self.inbox = max(self.inbox, self.world.peek.depth()["inbox"])
+        self.rss = rss_mib(self.pid) or self.rss
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+
+
+def windows(seen: list[float | None], n: int) -> list[float]:
+    """The p99 (ms) of each of ``n`` consecutive windows of changes, in order."""
+    size = max(1, len(seen) // n)
+    out = []
+    for start in range(0, size * n, size):
+        ms = [s * 1000.0 for s in seen[start : start + size] if s is not None]
+        out.append(percentile(ms, 99))
+    return out
+
+
+def run(scale: Scale, out: list[Figure]) -> None:
+    """Pace ``soak_rate`` changes a second for ``soak_seconds``; watch what grows."""
+    folder = Path(tempfile.mkdtemp(prefix="syncd-bench-soak-"))
+    world = scenario.start(folder, webhooks=True, links=scale.e2e_links)
+    try:
+        world.settle()
+        count = max(2, int(scale.soak_rate * scale.soak_seconds))
+        with Sampler(world) as sampler:
+            start_rss = sampler.rss
+            made = scenario.paced(world, scale.soak_rate, count, "soak")
+            seen = scenario.arrivals(world, made)
+            world.settle(timeout=600)
+        depth = world.peek.depth()
+    finally:
+        world.stop()
+    lost = sum(1 for s in seen if s is None)
+    p99s = windows(seen, scale.soak_windows)
+    grown = sampler.rss - start_rss
+    note = f"{count} changes at {scale.soak_rate:.0f}/s over {len(world.pairs)} links"
+    out += [
+        Figure(
+            "7",
+            "soak: copies arrived",
+            float(count - lost),
+            "changes",
+            float(count),
+            "all; queues empty; no dead letters",
+            lost == 0 and depth["inbox"] == depth["outbox"] == depth["dead"] == 0,
+            f"{note}; {lost} never arrived; at the end {depth}",
+        ),
+        Figure(
+            "7",
+            "soak: worst window p99",
+            max(p99s),
+            "ms",
+            p99s[0],
+            "< 100 ms",
+            verdict(max(p99s), 100.0),
+            f"{note}; p99 of each of {len(p99s)} windows: "
+            + ", ".join(f"{p:.0f}" for p in p99s)
+            + "; baseline: the first window",
+            extra={"window_p99_ms": p99s},
+        ),
+        Figure(
+            "7",
+            "soak: daemon RSS growth",
+            grown,
+            "MiB",
+            start_rss,
+            f"< {RSS_GROWTH_MIB:.0f} MiB",
+            verdict(grown, RSS_GROWTH_MIB),
+            f"{note}; baseline: RSS before the first change; {sampler.rss:.0f} MiB at the end",
+        ),
+        Figure(
+            "7",
+            "soak: largest WAL file",
+            sampler.wal_mib,
+            "MiB",
+            None,
+            f"<= {WAL_BOUND_MIB:.0f} MiB",
+            verdict(sampler.wal_mib, WAL_BOUND_MIB),
+            f"{note}; sampled every 0.5 s; largest inbox seen: {sampler.inbox} rows",
+        ),
+    ]
