@@ -17,7 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.store.repository import LinkRow, Store, _link, utc
+from syncd.store.links import LinkRow, _link, utc
+from syncd.store.repository import Store
 from syncd.store.tables import audit, dead_letters, inbox, links, shadows
 
 OPEN_STATES = ("active",)

@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.store import repository
-from syncd.store.repository import Tx, due_in_order, now
+from syncd.store import queue
+from syncd.store.queue import Tx, due_in_order, now
 from syncd.store.tables import dead_letters, outbox
 
 # the runner's per-action statements, built once (building one costs more than running it)
@@ -60,7 +60,7 @@ def due(tx: Tx, limit: int) -> list[sa.Row[Any]]:
 
 def any_due(tx: Tx) -> bool:
     """Whether :func:`due` could find anything (fit for ``Store.peek``)."""
-    return repository.any_due(tx, outbox, "running")
+    return queue.any_due(tx, outbox, "running")
 
 
 def claim(
@@ -68,12 +68,12 @@ def claim(
 ) -> tuple[list[tuple[sa.Row[Any], int]], list[int]]:
     """Mark due actions running in one statement, counting an attempt for each: (actions to
     perform in order with their attempt numbers, ids to give back with :func:`release`)."""
-    return repository.claim(tx, outbox, rows, "lane", "running", lease, count_attempt=True)
+    return queue.claim(tx, outbox, rows, "lane", "running", lease, count_attempt=True)
 
 
 def release(tx: Tx, ids: Sequence[int]) -> None:
     """Give claimed actions back, due now, their attempt not counted (they did not run)."""
-    repository.release(tx, outbox, ids, uncount=True)
+    queue.release(tx, outbox, ids, uncount=True)
 
 
 def done(tx: Tx, row_id: int) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,28 +18,24 @@ import sqlalchemy as sa
 from syncd.store import db
 from syncd.store.deliveries import Deliveries
 from syncd.store.direct import DirectWriter
+from syncd.store.links import LinkRow, Links, utc
+from syncd.store.queue import any_due, claim, due_in_order, now, release
 from syncd.store.tables import (
     audit,
     comment_map,
     cursors,
     dead_letters,
     inbox,
-    links,
     outbox,
     shadows,
-    sla_clocks,
 )
 
 Tx = sa.Connection
+__all__ = ["LinkRow", "Shadow", "Store", "Tx", "now", "utc"]
 
 # the reads the worker and runner make for every change, built once: building a statement
 # costs more than SQLite takes to answer it
 _SHADOW = sa.select(shadows).where(shadows.c.ref == sa.bindparam("ref"))
-_LINK = sa.select(links).where(links.c.id == sa.bindparam("id"))
-_LINK_OF_TICKET = sa.select(links).where(links.c.ticket_ref == sa.bindparam("ref"))
-_LINKS_OF_ISSUE = (
-    sa.select(links).where(links.c.issue_ref == sa.bindparam("ref")).order_by(links.c.id)
-)
 _COMMENT_TARGETS = sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
     comment_map.c.source_ref == sa.bindparam("ref")
 )
@@ -48,37 +43,10 @@ _COMMENT_PAIR = sa.select(comment_map.c.source_ref).where(
     comment_map.c.source_ref == sa.bindparam("s"), comment_map.c.target_ref == sa.bindparam("t")
 )
 _SHADOW_UPDATE = shadows.update().where(shadows.c.ref == sa.bindparam("b_ref"))
-_LINK_UPDATE = links.update().where(links.c.id == sa.bindparam("b_id"))
 _INBOX_DELETE = inbox.delete().where(inbox.c.id == sa.bindparam("id"))
 _COMMENT_COPY = (
     sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == sa.bindparam("ref"))
 ).limit(1)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything syncd stores is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class LinkRow:
-    id: int
-    ticket_ref: str
-    issue_ref: str
-    route: str
-    mode: str
-    state: str
-    tier: str | None
-    gone_strikes: int
-    reason: str | None
-    created_at: datetime
-    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -88,7 +56,7 @@ class Shadow:
     written: dict[str, Any]
 
 
-class Store(Deliveries):
+class Store(Deliveries, Links):
     """All persistent state of syncd."""
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -215,79 +183,6 @@ class Store(Deliveries):
             values.setdefault("written", {})
             tx.execute(shadows.insert(), {"ref": ref, **values})
 
-    # -- links --------------------------------------------------------------------------
-    def link_for_ticket(self, tx: Tx, ticket_ref: str) -> LinkRow | None:
-        row = tx.execute(_LINK_OF_TICKET, {"ref": ticket_ref}).first()
-        return _link(row) if row else None
-
-    def links_for_issue(self, tx: Tx, issue_ref: str) -> list[LinkRow]:
-        rows = tx.execute(_LINKS_OF_ISSUE, {"ref": issue_ref}).fetchall()
-        return [_link(r) for r in rows]
-
-    def link(self, tx: Tx, link_id: int) -> LinkRow | None:
-        row = tx.execute(_LINK, {"id": link_id}).first()
-        return _link(row) if row else None
-
-    def create_link(
-        self,
-        tx: Tx,
-        *,
-        ticket_ref: str,
-        issue_ref: str,
-        route: str,
-        mode: str,
-        state: str = "active",
-        tier: str | None = None,
-    ) -> LinkRow:
-        t = now()
-        found = self.link_for_ticket(tx, ticket_ref)
-        if found:
-            return found
-        tx.execute(
-            links.insert().values(
-                ticket_ref=ticket_ref,
-                issue_ref=issue_ref,
-                route=route,
-                mode=mode,
-                state=state,
-                tier=tier,
-                gone_strikes=0,
-                created_at=t,
-                updated_at=t,
-            )
-        )
-        made = self.link_for_ticket(tx, ticket_ref)
-        assert made is not None
-        return made
-
-    def update_link(self, tx: Tx, link_id: int, **values: Any) -> None:
-        tx.execute(_LINK_UPDATE, {"b_id": link_id, "updated_at": now(), **values})
-
-    def all_links(self, limit: int = 1000) -> list[LinkRow]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(links).order_by(links.c.id).limit(limit)).fetchall()
-        return [_link(r) for r in rows]
-
-    def links_in(self, tx: Tx, routes: Sequence[str], states: Sequence[str]) -> list[LinkRow]:
-        """Links of the given routes in the given states, oldest first."""
-        q = sa.select(links).where(links.c.route.in_(list(routes)), links.c.state.in_(list(states)))
-        return [_link(r) for r in tx.execute(q.order_by(links.c.id)).fetchall()]
-
-    # -- SLA clocks ---------------------------------------------------------------------
-    def sla_clock(self, tx: Tx, link_id: int) -> dict[str, Any] | None:
-        row = tx.execute(sa.select(sla_clocks.c.state).where(sla_clocks.c.link_id == link_id))
-        found = row.first()
-        return dict(found.state) if found else None
-
-    def put_sla_clock(self, tx: Tx, link_id: int, state: dict[str, Any]) -> None:
-        res = tx.execute(
-            sla_clocks.update()
-            .where(sla_clocks.c.link_id == link_id)
-            .values(state=state, updated_at=now())
-        )
-        if not res.rowcount:
-            tx.execute(sla_clocks.insert().values(link_id=link_id, state=state, updated_at=now()))
-
     # -- comment map --------------------------------------------------------------------
     def map_comment(self, tx: Tx, source_ref: str, target_ref: str, link_id: int) -> None:
         exists = tx.execute(_COMMENT_PAIR, {"s": source_ref, "t": target_ref}).first()
@@ -364,134 +259,3 @@ class Store(Deliveries):
                     sa.select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
                 ).fetchall()
             )
-
-
-def any_due(tx: Tx, table: sa.Table, busy: str) -> bool:
-    """Whether :func:`due_in_order` could find anything: a pending row that is due, or a
-    busy row whose lease ran out. One indexed probe, fit for :meth:`Store.peek`."""
-    stmt = _any_due_statement(table, busy)
-    return tx.execute(stmt, {"b_t": now()}).first() is not None
-
-
-@cache
-def _any_due_statement(table: sa.Table, busy: str) -> Any:
-    t: sa.BindParameter[Any] = sa.bindparam("b_t")
-    due = sa.or_(
-        sa.and_(table.c.state == "pending", table.c.next_at <= t),
-        sa.and_(table.c.state == busy, table.c.next_at < t),
-    )
-    return sa.select(table.c.id).where(due).limit(1)
-
-
-def due_in_order(
-    tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit: int
-) -> list[sa.Row[Any]]:
-    """Due ``pending`` rows of a queue table in id order, each lane's rows in its own order.
-
-    A lane gives nothing past an older row of it that is ``busy`` or waits for a retry
-    (pending, not yet due): its later rows never overtake it. A lane may give several rows;
-    the caller performs them in order and stops the lane at the first that does not finish.
-    ``busy`` rows whose lease ran out (their process died) come back as pending first.
-
-    Two plain indexed queries, the blocking rows looked up only for the lanes found: a
-    correlated NOT EXISTS let PostgreSQL, misled by stale statistics on a queue table that
-    fills and empties quickly, probe every pending row before the limit (seconds a call)."""
-    sweep, head, blockers = _due_statements(table, lane, busy)
-    t = now()
-    tx.execute(sweep, {"b_t": t})
-    rows = list(tx.execute(head, {"b_t": t, "b_limit": limit}).fetchall())
-    if not rows:
-        return rows
-    lanes = sorted({getattr(r, lane.name) for r in rows})
-    found = tx.execute(blockers, {"b_t": t, "b_lanes": lanes}).all()
-    first_block: dict[str, int] = {str(key): int(first) for key, first in found}
-    return [r for r in rows if r.id < first_block.get(getattr(r, lane.name), r.id + 1)]
-
-
-@cache
-def _due_statements(table: sa.Table, lane: sa.Column[Any], busy: str) -> tuple[Any, Any, Any]:
-    t: sa.BindParameter[Any] = sa.bindparam("b_t")
-    sweep = table.update().where(table.c.state == busy, table.c.next_at < t).values(state="pending")
-    head = (
-        sa.select(table)
-        .where(table.c.state == "pending", table.c.next_at <= t)
-        .order_by(table.c.id)
-        .limit(sa.bindparam("b_limit"))
-    )
-    blocking = sa.or_(
-        table.c.state == busy, sa.and_(table.c.state == "pending", table.c.next_at > t)
-    )
-    blockers = (
-        sa.select(lane, sa.func.min(table.c.id))
-        .where(lane.in_(sa.bindparam("b_lanes", expanding=True)), blocking)
-        .group_by(lane)
-    )
-    return sweep, head, blockers
-
-
-def claim(
-    tx: Tx,
-    table: sa.Table,
-    rows: Sequence[sa.Row[Any]],
-    lane: str,
-    busy: str,
-    lease: float,
-    *,
-    count_attempt: bool = False,
-) -> tuple[list[tuple[sa.Row[Any], int]], list[int]]:
-    """Mark ``rows`` (from :func:`due_in_order`) ``busy`` with a lease, in one statement.
-
-    Returns (the rows this process may perform, in order, each with its attempt number; ids
-    to give back with :func:`release`). Rows another process claimed first are missing; so
-    are the rows of a lane behind one it could not claim, since they must not overtake it."""
-    if not rows:
-        return [], []
-    values: dict[str, Any] = {"state": busy, "next_at": now() + timedelta(seconds=lease)}
-    if count_attempt:
-        values["attempts"] = table.c.attempts + 1
-    got = {
-        int(r[0]): int(r[1])
-        for r in tx.execute(
-            table.update()
-            .where(table.c.id.in_([r.id for r in rows]), table.c.state == "pending")
-            .values(**values)
-            .returning(table.c.id, table.c.attempts)
-        )
-    }
-    mine: list[tuple[sa.Row[Any], int]] = []
-    back: list[int] = []
-    stopped: set[str] = set()
-    for r in rows:
-        key = getattr(r, lane)
-        if r.id not in got:
-            stopped.add(key)
-        elif key in stopped:
-            back.append(r.id)
-        else:
-            mine.append((r, got[r.id]))
-    return mine, back
-
-
-def release(tx: Tx, table: sa.Table, ids: Sequence[int], *, uncount: bool = False) -> None:
-    """Give claimed rows back, due now; with ``uncount`` their claim's attempt is taken back."""
-    if ids:
-        values: dict[str, Any] = {"state": "pending", "next_at": now()}
-        if uncount:
-            values["attempts"] = table.c.attempts - 1
-        tx.execute(table.update().where(table.c.id.in_(list(ids))).values(**values))
-
-
-def _link(row: sa.Row[Any]) -> LinkRow:
-    return LinkRow(
-        id=row.id,
-        ticket_ref=row.ticket_ref,
-        issue_ref=row.issue_ref,
-        route=row.route,
-        mode=row.mode,
-        state=row.state,
-        tier=row.tier,
-        gone_strikes=row.gone_strikes,
-        reason=row.reason,
-        created_at=utc(row.created_at) or now(),
-        updated_at=utc(row.updated_at) or now(),
-    )

@@ -1,0 +1,139 @@
+"""Queue tables (the inbox and the outbox): which rows are due, in order per lane, and how a
+process claims them with a lease and gives them back.
+
+Rows of one lane (a ref, a ticket) are performed in id order and never overtake an older row
+of their lane that is busy or waits for a retry. A claim marks rows busy until a lease runs
+out, so the rows of a process that died come back by themselves; on SQLite, where one
+process serves the store, the service gives them back at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+Tx = sa.Connection
+
+
+def now() -> datetime:
+    """The store's clock: an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def any_due(tx: Tx, table: sa.Table, busy: str) -> bool:
+    """Whether :func:`due_in_order` could find anything: a pending row that is due, or a
+    busy row whose lease ran out. One indexed probe, fit for :meth:`Store.peek`."""
+    stmt = _any_due_statement(table, busy)
+    return tx.execute(stmt, {"b_t": now()}).first() is not None
+
+
+@cache
+def _any_due_statement(table: sa.Table, busy: str) -> Any:
+    t: sa.BindParameter[Any] = sa.bindparam("b_t")
+    due = sa.or_(
+        sa.and_(table.c.state == "pending", table.c.next_at <= t),
+        sa.and_(table.c.state == busy, table.c.next_at < t),
+    )
+    return sa.select(table.c.id).where(due).limit(1)
+
+
+def due_in_order(
+    tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit: int
+) -> list[sa.Row[Any]]:
+    """Due ``pending`` rows of a queue table in id order, each lane's rows in its own order.
+
+    A lane gives nothing past an older row of it that is ``busy`` or waits for a retry
+    (pending, not yet due): its later rows never overtake it. A lane may give several rows;
+    the caller performs them in order and stops the lane at the first that does not finish.
+    ``busy`` rows whose lease ran out (their process died) come back as pending first.
+
+    Two plain indexed queries, the blocking rows looked up only for the lanes found: a
+    correlated NOT EXISTS let PostgreSQL, misled by stale statistics on a queue table that
+    fills and empties quickly, probe every pending row before the limit (seconds a call)."""
+    sweep, head, blockers = _due_statements(table, lane, busy)
+    t = now()
+    tx.execute(sweep, {"b_t": t})
+    rows = list(tx.execute(head, {"b_t": t, "b_limit": limit}).fetchall())
+    if not rows:
+        return rows
+    lanes = sorted({getattr(r, lane.name) for r in rows})
+    found = tx.execute(blockers, {"b_t": t, "b_lanes": lanes}).all()
+    first_block: dict[str, int] = {str(key): int(first) for key, first in found}
+    return [r for r in rows if r.id < first_block.get(getattr(r, lane.name), r.id + 1)]
+
+
+@cache
+def _due_statements(table: sa.Table, lane: sa.Column[Any], busy: str) -> tuple[Any, Any, Any]:
+    t: sa.BindParameter[Any] = sa.bindparam("b_t")
+    sweep = table.update().where(table.c.state == busy, table.c.next_at < t).values(state="pending")
+    head = (
+        sa.select(table)
+        .where(table.c.state == "pending", table.c.next_at <= t)
+        .order_by(table.c.id)
+        .limit(sa.bindparam("b_limit"))
+    )
+    blocking = sa.or_(
+        table.c.state == busy, sa.and_(table.c.state == "pending", table.c.next_at > t)
+    )
+    blockers = (
+        sa.select(lane, sa.func.min(table.c.id))
+        .where(lane.in_(sa.bindparam("b_lanes", expanding=True)), blocking)
+        .group_by(lane)
+    )
+    return sweep, head, blockers
+
+
+def claim(
+    tx: Tx,
+    table: sa.Table,
+    rows: Sequence[sa.Row[Any]],
+    lane: str,
+    busy: str,
+    lease: float,
+    *,
+    count_attempt: bool = False,
+) -> tuple[list[tuple[sa.Row[Any], int]], list[int]]:
+    """Mark ``rows`` (from :func:`due_in_order`) ``busy`` with a lease, in one statement.
+
+    Returns (the rows this process may perform, in order, each with its attempt number; ids
+    to give back with :func:`release`). Rows another process claimed first are missing; so
+    are the rows of a lane behind one it could not claim, since they must not overtake it."""
+    if not rows:
+        return [], []
+    values: dict[str, Any] = {"state": busy, "next_at": now() + timedelta(seconds=lease)}
+    if count_attempt:
+        values["attempts"] = table.c.attempts + 1
+    got = {
+        int(r[0]): int(r[1])
+        for r in tx.execute(
+            table.update()
+            .where(table.c.id.in_([r.id for r in rows]), table.c.state == "pending")
+            .values(**values)
+            .returning(table.c.id, table.c.attempts)
+        )
+    }
+    mine: list[tuple[sa.Row[Any], int]] = []
+    back: list[int] = []
+    stopped: set[str] = set()
+    for r in rows:
+        key = getattr(r, lane)
+        if r.id not in got:
+            stopped.add(key)
+        elif key in stopped:
+            back.append(r.id)
+        else:
+            mine.append((r, got[r.id]))
+    return mine, back
+
+
+def release(tx: Tx, table: sa.Table, ids: Sequence[int], *, uncount: bool = False) -> None:
+    """Give claimed rows back, due now; with ``uncount`` their claim's attempt is taken back."""
+    if ids:
+        values: dict[str, Any] = {"state": "pending", "next_at": now()}
+        if uncount:
+            values["attempts"] = table.c.attempts - 1
+        tx.execute(table.update().where(table.c.id.in_(list(ids))).values(**values))
