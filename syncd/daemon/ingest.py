@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from syncd.connector import Capability, Connector, WebhookResult
 from syncd.daemon import metrics
+from syncd.engine import echo
 from syncd.errors import WebhookError
 from syncd.settings import Settings
 from syncd.store.deliveries import Received
@@ -77,10 +78,16 @@ class Ingest:
         )
         for labels, n in counted.items():
             metrics.WEBHOOKS.labels(*labels).inc(n)
+        for (name, result), new in zip(deliveries, fresh, strict=True):
+            own = sum(1 for c in result.changes if echo.own_comment(c)) if new else 0
+            if own:
+                metrics.ECHOES.labels(name).inc(own)
         if written:
             self._inbox_ready.set()
         return fresh
 
 
 def _received(deliveries: Sequence[tuple[str, WebhookResult]]) -> list[Received]:
-    return [(name, r.delivery_id, r.changes) for name, r in deliveries]
+    """What the store records: each delivery's id and its changes, less syncd's own
+    comments coming back (``echo.not_own``)."""
+    return [(name, r.delivery_id, echo.not_own(r.changes)) for name, r in deliveries]

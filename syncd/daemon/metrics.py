@@ -36,6 +36,12 @@ INTAKE_COMMITS = Counter(
 POLLS = Counter(
     "syncd_polls_total", "Poll cycles by outcome", ["connector", "outcome"], registry=REGISTRY
 )
+ECHOES = Counter(
+    "syncd_echoes_dropped_total",
+    "syncd's own comments that came back (webhook or poll), dropped before the inbox",
+    ["connector"],
+    registry=REGISTRY,
+)
 CHANGES = Counter(
     "syncd_changes_processed_total",
     "Inbox changes the worker finished, by connector they came from",

@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from syncd.connector import Capability, Connector
 from syncd.daemon import metrics
+from syncd.engine import echo
 from syncd.engine.health import Health
 from syncd.errors import AuthError, RateLimited, RemoteError
 from syncd.store.repository import Store
@@ -59,11 +60,14 @@ class Poller:
             for _ in range(MAX_PAGES):
                 metrics.API_REQUESTS.labels(name, "poll").inc()
                 page = conn.poll(cursor)
+                changes = echo.not_own(page.changes)  # syncd's own comments coming back
                 with self.store.tx() as tx:
-                    self.store.enqueue(tx, page.changes)
+                    self.store.enqueue(tx, changes)
                     self.store.set_cursor(tx, name, page.cursor)
                 cursor = page.cursor
-                total += len(page.changes)
+                total += len(changes)
+                if len(changes) < len(page.changes):
+                    metrics.ECHOES.labels(name).inc(len(page.changes) - len(changes))
                 if not page.more:
                     break
         except AuthError as exc:

@@ -3,15 +3,19 @@
 The shadow keeps the last snapshot observed from the remote and, per field, the values syncd
 wrote and has not seen come back yet. A field that changed to exactly the value syncd wrote
 is an echo: it is dropped and the written value is cleared.
+
+A comment syncd wrote is known from the change alone (its author, its marker): such changes
+are dropped before they reach the inbox (:func:`not_own`), so the worker never sees them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from syncd.model import Comment
+from syncd.model import Change, ChangeKind, Comment
 
 TICKET_FIELDS = ("status", "priority", "tags", "subject", "group", "organization", "fields")
 ISSUE_FIELDS = ("status", "priority", "labels", "title", "assignee", "milestone")
@@ -51,3 +55,20 @@ def diff(
 def comment_is_echo(comment: Comment, is_copy: bool) -> bool:
     """A comment syncd wrote: by its own account, carrying a marker, or a recorded copy."""
     return comment.by_syncd or comment.marker is not None or is_copy
+
+
+def own_comment(change: Change) -> bool:
+    """A comment change of syncd's own writing, known from the change alone (by its author or
+    its marker): whatever the store holds, :func:`comment_is_echo` says echo for it."""
+    comment = change.comment
+    return (
+        comment is not None
+        and change.kind in (ChangeKind.COMMENT, ChangeKind.COMMENT_DELETED)
+        and comment_is_echo(comment, is_copy=False)
+    )
+
+
+def not_own(changes: Sequence[Change]) -> list[Change]:
+    """``changes`` without syncd's own comments coming back (:func:`own_comment`): what the
+    intake and the poller queue. An echo then costs no inbox row and no worker transaction."""
+    return [c for c in changes if not own_comment(c)]

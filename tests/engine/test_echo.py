@@ -6,8 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from syncd.engine.echo import ISSUE_FIELDS, TICKET_FIELDS, comment_is_echo, diff
-from syncd.model import Comment, Ref
+from syncd.engine.echo import (
+    ISSUE_FIELDS,
+    TICKET_FIELDS,
+    comment_is_echo,
+    diff,
+    not_own,
+    own_comment,
+)
+from syncd.model import Change, ChangeKind, Comment, Ref
 
 T = datetime(2026, 11, 1, tzinfo=UTC)
 LATER = T + timedelta(seconds=5)
@@ -87,3 +94,33 @@ def test_comment_echo(by_syncd: bool, marker: str | None, is_copy: bool, echo: b
         marker=marker,
     )
     assert comment_is_echo(c, is_copy) is echo
+
+
+def _comment_change(
+    kind: ChangeKind, *, by_syncd: bool = False, marker: str | None = None
+) -> Change:
+    comment = Comment(
+        ref=Ref.comment("gh", "1"),
+        parent=Ref.issue("gh", "a#1"),
+        body="x",
+        by_syncd=by_syncd,
+        marker=marker,
+    )
+    return Change(kind=kind, ref=comment.parent, comment=comment)
+
+
+def test_syncd_own_comments_are_known_from_the_change_alone() -> None:
+    human = _comment_change(ChangeKind.COMMENT)
+    by_bot = _comment_change(ChangeKind.COMMENT, by_syncd=True)
+    marked = _comment_change(ChangeKind.COMMENT, marker="copy:zd:1")
+    deleted = _comment_change(ChangeKind.COMMENT_DELETED, marker="copy:zd:1")
+    touched = Change(kind=ChangeKind.TOUCHED, ref=Ref.issue("gh", "a#1"))
+    assert [own_comment(c) for c in (human, by_bot, marked, deleted, touched)] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    # what is queued keeps its order; a copy recorded only in the store is the worker's to see
+    assert not_own([by_bot, human, marked, touched, deleted]) == [human, touched]
