@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
-from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd.connector import Capability, PollPage, RateBudget, WebhookResult, json_object
 from syncd.errors import AuthError, ConfigError, NotFound, PermanentError, RemoteError
 from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
 
@@ -245,11 +244,12 @@ class ZendeskConnector:
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified delivery into changes, naming the requester when we can."""
+        payload = json_object(body)  # decoded once: for the requester, then for the changes
         with contextlib.suppress(RemoteError):
             # one call per process and per unseen requester; a failure only costs the name
             self.bot_id()
-            self.resolve_users([_requester_id(body)])
-        return webhooks.parse(headers, body, self.ctx, self.names())
+            self.resolve_users([webhooks.requester_id(payload)])
+        return webhooks.parse_payload(headers, payload, self.ctx, self.names())
 
     def rate_budget(self) -> RateBudget:
         """The last figures Zendesk sent."""
@@ -258,12 +258,3 @@ class ZendeskConnector:
     def close(self) -> None:
         """Release HTTP connections."""
         self.client.close()
-
-
-def _requester_id(body: bytes) -> Any:
-    """``detail.requester_id`` of an event body, if it has one."""
-    try:
-        payload = json.loads(body)
-        return payload["detail"]["requester_id"]
-    except (ValueError, KeyError, TypeError):
-        return None

@@ -80,7 +80,22 @@ def parse(
     names: Names | None = None,
 ) -> WebhookResult:
     """Turn a verified delivery into changes; ``WebhookError(400)`` if it is malformed."""
-    payload = json_object(body)
+    return parse_payload(headers, json_object(body), ctx, names)
+
+
+def requester_id(payload: Mapping[str, Any]) -> Any:
+    """``detail.requester_id`` of a decoded event body, if it has one."""
+    detail = payload.get("detail")
+    return detail.get("requester_id") if isinstance(detail, dict) else None
+
+
+def parse_payload(
+    headers: Mapping[str, str],
+    payload: Mapping[str, Any],
+    ctx: Context,
+    names: Names | None = None,
+) -> WebhookResult:
+    """:func:`parse` of a body already decoded (a JSON object)."""
     try:
         if "type" in payload and "detail" in payload:
             return _parse_event(payload, ctx, names or Names())
