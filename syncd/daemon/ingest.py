@@ -59,18 +59,24 @@ class Ingest:
         Delivery ids are recorded in one statement and the new deliveries' changes written in
         one more; a delivery repeated within ``deliveries`` counts once. Nothing is written
         when it raises."""
+        received = _received(deliveries)
         with self.store.tx() as tx:
-            fresh, written = self.store.ingest(tx, _received(deliveries))
-        return self._persisted(deliveries, fresh, written)
+            fresh, written = self.store.ingest(tx, received)
+        return self._persisted(deliveries, received, fresh, written)
 
     def persist_now(self, deliveries: Sequence[tuple[str, WebhookResult]]) -> list[bool] | None:
         """:meth:`persist` if the store takes the write at once; None, with nothing written,
         when it would have to wait (another writer holds SQLite's lock, or PostgreSQL)."""
-        done = self.store.ingest_now(_received(deliveries))
-        return None if done is None else self._persisted(deliveries, *done)
+        received = _received(deliveries)
+        done = self.store.ingest_now(received)
+        return None if done is None else self._persisted(deliveries, received, *done)
 
     def _persisted(
-        self, deliveries: Sequence[tuple[str, WebhookResult]], fresh: list[bool], written: int
+        self,
+        deliveries: Sequence[tuple[str, WebhookResult]],
+        received: Sequence[Received],
+        fresh: list[bool],
+        written: int,
     ) -> list[bool]:
         counted = Counter(
             (name, "accepted" if new else "duplicate")
@@ -78,10 +84,10 @@ class Ingest:
         )
         for labels, n in counted.items():
             metrics.WEBHOOKS.labels(*labels).inc(n)
-        for (name, result), new in zip(deliveries, fresh, strict=True):
-            own = sum(1 for c in result.changes if echo.own_comment(c)) if new else 0
-            if own:
-                metrics.ECHOES.labels(name).inc(own)
+        # the echoes _received left out, counted for the deliveries that were new
+        for (name, result), (_, _, kept), new in zip(deliveries, received, fresh, strict=True):
+            if new and len(kept) < len(result.changes):
+                metrics.ECHOES.labels(name).inc(len(result.changes) - len(kept))
         if written:
             self._inbox_ready.set()
         return fresh
