@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from tests.bench import scenario
-from tests.bench.harness import Figure, Scale, percentile, verdict
+from tests.bench.harness import Figure, Scale, percentile, status_mib, verdict
 
 WAL_BOUND_MIB = 64.0  # the store's journal_size_limit: what the WAL is cut back to
 RSS_GROWTH_MIB = 25.0  # growth over the soak that would say something keeps what it should not
@@ -22,13 +22,7 @@ RSS_GROWTH_MIB = 25.0  # growth over the soak that would say something keeps wha
 
 def rss_mib(pid: int) -> float:
     """Resident memory of process ``pid`` now, in MiB (0.0 where /proc cannot tell)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return 0.0
+    return status_mib("VmRSS", pid) or 0.0
 
 
 class Sampler:

@@ -115,27 +115,29 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank]
 
 
-def rss_mb() -> float:
-    """Resident memory of this process now, in MiB (from /proc; peak RSS where absent)."""
+def status_mib(key: str, pid: int | str = "self") -> float | None:
+    """A memory line of ``/proc/PID/status`` (``VmRSS``, ``VmHWM``) in MiB; None where
+    /proc cannot tell."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) / 1024.0
     except OSError:
         pass
-    return peak_rss_mb()
+    return None
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MiB (from /proc; peak RSS where absent)."""
+    now = status_mib("VmRSS")
+    return peak_rss_mb() if now is None else now
 
 
 def peak_rss_mb() -> float:
     """Highest resident memory of this process so far, in MiB (VmHWM: getrusage's figure
     would carry the parent's peak across fork and exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak = status_mib("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0 if peak is None else peak
 
 
 class Clock:
