@@ -5,20 +5,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-
-import pytest
 
 from syncd.store.db import WAL_LIMIT_BYTES
 from syncd.store.repository import Store
 from tests.store.test_direct import ingest_directly, upserts
-
-
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    s = Store.open(sqlite_url)
-    yield s
-    s.close()
 
 
 def wal_bytes(store: Store) -> int:

@@ -9,7 +9,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -39,13 +39,6 @@ def upserts() -> Sequence[Change]:
 
 def touched(key: str) -> Change:
     return Change(kind=ChangeKind.TOUCHED, ref=Ref.ticket("zd", key), actor="a")
-
-
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    s = Store.open(sqlite_url)
-    yield s
-    s.close()
 
 
 def ingest_through_sqlalchemy(store: Store, received: Sequence[Received]) -> list[bool]:
