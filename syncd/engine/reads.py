@@ -74,30 +74,22 @@ class Reads:
         try:
             if change.ref.kind == RefKind.TICKET and isinstance(conn, HelpdeskConnector):
                 snap: Ticket | Issue = conn.get_ticket(change.ref)
-                out = [
-                    Change(
-                        kind=ChangeKind.UPSERT,
-                        ref=change.ref,
-                        ticket=snap,
-                        source=change.source,
-                        at=snap.updated_at,
-                    )
-                ]
             elif isinstance(conn, TrackerConnector):
                 snap = conn.get_issue(change.ref)
-                out = [
-                    Change(
-                        kind=ChangeKind.UPSERT,
-                        ref=change.ref,
-                        issue=snap,
-                        source=change.source,
-                        at=snap.updated_at,
-                    )
-                ]
             else:
                 return []
         except NotFound:
             return [Change(kind=ChangeKind.DELETED, ref=change.ref, source=change.source)]
+        side = {"ticket": snap} if isinstance(snap, Ticket) else {"issue": snap}
+        out = [
+            Change(
+                kind=ChangeKind.UPSERT,
+                ref=change.ref,
+                source=change.source,
+                at=snap.updated_at,
+                **side,
+            )
+        ]
         with self.store.tx() as tx:
             linked = self._links(tx, change.ref)
         if linked:
