@@ -90,7 +90,7 @@ class Reads:
                 **side,
             )
         ]
-        with self.store.tx() as tx:
+        with self.store.peek() as tx:  # a read: no write lock
             linked = self._links(tx, change.ref)
         if linked:
             out += [
