@@ -86,26 +86,23 @@ def test_older_snapshot_is_stale() -> None:
     ],
 )
 def test_comment_echo(by_syncd: bool, marker: str | None, is_copy: bool, echo: bool) -> None:
-    c = Comment(
+    assert comment_is_echo(_comment(by_syncd, marker), is_copy) is echo
+
+
+def _comment(by_syncd: bool = False, marker: str | None = None) -> Comment:
+    return Comment(
         ref=Ref.comment("gh", "1"),
         parent=Ref.issue("gh", "a#1"),
         body="x",
         by_syncd=by_syncd,
         marker=marker,
     )
-    assert comment_is_echo(c, is_copy) is echo
 
 
 def _comment_change(
     kind: ChangeKind, *, by_syncd: bool = False, marker: str | None = None
 ) -> Change:
-    comment = Comment(
-        ref=Ref.comment("gh", "1"),
-        parent=Ref.issue("gh", "a#1"),
-        body="x",
-        by_syncd=by_syncd,
-        marker=marker,
-    )
+    comment = _comment(by_syncd, marker)
     return Change(kind=kind, ref=comment.parent, comment=comment)
 
 
