@@ -17,6 +17,7 @@ import httpx
 
 from connectors.github.emulator_actor import config as github_config
 from syncd.daemon.app import create_app
+from syncd.daemon.intake import Intake
 from syncd.daemon.service import Service
 from syncd.settings import parse
 from syncd.store.db import writer_lock
@@ -126,6 +127,31 @@ def test_a_batch_waits_for_a_busy_store_on_the_intake_thread(
         gate.remove()
     assert status == 202 and loop_was_free
     assert commits.since() == (0, 1)
+
+
+def test_a_delivery_one_turn_of_the_loop_behind_joins_the_batch(
+    service: Service, store: Store
+) -> None:
+    # the second delivery reaches the intake one turn after the first woke it, as a request
+    # still being verified does: it is committed with the first, not after it
+    intake = Intake(service)
+    first, second = (service.receive("github", headers(d), BODY) for d in ("j-1", "j-2"))
+    commits = Commits()
+
+    async def behind() -> bool:
+        await asyncio.sleep(0)
+        return await intake.submit("github", second)
+
+    async def scenario() -> list[bool]:
+        intake.start()
+        try:
+            return list(await asyncio.gather(intake.submit("github", first), behind()))
+        finally:
+            await intake.stop()
+
+    assert run(scenario()) == [True, True]
+    assert sum(commits.since()) == 1
+    assert count(store, "SELECT count(*) FROM inbox") == 2
 
 
 def test_ingest_webhook_still_persists_one_delivery(service: Service, store: Store) -> None:
