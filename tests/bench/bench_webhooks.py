@@ -6,15 +6,18 @@ third (``loadgen``). The daemon runs whole (worker, runner, poller), so the inbo
 being drained while it answers, as in production. Every delivery is a signed GitHub
 ``issues`` payload with its own delivery id, so each one is verified and persisted.
 
-A second reference, ``floor``, does the least a durable answer takes (verify, parse the
-JSON, commit the delivery id to SQLite) and nothing of syncd's: the distance from it to the
-bare app is what the runtime itself costs, the distance from syncd to it is syncd's own.
+Two more references (``floor``) do the least a durable answer takes, with nothing of
+syncd's: verify, parse the JSON and commit the delivery id to SQLite, on the event loop in
+batches as syncd's intake does; the second also keeps the raw body, which is the least a
+receiver that loses nothing must write if it does not map the delivery first. The distance
+from them to the bare app is what the runtime costs; syncd's distance to them is its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -72,6 +75,22 @@ def _serve(module: str, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([python(), "-m", f"tests.bench.{module}", *args], cwd=ROOT, env=env)
 
 
+def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round of median rate (the lower of the middle two for an even count)."""
+    ordered = sorted(rounds, key=lambda r: float(r["rate"]))
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _ratios(server: dict[str, Any], bare: dict[str, Any]) -> list[float]:
+    """The server's rate over the bare app's, round by round."""
+    pairs = zip(server["rounds"], bare["rounds"], strict=True)
+    return [s["rate"] / b["rate"] if b["rate"] else 0.0 for s, b in pairs]
+
+
+def _listed(ratios: list[float]) -> str:
+    return ", ".join(f"{r:.2f}" for r in ratios)
+
+
 def _summary(res: dict[str, Any]) -> dict[str, Any]:
     lat = res["latencies_ms"]
     return {
@@ -87,35 +106,50 @@ def run(scale: Scale, out: list[Figure]) -> None:
     """Measure the daemon's webhook path next to the bare 202 app."""
     folder = Path(tempfile.mkdtemp(prefix="syncd-bench-hooks-"))
     world = scenario.start(folder, webhooks=True, links=0)
-    port, floor_port = free_port(), free_port()
+    port, floor_port, body_port = free_port(), free_port(), free_port()
     secret = world.sb.sides["github"].secret
     refs = [
         _serve("bare", str(port)),
-        _serve("floor", str(floor_port), str(folder / "floor.db"), secret),
+        _serve("floor", str(floor_port), str(folder / "floor.db"), secret, "id"),
+        _serve("floor", str(body_port), str(folder / "floor-body.db"), secret, "body"),
     ]
     try:
         world.sb.wait("baseline up", lambda: _answers(port, 202), timeout=30)
-        # the floor verifies signatures: an unsigned body gets 401
-        world.sb.wait("floor up", lambda: _answers(floor_port, 401), timeout=30)
+        # the floors verify signatures: an unsigned body gets 401
+        for p in (floor_port, body_port):
+            world.sb.wait("floor up", lambda p=p: _answers(p, 401), timeout=30)
         delivery = signed_delivery(world.sb)
         world.settle()
         targets = {
             "baseline": (port, "/"),
             "floor": (floor_port, "/"),
+            "floor_body": (body_port, "/"),
             "syncd": (world.sb.port, "/webhooks/github"),
         }
-        results: dict[str, dict[str, Any]] = {}
-        for label, (p, path) in targets.items():  # warm both up alike
+        for label, (p, path) in targets.items():  # warm each up alike
             load(p, path, delivery, count=200, concurrency=CONCURRENCY, id_prefix=f"w{label}")
-        for label, (p, path) in targets.items():
-            sat = load(
-                p,
-                path,
-                delivery,
-                count=scale.webhook_requests,
-                concurrency=CONCURRENCY,
-                id_prefix=f"s{label}",
-            )
+        # saturated rounds alternate between the servers, so a slow spell of a shared
+        # host lands on all of them; each round's ratio compares runs seconds apart
+        rounds: dict[str, list[dict[str, Any]]] = {label: [] for label in targets}
+        for n in range(scale.webhook_rounds):
+            for label, (p, path) in targets.items():
+                sat = load(
+                    p,
+                    path,
+                    delivery,
+                    count=scale.webhook_requests,
+                    concurrency=CONCURRENCY,
+                    id_prefix=f"s{n}{label}",
+                )
+                rounds[label].append(_summary(sat))
+            # syncd's worker drains what its round left in the inbox: not during the next
+            world.settle(timeout=600)
+        results: dict[str, dict[str, Any]] = {
+            label: {"saturated": median_round(rounds[label]), "rounds": rounds[label]}
+            for label in targets
+        }
+        for label in ("baseline", "syncd"):  # the floors' latency is not reported
+            p, path = targets[label]
             paced = load(
                 p,
                 path,
@@ -125,9 +159,9 @@ def run(scale: Scale, out: list[Figure]) -> None:
                 rate=scale.webhook_paced_rate,
                 id_prefix=f"p{label}",
             )
-            results[label] = {"saturated": _summary(sat), "paced": _summary(paced)}
+            results[label]["paced"] = _summary(paced)
         stored = world.peek.query(
-            "SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'ssyncd-%'"
+            "SELECT count(*) FROM deliveries WHERE delivery_id LIKE 's%syncd-%'"
         )[0][0]
         world.settle(timeout=600)
     finally:
@@ -136,11 +170,14 @@ def run(scale: Scale, out: list[Figure]) -> None:
             ref.wait(10)
         world.stop()
     b, f, s = results["baseline"], results["floor"], results["syncd"]
-    accepted = s["saturated"]["statuses"].get("202", 0)
-    rate_note = (
-        f"{CONCURRENCY} connections, {scale.webhook_requests} deliveries; "
-        f"{accepted} answered 202, {stored} delivery ids persisted"
+    fb = results["floor_body"]
+    accepted = sum(r["statuses"].get("202", 0) for r in s["rounds"])
+    ratios = _ratios(s, b)
+    rounds_note = (
+        f"{CONCURRENCY} connections; median of {scale.webhook_rounds} rounds of "
+        f"{scale.webhook_requests} deliveries, alternating between the servers"
     )
+    rate_note = f"{rounds_note}; {accepted} answered 202, {stored} delivery ids persisted"
     paced_note = f"paced at {scale.webhook_paced_rate:.0f}/s, latency counted from when due"
     out += [
         Figure(
@@ -150,8 +187,8 @@ def run(scale: Scale, out: list[Figure]) -> None:
             "req/s",
             b["saturated"]["rate"],
             ">= 0.5 x baseline",
-            verdict(s["saturated"]["rate"], 0.5 * b["saturated"]["rate"], below=False),
-            rate_note,
+            statistics.median(ratios) >= 0.5,
+            f"syncd / bare per round: {_listed(ratios)}; {rate_note}",
             extra=results,
         ),
         Figure(
@@ -162,7 +199,19 @@ def run(scale: Scale, out: list[Figure]) -> None:
             b["saturated"]["rate"],
             "",
             None,
-            f"the least a durable answer takes, nothing of syncd; {rate_note}",
+            f"per round: {_listed(_ratios(f, b))} of bare; the least a durable answer takes, "
+            f"nothing of syncd; {rounds_note}",
+        ),
+        Figure(
+            "1",
+            "floor with the raw body kept (saturated)",
+            fb["saturated"]["rate"],
+            "req/s",
+            b["saturated"]["rate"],
+            "",
+            None,
+            f"per round: {_listed(_ratios(fb, b))} of bare; the floor, also writing each body "
+            f"to an inbox table; {rounds_note}",
         ),
         Figure(
             "1",

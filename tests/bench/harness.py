@@ -28,6 +28,7 @@ class Scale:
 
     name: str
     webhook_requests: int  # deliveries per saturation run
+    webhook_rounds: int  # saturation runs per server, alternating between the servers
     webhook_paced_rate: float  # deliveries per second for the latency run
     webhook_paced_seconds: float
     e2e_rates: tuple[float, ...]
@@ -49,6 +50,7 @@ class Scale:
 FULL = Scale(
     name="full",
     webhook_requests=6000,
+    webhook_rounds=3,
     webhook_paced_rate=100.0,
     webhook_paced_seconds=10.0,
     e2e_rates=(20.0, 100.0),
@@ -70,6 +72,7 @@ FULL = Scale(
 TINY = Scale(
     name="tiny",
     webhook_requests=150,
+    webhook_rounds=2,
     webhook_paced_rate=50.0,
     webhook_paced_seconds=1.0,
     e2e_rates=(20.0,),
