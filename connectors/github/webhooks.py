@@ -30,8 +30,12 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header by case-insensitive name."""
+    """A header by case-insensitive name (ASGI servers give them in lower case: looked up
+    first, before any other spelling)."""
     lowered = name.lower()
+    found = headers.get(lowered)
+    if found is not None:
+        return found
     for key, value in headers.items():
         if key.lower() == lowered:
             return value
@@ -40,8 +44,7 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` value GitHub sends for ``body``."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
+    return f"sha256={hmac.digest(secret.encode(), body, hashlib.sha256).hex()}"
 
 
 def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
@@ -95,7 +98,10 @@ def _issues(payload: Raw, rules: Rules) -> list[Change]:
     if is_pull_request(raw):
         return []
     repo = _repo(payload) or None
-    ref = issue_ref(raw, rules.instance, repo)
+    # an issue read whole names its own ref: not built twice
+    whole = action not in ("deleted", "transferred") and "state" in raw
+    issue = issue_from_raw(raw, rules, repo) if whole else None
+    ref = issue.ref if issue else issue_ref(raw, rules.instance, repo)
     actor, at = _actor(payload), parse_time(raw.get("updated_at"))
     common: dict[str, Any] = {"ref": ref, "actor": actor, "at": at, "source": "webhook"}
     if action == "deleted":
@@ -106,10 +112,9 @@ def _issues(payload: Raw, rules: Rules) -> list[Change]:
         new_number = int(changes["new_issue"]["number"])
         new_ref = Ref.issue(rules.instance, issue_key(new_repo, new_number))
         return [Change(kind=ChangeKind.MOVED, new_ref=new_ref, **common)]
-    if "state" not in raw:
+    if issue is None:
         # some actions (pinned, unpinned) carry a partial issue: have it read again
         return [Change(kind=ChangeKind.TOUCHED, **common)]
-    issue = issue_from_raw(raw, rules, repo)
     return [Change(kind=ChangeKind.UPSERT, issue=issue, **common)]
 
 

@@ -27,7 +27,7 @@ _COMMENT_TYPES = {"issue_commented", "issue_comment_edited"}
 
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature`` value Jira sends for ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + hmac.digest(secret.encode(), body, hashlib.sha256).hex()
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -31,7 +31,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def sign(body: bytes, secret: str) -> str:
     """The signature header value for ``body``, exactly as the Scrip computes it."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + hmac.digest(secret.encode(), body, hashlib.sha256).hex()
 
 
 def verify(headers: Mapping[str, str], body: bytes, secret: str | None) -> None:

@@ -34,11 +34,14 @@ _DELETED = {"soft_deleted", "permanently_deleted", "marked_as_spam"}
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """The signature Zendesk sends for ``body`` signed at ``timestamp``."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256)
-    return base64.b64encode(mac.digest()).decode()
+    mac = hmac.digest(secret.encode(), timestamp.encode() + body, hashlib.sha256)
+    return base64.b64encode(mac).decode()
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
+    found = headers.get(name)  # ASGI servers give names in lower case, as ``name`` is
+    if found is not None:
+        return found
     for key, value in headers.items():
         if key.lower() == name:
             return value

@@ -29,6 +29,10 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
+ACCEPTED = (202, {"status": "accepted"})
+DUPLICATE = (200, {"status": "duplicate"})
+
+
 async def answer(
     intake: Intake,
     name: str,
@@ -37,8 +41,6 @@ async def answer(
     limit: int,
 ) -> tuple[int, dict[str, str]]:
     """Read, verify, parse and persist one delivery; return (HTTP status, JSON body)."""
-    service = intake.service
-    label = name if name in service.connectors else "unknown"
     declared = headers.get("content-length", "")
     too_large = declared.isdigit() and int(declared) > limit
     parts: list[bytes] = []
@@ -51,10 +53,23 @@ async def answer(
                 break
             parts.append(chunk)
     if too_large:
-        metrics.WEBHOOKS.labels(label, "too_large").inc()
-        log.warning("webhook.rejected", connector=name, status=413, reason="body too large")
-        return 413, {"error": f"body larger than {limit} bytes"}
-    body = b"".join(parts)
+        return refuse_too_large(intake, name, limit)
+    return await answer_body(intake, name, headers, b"".join(parts))
+
+
+def refuse_too_large(intake: Intake, name: str, limit: int) -> tuple[int, dict[str, str]]:
+    """The answer to a body over ``limit`` bytes (413), counted and logged."""
+    label = name if name in intake.service.connectors else "unknown"
+    metrics.WEBHOOKS.labels(label, "too_large").inc()
+    log.warning("webhook.rejected", connector=name, status=413, reason="body too large")
+    return 413, {"error": f"body larger than {limit} bytes"}
+
+
+async def answer_body(
+    intake: Intake, name: str, headers: Mapping[str, str], body: bytes
+) -> tuple[int, dict[str, str]]:
+    """Verify, parse and persist a delivery whose body is read; (HTTP status, JSON body)."""
+    service = intake.service
     try:
         if service.receives_offline(name):
             result = service.receive(name, headers, body)  # CPU only: no thread hop
@@ -63,10 +78,11 @@ async def answer(
             result = await anyio.to_thread.run_sync(service.receive, name, headers, body)
         fresh = await intake.submit(name, result)
     except WebhookError as exc:
+        label = name if name in service.connectors else "unknown"
         metrics.WEBHOOKS.labels(label, f"rejected_{exc.status}").inc()
         log.warning("webhook.rejected", connector=name, status=exc.status, reason=exc.reason)
         return exc.status, {"error": exc.reason}
-    return (202, {"status": "accepted"}) if fresh else (200, {"status": "duplicate"})
+    return ACCEPTED if fresh else DUPLICATE
 
 
 class WebhookPath:
@@ -84,18 +100,19 @@ class WebhookPath:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-
-        async def chunks() -> AsyncIterator[bytes]:
-            while True:
-                msg = await receive()
-                if msg["type"] != "http.request":
-                    return  # the client went away
-                yield msg.get("body", b"")
-                if not msg.get("more_body", False):
-                    return
-
-        status, doc = await answer(self.intake, name, headers, chunks(), self.limit)
-        raw = json.dumps(doc).encode()
+        msg = await receive()
+        if msg["type"] == "http.request" and not msg.get("more_body", False):
+            # the whole body in one message, as uvicorn gives a body it has read at once
+            body = msg.get("body", b"")
+            if len(body) > self.limit:
+                status, doc = refuse_too_large(self.intake, name, self.limit)
+            else:
+                status, doc = await answer_body(self.intake, name, headers, body)
+        else:
+            status, doc = await answer(
+                self.intake, name, headers, _chunks(msg, receive), self.limit
+            )
+        raw = _encoded(doc)
         await send(
             {
                 "type": "http.response.start",
@@ -107,3 +124,25 @@ class WebhookPath:
             }
         )
         await send({"type": "http.response.body", "body": raw})
+
+
+# the two answers nearly every delivery gets, encoded once
+_ENCODED = [(doc, json.dumps(doc).encode()) for _, doc in (ACCEPTED, DUPLICATE)]
+
+
+def _encoded(doc: dict[str, str]) -> bytes:
+    for known, raw in _ENCODED:
+        if doc is known:
+            return raw
+    return json.dumps(doc).encode()
+
+
+async def _chunks(first: MutableMapping[str, Any], receive: Receive) -> AsyncIterator[bytes]:
+    """The body's chunks, from the message already received on."""
+    msg = first
+    while msg["type"] == "http.request":
+        yield msg.get("body", b"")
+        if not msg.get("more_body", False):
+            return
+        msg = await receive()
+    # anything else: the client went away
