@@ -60,6 +60,10 @@ class Sampler:
             self.sample()
 
 
+def _named(tokens: list[str]) -> str:
+    return f" ({', '.join(tokens[:5])}{', ...' if len(tokens) > 5 else ''})" if tokens else ""
+
+
 def windows(seen: list[float | None], n: int) -> list[float]:
     """The p99 (ms) of each of ``n`` consecutive windows of changes, in order."""
     size = max(1, len(seen) // n)
@@ -83,6 +87,9 @@ def run(scale: Scale, out: list[Figure]) -> None:
             seen = scenario.arrivals(world, made)
             world.settle(timeout=600)
         depth = world.peek.depth()
+        # a copy that never arrived: was its webhook delivered at all?
+        missing = [token for (token, _, _), at in zip(made, seen, strict=True) if at is None]
+        unanswered = scenario.undelivered(world)
     finally:
         world.stop()
     lost = sum(1 for s in seen if s is None)
@@ -98,7 +105,8 @@ def run(scale: Scale, out: list[Figure]) -> None:
             float(count),
             "all; queues empty; no dead letters",
             lost == 0 and depth["inbox"] == depth["outbox"] == depth["dead"] == 0,
-            f"{note}; {lost} never arrived; at the end {depth}",
+            f"{note}; {lost} never arrived{_named(missing)}; webhooks not answered 2xx: "
+            f"{unanswered or 'none'}; at the end {depth}",
         ),
         Figure(
             "7",

@@ -210,6 +210,19 @@ def arrivals(
     return out
 
 
+def undelivered(world: World) -> dict[str, dict[str, int]]:
+    """Per emulator, its webhook deliveries that syncd did not answer 2xx, by outcome (a
+    status, ``dropped`` for an injected fault, or the client's error): the emulators, like
+    GitHub, do not send a failed delivery again."""
+    out: dict[str, dict[str, int]] = {}
+    for kind, side in world.sb.sides.items():
+        sent = side.emulator.control.webhooks.log
+        failed = Counter(outcome for _, outcome in list(sent) if not outcome.startswith("2"))
+        if failed:
+            out[kind] = dict(failed)
+    return out
+
+
 def diff(after: dict[str, Counter[str]], before: dict[str, Counter[str]]) -> dict[str, int]:
     """Requests between two counter snapshots, by ``reads``/``writes`` over all emulators."""
     reads = writes = 0
