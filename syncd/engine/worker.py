@@ -62,6 +62,7 @@ class Worker(Reads):
         self.backoff_cap = backoff_cap
         self.health = health or Health(list(connectors))
         self.processed = 0
+        self._planned: list[Action] = []  # logged once their transaction has committed
 
     def drain(self, limit: int = 100) -> int:
         """Process up to ``limit`` due rows; return how many were handled.
@@ -77,7 +78,9 @@ class Worker(Reads):
         try:
             with self.store.tx() as tx:
                 applied, slow = self._together(tx, limit)
+            self._committed()
         except Exception:
+            self._planned.clear()
             log.warning("worker.batch_failed", retry="one by one")
             with self.store.tx() as tx:
                 applied, slow = [], self._claim(tx, limit)
@@ -129,7 +132,9 @@ class Worker(Reads):
                     for ch in expanded:
                         self._process(tx, ch, seq=row.id)
                     self.store.finish_inbox(tx, row.id)
+                self._committed()
             except Exception as exc:  # a defect must not stop the queue: park the row, say so
+                self._planned.clear()
                 log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
                 failed.add(row.ref)
                 with self.store.tx() as tx:
@@ -155,8 +160,14 @@ class Worker(Reads):
         actions = self._owned(tx, change, rows, actions)
         if actions:
             outbox.add(tx, [a.row() for a in actions])
-            for a in actions:
-                log.info("action.planned", kind=a.kind.value, key=a.key, lane=a.lane)
+            self._planned.extend(actions)
+
+    def _committed(self) -> None:
+        """Log the actions planned in the transaction that just committed: after it, so the
+        writers' lock is not held while the lines are written (and a rollback logs none)."""
+        for a in self._planned:
+            log.info("action.planned", kind=a.kind.value, key=a.key, lane=a.lane)
+        self._planned.clear()
 
     def _owned(
         self, tx: Tx, change: Change, rows: list[LinkRow], actions: list[Action]
