@@ -91,6 +91,14 @@ def _listed(ratios: list[float]) -> str:
     return ", ".join(f"{r:.2f}" for r in ratios)
 
 
+def _reference(name: str, pair: tuple[dict[str, Any], dict[str, Any]], what: str) -> Figure:
+    """A reference server's saturated rate beside the bare app's, its ratio per round."""
+    server, bare = pair
+    rate, base = server["saturated"]["rate"], bare["saturated"]["rate"]
+    note = f"per round: {_listed(_ratios(server, bare))} of bare; {what}"
+    return Figure("1", name, rate, "req/s", base, "", None, note)
+
+
 def _summary(res: dict[str, Any]) -> dict[str, Any]:
     lat = res["latencies_ms"]
     return {
@@ -191,27 +199,15 @@ def run(scale: Scale, out: list[Figure]) -> None:
             f"syncd / bare per round: {_listed(ratios)}; {rate_note}",
             extra=results,
         ),
-        Figure(
-            "1",
+        _reference(
             "floor: verify, parse, commit id (saturated)",
-            f["saturated"]["rate"],
-            "req/s",
-            b["saturated"]["rate"],
-            "",
-            None,
-            f"per round: {_listed(_ratios(f, b))} of bare; the least a durable answer takes, "
-            f"nothing of syncd; {rounds_note}",
+            (f, b),
+            f"the least a durable answer takes, nothing of syncd; {rounds_note}",
         ),
-        Figure(
-            "1",
+        _reference(
             "floor with the raw body kept (saturated)",
-            fb["saturated"]["rate"],
-            "req/s",
-            b["saturated"]["rate"],
-            "",
-            None,
-            f"per round: {_listed(_ratios(fb, b))} of bare; the floor, also writing each body "
-            f"to an inbox table; {rounds_note}",
+            (fb, b),
+            f"the floor, also writing each body to an inbox table; {rounds_note}",
         ),
         Figure(
             "1",
