@@ -29,6 +29,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
+# the answers nearly every delivery gets: shared, never changed, their bodies encoded once
 ACCEPTED = (202, {"status": "accepted"})
 DUPLICATE = (200, {"status": "duplicate"})
 
@@ -126,7 +127,6 @@ class WebhookPath:
         await send({"type": "http.response.body", "body": raw})
 
 
-# the two answers nearly every delivery gets, encoded once
 _ENCODED = [(doc, json.dumps(doc).encode()) for _, doc in (ACCEPTED, DUPLICATE)]
 
 
