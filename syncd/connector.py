@@ -91,6 +91,19 @@ class PollPage:
     more: bool = False
 
 
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A delivery's header by case-insensitive name. ASGI servers give names in lower case,
+    so that spelling is looked up first, before a scan for any other."""
+    lowered = name.lower()
+    found = headers.get(lowered)
+    if found is not None:
+        return found
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
 def json_object(body: bytes, what: str = "body") -> dict[str, Any]:
     """A delivery's ``body`` as a JSON object; ``WebhookError(400)`` when it is not one.
 

@@ -11,7 +11,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from syncd.connector import WebhookResult, json_object
+from syncd.connector import WebhookResult, header, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
 
@@ -27,19 +27,6 @@ from .mapping import (
 )
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header by case-insensitive name (ASGI servers give them in lower case: looked up
-    first, before any other spelling)."""
-    lowered = name.lower()
-    found = headers.get(lowered)
-    if found is not None:
-        return found
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.jira import mapping
-from syncd.connector import WebhookResult, json_object
+from syncd.connector import WebhookResult, header, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Priority, Ref
 
@@ -30,18 +30,11 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.digest(secret.encode(), body, hashlib.sha256).hex()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
 def verify(secret: str | None, headers: Mapping[str, str], body: bytes) -> None:
     """Raise ``WebhookError(401)`` unless the signature matches (no secret: accept)."""
     if not secret:
         return
-    given = _header(headers, SIGNATURE)
+    given = header(headers, SIGNATURE)
     if not given:
         raise WebhookError(401, "missing X-Hub-Signature")
     if not hmac.compare_digest(given.strip().encode(), sign(secret, body).encode()):
@@ -60,7 +53,7 @@ class Context:
 
 def delivery_id(headers: Mapping[str, str], payload: Mapping[str, Any]) -> str:
     """Jira Cloud's webhook identifier, else a stable hash of what identifies the event."""
-    given = _header(headers, IDENTIFIER)
+    given = header(headers, IDENTIFIER)
     if given:
         return given
     issue = payload.get("issue") or {}

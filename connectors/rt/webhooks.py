@@ -12,21 +12,13 @@ import hashlib
 import hmac
 from collections.abc import Collection, Mapping
 
-from syncd.connector import json_object
+from syncd.connector import header, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
 
 SIGNATURE_HEADER = "X-Syncd-Signature"
 DELIVERY_HEADER = "X-Syncd-Delivery"
 MAX_BODY = 64 * 1024
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -40,7 +32,7 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
         raise WebhookError(401, "no webhook_secret configured for this Request Tracker")
     if len(body) > MAX_BODY:
         raise WebhookError(413, "notice too large")
-    given = _header(headers, SIGNATURE_HEADER)
+    given = header(headers, SIGNATURE_HEADER)
     if not given:
         raise WebhookError(401, f"missing {SIGNATURE_HEADER} header")
     # compare in constant time, also when the prefix or length is wrong
@@ -65,7 +57,7 @@ def parse(
         raise WebhookError(400, f"notice has a bad ticket or transaction id: {exc}") from exc
     if ticket_id <= 0:
         raise WebhookError(400, "notice names no ticket")
-    delivery = str(txn_id) if txn_id is not None else _header(headers, DELIVERY_HEADER) or ""
+    delivery = str(txn_id) if txn_id is not None else header(headers, DELIVERY_HEADER) or ""
     event = str(data.get("type") or "notice")
     queue = data.get("queue")
     if queues and isinstance(queue, str) and queue.lower() not in {q.lower() for q in queues}:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from syncd.connector import WebhookResult, json_object
+from syncd.connector import WebhookResult, header, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Ref
 
@@ -38,16 +38,6 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return base64.b64encode(mac).decode()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    found = headers.get(name)  # ASGI servers give names in lower case, as ``name`` is
-    if found is not None:
-        return found
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
 def verify(
     headers: Mapping[str, str],
     body: bytes,
@@ -57,8 +47,8 @@ def verify(
     now: float | None = None,
 ) -> None:
     """Raise ``WebhookError(401)`` unless the delivery is signed with ``secret`` and fresh."""
-    given = _header(headers, SIGNATURE)
-    stamp = _header(headers, TIMESTAMP)
+    given = header(headers, SIGNATURE)
+    stamp = header(headers, TIMESTAMP)
     if not given or not stamp:
         raise WebhookError(401, "missing signature")
     expected = sign(secret, stamp, body)
@@ -115,7 +105,7 @@ def _parse_trigger(
     ticket_id = int(str(payload["ticket_id"]).strip())
     ref = Ref.ticket(ctx.connector, ticket_id)
     # trigger bodies have no delivery id of their own; Zendesk's invocation id is unique
-    delivery = _header(headers, "x-zendesk-webhook-invocation-id")
+    delivery = header(headers, "x-zendesk-webhook-invocation-id")
     change = Change(kind=ChangeKind.TOUCHED, ref=ref, source="webhook")
     return WebhookResult(delivery_id=delivery, event="trigger", changes=(change,))
 
