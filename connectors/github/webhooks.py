@@ -11,9 +11,10 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from syncd.connector import WebhookResult, header, json_object
+from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
+from syncd.webhooks import header, json_object
 
 from .mapping import (
     Raw,

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.jira import mapping
-from syncd.connector import WebhookResult, header, json_object
+from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Priority, Ref
+from syncd.webhooks import header, json_object
 
 SIGNATURE = "x-hub-signature"
 IDENTIFIER = "x-atlassian-webhook-identifier"

@@ -12,9 +12,9 @@ import hashlib
 import hmac
 from collections.abc import Collection, Mapping
 
-from syncd.connector import header, json_object
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
+from syncd.webhooks import header, json_object
 
 SIGNATURE_HEADER = "X-Syncd-Signature"
 DELIVERY_HEADER = "X-Syncd-Delivery"

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 
-from syncd.connector import Capability, PollPage, RateBudget, WebhookResult, json_object
+from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
 from syncd.errors import AuthError, ConfigError, NotFound, PermanentError, RemoteError
 from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
+from syncd.webhooks import json_object
 
 from . import webhooks
 from .client import ZendeskClient

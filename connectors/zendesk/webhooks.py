@@ -19,9 +19,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from syncd.connector import WebhookResult, header, json_object
+from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Ref
+from syncd.webhooks import header, json_object
 
 from .mapping import Context, Names, parse_time, ticket_from_detail
 
