@@ -51,9 +51,11 @@ def due_in_order(
     the caller performs them in order and stops the lane at the first that does not finish.
     ``busy`` rows whose lease ran out (their process died) come back as pending first.
 
-    Two plain indexed queries, the blocking rows looked up only for the lanes found: a
-    correlated NOT EXISTS let PostgreSQL, misled by stale statistics on a queue table that
-    fills and empties quickly, probe every pending row before the limit (seconds a call)."""
+    Two plain indexed queries, the blocking rows looked up only for the lanes found, each
+    kind of them by a seek on (lane, state, next_at), so a claim costs the same however
+    many rows wait behind the head of a lane. A correlated NOT EXISTS let PostgreSQL, misled
+    by stale statistics on a queue table that fills and empties quickly, probe every pending
+    row before the limit (seconds a call)."""
     sweep, head, blockers = _due_statements(table, lane, busy)
     t = now()
     tx.execute(sweep, {"b_t": t})
@@ -76,14 +78,15 @@ def _due_statements(table: sa.Table, lane: sa.Column[Any], busy: str) -> tuple[A
         .order_by(table.c.id)
         .limit(sa.bindparam("b_limit"))
     )
-    blocking = sa.or_(
-        table.c.state == busy, sa.and_(table.c.state == "pending", table.c.next_at > t)
+    # the two kinds of blocking row as two seeks on (lane, state, next_at): in one OR, the
+    # pending half read every pending row of the lane to compare its next_at
+    lanes = lane.in_(sa.bindparam("b_lanes", expanding=True))
+    working = sa.select(lane, table.c.id).where(lanes, table.c.state == busy)
+    waiting = sa.select(lane, table.c.id).where(
+        lanes, table.c.state == "pending", table.c.next_at > t
     )
-    blockers = (
-        sa.select(lane, sa.func.min(table.c.id))
-        .where(lane.in_(sa.bindparam("b_lanes", expanding=True)), blocking)
-        .group_by(lane)
-    )
+    both = sa.union_all(working, waiting).subquery()
+    blockers = sa.select(both.c[lane.name], sa.func.min(both.c.id)).group_by(both.c[lane.name])
     return sweep, head, blockers
 
 

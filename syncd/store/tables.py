@@ -54,7 +54,8 @@ inbox = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("received_at", TS, nullable=False),
     sa.Index("ix_inbox_state_id", "state", "id"),
-    sa.Index("ix_inbox_ref_state", "ref", "state"),
+    # a ref's blocking rows (busy, or pending and not yet due) found without reading a row
+    sa.Index("ix_inbox_ref_state_next", "ref", "state", "next_at"),
 )
 
 deliveries = sa.Table(
@@ -80,7 +81,7 @@ outbox = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("done_at", TS),
     sa.Index("ix_outbox_state_next", "state", "next_at"),
-    sa.Index("ix_outbox_lane_state", "lane", "state", "id"),
+    sa.Index("ix_outbox_lane_state_next", "lane", "state", "next_at"),
 )
 
 cursors = sa.Table(

@@ -1,8 +1,15 @@
-"""A worker claims a batch of inbox rows in one statement; a row is claimed once."""
+"""A worker claims a batch of inbox rows in one statement; a row is claimed once; what
+blocks a lane is found by index seeks however many rows wait in it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
 from syncd.model import Change, ChangeKind, Ref
+from syncd.store import outbox
 from syncd.store.repository import Store
 
 
@@ -26,3 +33,49 @@ def test_take_inbox_takes_each_row_once(store: Store) -> None:
     with store.tx() as tx:
         assert store.take_inbox(tx, []) == ([], [])
         assert store.next_inbox(tx, 10) == []  # all claimed, none due again before the lease
+
+
+def _plans(store: Store, call: Callable[[sa.Connection], object]) -> list[str]:
+    """SQLite's plan for every statement ``call`` sends that looks for blocking rows."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "UNION ALL" in statement:
+            sent.append((statement, params))
+
+    sa.event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        with store.tx() as tx:
+            call(tx)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", capture)
+    assert sent, "no statement looked for blocking rows"
+    with store.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        return [
+            " / ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+            for sql, params in sent
+        ]
+
+
+def test_blocking_rows_are_found_by_seeks_whatever_waits_behind(sqlite_store: Store) -> None:
+    """A ref with thousands of changes queued: the blocking rows (busy, or pending and not
+    yet due) are two seeks on (ref, state, next_at) that read no row, not a walk through
+    every pending row of the ref (what made each claim slower as a burst queued up)."""
+    store = sqlite_store
+    with store.tx() as tx:
+        store.enqueue(tx, [_change("1") for _ in range(200)])
+    with store.tx() as tx:
+        first = store.next_inbox(tx, 1)
+        store.retry_inbox(tx, first[0].id, "boom", delay=3600)
+    plans = _plans(store, lambda tx: store.next_inbox(tx, 10))
+    for plan in plans:
+        assert plan.count("USING COVERING INDEX ix_inbox_ref_state_next") == 2, plan
+        assert "ref=? AND state=? AND next_at>?" in plan, plan
+    with store.tx() as tx:
+        assert store.next_inbox(tx, 10) == []  # ticket 1 waits behind its retried change
+    with store.tx() as tx:
+        outbox.add(tx, [{"key": f"a{n}", "lane": "L1", "kind": "add_comment"} for n in range(50)])
+    for plan in _plans(store, lambda tx: outbox.due(tx, 10)):
+        assert plan.count("USING COVERING INDEX ix_outbox_lane_state_next") == 2, plan
