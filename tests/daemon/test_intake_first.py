@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
 from connectors.github.emulator_actor import config as github_config
 from syncd.daemon.intake import BURST, WINDOW, Intake
-from syncd.daemon.service import Service
+from syncd.daemon.service import BURST_CHECK, Service
 from syncd.settings import parse
 from syncd.store.repository import Store
 from tests.daemon.conftest import SECRET
@@ -77,3 +78,21 @@ def test_the_worker_lets_a_burst_go_first_for_a_bounded_time(store: Store) -> No
     asked.clear()
     assert worker_waits(store, burst_then_quiet, 0.0) < 5.0
     assert asked == []  # 0 turns it off
+
+
+def test_a_held_back_worker_asks_seldom_and_stops_at_the_deadline(store: Store) -> None:
+    """Every question wakes the worker's thread, which then competes with the event loop
+    answering the burst: it asks every ``BURST_CHECK``, not in a tight loop, and it stops
+    waiting at ``intake_first`` even when that falls between two questions."""
+    asked: list[float] = []
+
+    def endless() -> bool:
+        asked.append(time.monotonic())
+        return True
+
+    longest = 4.5 * BURST_CHECK
+    held = worker_waits(store, endless, longest)
+    assert longest <= held < longest + BURST_CHECK
+    assert len(asked) <= longest / BURST_CHECK + 2
+    gaps = [b - a for a, b in itertools.pairwise(asked)]
+    assert all(gap >= 0.9 * BURST_CHECK for gap in gaps[:-1]), gaps
