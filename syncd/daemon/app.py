@@ -10,6 +10,7 @@ framework and persisted in batches by the :class:`~syncd.daemon.intake.Intake`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -144,8 +145,16 @@ class _Server(uvicorn.Server):
 
 def serve(service: Service, host: str, port: int) -> None:
     """Run the service behind uvicorn until SIGTERM or SIGINT."""
+    app = create_app(service)
+    # What is alive now (modules, classes, settings, connectors: some 150,000 objects) lives
+    # as long as the process: frozen out of the collector's sight, a full collection no
+    # longer walks it every time. In figure 7's soak: 5 full collections took 257 ms, the
+    # longest 56 ms; frozen, 19 took 54 ms, none over 5 ms (syncd_gc_pause_seconds).
+    gc.collect()
+    gc.freeze()
+    metrics.watch_gc()
     config = uvicorn.Config(
-        create_app(service),
+        app,
         host=host,
         port=port,
         log_level="warning",

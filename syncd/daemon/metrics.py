@@ -8,6 +8,7 @@ store and the health registry when ``/metrics`` is scraped, see ``refresh``.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -95,6 +96,32 @@ SLA = Gauge(
     ["state", "route", "tier"],
     registry=REGISTRY,
 )
+GC_PAUSES = Histogram(
+    "syncd_gc_pause_seconds",
+    "Time the interpreter stood still for a garbage collection, by generation (2: a full "
+    "collection, whose pause grows with the objects alive)",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+    registry=REGISTRY,
+)
+_GC_BY_GENERATION = [GC_PAUSES.labels(str(g)) for g in range(3)]
+_gc_began = [0.0]  # collections do not overlap: one runs at a time, under the GIL
+
+
+def _on_gc(phase: str, info: dict[str, int]) -> None:
+    # observe() takes each value's lock only around a float addition, which cannot start a
+    # collection, so a collection never starts while this callback's locks are held
+    if phase == "start":
+        _gc_began[0] = time.perf_counter()
+    else:
+        _GC_BY_GENERATION[info["generation"]].observe(time.perf_counter() - _gc_began[0])
+
+
+def watch_gc() -> None:
+    """Time every garbage collection of this process into ``syncd_gc_pause_seconds``."""
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
+
 
 # the dashboard shows recent lag per connector; a bounded window keeps memory flat
 _LAG_WINDOW = 500

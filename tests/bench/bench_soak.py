@@ -4,7 +4,8 @@ drifts (latency, window by window), grows (the daemon's resident memory, SQLite'
 file, the inbox) or is lost (every copy arrives, the queues end empty, no dead letters).
 
 A sampler thread reads the daemon's ``VmRSS`` from ``/proc``, the WAL file's size and the
-inbox depth (read-only) every half second while the changes are made.
+inbox depth (read-only) every half second while the changes are made. The daemon's own
+``syncd_gc_pause_seconds``, read before and after, tells how long it collected garbage.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 import tempfile
 import threading
 from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bench import scenario
 from tests.bench.harness import Figure, Scale, percentile, status_mib, verdict
@@ -60,6 +64,42 @@ class Sampler:
             self.sample()
 
 
+Pauses = dict[str, dict[str, float]]  # generation -> {"count", "sum", le bound -> count}
+
+
+def gc_pauses(url: str) -> Pauses:
+    """The daemon's ``syncd_gc_pause_seconds`` as it stands, by generation."""
+    out: Pauses = {}
+    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
+        if family.name != "syncd_gc_pause_seconds":
+            continue
+        for sample in family.samples:
+            gen = out.setdefault(sample.labels["generation"], {})
+            if sample.name.endswith("_bucket"):
+                gen[sample.labels["le"]] = sample.value
+            elif sample.name.endswith(("_count", "_sum")):
+                gen[sample.name.rsplit("_", 1)[1]] = sample.value
+    return out
+
+
+def gc_note(before: Pauses, after: Pauses) -> tuple[float, str]:
+    """Milliseconds collecting garbage between the two readings, and a line per generation:
+    how many collections and the bucket the longest of them fell in."""
+    total, parts = 0.0, []
+    for gen, now in sorted(after.items()):
+        was = before.get(gen, {})
+        n = int(now.get("count", 0) - was.get("count", 0))
+        ms = (now.get("sum", 0.0) - was.get("sum", 0.0)) * 1000.0
+        total += ms
+        if not n:
+            parts.append(f"generation {gen}: none")
+            continue
+        bounds = sorted((float(k), k) for k in now if k not in ("count", "sum"))
+        longest = next((k for _, k in bounds if now[k] - was.get(k, 0.0) >= n), "+Inf")
+        parts.append(f"generation {gen}: {n} in {ms:.0f} ms, each <= {longest} s")
+    return total, "; ".join(parts)
+
+
 def _named(tokens: list[str]) -> str:
     return f" ({', '.join(tokens[:5])}{', ...' if len(tokens) > 5 else ''})" if tokens else ""
 
@@ -80,6 +120,7 @@ def run(scale: Scale, out: list[Figure]) -> None:
     world = scenario.start(folder, webhooks=True, links=scale.e2e_links)
     try:
         world.settle()
+        gc_before = gc_pauses(world.daemon.url)
         count = max(2, int(scale.soak_rate * scale.soak_seconds))
         with Sampler(world) as sampler:
             start_rss = sampler.rss
@@ -90,6 +131,7 @@ def run(scale: Scale, out: list[Figure]) -> None:
         # a copy that never arrived: was its webhook delivered at all?
         missing = [token for (token, _, _), at in zip(made, seen, strict=True) if at is None]
         unanswered = scenario.undelivered(world)
+        gc_ms, gc_line = gc_note(gc_before, gc_pauses(world.daemon.url))
     finally:
         world.stop()
     lost = sum(1 for s in seen if s is None)
@@ -140,5 +182,15 @@ def run(scale: Scale, out: list[Figure]) -> None:
             f"<= {WAL_BOUND_MIB:.0f} MiB",
             verdict(sampler.wal_mib, WAL_BOUND_MIB),
             f"{note}; sampled every 0.5 s; largest inbox seen: {sampler.inbox} rows",
+        ),
+        Figure(
+            "7",
+            "soak: time collecting garbage",
+            gc_ms,
+            "ms",
+            None,
+            "",
+            None,
+            f"{note}; the daemon's syncd_gc_pause_seconds over the soak: {gc_line}",
         ),
     ]

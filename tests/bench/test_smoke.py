@@ -19,6 +19,9 @@ def test_harness_runs_every_figure(tmp_path: Path) -> None:
     assert numbers == {"1", "2", "4", "5", "6", "7"}
     for f in figures:
         assert f.value is not None and f.value >= 0, f
+    # the daemon under `syncd run` times its collections (syncd_gc_pause_seconds)
+    (collected,) = [f for f in figures if f.name == "soak: time collecting garbage"]
+    assert collected.value and "generation 0: none" not in collected.note, collected
     out = tmp_path / "results.json"
     write_json(out, TINY, figures, 1.0)
     doc = json.loads(out.read_text())
