@@ -109,8 +109,8 @@ class Worker(Reads):
                 slow.append((row, change))
                 continue
             self._process(tx, change, seq=row.id)
-            self.store.finish_inbox(tx, row.id)
             applied.append((row, change))
+        self.store.finish_inbox(tx, *(row.id for row, _ in applied))  # one execution
         return applied, slow
 
     def _one_by_one(self, taken: list[Taken]) -> list[Taken]:

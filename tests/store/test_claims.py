@@ -79,3 +79,26 @@ def test_blocking_rows_are_found_by_seeks_whatever_waits_behind(sqlite_store: St
         outbox.add(tx, [{"key": f"a{n}", "lane": "L1", "kind": "add_comment"} for n in range(50)])
     for plan in _plans(store, lambda tx: outbox.due(tx, 10)):
         assert plan.count("USING COVERING INDEX ix_outbox_lane_state_next") == 2, plan
+
+
+def test_finished_rows_are_deleted_in_one_execution(store: Store) -> None:
+    """The worker finishes its whole batch at once: one execution, not one per row."""
+    with store.tx() as tx:
+        store.enqueue(tx, [_change(str(n)) for n in range(5)])
+    with store.tx() as tx:
+        rows, _ = store.take_inbox(tx, store.next_inbox(tx, 10))
+    sent: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM INBOX"):
+            sent.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        with store.tx() as tx:
+            store.finish_inbox(tx, *(r.id for r in rows[:4]))
+            store.finish_inbox(tx)  # nothing to finish: no statement
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    assert len(sent) == 1
+    assert store.depth()["inbox"] == 1
