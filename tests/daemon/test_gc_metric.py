@@ -7,16 +7,9 @@ import gc
 from syncd.daemon import metrics
 
 
-def _count(generation: int) -> float:
+def _sample(name: str, generation: int) -> float:
     value = metrics.REGISTRY.get_sample_value(
-        "syncd_gc_pause_seconds_count", {"generation": str(generation)}
-    )
-    return value or 0.0
-
-
-def _sum(generation: int) -> float:
-    value = metrics.REGISTRY.get_sample_value(
-        "syncd_gc_pause_seconds_sum", {"generation": str(generation)}
+        f"syncd_gc_pause_seconds_{name}", {"generation": str(generation)}
     )
     return value or 0.0
 
@@ -28,12 +21,12 @@ def test_collections_are_timed_by_generation_once_watched() -> None:
         metrics.watch_gc()
         metrics.watch_gc()  # a second call adds nothing
         assert len(gc.callbacks) == len(callbacks) + 1
-        full, spent, young = _count(2), _sum(2), _count(0)
+        full, spent, young = _sample("count", 2), _sample("sum", 2), _sample("count", 0)
         gc.collect()
         gc.collect(0)
-        assert _count(2) == full + 1
-        assert _sum(2) > spent
-        assert _count(0) == young + 1
+        assert _sample("count", 2) == full + 1
+        assert _sample("sum", 2) > spent
+        assert _sample("count", 0) == young + 1
     finally:
         gc.callbacks[:] = callbacks
         gc.enable()

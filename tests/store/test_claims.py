@@ -3,7 +3,8 @@ blocks a lane is found by index seeks however many rows wait in it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,20 +36,26 @@ def test_take_inbox_takes_each_row_once(store: Store) -> None:
         assert store.next_inbox(tx, 10) == []  # all claimed, none due again before the lease
 
 
-def _plans(store: Store, call: Callable[[sa.Connection], object]) -> list[str]:
-    """SQLite's plan for every statement ``call`` sends that looks for blocking rows."""
+@contextlib.contextmanager
+def _sent(store: Store, keep: Callable[[str], bool]) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (with their parameters) sent to the store meanwhile that ``keep``."""
     sent: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if "UNION ALL" in statement:
+        if keep(statement):
             sent.append((statement, params))
 
     sa.event.listen(store.engine, "before_cursor_execute", capture)
     try:
-        with store.tx() as tx:
-            call(tx)
+        yield sent
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", capture)
+
+
+def _plans(store: Store, call: Callable[[sa.Connection], object]) -> list[str]:
+    """SQLite's plan for every statement ``call`` sends that looks for blocking rows."""
+    with _sent(store, lambda statement: "UNION ALL" in statement) as sent, store.tx() as tx:
+        call(tx)
     assert sent, "no statement looked for blocking rows"
     with store.engine.connect() as conn:
         raw = conn.connection.driver_connection
@@ -87,18 +94,12 @@ def test_finished_rows_are_deleted_in_one_execution(store: Store) -> None:
         store.enqueue(tx, [_change(str(n)) for n in range(5)])
     with store.tx() as tx:
         rows, _ = store.take_inbox(tx, store.next_inbox(tx, 10))
-    sent: list[str] = []
 
-    def count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("DELETE FROM INBOX"):
-            sent.append(statement)
+    def deleting(statement: str) -> bool:
+        return statement.lstrip().upper().startswith("DELETE FROM INBOX")
 
-    sa.event.listen(store.engine, "before_cursor_execute", count)
-    try:
-        with store.tx() as tx:
-            store.finish_inbox(tx, *(r.id for r in rows[:4]))
-            store.finish_inbox(tx)  # nothing to finish: no statement
-    finally:
-        sa.event.remove(store.engine, "before_cursor_execute", count)
+    with _sent(store, deleting) as sent, store.tx() as tx:
+        store.finish_inbox(tx, *(r.id for r in rows[:4]))
+        store.finish_inbox(tx)  # nothing to finish: no statement
     assert len(sent) == 1
     assert store.depth()["inbox"] == 1
