@@ -149,7 +149,7 @@ def serve(service: Service, host: str, port: int) -> None:
     # What is alive now (modules, classes, settings, connectors: some 150,000 objects) lives
     # as long as the process: frozen out of the collector's sight, a full collection no
     # longer walks it every time. In figure 7's soak: 5 full collections took 257 ms, the
-    # longest 56 ms; frozen, 19 took 54 ms, none over 5 ms (syncd_gc_pause_seconds).
+    # longest 56 ms; frozen, 12 took 35 ms, none over 5 ms (BENCHMARKS.md's table run).
     gc.collect()
     gc.freeze()
     metrics.watch_gc()
