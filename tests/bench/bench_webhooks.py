@@ -28,7 +28,7 @@ import httpx
 from syncd.testing.sandbox import Sandbox
 from syncd.testing.server import free_port
 from tests.bench import scenario
-from tests.bench.harness import ROOT, Figure, Scale, percentile, python, verdict
+from tests.bench.harness import ROOT, Figure, Scale, percentile, python, thread_cpu, verdict
 
 CONCURRENCY = 8  # connections a busy vendor keeps open to one receiver
 
@@ -99,10 +99,41 @@ def _reference(name: str, pair: tuple[dict[str, Any], dict[str, Any]], what: str
     return Figure("1", name, rate, "req/s", base, "", None, note)
 
 
-def _summary(res: dict[str, Any]) -> dict[str, Any]:
+def _cpu_figure(results: dict[str, dict[str, Any]]) -> Figure:
+    """The event-loop thread's CPU per delivery, syncd beside the bare app, from /proc.
+
+    On a host of two cores the load generator shares the machine with the server, so the
+    rate moves with whatever else runs; the CPU a delivery costs the event loop moves less,
+    and bare / syncd is the rate ratio the event loop allows."""
+    per = {k: [r["cpu_us"] for r in v["rounds"]] for k, v in results.items()}
+    if any(u is None for units in per.values() for u in units):
+        return Figure("1", "event-loop CPU per delivery (saturated)", None, "µs", note="no /proc")
+    med = {k: statistics.median(v) for k, v in per.items()}
+    ratios = [b / s for b, s in zip(per["baseline"], per["syncd"], strict=True)]
+    note = (
+        f"the thread running the event loop, from /proc; bare / syncd per round: "
+        f"{_listed(ratios)}; the floors {med['floor']:.0f} µs (id only) and "
+        f"{med['floor_body']:.0f} µs (body kept)"
+    )
+    return Figure(
+        "1",
+        "event-loop CPU per delivery (saturated)",
+        med["syncd"],
+        "µs",
+        med["baseline"],
+        "",
+        None,
+        note,
+        extra={"per_round_us": per},
+    )
+
+
+def _summary(res: dict[str, Any], cpu: float | None = None) -> dict[str, Any]:
     lat = res["latencies_ms"]
     return {
         "rate": len(lat) / res["elapsed"] if res["elapsed"] else 0.0,
+        # the server's event-loop thread, CPU microseconds per delivery answered
+        "cpu_us": cpu * 1e6 / len(lat) if cpu is not None and lat else None,
         "p50": percentile(lat, 50),
         "p99": percentile(lat, 99),
         "statuses": res["statuses"],
@@ -139,8 +170,12 @@ def run(scale: Scale, out: list[Figure]) -> None:
         # saturated rounds alternate between the servers, so a slow spell of a shared
         # host lands on all of them; each round's ratio compares runs seconds apart
         rounds: dict[str, list[dict[str, Any]]] = {label: [] for label in targets}
+        pids = dict(zip(("baseline", "floor", "floor_body"), (r.pid for r in refs), strict=True))
+        assert world.daemon.proc is not None
+        pids["syncd"] = world.daemon.proc.pid
         for n in range(scale.webhook_rounds):
             for label, (p, path) in targets.items():
+                before = thread_cpu(pids[label])
                 sat = load(
                     p,
                     path,
@@ -149,7 +184,9 @@ def run(scale: Scale, out: list[Figure]) -> None:
                     concurrency=CONCURRENCY,
                     id_prefix=f"s{n}{label}",
                 )
-                rounds[label].append(_summary(sat))
+                after = thread_cpu(pids[label])
+                used = after - before if before is not None and after is not None else None
+                rounds[label].append(_summary(sat, used))
             # syncd's worker drains what its round left in the inbox: not during the next
             world.settle(timeout=600)
         results: dict[str, dict[str, Any]] = {
@@ -199,6 +236,7 @@ def run(scale: Scale, out: list[Figure]) -> None:
             f"syncd / bare per round: {_listed(ratios)}; {rate_note}",
             extra=results,
         ),
+        _cpu_figure(results),
         _reference(
             "floor: verify, parse, commit id (saturated)",
             (f, b),
