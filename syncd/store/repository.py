@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +43,6 @@ _COMMENT_TARGETS = sa.select(comment_map.c.target_ref, comment_map.c.link_id).wh
 _COMMENT_PAIR = sa.select(comment_map.c.source_ref).where(
     comment_map.c.source_ref == sa.bindparam("s"), comment_map.c.target_ref == sa.bindparam("t")
 )
-_SHADOW_UPDATE = shadows.update().where(shadows.c.ref == sa.bindparam("b_ref"))
 _INBOX_DELETE = inbox.delete().where(inbox.c.id == sa.bindparam("id"))
 _COMMENT_COPY = (
     sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == sa.bindparam("ref"))
@@ -172,18 +172,12 @@ class Store(Deliveries, Links):
         observed_at: datetime | None = None,
         written: dict[str, Any] | None = None,
     ) -> None:
-        """Update the parts given; create the row when missing."""
-        values: dict[str, Any] = {"updated_at": now()}
+        """Update the parts given; create the row when missing. One statement either way."""
+        values: dict[str, Any] = {"ref": ref, "updated_at": now(), "written": written or {}}
         if observed is not None:
             values["observed"] = observed
             values["observed_at"] = observed_at
-        if written is not None:
-            values["written"] = written
-        # statements built once; the columns set follow the parameters given
-        res = tx.execute(_SHADOW_UPDATE, {"b_ref": ref, **values})
-        if not res.rowcount:
-            values.setdefault("written", {})
-            tx.execute(shadows.insert(), {"ref": ref, **values})
+        tx.execute(_shadow_upsert(observed is not None, written is not None), values)
 
     # -- comment map --------------------------------------------------------------------
     def map_comment(self, tx: Tx, source_ref: str, target_ref: str, link_id: int) -> None:
@@ -261,3 +255,21 @@ class Store(Deliveries, Links):
                     sa.select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
                 ).fetchall()
             )
+
+
+@cache
+def _shadow_upsert(observed: bool, written: bool) -> sa.TextClause:
+    """``INSERT ... ON CONFLICT (ref) DO UPDATE`` of a shadow, setting on an existing row only
+    the parts given (SQLite and PostgreSQL read it alike). A new row without ``observed``
+    leaves it NULL; ``written`` is always given, ``{}`` when only the observed part is set,
+    and then it is left as it was on an existing row. Written as text, built once per
+    combination: it replaced an update followed, for a new shadow, by an insert."""
+    given = ["ref", "written", "updated_at", *(["observed", "observed_at"] if observed else [])]
+    kept = ["updated_at", *(["observed", "observed_at"] if observed else [])]
+    kept += ["written"] if written else []
+    update = ", ".join(f"{c} = excluded.{c}" for c in kept)
+    stmt = sa.text(
+        f"INSERT INTO shadows ({', '.join(given)}) VALUES ({', '.join(':' + c for c in given)}) "
+        f"ON CONFLICT (ref) DO UPDATE SET {update}"
+    )
+    return stmt.bindparams(*(sa.bindparam(c, type_=shadows.c[c].type) for c in given))
