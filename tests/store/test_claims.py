@@ -3,15 +3,14 @@ blocks a lane is found by index seeks however many rows wait in it."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from syncd.model import Change, ChangeKind, Ref
 from syncd.store import outbox
 from syncd.store.repository import Store
+from tests.store.conftest import statements_sent
 
 
 def _change(key: str) -> Change:
@@ -36,25 +35,12 @@ def test_take_inbox_takes_each_row_once(store: Store) -> None:
         assert store.next_inbox(tx, 10) == []  # all claimed, none due again before the lease
 
 
-@contextlib.contextmanager
-def _sent(store: Store, keep: Callable[[str], bool]) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (with their parameters) sent to the store meanwhile that ``keep``."""
-    sent: list[tuple[str, Any]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if keep(statement):
-            sent.append((statement, params))
-
-    sa.event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(store.engine, "before_cursor_execute", capture)
-
-
 def _plans(store: Store, call: Callable[[sa.Connection], object]) -> list[str]:
     """SQLite's plan for every statement ``call`` sends that looks for blocking rows."""
-    with _sent(store, lambda statement: "UNION ALL" in statement) as sent, store.tx() as tx:
+    with (
+        statements_sent(store, lambda statement: "UNION ALL" in statement) as sent,
+        store.tx() as tx,
+    ):
         call(tx)
     assert sent, "no statement looked for blocking rows"
     with store.engine.connect() as conn:
@@ -98,7 +84,7 @@ def test_finished_rows_are_deleted_in_one_execution(store: Store) -> None:
     def deleting(statement: str) -> bool:
         return statement.lstrip().upper().startswith("DELETE FROM INBOX")
 
-    with _sent(store, deleting) as sent, store.tx() as tx:
+    with statements_sent(store, deleting) as sent, store.tx() as tx:
         store.finish_inbox(tx, *(r.id for r in rows[:4]))
         store.finish_inbox(tx)  # nothing to finish: no statement
     assert len(sent) == 1

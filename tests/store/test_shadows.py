@@ -8,25 +8,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.store.repository import Store
+from tests.store.conftest import statements_sent
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def _shadow_writes(store: Store, call: Any) -> list[str]:
-    """The statements touching the shadows table that ``call(tx)`` sends."""
-    sent: list[str] = []
+    """The statements writing the shadows table that ``call(tx)`` sends."""
 
-    def capture(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if "shadows" in statement and not statement.lstrip().upper().startswith("SELECT"):
-            sent.append(statement)
+    def writes(statement: str) -> bool:
+        return "shadows" in statement and not statement.lstrip().upper().startswith("SELECT")
 
-    sa.event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        with store.tx() as tx:
-            call(tx)
-    finally:
-        sa.event.remove(store.engine, "before_cursor_execute", capture)
-    return sent
+    with statements_sent(store, writes) as sent, store.tx() as tx:
+        call(tx)
+    return [statement for statement, _ in sent]
 
 
 def test_a_new_shadow_is_one_statement(store: Store) -> None:
