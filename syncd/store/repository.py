@@ -264,9 +264,9 @@ def _shadow_upsert(observed: bool, written: bool) -> sa.TextClause:
     leaves it NULL; ``written`` is always given, ``{}`` when only the observed part is set,
     and then it is left as it was on an existing row. Written as text, built once per
     combination: it replaced an update followed, for a new shadow, by an insert."""
-    given = ["ref", "written", "updated_at", *(["observed", "observed_at"] if observed else [])]
-    kept = ["updated_at", *(["observed", "observed_at"] if observed else [])]
-    kept += ["written"] if written else []
+    seen = ["observed", "observed_at"] if observed else []
+    given = ["ref", "written", "updated_at", *seen]
+    kept = ["updated_at", *seen, *(["written"] if written else [])]
     update = ", ".join(f"{c} = excluded.{c}" for c in kept)
     stmt = sa.text(
         f"INSERT INTO shadows ({', '.join(given)}) VALUES ({', '.join(':' + c for c in given)}) "
