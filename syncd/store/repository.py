@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +19,7 @@ from syncd.store.deliveries import Deliveries
 from syncd.store.direct import DirectWriter
 from syncd.store.links import LinkRow, Links, utc
 from syncd.store.queue import any_due, claim, due_in_order, now, release
+from syncd.store.shadows import Shadow, Shadows
 from syncd.store.tables import (
     audit,
     comment_map,
@@ -28,7 +27,6 @@ from syncd.store.tables import (
     dead_letters,
     inbox,
     outbox,
-    shadows,
 )
 
 Tx = sa.Connection
@@ -36,7 +34,6 @@ __all__ = ["LinkRow", "Shadow", "Store", "Tx", "now", "utc"]
 
 # the reads the worker and runner make for every change, built once: building a statement
 # costs more than SQLite takes to answer it
-_SHADOW = sa.select(shadows).where(shadows.c.ref == sa.bindparam("ref"))
 _COMMENT_TARGETS = sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
     comment_map.c.source_ref == sa.bindparam("ref")
 )
@@ -49,14 +46,7 @@ _COMMENT_COPY = (
 ).limit(1)
 
 
-@dataclass(frozen=True)
-class Shadow:
-    observed: dict[str, Any] | None
-    observed_at: datetime | None
-    written: dict[str, Any]
-
-
-class Store(Deliveries, Links):
+class Store(Deliveries, Links, Shadows):
     """All persistent state of syncd."""
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -156,29 +146,6 @@ class Store(Deliveries, Links):
                 ),
             }
 
-    # -- shadows ------------------------------------------------------------------------
-    def shadow(self, tx: Tx, ref: str) -> Shadow:
-        row = tx.execute(_SHADOW, {"ref": ref}).first()
-        if row is None:
-            return Shadow(None, None, {})
-        return Shadow(row.observed, utc(row.observed_at), dict(row.written or {}))
-
-    def put_shadow(
-        self,
-        tx: Tx,
-        ref: str,
-        *,
-        observed: dict[str, Any] | None = None,
-        observed_at: datetime | None = None,
-        written: dict[str, Any] | None = None,
-    ) -> None:
-        """Update the parts given; create the row when missing. One statement either way."""
-        values: dict[str, Any] = {"ref": ref, "updated_at": now(), "written": written or {}}
-        if observed is not None:
-            values["observed"] = observed
-            values["observed_at"] = observed_at
-        tx.execute(_shadow_upsert(observed is not None, written is not None), values)
-
     # -- comment map --------------------------------------------------------------------
     def map_comment(self, tx: Tx, source_ref: str, target_ref: str, link_id: int) -> None:
         exists = tx.execute(_COMMENT_PAIR, {"s": source_ref, "t": target_ref}).first()
@@ -255,21 +222,3 @@ class Store(Deliveries, Links):
                     sa.select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
                 ).fetchall()
             )
-
-
-@cache
-def _shadow_upsert(observed: bool, written: bool) -> sa.TextClause:
-    """``INSERT ... ON CONFLICT (ref) DO UPDATE`` of a shadow, setting on an existing row only
-    the parts given (SQLite and PostgreSQL read it alike). A new row without ``observed``
-    leaves it NULL; ``written`` is always given, ``{}`` when only the observed part is set,
-    and then it is left as it was on an existing row. Written as text, built once per
-    combination: it replaced an update followed, for a new shadow, by an insert."""
-    seen = ["observed", "observed_at"] if observed else []
-    given = ["ref", "written", "updated_at", *seen]
-    kept = ["updated_at", *seen, *(["written"] if written else [])]
-    update = ", ".join(f"{c} = excluded.{c}" for c in kept)
-    stmt = sa.text(
-        f"INSERT INTO shadows ({', '.join(given)}) VALUES ({', '.join(':' + c for c in given)}) "
-        f"ON CONFLICT (ref) DO UPDATE SET {update}"
-    )
-    return stmt.bindparams(*(sa.bindparam(c, type_=shadows.c[c].type) for c in given))
