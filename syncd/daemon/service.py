@@ -38,6 +38,9 @@ BURST_FIRST_CHECK = 0.005
 BURST_CHECK = 0.05
 
 log = structlog.get_logger("syncd.service")
+# a background thread's step: (batch size, woken by its event) -> (rows handled, whether it
+# queued work for the next thread)
+Step = Callable[[int, bool], tuple[int, bool]]
 
 
 def build_connectors(
@@ -131,23 +134,39 @@ class Service(Ingest):
             self.poller.poll_all()
         return self.drain()
 
-    def _loop(self, step: object, ready: threading.Event, then: threading.Event | None) -> None:
+    def _loop(self, step: Step, ready: threading.Event, then: threading.Event | None) -> None:
+        """Run ``step`` until stopped: again at once while it finds work, else when ``ready``
+        is set or every ``engine.idle_sleep`` (at least a quarter or half a second). A step
+        that queued work for the next thread sets ``then``."""
         batch = self.settings.engine.batch
         idle = self.settings.engine.idle_sleep
+        woken = False
         while not self._stop.is_set():
             if then is not None:  # the worker
                 self._intake_first()
             try:
-                n = step(batch)  # type: ignore[operator]
+                n, queued = step(batch, woken)
             except Exception:
                 log.exception("loop.error")
-                n = 0
+                n, queued = 0, False
                 self._stop.wait(1.0)
-            if n and then is not None:
+            if queued and then is not None:
                 then.set()
+            woken = False
             if not n:
-                ready.wait(max(idle, 0.25) if then is None else max(idle, 0.5))
+                woken = ready.wait(max(idle, 0.25) if then is None else max(idle, 0.5))
                 ready.clear()
+
+    def _work(self, limit: int, woken: bool) -> tuple[int, bool]:
+        """The worker's step. Woken by new rows in the inbox it drains without asking first
+        whether any is due; the runner is woken only when actions were planned."""
+        planned = self.worker.planned
+        n = self.worker.drain(limit, peek=not woken)
+        return n, self.worker.planned != planned
+
+    def _perform(self, limit: int, woken: bool) -> tuple[int, bool]:
+        """The runner's step; woken by planned actions it claims without asking first."""
+        return self.runner.drain(limit, peek=not woken), False
 
     def _intake_first(self) -> None:
         """While a burst of deliveries is being answered, let the answers go first, for up to
@@ -210,13 +229,13 @@ class Service(Ingest):
         self._threads = [
             threading.Thread(
                 target=self._loop,
-                args=(self.worker.drain, self._inbox_ready, self._outbox_ready),
+                args=(self._work, self._inbox_ready, self._outbox_ready),
                 name="worker",
                 daemon=True,
             ),
             threading.Thread(
                 target=self._loop,
-                args=(self.runner.drain, self._outbox_ready, None),
+                args=(self._perform, self._outbox_ready, None),
                 name="runner",
                 daemon=True,
             ),

@@ -91,17 +91,21 @@ class Runner:
         self.done = 0
         self.recorder = Recorder(store, rules, gone_recheck=gone_recheck)
 
-    def drain(self, limit: int = 50) -> int:
+    def drain(self, limit: int = 50, *, peek: bool = True) -> int:
         """Run due actions; return how many reached an end (done or dead).
 
         One transaction claims the batch: each action is marked running and its attempt
         counted, so a crash is seen as a retry. Lanes then run side by side on up to
         ``lanes`` threads, so one vendor's slow answer does not hold up other tickets; within
         a lane the actions run strictly in order, and a lane stops at its first action that
-        does not finish (its later actions go back to the queue, their attempt uncounted)."""
-        with self.store.peek() as conn:
-            if not outbox.any_due(conn):
-                return 0  # asked without the write lock: an idle wake costs writers nothing
+        does not finish (its later actions go back to the queue, their attempt uncounted).
+
+        With ``peek`` (the default) it first asks, without the write lock, whether any action
+        is due; a caller that knows actions were just planned skips that."""
+        if peek:
+            with self.store.peek() as conn:
+                if not outbox.any_due(conn):
+                    return 0  # asked without the write lock: an idle wake costs writers nothing
         with self.store.tx() as tx:
             mine, back = outbox.claim(tx, outbox.due(tx, limit))
             outbox.release(tx, back)

@@ -62,9 +62,10 @@ class Worker(Reads):
         self.backoff_cap = backoff_cap
         self.health = health or Health(list(connectors))
         self.processed = 0
+        self.planned = 0  # actions written to the outbox, counted as they commit
         self._planned: list[Action] = []  # logged once their transaction has committed
 
-    def drain(self, limit: int = 100) -> int:
+    def drain(self, limit: int = 100, *, peek: bool = True) -> int:
         """Process up to ``limit`` due rows; return how many were handled.
 
         The common case is one transaction for the whole batch: claim the rows, diff, plan,
@@ -72,8 +73,11 @@ class Worker(Reads):
         TOUCHED change, a partial snapshot with nothing to complete it from) and the later
         changes of its ref stay claimed and go one by one after that commit, the read made
         outside any transaction. Should the batch fail (a defect), it is rolled back and
-        done one by one, so only the failing change, and its ref's later ones, wait."""
-        if not self.store.inbox_due():
+        done one by one, so only the failing change, and its ref's later ones, wait.
+
+        With ``peek`` (the default) it first asks, without the write lock, whether any row is
+        due; a caller that knows rows were just written skips that."""
+        if peek and not self.store.inbox_due():
             return 0  # asked without the write lock: an idle wake costs writers nothing
         try:
             with self.store.tx() as tx:
@@ -165,6 +169,7 @@ class Worker(Reads):
     def _committed(self) -> None:
         """Log the actions planned in the transaction that just committed: after it, so the
         writers' lock is not held while the lines are written (and a rollback logs none)."""
+        self.planned += len(self._planned)
         for a in self._planned:
             log.info("action.planned", kind=a.kind.value, key=a.key, lane=a.lane)
         self._planned.clear()

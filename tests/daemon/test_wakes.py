@@ -1,0 +1,71 @@
+"""The service's threads wake one another only for work: the worker asks the inbox whether
+anything is due only when nobody said so, and it wakes the runner only when it planned
+actions (an echo coming back, or a ticket no route takes, plans none)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from syncd.daemon.service import Service
+from syncd.settings import parse
+from syncd.testing.sandbox import Sandbox
+from tests.store.conftest import statements_sent
+
+
+@pytest.fixture
+def idle(tmp_path: Path) -> Iterator[tuple[Sandbox, Service]]:
+    """The emulators (no webhooks) and a service whose threads are not started."""
+    sb = Sandbox(folder=tmp_path, webhooks=False, poll_interval=3600.0)
+    svc = Service(parse(sb.start_emulators()))
+    try:
+        svc.check()
+        svc.poller.poll_all()  # the first poll sets the cursors: later changes are taken in
+        yield sb, svc
+    finally:
+        svc.stop(grace=0)
+        svc.store.close()
+        sb.stop()
+
+
+def _on(table: str, sent: list[tuple[str, object]]) -> list[str]:
+    return [s.split()[0].upper() for s, _ in sent if f" {table}" in s]
+
+
+def test_a_woken_worker_does_not_ask_first(idle: tuple[Sandbox, Service]) -> None:
+    _, svc = idle
+    with statements_sent(svc.store, lambda s: True) as sent:
+        assert svc._work(100, False) == (0, False)
+    assert _on("inbox", sent) == ["SELECT"]  # one probe, no write transaction
+    with statements_sent(svc.store, lambda s: True) as sent:
+        assert svc._work(100, True) == (0, False)
+    # told there is work, it claims at once: the lease sweep first, no probe before it
+    assert _on("inbox", sent)[0] == "UPDATE"
+    with statements_sent(svc.store, lambda s: True) as sent:
+        assert svc._perform(100, False) == (0, False)
+    assert _on("outbox", sent) == ["SELECT"]
+    with statements_sent(svc.store, lambda s: True) as sent:
+        assert svc._perform(100, True) == (0, False)
+    assert _on("outbox", sent)[0] == "UPDATE"
+
+
+def test_the_runner_is_woken_only_for_planned_actions(idle: tuple[Sandbox, Service]) -> None:
+    sb, svc = idle
+    sb.helpdesk.create_ticket("How do I export?", "Where is the button?", tags=["question"])
+    svc.poller.poll_all()
+    n, queued = svc._work(100, True)
+    assert n >= 1 and not queued  # no route takes it: nothing for the runner
+    ticket = sb.helpdesk.create_ticket("Export crashes", "Every time.", tags=["escalate"])
+    svc.poller.poll_all()
+    n, queued = svc._work(100, True)
+    assert n >= 1 and queued  # the issue to create
+    assert svc._perform(100, True)[0] >= 1
+    svc.drain()
+    assert svc.store.depth() == {"inbox": 0, "outbox": 0, "dead": 0}
+    with svc.store.tx() as tx:
+        assert svc.store.link_for_ticket(tx, str(ticket)) is not None
+    svc.poller.poll_all()  # the issue and the ticket's link-back note come back as echoes
+    n, queued = svc._work(100, True)
+    assert n >= 1 and not queued
