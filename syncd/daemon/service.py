@@ -39,8 +39,8 @@ BURST_CHECK = 0.05
 
 log = structlog.get_logger("syncd.service")
 # a background thread's step: (batch size, woken by its event) -> (rows handled, whether it
-# queued work for the next thread)
-Step = Callable[[int, bool], tuple[int, bool]]
+# queued work for the next thread, whether more may be due that no event will announce)
+Step = Callable[[int, bool], tuple[int, bool, bool]]
 
 
 def build_connectors(
@@ -135,9 +135,9 @@ class Service(Ingest):
         return self.drain()
 
     def _loop(self, step: Step, ready: threading.Event, then: threading.Event | None) -> None:
-        """Run ``step`` until stopped: again at once while it finds work, else when ``ready``
-        is set or every ``engine.idle_sleep`` (at least a quarter or half a second). A step
-        that queued work for the next thread sets ``then``."""
+        """Run ``step`` until stopped: again at once while it says more may be due, else when
+        ``ready`` is set or every ``engine.idle_sleep`` (at least a quarter or half a second).
+        A step that queued work for the next thread sets ``then``."""
         batch = self.settings.engine.batch
         idle = self.settings.engine.idle_sleep
         woken = False
@@ -145,28 +145,33 @@ class Service(Ingest):
             if then is not None:  # the worker
                 self._intake_first()
             try:
-                n, queued = step(batch, woken)
+                n, queued, more = step(batch, woken)
             except Exception:
                 log.exception("loop.error")
-                n, queued = 0, False
+                n, queued, more = 0, False, False
                 self._stop.wait(1.0)
             if queued and then is not None:
                 then.set()
             woken = False
-            if not n:
+            if not (n and more):
                 woken = ready.wait(max(idle, 0.25) if then is None else max(idle, 0.5))
                 ready.clear()
 
-    def _work(self, limit: int, woken: bool) -> tuple[int, bool]:
+    def _work(self, limit: int, woken: bool) -> tuple[int, bool, bool]:
         """The worker's step. Woken by new rows in the inbox it drains without asking first
-        whether any is due; the runner is woken only when actions were planned."""
+        whether any is due; the runner is woken only when actions were planned. Every
+        writer of the inbox in this process sets the worker's event, so after a batch that
+        took all that was due it waits for that event (or the idle timeout, which finds
+        retries come due and rows written by another process), with no probe between."""
         planned = self.worker.planned
         n = self.worker.drain(limit, peek=not woken)
-        return n, self.worker.planned != planned
+        return n, self.worker.planned != planned, self.worker.more
 
-    def _perform(self, limit: int, woken: bool) -> tuple[int, bool]:
-        """The runner's step; woken by planned actions it claims without asking first."""
-        return self.runner.drain(limit, peek=not woken), False
+    def _perform(self, limit: int, woken: bool) -> tuple[int, bool, bool]:
+        """The runner's step; woken by planned actions it claims without asking first. After
+        a productive batch it looks again at once: finished actions may have planned more."""
+        n = self.runner.drain(limit, peek=not woken)
+        return n, False, n > 0
 
     def _intake_first(self) -> None:
         """While a burst of deliveries is being answered, let the answers go first, for up to

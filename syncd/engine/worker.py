@@ -63,6 +63,7 @@ class Worker(Reads):
         self.health = health or Health(list(connectors))
         self.processed = 0
         self.planned = 0  # actions written to the outbox, counted as they commit
+        self.more = False  # whether the last claim stopped at its limit: more may be due
         self._planned: list[Action] = []  # logged once their transaction has committed
 
     def drain(self, limit: int = 100, *, peek: bool = True) -> int:
@@ -96,7 +97,9 @@ class Worker(Reads):
         return len(applied)
 
     def _claim(self, tx: Tx, limit: int) -> list[Taken]:
-        rows, back = self.store.take_inbox(tx, self.store.next_inbox(tx, limit))
+        due = self.store.next_inbox(tx, limit)
+        self.more = due.full
+        rows, back = self.store.take_inbox(tx, due)
         self.store.release_inbox(tx, back)
         return [(row, Change.model_validate(row.change)) for row in rows]
 

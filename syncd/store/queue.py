@@ -41,9 +41,14 @@ def _any_due_statement(table: sa.Table, busy: str) -> Any:
     return sa.select(table.c.id).where(due).limit(1)
 
 
-def due_in_order(
-    tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit: int
-) -> list[sa.Row[Any]]:
+class Due(list[sa.Row[Any]]):
+    """Due rows in order (see :func:`due_in_order`); ``full`` when the query stopped at its
+    limit, so more rows may be due than were given."""
+
+    full: bool = False
+
+
+def due_in_order(tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit: int) -> Due:
     """Due ``pending`` rows of a queue table in id order, each lane's rows in its own order.
 
     A lane gives nothing past an older row of it that is ``busy`` or waits for a retry
@@ -59,13 +64,15 @@ def due_in_order(
     sweep, head, blockers = _due_statements(table, lane, busy)
     t = now()
     tx.execute(sweep, {"b_t": t})
-    rows = list(tx.execute(head, {"b_t": t, "b_limit": limit}).fetchall())
+    rows = tx.execute(head, {"b_t": t, "b_limit": limit}).fetchall()
     if not rows:
-        return rows
+        return Due()
     lanes = sorted({getattr(r, lane.name) for r in rows})
     found = tx.execute(blockers, {"b_t": t, "b_lanes": lanes}).all()
     first_block: dict[str, int] = {str(key): int(first) for key, first in found}
-    return [r for r in rows if r.id < first_block.get(getattr(r, lane.name), r.id + 1)]
+    due = Due(r for r in rows if r.id < first_block.get(getattr(r, lane.name), r.id + 1))
+    due.full = len(rows) >= limit
+    return due
 
 
 @cache

@@ -18,7 +18,7 @@ from syncd.store import db
 from syncd.store.deliveries import Deliveries
 from syncd.store.direct import DirectWriter
 from syncd.store.links import LinkRow, Links, utc
-from syncd.store.queue import any_due, claim, due_in_order, now, release
+from syncd.store.queue import Due, any_due, claim, due_in_order, now, release
 from syncd.store.shadows import Shadow, Shadows
 from syncd.store.tables import (
     audit,
@@ -87,7 +87,7 @@ class Store(Deliveries, Links, Shadows):
         self.engine.dispose()
 
     # -- inbox --------------------------------------------------------------------------
-    def next_inbox(self, tx: Tx, limit: int) -> list[sa.Row[Any]]:
+    def next_inbox(self, tx: Tx, limit: int) -> Due:
         """Pending rows that are due and have no older unfinished row for the same ref.
         Rows whose worker died (lease run out) come back first."""
         return due_in_order(tx, inbox, inbox.c.ref, "working", limit)

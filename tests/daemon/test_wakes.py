@@ -37,17 +37,17 @@ def _on(table: str, sent: list[tuple[str, object]]) -> list[str]:
 def test_a_woken_worker_does_not_ask_first(idle: tuple[Sandbox, Service]) -> None:
     _, svc = idle
     with statements_sent(svc.store, lambda s: True) as sent:
-        assert svc._work(100, False) == (0, False)
+        assert svc._work(100, False) == (0, False, False)
     assert _on("inbox", sent) == ["SELECT"]  # one probe, no write transaction
     with statements_sent(svc.store, lambda s: True) as sent:
-        assert svc._work(100, True) == (0, False)
+        assert svc._work(100, True) == (0, False, False)
     # told there is work, it claims at once: the lease sweep first, no probe before it
     assert _on("inbox", sent)[0] == "UPDATE"
     with statements_sent(svc.store, lambda s: True) as sent:
-        assert svc._perform(100, False) == (0, False)
+        assert svc._perform(100, False) == (0, False, False)
     assert _on("outbox", sent) == ["SELECT"]
     with statements_sent(svc.store, lambda s: True) as sent:
-        assert svc._perform(100, True) == (0, False)
+        assert svc._perform(100, True) == (0, False, False)
     assert _on("outbox", sent)[0] == "UPDATE"
 
 
@@ -55,11 +55,11 @@ def test_the_runner_is_woken_only_for_planned_actions(idle: tuple[Sandbox, Servi
     sb, svc = idle
     sb.helpdesk.create_ticket("How do I export?", "Where is the button?", tags=["question"])
     svc.poller.poll_all()
-    n, queued = svc._work(100, True)
+    n, queued, _ = svc._work(100, True)
     assert n >= 1 and not queued  # no route takes it: nothing for the runner
     ticket = sb.helpdesk.create_ticket("Export crashes", "Every time.", tags=["escalate"])
     svc.poller.poll_all()
-    n, queued = svc._work(100, True)
+    n, queued, _ = svc._work(100, True)
     assert n >= 1 and queued  # the issue to create
     assert svc._perform(100, True)[0] >= 1
     svc.drain()
@@ -67,5 +67,19 @@ def test_the_runner_is_woken_only_for_planned_actions(idle: tuple[Sandbox, Servi
     with svc.store.tx() as tx:
         assert svc.store.link_for_ticket(tx, str(ticket)) is not None
     svc.poller.poll_all()  # the issue and the ticket's link-back note come back as echoes
-    n, queued = svc._work(100, True)
+    n, queued, _ = svc._work(100, True)
     assert n >= 1 and not queued
+
+
+def test_the_worker_looks_again_only_when_its_batch_was_full(
+    idle: tuple[Sandbox, Service],
+) -> None:
+    sb, svc = idle
+    for n in range(3):
+        sb.helpdesk.create_ticket(f"Question {n}", "Where is the button?", tags=["question"])
+    total = svc.poller.poll_all()  # each ticket and its first comment
+    assert total >= 3
+    n, _, more = svc._work(total - 1, True)
+    assert (n, more) == (total - 1, True)  # stopped at its limit: it drains again at once
+    n, _, more = svc._work(total - 1, False)
+    assert (n, more) == (1, False)  # took the rest: it waits for the next event
