@@ -168,10 +168,11 @@ class Service(Ingest):
         return n, self.worker.planned != planned, self.worker.more
 
     def _perform(self, limit: int, woken: bool) -> tuple[int, bool, bool]:
-        """The runner's step; woken by planned actions it claims without asking first. After
-        a productive batch it looks again at once: finished actions may have planned more."""
+        """The runner's step; woken by planned actions it claims without asking first. It
+        looks again at once only when its claim stopped at the limit or the finished
+        actions planned follow-ups (the runner's own writes set no event)."""
         n = self.runner.drain(limit, peek=not woken)
-        return n, False, n > 0
+        return n, False, self.runner.more
 
     def _intake_first(self) -> None:
         """While a burst of deliveries is being answered, let the answers go first, for up to

@@ -23,6 +23,7 @@ class Recorder:
         self.store = store
         self.rules = rules
         self.gone_recheck = gone_recheck
+        self.queued = 0  # follow-up actions written to the outbox
 
     def verified(self, tx: Tx, action: Action, *, gone: bool, reason: str) -> None:
         link = self.store.link(tx, action.link_id or 0)
@@ -48,6 +49,7 @@ class Recorder:
         """Queue follow-up actions. A link being redirected stops syncing at once, not when
         the redirect message has gone out, so nothing slips in between."""
         outbox.add(tx, [a.row() for a in actions], delay=delay)
+        self.queued += len(actions)
         for a in actions:
             if a.link_state == "redirected" and a.link_id is not None:
                 self.store.update_link(tx, a.link_id, state="redirecting")

@@ -89,10 +89,12 @@ class Runner:
         self.lanes = lanes
         self._pool: ThreadPoolExecutor | None = None
         self.done = 0
+        self.more = False  # whether the last drain may have left actions due (see drain)
         self.recorder = Recorder(store, rules, gone_recheck=gone_recheck)
 
     def drain(self, limit: int = 50, *, peek: bool = True) -> int:
-        """Run due actions; return how many reached an end (done or dead).
+        """Run due actions; return how many reached an end (done or dead). Afterwards
+        :attr:`more` says whether actions may be due that no one will announce.
 
         One transaction claims the batch: each action is marked running and its attempt
         counted, so a crash is seen as a retry. Lanes then run side by side on up to
@@ -106,8 +108,10 @@ class Runner:
             with self.store.peek() as conn:
                 if not outbox.any_due(conn):
                     return 0  # asked without the write lock: an idle wake costs writers nothing
+        queued = self.recorder.queued
         with self.store.tx() as tx:
-            mine, back = outbox.claim(tx, outbox.due(tx, limit))
+            due = outbox.due(tx, limit)
+            mine, back = outbox.claim(tx, due)
             outbox.release(tx, back)
         lanes: dict[str, list[Claimed]] = {}
         for item in mine:
@@ -120,6 +124,8 @@ class Runner:
         else:
             finished = sum(self._lane(w) for w in work)
         self.done += finished
+        # more may be due: the claim stopped at its limit, or the actions planned follow-ups
+        self.more = due.full or self.recorder.queued != queued
         return finished
 
     def close(self, *, wait: bool = True) -> None:

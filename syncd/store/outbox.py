@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.store import queue
-from syncd.store.queue import Tx, due_in_order, now
+from syncd.store.queue import Due, Tx, due_in_order, now
 from syncd.store.tables import dead_letters, outbox
 
 # the runner's per-action statements, built once (building one costs more than running it)
@@ -52,7 +52,7 @@ def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int
     return added
 
 
-def due(tx: Tx, limit: int) -> list[sa.Row[Any]]:
+def due(tx: Tx, limit: int) -> Due:
     """Pending actions that are due and first in their lane; running ones whose lease ran out
     (their runner died) come back as due."""
     return due_in_order(tx, outbox, outbox.c.lane, "running", limit)

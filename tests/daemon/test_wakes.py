@@ -61,7 +61,10 @@ def test_the_runner_is_woken_only_for_planned_actions(idle: tuple[Sandbox, Servi
     svc.poller.poll_all()
     n, queued, _ = svc._work(100, True)
     assert n >= 1 and queued  # the issue to create
-    assert svc._perform(100, True)[0] >= 1
+    n, _, more = svc._perform(100, True)
+    assert n == 1 and more  # the issue made: its follow-ups (the ticket's note) are due now
+    n, _, more = svc._perform(100, False)
+    assert n >= 1 and not more  # they plan nothing further: the runner waits for its event
     svc.drain()
     assert svc.store.depth() == {"inbox": 0, "outbox": 0, "dead": 0}
     with svc.store.tx() as tx:
