@@ -4,11 +4,15 @@ process claims them with a lease and gives them back.
 Rows of one lane (a ref, a ticket) are performed in id order and never overtake an older row
 of their lane that is busy or waits for a retry. A claim marks rows busy until a lease runs
 out, so the rows of a process that died come back by themselves; on SQLite, where one
-process serves the store, the service gives them back at start.
+process serves the store, the service gives them back at start. A process looks for leases
+that ran out at most every ``SWEEP_EVERY`` seconds, and at once after it granted a lease
+that has run out by then; looking at every claim cost a statement per batch.
 """
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -17,6 +21,27 @@ from typing import Any
 import sqlalchemy as sa
 
 Tx = sa.Connection
+SWEEP_EVERY = 1.0  # seconds: how late, at most, a lease that ran out is noticed
+# per engine and table, the monotonic time at which due_in_order next looks for leases run out
+_SWEEPS: weakref.WeakKeyDictionary[sa.Engine, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def _sweep_now(tx: Tx, table: sa.Table) -> bool:
+    """Whether to look for ``table``'s leases that ran out now (and when to look next)."""
+    plan = _SWEEPS.setdefault(tx.engine, {})
+    t = time.monotonic()
+    if t < plan.get(table.name, 0.0):
+        return False
+    plan[table.name] = t + SWEEP_EVERY
+    return True
+
+
+def _granted(tx: Tx, table: sa.Table, lease: float) -> None:
+    """A lease was granted: look for it when it runs out, if that is sooner than planned."""
+    plan = _SWEEPS.setdefault(tx.engine, {})
+    ends = time.monotonic() + lease
+    if ends < plan.get(table.name, 0.0):
+        plan[table.name] = ends
 
 
 def now() -> datetime:
@@ -54,7 +79,8 @@ def due_in_order(tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit
     A lane gives nothing past an older row of it that is ``busy`` or waits for a retry
     (pending, not yet due): its later rows never overtake it. A lane may give several rows;
     the caller performs them in order and stops the lane at the first that does not finish.
-    ``busy`` rows whose lease ran out (their process died) come back as pending first.
+    ``busy`` rows whose lease ran out (their process died) come back as pending first,
+    found within ``SWEEP_EVERY`` seconds.
 
     Two plain indexed queries, the blocking rows looked up only for the lanes found, each
     kind of them by a seek on (lane, state, next_at), so a claim costs the same however
@@ -63,7 +89,8 @@ def due_in_order(tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit
     row before the limit (seconds a call)."""
     sweep, head, blockers = _due_statements(table, lane, busy)
     t = now()
-    tx.execute(sweep, {"b_t": t})
+    if _sweep_now(tx, table):
+        tx.execute(sweep, {"b_t": t})
     rows = tx.execute(head, {"b_t": t, "b_limit": limit}).fetchall()
     if not rows:
         return Due()
@@ -116,6 +143,7 @@ def claim(
         return [], []
     stmt = _claim_statement(table, busy, count_attempt)
     until = now() + timedelta(seconds=lease)
+    _granted(tx, table, lease)
     got = {
         int(r[0]): int(r[1])
         for r in tx.execute(stmt, {"b_ids": [r.id for r in rows], "b_until": until})

@@ -31,24 +31,32 @@ def idle(tmp_path: Path) -> Iterator[tuple[Sandbox, Service]]:
 
 
 def _on(table: str, sent: list[tuple[str, object]]) -> list[str]:
-    return [s.split()[0].upper() for s, _ in sent if f" {table}" in s]
+    """The statements on ``table``: PROBE for the "anything due?" query, else the verb."""
+    kinds = []
+    for statement, _ in sent:
+        words = statement.split()
+        if f"{table}.id" in words[1:2] and words[2:4] == ["FROM", table]:
+            kinds.append("PROBE")
+        elif f" {table}" in statement:
+            kinds.append(words[0].upper())
+    return kinds
 
 
 def test_a_woken_worker_does_not_ask_first(idle: tuple[Sandbox, Service]) -> None:
     _, svc = idle
     with statements_sent(svc.store, lambda s: True) as sent:
         assert svc._work(100, False) == (0, False, False)
-    assert _on("inbox", sent) == ["SELECT"]  # one probe, no write transaction
+    assert _on("inbox", sent) == ["PROBE"]  # one probe, no write transaction
     with statements_sent(svc.store, lambda s: True) as sent:
         assert svc._work(100, True) == (0, False, False)
-    # told there is work, it claims at once: the lease sweep first, no probe before it
-    assert _on("inbox", sent)[0] == "UPDATE"
+    # told there is work, it looks for due rows at once, with no probe before
+    assert "PROBE" not in _on("inbox", sent) and "SELECT" in _on("inbox", sent)
     with statements_sent(svc.store, lambda s: True) as sent:
         assert svc._perform(100, False) == (0, False, False)
-    assert _on("outbox", sent) == ["SELECT"]
+    assert _on("outbox", sent) == ["PROBE"]
     with statements_sent(svc.store, lambda s: True) as sent:
         assert svc._perform(100, True) == (0, False, False)
-    assert _on("outbox", sent)[0] == "UPDATE"
+    assert "PROBE" not in _on("outbox", sent) and "SELECT" in _on("outbox", sent)
 
 
 def test_the_runner_is_woken_only_for_planned_actions(idle: tuple[Sandbox, Service]) -> None:

@@ -3,12 +3,15 @@ blocks a lane is found by index seeks however many rows wait in it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from syncd.model import Change, ChangeKind, Ref
 from syncd.store import outbox
+from syncd.store.queue import SWEEP_EVERY
 from syncd.store.repository import Store
 from tests.store.conftest import statements_sent
 
@@ -89,3 +92,39 @@ def test_finished_rows_are_deleted_in_one_execution(store: Store) -> None:
         store.finish_inbox(tx)  # nothing to finish: no statement
     assert len(sent) == 1
     assert store.depth()["inbox"] == 1
+
+
+def test_leases_that_ran_out_are_looked_for_at_most_every_so_often(store: Store) -> None:
+    """Looking for busy rows whose lease ran out is a statement; a claim does it only every
+    ``SWEEP_EVERY`` seconds, or at once after this process granted a lease that ran out.
+    A row another process left busy (it died) still comes back."""
+
+    def sweeping(statement: str) -> bool:
+        text = " ".join(statement.split()).upper()
+        return text.startswith("UPDATE INBOX SET STATE") and "NEXT_AT <" in text
+
+    with store.tx() as tx:
+        store.enqueue(tx, [_change("1"), _change("2")])
+    with statements_sent(store, sweeping) as sent:
+        for _ in range(3):
+            with store.tx() as tx:
+                store.next_inbox(tx, 10)
+    assert len(sent) <= 1, sent  # three claims within a second: one sweep at most
+    with store.tx() as tx:
+        mine, _ = store.take_inbox(tx, store.next_inbox(tx, 1), lease=-1)
+    with statements_sent(store, sweeping) as sent, store.tx() as tx:
+        assert store.next_inbox(tx, 10)[0].id == mine[0].id  # back at once
+    assert len(sent) == 1
+    # another process's claim, its lease run out: noticed within SWEEP_EVERY
+    with store.tx() as tx:
+        tx.execute(
+            sa.text("UPDATE inbox SET state = 'working', next_at = :t"),
+            {"t": datetime.now(UTC) - timedelta(seconds=5)},
+        )
+    deadline = time.monotonic() + 10 * SWEEP_EVERY
+    back: list[int] = []
+    while not back and time.monotonic() < deadline:
+        with store.tx() as tx:
+            back = [r.id for r in store.next_inbox(tx, 10)]
+        time.sleep(SWEEP_EVERY / 10)
+    assert len(back) == 2
