@@ -134,8 +134,18 @@ def thread_cpu(pid: int, tid: int | None = None) -> float | None:
     """CPU seconds (user and system) one thread of process ``pid`` has used, by default its
     main thread, which runs the event loop in every server figure 1 measures; None where
     /proc cannot tell."""
+    return _stat_cpu(Path(f"/proc/{pid}/task/{tid or pid}/stat"))
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user and system) all threads of process ``pid`` have used; None where
+    /proc cannot tell."""
+    return _stat_cpu(Path(f"/proc/{pid}/stat"))
+
+
+def _stat_cpu(path: Path) -> float | None:
     try:
-        stat = Path(f"/proc/{pid}/task/{tid or pid}/stat").read_text()
+        stat = path.read_text()
     except OSError:
         return None
     fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces

@@ -26,6 +26,9 @@ def test_harness_runs_every_figure(tmp_path: Path) -> None:
     # the event loop's CPU per delivery, for syncd and the bare app
     (cpu,) = [f for f in figures if f.name == "event-loop CPU per delivery (saturated)"]
     assert not proc or (cpu.value and cpu.baseline and "bare / syncd per round" in cpu.note), cpu
+    # the daemon's CPU per change in figure 2
+    (per_change,) = [f for f in figures if f.name == "daemon CPU per change at 20/s"]
+    assert not proc or (per_change.value and "of one core" in per_change.note), per_change
     # the daemon under `syncd run` times its collections (syncd_gc_pause_seconds)
     (collected,) = [f for f in figures if f.name == "soak: time collecting garbage"]
     assert collected.value and "generation 0: none" not in collected.note, collected
