@@ -95,5 +95,5 @@ class Ingest:
 
 def _received(deliveries: Sequence[tuple[str, WebhookResult]]) -> list[Received]:
     """What the store records: each delivery's id and its changes, less syncd's own
-    comments coming back (``echo.not_own``)."""
-    return [(name, r.delivery_id, echo.not_own(r.changes)) for name, r in deliveries]
+    comments coming back and the snapshots that came with them (``echo.not_own_update``)."""
+    return [(name, r.delivery_id, echo.not_own_update(r.changes)) for name, r in deliveries]

@@ -5,7 +5,9 @@ wrote and has not seen come back yet. A field that changed to exactly the value 
 is an echo: it is dropped and the written value is cleared.
 
 A comment syncd wrote is known from the change alone (its author, its marker): such changes
-are dropped before they reach the inbox (:func:`not_own`), so the worker never sees them.
+are dropped before they reach the inbox (:func:`not_own`), so the worker never sees them. A
+webhook delivery that reports syncd's own comment reports syncd's own update, and the
+snapshot of the record it carries is dropped with it (:func:`not_own_update`).
 """
 
 from __future__ import annotations
@@ -72,3 +74,23 @@ def not_own(changes: Sequence[Change]) -> list[Change]:
     """``changes`` without syncd's own comments coming back (:func:`own_comment`): what the
     intake and the poller queue. An echo then costs no inbox row and no worker transaction."""
     return [c for c in changes if not own_comment(c)]
+
+
+def not_own_update(changes: Sequence[Change]) -> list[Change]:
+    """One webhook delivery's changes without syncd's own: its comments (:func:`not_own`) and
+    the snapshots of a record whose comment in that delivery is syncd's.
+
+    A delivery reports one update of one record (Zendesk's ``comment_added``, Jira's
+    ``issue_commented``), and an update that added syncd's comment is syncd's own write. Its
+    snapshot holds nothing a person changed: a person's changes come in deliveries of their
+    own, and a poll brings in one that was lost. So the worker need not diff it; every
+    comment syncd copies to Zendesk would otherwise cost an inbox row. Not for poll pages,
+    where one record's snapshot sums up many updates."""
+    own = {c.ref for c in changes if own_comment(c)}
+    if not own:
+        return list(changes)
+    return [
+        c
+        for c in changes
+        if not own_comment(c) and not (c.kind == ChangeKind.UPSERT and c.ref in own)
+    ]

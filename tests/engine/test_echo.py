@@ -12,9 +12,10 @@ from syncd.engine.echo import (
     comment_is_echo,
     diff,
     not_own,
+    not_own_update,
     own_comment,
 )
-from syncd.model import Change, ChangeKind, Comment, Ref
+from syncd.model import Change, ChangeKind, Comment, Ref, Ticket
 
 T = datetime(2026, 11, 1, tzinfo=UTC)
 LATER = T + timedelta(seconds=5)
@@ -121,3 +122,32 @@ def test_syncd_own_comments_are_known_from_the_change_alone() -> None:
     ]
     # what is queued keeps its order; a copy recorded only in the store is the worker's to see
     assert not_own([by_bot, human, marked, touched, deleted]) == [human, touched]
+
+
+def _snapshot(ref: Ref) -> Change:
+    return Change(kind=ChangeKind.UPSERT, ref=ref, ticket=Ticket(ref=ref, subject="s"))
+
+
+def test_a_delivery_of_syncd_s_own_comment_drops_the_snapshot_it_carries() -> None:
+    ticket = Ref.ticket("zd", 7)
+    other = Ref.ticket("zd", 8)
+    own = Change(
+        kind=ChangeKind.COMMENT,
+        ref=ticket,
+        comment=Comment(ref=Ref.comment("zd", "1"), parent=ticket, body="x", by_syncd=True),
+    )
+    human = Change(
+        kind=ChangeKind.COMMENT,
+        ref=ticket,
+        comment=Comment(ref=Ref.comment("zd", "2"), parent=ticket, body="y"),
+    )
+    moved = Change(kind=ChangeKind.MOVED, ref=ticket, new_ref=other)
+    snap, other_snap = _snapshot(ticket), _snapshot(other)
+    # syncd's update: its comment and the record's snapshot are both echoes
+    assert not_own_update([snap, own]) == []
+    # a person's update: kept whole, in order
+    assert not_own_update([snap, human]) == [snap, human]
+    # only the snapshot of the record syncd commented on, and only snapshots
+    assert not_own_update([snap, other_snap, moved, own]) == [other_snap, moved]
+    # nothing of syncd's: the same list
+    assert not_own_update([snap]) == [snap]
