@@ -15,13 +15,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.store.prepared import Prepared
 from syncd.store.queue import Tx, now
 from syncd.store.tables import links, sla_clocks
 
-# read for every change, built once: building a statement costs more than SQLite's answer
-_LINK = sa.select(links).where(links.c.id == sa.bindparam("id"))
-_LINK_OF_TICKET = sa.select(links).where(links.c.ticket_ref == sa.bindparam("ref"))
-_LINKS_OF_ISSUE = (
+# read for every change: built once, run on the driver (see syncd.store.prepared)
+_LINK = Prepared(sa.select(links).where(links.c.id == sa.bindparam("id")))
+_LINK_OF_TICKET = Prepared(sa.select(links).where(links.c.ticket_ref == sa.bindparam("ref")))
+_LINKS_OF_ISSUE = Prepared(
     sa.select(links).where(links.c.issue_ref == sa.bindparam("ref")).order_by(links.c.id)
 )
 _LINK_UPDATE = links.update().where(links.c.id == sa.bindparam("b_id"))
@@ -56,15 +57,15 @@ class Links:
 
     # -- links --------------------------------------------------------------------------
     def link_for_ticket(self, tx: Tx, ticket_ref: str) -> LinkRow | None:
-        row = tx.execute(_LINK_OF_TICKET, {"ref": ticket_ref}).first()
+        row = _LINK_OF_TICKET.first(tx, {"ref": ticket_ref})
         return _link(row) if row else None
 
     def links_for_issue(self, tx: Tx, issue_ref: str) -> list[LinkRow]:
-        rows = tx.execute(_LINKS_OF_ISSUE, {"ref": issue_ref}).fetchall()
+        rows = _LINKS_OF_ISSUE.rows(tx, {"ref": issue_ref})
         return [_link(r) for r in rows]
 
     def link(self, tx: Tx, link_id: int) -> LinkRow | None:
-        row = tx.execute(_LINK, {"id": link_id}).first()
+        row = _LINK.first(tx, {"id": link_id})
         return _link(row) if row else None
 
     def create_link(
@@ -128,7 +129,7 @@ class Links:
             tx.execute(sla_clocks.insert().values(link_id=link_id, state=state, updated_at=now()))
 
 
-def _link(row: sa.Row[Any]) -> LinkRow:
+def _link(row: Any) -> LinkRow:
     return LinkRow(
         id=row.id,
         ticket_ref=row.ticket_ref,

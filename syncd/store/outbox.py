@@ -13,22 +13,31 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.store import queue
+from syncd.store.prepared import Prepared
 from syncd.store.queue import Due, Tx, due_in_order, now
 from syncd.store.tables import dead_letters, outbox
 
 # the runner's per-action statements, built once (building one costs more than running it)
 _BY_ID = outbox.update().where(outbox.c.id == sa.bindparam("b_id"))
 _UNCOUNTED = _BY_ID.values(attempts=outbox.c.attempts - 1)
+# one per action planned and one per action done: run on the driver (syncd.store.prepared)
+_DONE = Prepared(
+    outbox.update()
+    .where(outbox.c.id == sa.bindparam("b_id"))
+    .values(state="done", last_error=None, done_at=sa.bindparam("done_at"))
+)
 # written as text: SQLAlchemy compiles a dialect's ON CONFLICT insert anew on every execution
 # (it is not cached), which costs more than the insert; SQLite and PostgreSQL read it alike
-_ADD = sa.text(
-    "INSERT INTO outbox (key, lane, kind, action, state, attempts, next_at, created_at) "
-    "VALUES (:key, :lane, :kind, :action, 'pending', 0, :next_at, :created_at) "
-    "ON CONFLICT (key) DO NOTHING RETURNING id"
-).bindparams(
-    sa.bindparam("action", type_=outbox.c.action.type),
-    sa.bindparam("next_at", type_=outbox.c.next_at.type),
-    sa.bindparam("created_at", type_=outbox.c.created_at.type),
+_ADD = Prepared(
+    sa.text(
+        "INSERT INTO outbox (key, lane, kind, action, state, attempts, next_at, created_at) "
+        "VALUES (:key, :lane, :kind, :action, 'pending', 0, :next_at, :created_at) "
+        "ON CONFLICT (key) DO NOTHING RETURNING id"
+    ).bindparams(
+        sa.bindparam("action", type_=outbox.c.action.type),
+        sa.bindparam("next_at", type_=outbox.c.next_at.type),
+        sa.bindparam("created_at", type_=outbox.c.created_at.type),
+    )
 )
 
 
@@ -47,7 +56,7 @@ def add(tx: Tx, actions: Sequence[dict[str, Any]], *, delay: float = 0.0) -> int
             "next_at": due_at,
             "created_at": t,
         }
-        if tx.execute(_ADD, row).first() is not None:
+        if _ADD.first(tx, row) is not None:
             added += 1
     return added
 
@@ -77,7 +86,7 @@ def release(tx: Tx, ids: Sequence[int]) -> None:
 
 
 def done(tx: Tx, row_id: int) -> None:
-    tx.execute(_BY_ID, {"b_id": row_id, "state": "done", "done_at": now(), "last_error": None})
+    _DONE.run(tx, {"b_id": row_id, "done_at": now()})
 
 
 def retry(tx: Tx, row_id: int, error: str, delay: float, *, uncount: bool = False) -> None:

@@ -18,6 +18,7 @@ from syncd.store import db
 from syncd.store.deliveries import Deliveries
 from syncd.store.direct import DirectWriter
 from syncd.store.links import LinkRow, Links, utc
+from syncd.store.prepared import Prepared
 from syncd.store.queue import Due, any_due, claim, due_in_order, now, release
 from syncd.store.shadows import Shadow, Shadows
 from syncd.store.tables import (
@@ -32,18 +33,35 @@ from syncd.store.tables import (
 Tx = sa.Connection
 __all__ = ["LinkRow", "Shadow", "Store", "Tx", "now", "utc"]
 
-# the reads the worker and runner make for every change, built once: building a statement
-# costs more than SQLite takes to answer it
-_COMMENT_TARGETS = sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
-    comment_map.c.source_ref == sa.bindparam("ref")
+# the reads and writes the worker and runner make for every change: built once, run on the
+# driver (see syncd.store.prepared)
+_COMMENT_TARGETS = Prepared(
+    sa.select(comment_map.c.target_ref, comment_map.c.link_id).where(
+        comment_map.c.source_ref == sa.bindparam("ref")
+    )
 )
-_COMMENT_PAIR = sa.select(comment_map.c.source_ref).where(
-    comment_map.c.source_ref == sa.bindparam("s"), comment_map.c.target_ref == sa.bindparam("t")
+# written as text: SQLite and PostgreSQL read ON CONFLICT alike; a pair already mapped stays
+_COMMENT_MAP = Prepared(
+    sa.text(
+        "INSERT INTO comment_map (source_ref, target_ref, link_id, created_at) "
+        "VALUES (:source_ref, :target_ref, :link_id, :created_at) "
+        "ON CONFLICT (source_ref, target_ref) DO NOTHING"
+    ).bindparams(sa.bindparam("created_at", type_=comment_map.c.created_at.type))
 )
-_INBOX_DELETE = inbox.delete().where(inbox.c.id == sa.bindparam("id"))
-_COMMENT_COPY = (
-    sa.select(comment_map.c.source_ref).where(comment_map.c.target_ref == sa.bindparam("ref"))
-).limit(1)
+_INBOX_DELETE = Prepared(inbox.delete().where(inbox.c.id == sa.bindparam("id")))
+_COMMENT_COPY = Prepared(
+    sa.select(comment_map.c.source_ref)
+    .where(comment_map.c.target_ref == sa.bindparam("ref"))
+    .limit(1)
+)
+_AUDIT = Prepared(
+    audit.insert().values(
+        {
+            c: sa.bindparam(c, type_=audit.c[c].type)
+            for c in ("at", "event", "link_id", "ticket_ref", "issue_ref", "detail")
+        }
+    )
+)
 
 
 class Store(Deliveries, Links, Shadows):
@@ -112,7 +130,7 @@ class Store(Deliveries, Links, Shadows):
     def finish_inbox(self, tx: Tx, *row_ids: int) -> None:
         """Delete processed rows, all in one execution (one statement, run for each id)."""
         if row_ids:
-            tx.execute(_INBOX_DELETE, [{"id": row_id} for row_id in row_ids])
+            _INBOX_DELETE.many(tx, [{"id": row_id} for row_id in row_ids])
 
     def retry_inbox(self, tx: Tx, row_id: int, error: str, delay: float) -> None:
         tx.execute(
@@ -148,25 +166,17 @@ class Store(Deliveries, Links, Shadows):
 
     # -- comment map --------------------------------------------------------------------
     def map_comment(self, tx: Tx, source_ref: str, target_ref: str, link_id: int) -> None:
-        exists = tx.execute(_COMMENT_PAIR, {"s": source_ref, "t": target_ref}).first()
-        if not exists:
-            tx.execute(
-                comment_map.insert(),
-                {
-                    "source_ref": source_ref,
-                    "target_ref": target_ref,
-                    "link_id": link_id,
-                    "created_at": now(),
-                },
-            )
+        """Note ``target_ref`` as syncd's copy of ``source_ref``; a pair noted before stays."""
+        values = {"source_ref": source_ref, "target_ref": target_ref, "link_id": link_id}
+        _COMMENT_MAP.run(tx, {**values, "created_at": now()})
 
     def comment_targets(self, tx: Tx, source_ref: str) -> list[tuple[str, int]]:
-        rows = tx.execute(_COMMENT_TARGETS, {"ref": source_ref}).fetchall()
+        rows = _COMMENT_TARGETS.rows(tx, {"ref": source_ref})
         return [(r.target_ref, r.link_id) for r in rows]
 
     def is_comment_copy(self, tx: Tx, ref: str) -> bool:
         """True when ``ref`` is a comment syncd wrote as a copy of another."""
-        return tx.execute(_COMMENT_COPY, {"ref": ref}).first() is not None
+        return _COMMENT_COPY.first(tx, {"ref": ref}) is not None
 
     # -- cursors ------------------------------------------------------------------------
     def cursor(self, connector: str, stream: str = "default") -> str | None:
@@ -203,8 +213,8 @@ class Store(Deliveries, Links, Shadows):
         issue_ref: str | None = None,
         **detail: Any,
     ) -> None:
-        tx.execute(
-            audit.insert(),
+        _AUDIT.run(
+            tx,
             {
                 "at": now(),
                 "event": event,

@@ -19,10 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.store.links import utc
+from syncd.store.prepared import Prepared
 from syncd.store.queue import Tx, now
 from syncd.store.tables import shadows
 
-_SHADOW = sa.select(shadows).where(shadows.c.ref == sa.bindparam("ref"))
+_SHADOW = Prepared(sa.select(shadows).where(shadows.c.ref == sa.bindparam("ref")))
 _HELD = "syncd.shadows"  # the key, in a connection's info, of its transaction's shadows
 
 
@@ -53,7 +54,7 @@ class Shadows:
         if held is not None and ref in held:
             found = held[ref]
             return Shadow(found.observed, found.observed_at, dict(found.written))
-        row = tx.execute(_SHADOW, {"ref": ref}).first()
+        row = _SHADOW.first(tx, {"ref": ref})
         if row is None:
             shadow = Shadow(None, None, {})
         else:
@@ -76,7 +77,7 @@ class Shadows:
         if observed is not None:
             values["observed"] = observed
             values["observed_at"] = observed_at
-        tx.execute(_shadow_upsert(observed is not None, written is not None), values)
+        _shadow_upsert(observed is not None, written is not None).run(tx, values)
         held = _held(tx)
         if held is not None and ref in held:  # one not read yet is read from the store
             was = held[ref]
@@ -88,7 +89,7 @@ class Shadows:
 
 
 @cache
-def _shadow_upsert(observed: bool, written: bool) -> sa.TextClause:
+def _shadow_upsert(observed: bool, written: bool) -> Prepared:
     """``INSERT ... ON CONFLICT (ref) DO UPDATE`` of a shadow, setting on an existing row only
     the parts given (SQLite and PostgreSQL read it alike). A new row without ``observed``
     leaves it NULL; ``written`` is always given, ``{}`` when only the observed part is set,
@@ -102,4 +103,4 @@ def _shadow_upsert(observed: bool, written: bool) -> sa.TextClause:
         f"INSERT INTO shadows ({', '.join(given)}) VALUES ({', '.join(':' + c for c in given)}) "
         f"ON CONFLICT (ref) DO UPDATE SET {update}"
     )
-    return stmt.bindparams(*(sa.bindparam(c, type_=shadows.c[c].type) for c in given))
+    return Prepared(stmt.bindparams(*(sa.bindparam(c, type_=shadows.c[c].type) for c in given)))

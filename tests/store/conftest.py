@@ -10,22 +10,29 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from syncd.store import prepared
 from syncd.store.repository import Store
 
 
 @contextlib.contextmanager
 def statements_sent(store: Store, keep: Callable[[str], bool]) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (with their parameters) sent to the store meanwhile that ``keep``."""
+    """The statements (with their parameters) sent to the store meanwhile that ``keep``:
+    through SQLAlchemy and as :class:`~syncd.store.prepared.Prepared` statements."""
     sent: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        observe(statement, params)
+
+    def observe(statement: str, params: Any) -> None:
         if keep(statement):
             sent.append((statement, params))
 
     sa.event.listen(store.engine, "before_cursor_execute", capture)
+    prepared.OBSERVERS.append(observe)
     try:
         yield sent
     finally:
+        prepared.OBSERVERS.remove(observe)
         sa.event.remove(store.engine, "before_cursor_execute", capture)
 
 
