@@ -119,8 +119,12 @@ class Runner:
         work = list(lanes.values())
         if len(work) > 1 and self.lanes > 1:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.lanes, thread_name_prefix="lane")
-            finished = sum(self._pool.map(self._lane, work))
+                # the runner's own thread runs a lane too: lanes - 1 more threads
+                self._pool = ThreadPoolExecutor(self.lanes - 1, thread_name_prefix="lane")
+            # the first lane here, the others beside it: handing a lane to a thread and back
+            # costs two thread switches, which a lane that needs no wait does not repay
+            others = [self._pool.submit(self._lane, w) for w in work[1:]]
+            finished = self._lane(work[0]) + sum(f.result() for f in others)
         else:
             finished = sum(self._lane(w) for w in work)
         self.done += finished
