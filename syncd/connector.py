@@ -132,7 +132,9 @@ class Connector(Protocol):
 
         A connector whose ``verify_webhook`` and ``parse_webhook`` make no remote call at the
         moment may say so with an optional ``webhooks_offline() -> bool``: the daemon then
-        runs them on its event loop instead of a worker thread (without it: a thread)."""
+        runs them on its event loop instead of a worker thread (without it: a thread). One
+        delivery that needs a call after all raises ``syncd.webhooks.NeedsThread`` on the
+        loop and is parsed again on a thread."""
         ...
 
     def comments(self, parent: Ref) -> list[Comment]:

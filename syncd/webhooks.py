@@ -1,9 +1,15 @@
 """What every connector's ``webhooks.py`` shares to read a vendor's delivery: a header by
 case-insensitive name, and the body as a JSON object (``WebhookError(400)`` when it is not
-one). Both run on the event loop for every delivery, so both take the quick way first."""
+one). Both run on the event loop for every delivery, so both take the quick way first.
+
+A connector that says its webhooks are offline (``webhooks_offline()``) is verified and
+parsed on the event loop. Should one delivery need a call to the vendor after all (a name
+not seen yet), its parser raises :class:`NeedsThread` there (:func:`on_event_loop` tells
+it where it runs), and the daemon runs it again on a thread, where the call may wait."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,3 +44,18 @@ def json_object(body: bytes, what: str = "body") -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise WebhookError(400, f"{what} is not a JSON object")
     return payload
+
+
+class NeedsThread(Exception):
+    """Raised by a connector's webhook parser on the event loop when this delivery needs a
+    call to the vendor: the daemon runs the parser again on a thread."""
+
+
+def on_event_loop() -> bool:
+    """Whether the caller runs on a thread's running event loop, where a remote call would
+    hold up every other delivery."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -12,7 +12,7 @@ import httpx
 from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
 from syncd.errors import AuthError, ConfigError, NotFound, PermanentError, RemoteError
 from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
-from syncd.webhooks import json_object
+from syncd.webhooks import NeedsThread, json_object, on_event_loop
 
 from . import webhooks
 from .client import ZendeskClient
@@ -243,14 +243,30 @@ class ZendeskConnector:
         assert secret is not None
         webhooks.verify(headers, body, secret, max_age=self.settings.max_webhook_age)
 
+    def webhooks_offline(self) -> bool:
+        """Parsing a delivery calls Zendesk only while the bot's id is unknown, or for a
+        requester not seen yet (then :meth:`parse_webhook` asks for a thread)."""
+        return self._bot is not None
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified delivery into changes, naming the requester when we can."""
         payload = json_object(body)  # decoded once: for the requester, then for the changes
+        requester = webhooks.requester_id(payload)
+        if on_event_loop() and not self._knows(requester):
+            raise NeedsThread(f"requester {requester} not seen yet")
         with contextlib.suppress(RemoteError):
             # one call per process and per unseen requester; a failure only costs the name
             self.bot_id()
-            self.resolve_users([webhooks.requester_id(payload)])
+            self.resolve_users([requester])
         return webhooks.parse_payload(headers, payload, self.ctx, self.names())
+
+    def _knows(self, user: Any) -> bool:
+        """Whether naming ``user`` needs no call: no one (or nothing valid) to name, or a
+        name already known."""
+        if user in (None, "", "0") or not str(user).isdigit():
+            return True
+        with self._lock:
+            return int(user) in self._users
 
     def rate_budget(self) -> RateBudget:
         """The last figures Zendesk sent."""

@@ -20,6 +20,7 @@ import structlog
 from syncd.daemon import metrics
 from syncd.daemon.intake import Intake
 from syncd.errors import WebhookError
+from syncd.webhooks import NeedsThread
 
 log = structlog.get_logger("syncd.app")
 PREFIX = "/webhooks/"
@@ -72,9 +73,13 @@ async def answer_body(
     """Verify, parse and persist a delivery whose body is read; (HTTP status, JSON body)."""
     service = intake.service
     try:
+        result = None
         if service.receives_offline(name):
-            result = service.receive(name, headers, body)  # CPU only: no thread hop
-        else:
+            try:
+                result = service.receive(name, headers, body)  # CPU only: no thread hop
+            except NeedsThread:
+                result = None  # this delivery needs a call to the vendor after all
+        if result is None:
             # the connector may call its vendor while parsing: not on the event loop
             result = await anyio.to_thread.run_sync(service.receive, name, headers, body)
         fresh = await intake.submit(name, result)

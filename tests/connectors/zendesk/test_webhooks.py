@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from connectors.zendesk.mapping import Context, Names
 from connectors.zendesk.webhooks import parse, sign, verify
 from syncd.errors import WebhookError
 from syncd.model import ChangeKind, Comment, Priority, Ref, Ticket, TicketStatus
+from syncd.webhooks import NeedsThread
 
 from .conftest import SAMPLES
 
@@ -221,3 +223,31 @@ def test_emulator_deliveries_verify_and_parse(harness: Any) -> None:
     assert ticket is not None and ticket.status == TicketStatus.PENDING and "x" in ticket.tags
     assert ticket.requester == "Carol Customer"
     assert last.changes[0].actor == str(harness.emu.bot.id)
+
+
+def test_on_the_event_loop_an_unseen_requester_asks_for_a_thread(harness: Any) -> None:
+    """Offline once the bot is known; a delivery naming a requester not seen yet would call
+    Zendesk, so on the event loop it raises NeedsThread, and on a thread it is named."""
+    ref = harness.human_create("names")
+    (_, hdrs, body) = next(
+        d for d in reversed(harness.emu.control.webhooks.captured) if d[0].endswith(".created")
+    )
+    conn = harness.connector
+    assert not conn.webhooks_offline()  # the bot's id is not known yet
+    conn.bot_id()
+    assert conn.webhooks_offline()
+
+    async def on_loop() -> Any:
+        return conn.parse_webhook(hdrs, body)
+
+    users = harness.emu.control.total("GET /api/v2/users/")
+    with pytest.raises(NeedsThread):
+        asyncio.run(on_loop())
+    assert harness.emu.control.total("GET /api/v2/users/") == users, "no call on the loop"
+    off_loop = conn.parse_webhook(hdrs, body)  # a thread may wait: the name is read once
+    assert off_loop.changes[0].ref == ref
+    assert off_loop.changes[0].ticket.requester == "Carol Customer"
+    assert harness.emu.control.total("GET /api/v2/users/") == users + 1
+    again = asyncio.run(on_loop())  # now known: parsed on the loop, no call
+    assert again.changes[0].ticket.requester == "Carol Customer"
+    assert harness.emu.control.total("GET /api/v2/users/") == users + 1
