@@ -155,6 +155,8 @@ class WebhookSender:
     about one record leave in the order they were made, which keeps tests reproducible.
     ``sign(body) -> headers`` adds the vendor's signature headers. Deliveries are recorded in
     ``log`` as ``(event, status or error)``; dropped ones as ``(event, "dropped")``.
+    ``on_send(body)``, when set, is called as each delivery leaves (the benchmarks time a
+    change from there).
     """
 
     def __init__(
@@ -167,6 +169,7 @@ class WebhookSender:
         # every signed delivery, sent or not, for tests that feed them by hand
         self.captured: list[tuple[str, dict[str, str], bytes]] = []
         self.capture_limit = 1000
+        self.on_send: Callable[[bytes], None] | None = None
         self._queues: list[queue.Queue[_Delivery | None]] = [
             queue.Queue() for _ in range(max(1, lanes))
         ]
@@ -230,6 +233,8 @@ class WebhookSender:
                 if self.faults.should_drop_webhook() or not self.url:
                     self.log.append((event, "dropped"))
                     continue
+                if self.on_send is not None:
+                    self.on_send(body)
                 try:
                     resp = self._client.post(self.url, content=body, headers=headers)
                     self.log.append((event, str(resp.status_code)))

@@ -2,8 +2,12 @@
 them on both sides, and a tap on each emulator that times the writes syncd makes there.
 
 A change is a comment with a unique token: a developer's comment on GitHub (copied to the
-ticket as an internal note) or an agent's ``/dev`` note on Zendesk (copied to the issue). The
-tap records when the emulator finished answering each write whose body holds the token.
+ticket as an internal note) or an agent's ``/dev`` note on Zendesk (copied to the issue).
+Four instants are kept for each (:func:`timings`): when it was made in one emulator, when
+its webhook left that emulator for syncd, when syncd's write carrying the token reached the
+other emulator, and when that emulator had answered it. Figure 2 times the issue's "webhook
+in → write seen by the other side's emulator", from the second to the third; the first to
+the last also counts the emulators' own queueing in this process, which syncd does not do.
 """
 
 from __future__ import annotations
@@ -35,13 +39,14 @@ TOKEN = re.compile(rb"tok[a-z0-9]+-[0-9]+")  # what change() puts in a comment
 
 
 class Tap:
-    """ASGI middleware noting ``(time answered, method, path, body)`` of every write."""
+    """ASGI middleware noting ``(time answered, method, path, body, time its body arrived)``
+    of every write."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.writes: list[tuple[float, str, str, bytes]] = []
+        self.writes: list[tuple[float, str, str, bytes, float]] = []
         self.lock = threading.Lock()
-        self.index: dict[str, float] = {}
+        self.index: dict[str, tuple[float, float]] = {}  # token: (arrived, answered)
         self.indexed = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -49,31 +54,42 @@ class Tap:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
+        arrived = 0.0
 
         async def tapped_receive() -> Any:
+            nonlocal arrived
             msg = await receive()
             if msg["type"] == "http.request":
                 chunks.append(msg.get("body", b""))
+                if not msg.get("more_body"):
+                    arrived = time.perf_counter()
             return msg
 
         async def tapped_send(msg: Any) -> None:
             await send(msg)
             if msg["type"] == "http.response.body" and not msg.get("more_body"):
+                body = b"".join(chunks)
                 with self.lock:
+                    answered = time.perf_counter()
                     self.writes.append(
-                        (time.perf_counter(), scope["method"], scope["path"], b"".join(chunks))
+                        (answered, scope["method"], scope["path"], body, arrived or answered)
                     )
 
         await self.app(scope, tapped_receive, tapped_send)
 
     def seen(self, token: str) -> float | None:
-        """When a write carrying ``token`` was answered, or None. New writes are indexed
-        once, so waiting on many tokens does not rescan every body (the emulators share
-        this process and would slow down)."""
+        """When a write carrying ``token`` was answered, or None."""
+        both = self.times(token)
+        return both[1] if both else None
+
+    def times(self, token: str) -> tuple[float, float] | None:
+        """When a write carrying ``token`` arrived and when it was answered, or None. New
+        writes are indexed once, so waiting on many tokens does not rescan every body (the
+        emulators share this process and would slow down)."""
         with self.lock:
-            for at, _, _, body in self.writes[self.indexed :]:
+            for answered, _, _, body, arrived in self.writes[self.indexed :]:
                 for found in TOKEN.findall(body):
-                    self.index.setdefault(found.decode(), at)
+                    self.index.setdefault(found.decode(), (arrived, answered))
             self.indexed = len(self.writes)
             return self.index.get(token)
 
@@ -88,6 +104,22 @@ class World:
     taps: dict[str, Tap] = field(default_factory=dict)
     pairs: list[tuple[Ref, Ref]] = field(default_factory=list)  # (ticket, issue)
     ready_seconds: float = 0.0
+    left: dict[str, float] = field(default_factory=dict)  # token: when its webhook left
+    left_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note_departure(self, body: bytes) -> None:
+        """An emulator's ``on_send``: note when the first delivery of each token left."""
+        at = time.perf_counter()
+        found = TOKEN.findall(body)
+        if found:
+            with self.left_lock:
+                for token in found:
+                    self.left.setdefault(token.decode(), at)
+
+    def webhook_left(self, token: str) -> float | None:
+        """When the first webhook delivery carrying ``token`` left its emulator, or None."""
+        with self.left_lock:
+            return self.left.get(token)
 
     def requests(self) -> dict[str, Counter[str]]:
         """Request counters per emulator, copied."""
@@ -147,6 +179,8 @@ def start(
     path.write_text(yaml.safe_dump(conf, sort_keys=False))
     daemon = Daemon(path, f"http://127.0.0.1:{sb.port}", ROOT / ".bench" / "daemon.log")
     world = World(sb, daemon, Peek(url), taps)
+    for side in sb.sides.values():  # when each delivery left, for timings()
+        side.emulator.control.webhooks.on_send = world.note_departure
     try:
         world.ready_seconds = daemon.start()
         tickets = [
@@ -204,6 +238,44 @@ def arrivals(
                 seen = world.taps[side].seen(token)
                 if seen is not None:
                     out[i] = seen - at
+        if all(v is not None for v in out):
+            break
+        time.sleep(0.05)
+    return out
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The instants of one change (``time.perf_counter()``), see the module's docstring."""
+
+    made: float
+    left: float | None  # its webhook left the emulator (None: polled, or never sent)
+    arrived: float  # syncd's write carrying it reached the other emulator
+    answered: float  # ... and that emulator had answered it
+
+    @property
+    def end_to_end(self) -> float | None:
+        """The issue's figure 2: webhook in to write seen by the other side, seconds."""
+        return None if self.left is None else self.arrived - self.left
+
+    @property
+    def made_to_answered(self) -> float:
+        """Change made to write answered, the emulators' own queueing included."""
+        return self.answered - self.made
+
+
+def timings(
+    world: World, made: list[tuple[str, str, float]], timeout: float = 60.0
+) -> list[Timing | None]:
+    """The :class:`Timing` of each change (None when its copy was never written)."""
+    deadline = time.monotonic() + timeout
+    out: list[Timing | None] = [None] * len(made)
+    while time.monotonic() < deadline:
+        for i, (token, side, at) in enumerate(made):
+            if out[i] is None:
+                seen = world.taps[side].times(token)
+                if seen is not None:
+                    out[i] = Timing(at, world.webhook_left(token), *seen)
         if all(v is not None for v in out):
             break
         time.sleep(0.05)
