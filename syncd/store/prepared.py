@@ -18,6 +18,7 @@ SQLAlchemy's ``before_cursor_execute`` listeners are for the others.
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -163,8 +164,7 @@ class Prepared:
     def _rows(c: _Compiled, cursor: Any, raw: list[Any]) -> list[Any]:
         row: Any = c.row
         if row is None:  # text: the names the driver reports, no conversion
-            named: Any = namedtuple("Row", [d[0] for d in cursor.description], rename=True)  # type: ignore[misc]
-            return [named(*r) for r in raw]
+            return [_named(tuple(d[0] for d in cursor.description))(*r) for r in raw]
         if not c.convert:
             return [row(*r) for r in raw]
         results = c.results
@@ -172,6 +172,13 @@ class Prepared:
             row(*(v if f is None or v is None else f(v) for f, v in zip(results, r, strict=True)))
             for r in raw
         ]
+
+
+@functools.cache
+def _named(names: tuple[str, ...]) -> Any:
+    """The row type of a text statement's columns, made once: a class made for every row
+    would be garbage only the cyclic collector frees."""
+    return namedtuple("Row", names, rename=True)
 
 
 def _connection(tx: Tx) -> Any:
