@@ -77,11 +77,6 @@ class Tap:
 
         await self.app(scope, tapped_receive, tapped_send)
 
-    def seen(self, token: str) -> float | None:
-        """When a write carrying ``token`` was answered, or None."""
-        both = self.times(token)
-        return both[1] if both else None
-
     def times(self, token: str) -> tuple[float, float] | None:
         """When a write carrying ``token`` arrived and when it was answered, or None. New
         writes are indexed once, so waiting on many tokens does not rescan every body (the
@@ -229,19 +224,8 @@ def paced(world: World, rate: float, count: int, prefix: str) -> list[tuple[str,
 def arrivals(
     world: World, made: list[tuple[str, str, float]], timeout: float = 60.0
 ) -> list[float | None]:
-    """Seconds from each change to its copy's write (None when never seen)."""
-    deadline = time.monotonic() + timeout
-    out: list[float | None] = [None] * len(made)
-    while time.monotonic() < deadline:
-        for i, (token, side, at) in enumerate(made):
-            if out[i] is None:
-                seen = world.taps[side].seen(token)
-                if seen is not None:
-                    out[i] = seen - at
-        if all(v is not None for v in out):
-            break
-        time.sleep(0.05)
-    return out
+    """Seconds from each change made to its copy's write answered (None when never seen)."""
+    return [t.made_to_answered if t else None for t in timings(world, made, timeout)]
 
 
 @dataclass(frozen=True)

@@ -4,25 +4,10 @@ syncd's own update, so both stop at the intake: the worker handles the one real 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from syncd.daemon import metrics
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import escalate, notes
-
-
-@pytest.fixture
-def sb(tmp_path: Path) -> Iterator[Sandbox]:
-    sandbox = Sandbox(folder=tmp_path, webhooks=True, poll_interval=3600.0)
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 def _echoes(name: str) -> float:
@@ -30,7 +15,8 @@ def _echoes(name: str) -> float:
     return value or 0.0
 
 
-def test_the_echo_of_a_copied_comment_never_reaches_the_worker(sb: Sandbox) -> None:
+def test_the_echo_of_a_copied_comment_never_reaches_the_worker(hooked: Sandbox) -> None:
+    sb = hooked
     assert sb.service is not None
     ticket, issue = escalate(sb, ["escalate"])
     sb.settle()
