@@ -108,12 +108,9 @@ class ZendeskConnector:
     def resolve_users(self, ids: Sequence[Any]) -> None:
         """Learn the names of users not seen yet (one call each, then cached)."""
         for raw in ids:
-            if raw in (None, "", "0"):
+            if self._knows(raw):
                 continue
             ident = int(raw)
-            with self._lock:
-                if ident in self._users:
-                    continue
             try:
                 body = self.client.get(f"/api/v2/users/{ident}.json")
             except NotFound:
@@ -261,12 +258,12 @@ class ZendeskConnector:
         return webhooks.parse_payload(headers, payload, self.ctx, self.names())
 
     def _knows(self, user: Any) -> bool:
-        """Whether naming ``user`` needs no call: no one (or nothing valid) to name, or a
-        name already known."""
-        if user in (None, "", "0") or not str(user).isdigit():
+        """Whether naming ``user`` needs no call: no one to name, or a name already known."""
+        if user in (None, "", "0"):
             return True
+        ident = int(user)
         with self._lock:
-            return int(user) in self._users
+            return ident in self._users
 
     def rate_budget(self) -> RateBudget:
         """The last figures Zendesk sent."""

@@ -10,6 +10,7 @@ the event loop and persists through the :class:`~syncd.daemon.intake.Intake` (gr
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
@@ -75,10 +76,8 @@ async def answer_body(
     try:
         result = None
         if service.receives_offline(name):
-            try:
+            with contextlib.suppress(NeedsThread):  # this one needs a call after all
                 result = service.receive(name, headers, body)  # CPU only: no thread hop
-            except NeedsThread:
-                result = None  # this delivery needs a call to the vendor after all
         if result is None:
             # the connector may call its vendor while parsing: not on the event loop
             result = await anyio.to_thread.run_sync(service.receive, name, headers, body)

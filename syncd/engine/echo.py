@@ -87,10 +87,4 @@ def not_own_update(changes: Sequence[Change]) -> list[Change]:
     comment syncd copies to Zendesk would otherwise cost an inbox row. Not for poll pages,
     where one record's snapshot sums up many updates."""
     own = {c.ref for c in changes if own_comment(c)}
-    if not own:
-        return list(changes)
-    return [
-        c
-        for c in changes
-        if not own_comment(c) and not (c.kind == ChangeKind.UPSERT and c.ref in own)
-    ]
+    return [c for c in not_own(changes) if not (c.kind == ChangeKind.UPSERT and c.ref in own)]

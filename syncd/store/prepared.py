@@ -119,15 +119,8 @@ class Prepared:
         """Run it once for each set of parameters, in one call to the driver."""
         c = self._ready(tx)
         values = [self._values(c, p) for p in params]
-        if not values:
-            return
-        for observe in OBSERVERS:
-            observe(c.sql, values)
-        cursor = _connection(tx).cursor()
-        try:
-            cursor.executemany(c.sql, values)
-        finally:
-            cursor.close()
+        if values:
+            _send(tx, c.sql, values, many=True).close()
 
     def _ready(self, tx: Tx) -> _Compiled:
         dialect = tx.dialect
@@ -139,16 +132,7 @@ class Prepared:
 
     def _execute(self, tx: Tx, params: Mapping[str, Any] | None) -> tuple[_Compiled, Any]:
         c = self._ready(tx)
-        values = self._values(c, params or {})
-        for observe in OBSERVERS:
-            observe(c.sql, values)
-        cursor = _connection(tx).cursor()
-        try:
-            cursor.execute(c.sql, values)
-        except BaseException:
-            cursor.close()
-            raise
-        return c, cursor
+        return c, _send(tx, c.sql, self._values(c, params or {}))
 
     @staticmethod
     def _values(c: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
@@ -181,8 +165,17 @@ def _named(names: tuple[str, ...]) -> Any:
     return namedtuple("Row", names, rename=True)
 
 
-def _connection(tx: Tx) -> Any:
-    """The driver's connection under ``tx`` (in its transaction, if one has begun)."""
+def _send(tx: Tx, sql: str, values: Any, *, many: bool = False) -> Any:
+    """Show ``sql`` to the observers and run it on a cursor of the driver's connection under
+    ``tx`` (in its transaction, if one has begun); the cursor, for the caller to close."""
+    for observe in OBSERVERS:
+        observe(sql, values)
     raw = tx.connection.dbapi_connection
     assert raw is not None
-    return raw
+    cursor = raw.cursor()
+    try:
+        (cursor.executemany if many else cursor.execute)(sql, values)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
