@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+import pydantic
 import pydantic_core
 
 from syncd.errors import WebhookError
+
+T = TypeVar("T")
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -44,6 +47,26 @@ def json_object(body: bytes, what: str = "body") -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise WebhookError(400, f"{what} is not a JSON object")
     return payload
+
+
+def json_shaped(body: bytes, shape: pydantic.TypeAdapter[T], what: str = "body") -> T:
+    """A delivery's ``body`` decoded straight into ``shape``; ``WebhookError(400)`` when it
+    is not JSON, not an object, or a field the shape names has the wrong type.
+
+    ``shape`` is a ``TypedDict`` naming only the fields a connector reads: the parser skips
+    every other one without building it. A GitHub ``issues`` delivery is 7 KB, two thirds of
+    it the repository and the sender, of which syncd reads one name each; decoded into its
+    shape it takes 4.5 µs against 10.6 for the whole payload (BENCHMARKS.md, figure 1)."""
+    try:
+        return shape.validate_json(body)
+    except pydantic.ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        if first["type"] == "json_invalid":
+            raise WebhookError(400, f"{what} is not JSON: {first['msg']}") from None
+        if not first["loc"]:
+            raise WebhookError(400, f"{what} is not a JSON object") from None
+        where = ".".join(str(part) for part in first["loc"])
+        raise WebhookError(400, f"{what}: {where}: {first['msg']}") from None
 
 
 class NeedsThread(Exception):

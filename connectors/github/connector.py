@@ -64,6 +64,7 @@ class GitHubConnector:
         self.settings = settings
         self._client = GitHubClient(settings, str(settings.secret("token")))
         self._login: str | None = settings.bot_login
+        self._known_rules: Rules | None = None
         self._watched: list[str] = []
         self.watch(settings.repositories)
         self._poller = Poller(self._client, self._rules, settings.max_poll_pages, settings.per_page)
@@ -93,12 +94,16 @@ class GitHubConnector:
         return self._login or self.check()
 
     def _rules(self) -> Rules:
-        return Rules(
-            instance=self.name,
-            priority_labels=self.settings.priority_labels,
-            in_progress_labels=self.settings.in_progress_labels,
-            bot_login=self._login,
-        )
+        # built again only when the bot's login changed: every delivery asks for them
+        rules = self._known_rules
+        if rules is None or rules.bot_login != self._login:
+            rules = self._known_rules = Rules(
+                instance=self.name,
+                priority_labels=self.settings.priority_labels,
+                in_progress_labels=self.settings.in_progress_labels,
+                bot_login=self._login,
+            )
+        return rules
 
     # --- issues --------------------------------------------------------------------------
 

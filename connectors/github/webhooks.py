@@ -2,6 +2,12 @@
 
 GitHub signs ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>``, names the
 event in ``X-GitHub-Event`` and the delivery in ``X-GitHub-Delivery``.
+
+A delivery is decoded into :data:`PAYLOAD`, which names only the fields the mapping reads:
+the rest of the payload (the whole repository, the users, reactions, URLs) is skipped by the
+parser. Leaves are ``Any`` so that the mapping sees what GitHub sent and judges it as it does
+a REST answer; ``tests/connectors/github/test_webhooks.py`` records every key the mapping
+reads from GitHub's published payloads and fails when the shape leaves one out.
 """
 
 from __future__ import annotations
@@ -11,10 +17,13 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
+
 from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
-from syncd.webhooks import header, json_object
+from syncd.webhooks import header, json_shaped
 
 from .mapping import (
     Raw,
@@ -30,6 +39,56 @@ from .mapping import (
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 
+class _Login(TypedDict, total=False):
+    login: Any
+
+
+class _Named(TypedDict, total=False):
+    full_name: Any
+
+
+class _Milestone(TypedDict, total=False):
+    title: Any
+
+
+class _Issue(TypedDict, total=False):
+    number: Any
+    title: Any
+    body: Any
+    state: Any
+    state_reason: Any
+    labels: Any
+    assignee: _Login | None
+    milestone: _Milestone | None
+    html_url: Any
+    url: Any
+    repository_url: Any
+    created_at: Any
+    updated_at: Any
+    pull_request: Any
+
+
+class _Comment(TypedDict, total=False):
+    id: Any
+    issue_url: Any
+    body: Any
+    user: _Login | None
+    created_at: Any
+    updated_at: Any
+
+
+class _Payload(TypedDict, total=False):
+    action: Any
+    issue: _Issue
+    comment: _Comment
+    changes: Any  # transferred: the new repository and issue
+    repository: _Named | None
+    sender: _Login | None
+
+
+PAYLOAD = TypeAdapter(_Payload)
+
+
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` value GitHub sends for ``body``."""
     return f"sha256={hmac.digest(secret.encode(), body, hashlib.sha256).hex()}"
@@ -40,7 +99,14 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
     given = header(headers, SIGNATURE_HEADER)
     if not given:
         raise WebhookError(401, f"missing {SIGNATURE_HEADER}")
-    if not hmac.compare_digest(given.strip().encode(), sign(secret, body).encode()):
+    want = hmac.digest(secret.encode(), body, hashlib.sha256)
+    scheme, _, hexdigest = given.strip().partition("=")
+    try:
+        got = bytes.fromhex(hexdigest)
+    except ValueError:
+        got = b""
+    # the digests are compared whatever the scheme says, so a wrong one costs the same time
+    if not (hmac.compare_digest(got, want) and scheme == "sha256"):
         raise WebhookError(401, f"{SIGNATURE_HEADER} does not match")
 
 
@@ -50,18 +116,22 @@ def parse(headers: Mapping[str, str], body: bytes, rules: Rules) -> WebhookResul
     delivery = header(headers, "X-GitHub-Delivery")
     if not event:
         raise WebhookError(400, "missing X-GitHub-Event")
-    payload = json_object(body)
+    payload: _Payload = json_shaped(body, PAYLOAD)
+    changes = changes_of(event, payload, rules)
+    return WebhookResult(delivery_id=delivery, event=event, changes=tuple(changes))
+
+
+def changes_of(event: str, payload: Raw, rules: Rules) -> list[Change]:
+    """The changes a decoded ``event`` payload carries; ``WebhookError(400)`` when malformed."""
     try:
         if event == "issues":
-            changes = _issues(payload, rules)
-        elif event == "issue_comment":
-            changes = _issue_comment(payload, rules)
-        else:
-            # ping and every event syncd did not subscribe to
-            changes = []
+            return _issues(payload, rules)
+        if event == "issue_comment":
+            return _issue_comment(payload, rules)
+        # ping and every event syncd did not subscribe to
+        return []
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise WebhookError(400, f"malformed {event} payload: {exc!r}") from exc
-    return WebhookResult(delivery_id=delivery, event=event, changes=tuple(changes))
 
 
 def _repo(payload: Raw) -> str:

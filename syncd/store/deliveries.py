@@ -82,25 +82,20 @@ def change_text(change: Change) -> str:
     return change.model_dump_json(exclude_defaults=True)
 
 
+def inbox_values(
+    changes: Sequence[Change], t: Any, dump: Callable[[Change], Any] = change_value
+) -> list[tuple[Any, ...]]:
+    """The inbox rows of ``changes`` as values in ``INBOX_COLUMNS`` order, received at ``t``
+    (a datetime, or its value as the driver takes it) and due at once; ``dump`` gives the
+    ``change`` column's value."""
+    return [(str(c.ref), c.ref.connector, c.source, dump(c), "pending", 0, t, t) for c in changes]
+
+
 def inbox_rows(
     changes: Sequence[Change], t: Any, dump: Callable[[Change], Any] = change_value
 ) -> list[dict[str, Any]]:
-    """The inbox rows of ``changes`` (values for ``INBOX_COLUMNS``), received at ``t`` (a
-    datetime, or its value as the driver takes it) and due at once; ``dump`` gives the
-    ``change`` column's value."""
-    return [
-        {
-            "ref": str(c.ref),
-            "connector": c.ref.connector,
-            "source": c.source,
-            "change": dump(c),
-            "state": "pending",
-            "attempts": 0,
-            "next_at": t,
-            "received_at": t,
-        }
-        for c in changes
-    ]
+    """:func:`inbox_values` as ``{column: value}`` rows."""
+    return [dict(zip(INBOX_COLUMNS, v, strict=True)) for v in inbox_values(changes, t, dump)]
 
 
 def ingest_with(

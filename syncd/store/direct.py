@@ -32,16 +32,17 @@ from syncd.store.deliveries import (
     INBOX_COLUMNS,
     Received,
     change_text,
-    inbox_rows,
+    inbox_values,
     ingest_with,
     record_chunks,
 )
 from syncd.store.tables import deliveries, inbox
 
 _TIMES = ("next_at", "received_at")  # the inbox's columns of deliveries.received_at's type
+# positional: the driver binds a named parameter by making its name a string, every row
 _INBOX_INSERT = (
     f"INSERT INTO inbox ({', '.join(INBOX_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in INBOX_COLUMNS)})"
+    f"VALUES ({', '.join('?' for _ in INBOX_COLUMNS)})"
 )
 
 
@@ -75,7 +76,9 @@ class DirectWriter:
         self._time = _binder(deliveries.c.received_at, dialect)
         # the change column gets its JSON text from pydantic-core directly (change_text)
         bound = [c for c in INBOX_COLUMNS if c not in ("change", *_TIMES)]
-        self._bind = {c: f for c in bound if (f := _binder(inbox.c[c], dialect))}
+        self._bind = {
+            INBOX_COLUMNS.index(c): f for c in bound if (f := _binder(inbox.c[c], dialect))
+        }
 
     @property
     def usable(self) -> bool:
@@ -137,10 +140,12 @@ class DirectWriter:
 
         def enqueue(changes: list[Change]) -> int:
             if changes:
-                rows = inbox_rows(changes, stamp, change_text)
-                for row in rows:
-                    for column, bind in self._bind.items():
-                        row[column] = bind(row[column])
+                rows = inbox_values(changes, stamp, change_text)
+                if self._bind:  # none on SQLite today: its text and integer types pass as is
+                    rows = [
+                        tuple(self._bind[i](v) if i in self._bind else v for i, v in enumerate(r))
+                        for r in rows
+                    ]
                 conn.executemany(_INBOX_INSERT, rows)
             return len(changes)
 

@@ -328,6 +328,21 @@ def test_syncd_writes_fire_webhooks_too(emu: GitHubEmulator, connector: GitHubCo
     assert change.comment.by_syncd and change.comment.marker == note.marker
 
 
+def test_a_login_learnt_after_the_first_read_marks_the_bots_comments(
+    emu: GitHubEmulator, connector: GitHubConnector, base_url: str
+) -> None:
+    made = connector.create_issue(REPO, _draft("late login"), key=_key())
+    connector.add_comment(made.ref, "from the bot", public=False, key=_key())
+    _, headers, body = emu.control.webhooks.captured[-1]
+    fresh = GitHubConnector("gh", make_settings(base_url))  # its login not known yet
+    try:
+        fresh.get_issue(made.ref)  # reads and maps before it knows who it is
+        change = fresh.parse_webhook(headers, body).changes[0]  # learns it here
+    finally:
+        fresh.close()
+    assert change.comment is not None and change.comment.by_syncd
+
+
 def test_find_issue_respects_since_and_creator(
     emu: GitHubEmulator, connector: GitHubConnector
 ) -> None:

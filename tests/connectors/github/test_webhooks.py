@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,6 +205,23 @@ def test_published_signature_vector_verifies() -> None:
 def test_missing_or_wrong_signature_is_401(headers: dict[str, str]) -> None:
     with pytest.raises(WebhookError) as err:
         webhooks.verify(headers, b"{}", SECRET)
+    assert err.value.status == 401
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        lambda good: good.replace("sha256=", "sha1="),  # the right digest under another name
+        lambda good: good.replace("sha256=", ""),
+        lambda good: good[:-2],  # cut short
+        lambda good: good + "00",
+        lambda good: good[:-1] + "g",  # not hexadecimal
+    ],
+)
+def test_a_signature_close_to_the_right_one_is_401(given: Any) -> None:
+    body = b'{"action": "opened"}'
+    with pytest.raises(WebhookError) as err:
+        webhooks.verify({"X-Hub-Signature-256": given(webhooks.sign(SECRET, body))}, body, SECRET)
     assert err.value.status == 401
 
 
