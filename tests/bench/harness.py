@@ -31,6 +31,7 @@ class Scale:
     webhook_rounds: int  # saturation runs per server, alternating between the servers
     webhook_paced_rate: float  # deliveries per second for the latency run
     webhook_paced_seconds: float
+    instruction_deliveries: int  # counted under callgrind, after as many to warm up
     e2e_rates: tuple[float, ...]
     e2e_seconds: float
     e2e_links: int
@@ -53,6 +54,7 @@ FULL = Scale(
     webhook_rounds=3,
     webhook_paced_rate=100.0,
     webhook_paced_seconds=10.0,
+    instruction_deliveries=1000,
     e2e_rates=(20.0, 100.0),
     e2e_seconds=10.0,
     e2e_links=50,
@@ -75,6 +77,7 @@ TINY = Scale(
     webhook_rounds=2,
     webhook_paced_rate=50.0,
     webhook_paced_seconds=1.0,
+    instruction_deliveries=40,
     e2e_rates=(20.0,),
     e2e_seconds=1.0,
     e2e_links=4,

@@ -12,15 +12,15 @@ import structlog
 from syncd import logs
 from tests.bench.harness import ROOT, Figure, Scale
 
-# figure number -> module with run(scale, out)
+# figure number -> modules with run(scale, out)
 BENCHMARKS = {
-    "1": "tests.bench.bench_webhooks",
-    "2": "tests.bench.bench_latency",
-    "3": "tests.bench.bench_drain",
-    "4": "tests.bench.bench_requests",
-    "5": "tests.bench.bench_poll",
-    "6": "tests.bench.bench_startup",
-    "7": "tests.bench.bench_soak",
+    "1": ("tests.bench.bench_webhooks", "tests.bench.bench_instructions"),
+    "2": ("tests.bench.bench_latency",),
+    "3": ("tests.bench.bench_drain",),
+    "4": ("tests.bench.bench_requests",),
+    "5": ("tests.bench.bench_poll",),
+    "6": ("tests.bench.bench_startup",),
+    "7": ("tests.bench.bench_soak",),
 }
 _log_file: IO[str] | None = None
 
@@ -41,12 +41,12 @@ def run_all(
 ) -> list[Figure]:
     """Run every benchmark (or those in ``only``) and return their figures."""
     figures: list[Figure] = []
-    for number, module in BENCHMARKS.items():
+    for number, modules in BENCHMARKS.items():
         if only and number not in only:
             continue
         began = time.perf_counter()
-        mod = importlib.import_module(module)
-        mod.run(scale, figures)
+        for module in modules:
+            importlib.import_module(module).run(scale, figures)
         if progress:
             progress(f"figure {number} done in {time.perf_counter() - began:.1f} s")
     return figures
