@@ -1,4 +1,4 @@
-"""The periodic SLA check: read each followed issue's clock, ask the pure rules, write back.
+"""The periodic SLA check: read each followed issue's clock, ask the pure rules, write what moved.
 
 Runs on the service's scheduler (``every("sla", ...)``) and from tests with a frozen ``now``.
 One clock per issue, keyed by its first link, counted from that link's escalation.
@@ -7,16 +7,18 @@ One clock per issue, keyed by its first link, counted from that link's escalatio
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import structlog
 from prometheus_client import Counter
 
 from syncd.engine.calendar import span_for
 from syncd.engine.rules import Rules, ctx
-from syncd.engine.sla import human, new_clock, observe, plan_sla, readings
+from syncd.engine.sla import SlaPlan, human, new_clock, observe, plan_sla, readings
 from syncd.engine.worker import link_view
-from syncd.model import Issue
+from syncd.model import Issue, Ref
 from syncd.store import outbox
 from syncd.store.repository import LinkRow, Store, Tx
 
@@ -29,47 +31,80 @@ SLA_EVENTS = Counter(
 
 
 def check(store: Store, rules: Rules, now: datetime) -> int:
-    """Check every clock of routes with an SLA; return how many events were raised."""
+    """Check every clock of routes with an SLA; return how many events were raised.
+
+    Each issue is read and judged on a read-only connection, which takes no write lock, and
+    written only when its clock moved or a line was crossed: most checks change nothing,
+    and a check that held the write lock for every issue held up the webhooks' commits and
+    the worker once a minute (figure 7 in BENCHMARKS.md: a 100-145 ms stall with 50 links)."""
     routes = [r.name for r in rules.routes if r.sla is not None]
     if not routes:
         return 0
-    with store.tx() as tx:
+    with store.peek() as tx:
         rows = store.links_in(tx, routes, ["active"])
     by_issue: dict[str, list[LinkRow]] = defaultdict(list)
     for row in rows:
         by_issue[row.issue_ref].append(row)
     raised = 0
     for issue_ref, linked in by_issue.items():
-        with store.tx() as tx:
-            raised += _check_issue(store, tx, rules, issue_ref, linked, now)
+        with store.peek() as tx:
+            plan = _plan(store, tx, rules, issue_ref, linked, now)
+        if plan is not None:
+            with store.tx() as tx:
+                raised += _apply(store, tx, issue_ref, plan)
     return raised
 
 
-def _check_issue(
+@dataclass(frozen=True)
+class _Plan:
+    """What one issue's check would write, and the clock it was judged from."""
+
+    first: LinkRow
+    route: str
+    stored: dict[str, Any] | None
+    planned: SlaPlan
+
+
+def _plan(
     store: Store, tx: Tx, rules: Rules, issue_ref: str, linked: list[LinkRow], now: datetime
-) -> int:
+) -> _Plan | None:
+    """The writes one issue's clock needs at ``now``; None when there are none."""
     first = min(linked, key=lambda r: r.id)
     route = rules.route(first.route)
     if route is None or route.sla is None:
-        return 0
+        return None
     seen = store.shadow(tx, issue_ref).observed
     if seen is None:
-        return 0
+        return None
     issue = Issue.model_validate(seen)
-    clock = store.sla_clock(tx, first.id) or new_clock(first.created_at, route.name)
-    clock = observe(clock, issue, route.sla, now)
+    stored = store.sla_clock(tx, first.id)
+    clock = observe(stored or new_clock(first.created_at, route.name), issue, route.sla, now)
     span = span_for(route.sla.calendar, dict(rules.calendars))
     found = readings(clock, route.sla, span, now)
-    views = [link_view(store, tx, r) for r in linked]
+    crossing = [r for r in found if r.level in ("at_risk", "breached")]
+    # the links' snapshots feed the notes' templates: read only when a line may be crossed
+    views = (
+        [link_view(store, tx, r) for r in sorted(linked, key=lambda r: r.id)] if crossing else []
+    )
     notes: dict[str, str] = {}
-    for r in found:
-        if r.level in ("at_risk", "breached"):
-            c = ctx(views[0], route, rules, kind=r.kind, limit=human(r.limit))
-            c["deadline"] = r.deadline.strftime("%Y-%m-%d %H:%M UTC") if r.deadline else "-"
-            notes[f"{r.kind}:{r.level}"] = rules.templates.render(
-                f"sla_{r.level}", route.templates, **c
-            )
-    planned = plan_sla(views[0].issue, views, clock, found, notes)
+    for r in crossing:
+        c = ctx(views[0], route, rules, kind=r.kind, limit=human(r.limit))
+        c["deadline"] = r.deadline.strftime("%Y-%m-%d %H:%M UTC") if r.deadline else "-"
+        notes[f"{r.kind}:{r.level}"] = rules.templates.render(
+            f"sla_{r.level}", route.templates, **c
+        )
+    planned = plan_sla(Ref.parse(issue_ref), views, clock, found, notes)
+    if planned.clock == stored and not planned.actions and not planned.events:
+        return None
+    return _Plan(first, route.name, stored, planned)
+
+
+def _apply(store: Store, tx: Tx, issue_ref: str, plan: _Plan) -> int:
+    """Write ``plan`` unless the clock moved since it was read (another replica checked it
+    meanwhile: the next check judges it again); return the events raised."""
+    first, planned = plan.first, plan.planned
+    if store.sla_clock(tx, first.id) != plan.stored:
+        return 0
     store.put_sla_clock(tx, first.id, planned.clock)
     if planned.actions:
         outbox.add(tx, [a.row() for a in planned.actions])
@@ -82,6 +117,6 @@ def _check_issue(
             issue_ref=issue_ref,
             **detail,
         )
-        SLA_EVENTS.labels(event, route.name, detail["kind"]).inc()
+        SLA_EVENTS.labels(event, plan.route, detail["kind"]).inc()
         log.warning(event, issue=issue_ref, **detail)
     return len(planned.events)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from syncd.engine import sla_job
 from syncd.model import Priority
+from tests.store.conftest import statements_sent
 
 from .workflow_helpers import audit, gh_key, issue_of, link_of, notes, sandbox
 
@@ -103,3 +105,46 @@ def test_sla_goes_at_risk_then_breached_under_a_frozen_clock(tmp_path: Path) -> 
         assert service.check_sla() == 0
         assert [r.detail["kind"] for r in audit(sb, "sla_breached")] == ["acknowledge"]
         assert start < datetime.now(UTC) + timedelta(minutes=1)
+
+
+def test_a_check_that_changes_nothing_writes_nothing(tmp_path: Path) -> None:
+    with sandbox(tmp_path, ROUTES) as sb:
+        assert sb.service is not None
+        service = sb.service
+        t = sb.helpdesk.create_ticket(
+            "Slow", "It is slow.", tags=["escalate"], priority=Priority.URGENT
+        )
+        sb.wait("issue", lambda: issue_of(sb, t))
+        sb.settle()
+        link = link_of(sb, t)
+        assert link is not None
+        service.clock = lambda: link.created_at + timedelta(hours=1)
+        assert service.check_sla() == 0  # the first check starts the clock: one write
+        with statements_sent(service.store, lambda s: "sla_clocks" in s) as sent:
+            assert service.check_sla() == 0
+        # read, judged unchanged, not written: no write lock taken for it either
+        assert sent and not [s for s, _ in sent if not s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_clock_moved_since_it_was_read_is_not_overwritten(tmp_path: Path) -> None:
+    with sandbox(tmp_path, ROUTES) as sb:
+        assert sb.service is not None
+        store, rules = sb.service.store, sb.service.rules
+        t = sb.helpdesk.create_ticket(
+            "Stuck", "It is stuck.", tags=["escalate"], priority=Priority.URGENT
+        )
+        issue = sb.wait("issue", lambda: issue_of(sb, t))
+        sb.settle()
+        link = link_of(sb, t)
+        assert link is not None
+        at_risk = link.created_at + timedelta(hours=3, minutes=20)
+        with store.peek() as tx:
+            plan = sla_job._plan(store, tx, rules, str(issue), [link], at_risk)
+        assert plan is not None and plan.planned.events  # it would raise "at risk"
+        with store.tx() as tx:  # meanwhile another replica checked it
+            store.put_sla_clock(tx, link.id, {**plan.planned.clock, "by": "another replica"})
+        with store.tx() as tx:
+            assert sla_job._apply(store, tx, str(issue), plan) == 0
+        with store.peek() as tx:
+            assert (store.sla_clock(tx, link.id) or {}).get("by") == "another replica"
+        assert not audit(sb, "sla_at_risk")
