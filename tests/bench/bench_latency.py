@@ -16,7 +16,14 @@ import tempfile
 from pathlib import Path
 
 from tests.bench import scenario
-from tests.bench.harness import Figure, Scale, percentile, process_cpu, verdict
+from tests.bench.harness import (
+    Figure,
+    Scale,
+    percentile,
+    process_cpu,
+    vendors_uncollected,
+    verdict,
+)
 
 
 def run(scale: Scale, out: list[Figure]) -> None:
@@ -31,8 +38,9 @@ def run(scale: Scale, out: list[Figure]) -> None:
             count = max(2, int(rate * scale.e2e_seconds))
             before = world.requests()
             cpu_before = process_cpu(pid)
-            made = scenario.paced(world, rate, count, f"r{int(rate)}")
-            times = scenario.timings(world, made)
+            with vendors_uncollected():
+                made = scenario.paced(world, rate, count, f"r{int(rate)}")
+                times = scenario.timings(world, made)
             world.settle()
             cpu_after = process_cpu(pid)
             spent = scenario.diff(world.requests(), before)

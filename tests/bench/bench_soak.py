@@ -18,7 +18,14 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bench import scenario
-from tests.bench.harness import Figure, Scale, percentile, status_mib, verdict
+from tests.bench.harness import (
+    Figure,
+    Scale,
+    percentile,
+    status_mib,
+    vendors_uncollected,
+    verdict,
+)
 
 WAL_BOUND_MIB = 64.0  # the store's journal_size_limit: what the WAL is cut back to
 RSS_GROWTH_MIB = 25.0  # growth over the soak that would say something keeps what it should not
@@ -124,8 +131,9 @@ def run(scale: Scale, out: list[Figure]) -> None:
         count = max(2, int(scale.soak_rate * scale.soak_seconds))
         with Sampler(world) as sampler:
             start_rss = sampler.rss
-            made = scenario.paced(world, scale.soak_rate, count, "soak")
-            times = scenario.timings(world, made)
+            with vendors_uncollected():
+                made = scenario.paced(world, scale.soak_rate, count, "soak")
+                times = scenario.timings(world, made)
             world.settle(timeout=600)
         depth = world.peek.depth()
         # a copy that never arrived: was its webhook delivered at all?
