@@ -16,6 +16,8 @@ from typing import Any
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
 
 MARKER_RE = re.compile(r"\s*<!-- syncd:key=([^\s>]+) -->\s*")
+_MARKER_OPEN = "<!-- syncd:key="
+_MARKER_AT = re.compile(r"<!-- syncd:key=([^\s>]+) -->")
 _PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
 _COMMENT_PREFIX = "comment-"
 
@@ -41,13 +43,20 @@ def add_marker(body: str, key: str) -> str:
 
 
 def split_marker(body: str | None) -> tuple[str, str | None]:
-    """Return the body without syncd's marker, and the marker's key if there was one."""
+    """Return the body without syncd's marker, and the marker's key if there was one.
+
+    What ``MARKER_RE.search`` finds, found faster: the marker's fixed opening is looked up
+    first. Searched for with its leading ``\\s*``, the pattern is tried at every position
+    of the body: 90 µs for a 10 KB issue, on the event loop for every delivery."""
     text = body or ""
-    match = MARKER_RE.search(text)
-    if match is None:
-        return text, None
-    stripped = (text[: match.start()] + text[match.end() :]).rstrip()
-    return stripped, match.group(1)
+    at = text.find(_MARKER_OPEN)
+    while at >= 0:
+        match = _MARKER_AT.match(text, at)
+        if match is not None:
+            before, after = text[:at].rstrip(), text[match.end() :].lstrip()
+            return (before + after).rstrip(), match.group(1)
+        at = text.find(_MARKER_OPEN, at + 1)
+    return text, None
 
 
 # --- keys ----------------------------------------------------------------------------------

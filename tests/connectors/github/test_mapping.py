@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from connectors.github.mapping import (
+    MARKER_RE,
     Rules,
     add_marker,
     comment_from_raw,
@@ -170,3 +172,25 @@ def test_keys() -> None:
             parse_issue_key(bad)
     with pytest.raises(ValueError):
         parse_comment_key("acme/widgets#comment-x")
+
+
+def _split_by_pattern(body: str) -> tuple[str, str | None]:
+    """What split_marker gives, by the marker's pattern searched the slow way."""
+    match = MARKER_RE.search(body)
+    if match is None:
+        return body, None
+    return (body[: match.start()] + body[match.end() :]).rstrip(), match.group(1)
+
+
+def test_split_marker_finds_what_the_pattern_finds() -> None:
+    pieces = [
+        "text", " ", "\n", "\t", "\u00a0", "\u2003", "\x1c", ">", "<", "-", "!",
+        "<!-- syncd:key=", "<!-- syncd:key=k1 -->", "<!-- syncd:key=a b -->",
+        "<!-- syncd:key= -->", "<!-- syncd:key=x>y -->", " -->", "<!-- syncd:key=k2 -->",
+    ]  # fmt: skip
+    rng = random.Random(8)
+    for _ in range(5000):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert split_marker(body) == _split_by_pattern(body), repr(body)
+    long = "A line of a long bug report.\n" * 400
+    assert split_marker(add_marker(long, "k9")) == (long.rstrip(), "k9")
