@@ -9,16 +9,38 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections import deque
 from typing import Any
 
 import uvicorn
 
+_LOCK = threading.Lock()
+
+
+# the ports free_port() handed out, each still bound (not listening) by a socket of ours
+_RESERVED: deque[socket.socket] = deque()
+_RESERVED_MAX = 256  # the oldest is let go: its server has long since bound the port
+
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on, kept from being taken until a server
+    listens on it.
+
+    A port that is only found free can be taken before its server binds it: by another
+    server, or by the local end of any outgoing connection, since both draw from the same
+    ephemeral range (a sandbox makes dozens of connections between choosing the daemon's
+    port and serving on it). So the port stays bound by a socket of ours, with
+    ``SO_REUSEADDR`` and not listening: Linux then gives it to no outgoing connection and
+    refuses other binds, but lets a server that also sets ``SO_REUSEADDR`` (uvicorn does, in
+    this process or another) bind it and listen."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    with _LOCK:
+        _RESERVED.append(s)
+        while len(_RESERVED) > _RESERVED_MAX:
+            _RESERVED.popleft().close()
+    return int(s.getsockname()[1])
 
 
 class ServerThread:
