@@ -6,7 +6,7 @@ event in ``X-GitHub-Event`` and the delivery in ``X-GitHub-Delivery``.
 A delivery is decoded into :data:`PAYLOAD`, which names only the fields the mapping reads:
 the rest of the payload (the whole repository, the users, reactions, URLs) is skipped by the
 parser. Leaves are ``Any`` so that the mapping sees what GitHub sent and judges it as it does
-a REST answer; ``tests/connectors/github/test_webhooks.py`` records every key the mapping
+a REST answer; ``tests/connectors/github/test_webhook_shape.py`` records every key the mapping
 reads from GitHub's published payloads and fails when the shape leaves one out.
 """
 
@@ -89,9 +89,13 @@ class _Payload(TypedDict, total=False):
 PAYLOAD = TypeAdapter(_Payload)
 
 
+def _digest(secret: str, body: bytes) -> bytes:
+    return hmac.digest(secret.encode(), body, hashlib.sha256)
+
+
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` value GitHub sends for ``body``."""
-    return f"sha256={hmac.digest(secret.encode(), body, hashlib.sha256).hex()}"
+    return f"sha256={_digest(secret, body).hex()}"
 
 
 def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
@@ -99,7 +103,7 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
     given = header(headers, SIGNATURE_HEADER)
     if not given:
         raise WebhookError(401, f"missing {SIGNATURE_HEADER}")
-    want = hmac.digest(secret.encode(), body, hashlib.sha256)
+    want = _digest(secret, body)
     scheme, _, hexdigest = given.strip().partition("=")
     try:
         got = bytes.fromhex(hexdigest)

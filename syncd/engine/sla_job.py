@@ -35,8 +35,8 @@ def check(store: Store, rules: Rules, now: datetime) -> int:
 
     Each issue is read and judged on a read-only connection, which takes no write lock, and
     written only when its clock moved or a line was crossed: most checks change nothing,
-    and a check that held the write lock for every issue held up the webhooks' commits and
-    the worker once a minute (figure 7 in BENCHMARKS.md: a 100-145 ms stall with 50 links)."""
+    and a check that held the write lock through every followed issue held up the webhooks'
+    commits and the worker's batches for as long as it ran, once a minute."""
     routes = [r.name for r in rules.routes if r.sla is not None]
     if not routes:
         return 0
@@ -83,9 +83,7 @@ def _plan(
     found = readings(clock, route.sla, span, now)
     crossing = [r for r in found if r.level in ("at_risk", "breached")]
     # the links' snapshots feed the notes' templates: read only when a line may be crossed
-    views = (
-        [link_view(store, tx, r) for r in sorted(linked, key=lambda r: r.id)] if crossing else []
-    )
+    views = [link_view(store, tx, r) for r in linked] if crossing else []
     notes: dict[str, str] = {}
     for r in crossing:
         c = ctx(views[0], route, rules, kind=r.kind, limit=human(r.limit))

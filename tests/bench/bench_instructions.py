@@ -27,7 +27,13 @@ from pathlib import Path
 from tests.bench.harness import ROOT, Figure, Scale, python
 
 APPS = ("syncd", "floor_body", "floor")
+TOOLS = ("valgrind", "callgrind_control", "callgrind_annotate")
 _COST = re.compile(r"^\s*([\d,]+) \([ \d.]+%\)\s+(.*)$")
+
+
+def available() -> bool:
+    """Whether valgrind and its callgrind tools are on this machine."""
+    return all(shutil.which(tool) for tool in TOOLS)
 
 
 def per_object(annotated: str) -> Counter[str]:
@@ -103,7 +109,7 @@ def count(app: str, deliveries: int) -> tuple[float, float]:
 def run(scale: Scale, out: list[Figure]) -> None:
     """Count each receiver's instructions per delivery, syncd's beside the floors'."""
     name = "instructions per delivery, webhook path without HTTP (callgrind)"
-    if not all(shutil.which(t) for t in ("valgrind", "callgrind_control", "callgrind_annotate")):
+    if not available():
         out.append(Figure("1", name, None, "k instr", note="no valgrind"))
         return
     n = scale.instruction_deliveries

@@ -4,10 +4,9 @@ speed targets live in the benchmarks, never in the test suite's pass or fail."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from tests.bench import suite
+from tests.bench import bench_instructions, suite
 from tests.bench.harness import TINY, markdown, write_json
 
 
@@ -19,7 +18,7 @@ def test_harness_runs_every_figure(tmp_path: Path) -> None:
     numbers = {f.number for f in figures}
     assert numbers == {"1", "2", "4", "5", "6", "7"}
     proc = Path("/proc/self/task").exists()
-    valgrind = all(shutil.which(t) for t in ("valgrind", "callgrind_control", "callgrind_annotate"))
+    valgrind = bench_instructions.available()
     for f in figures:
         if f.value is None and not proc:  # what only /proc can tell, elsewhere
             assert f.note == "no /proc", f
