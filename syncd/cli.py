@@ -7,14 +7,20 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from syncd import logs, registry
-from syncd.connector import Role
+from syncd.cluster_cli import cluster_app
+from syncd.connectors_cli import connectors_app
 from syncd.console import ConfigOpt, err, out, print_problems, settings_or_exit
+from syncd.cursor_cli import cursor_app
 from syncd.errors import ConfigError
+from syncd.health_cli import health
+from syncd.reload_cli import reload
 from syncd.settings import load
+from syncd.store_cli import links, replay
 from syncd.workflow_cli import routes_app, templates_app
 
 app = typer.Typer(
@@ -28,19 +34,50 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(routes_app, name="routes")
 app.add_typer(templates_app, name="templates")
+app.command()(links)
+app.command()(replay)
+app.command()(health)
+app.command()(reload)
+app.add_typer(cursor_app, name="cursor")
+app.add_typer(cluster_app, name="cluster")
+app.add_typer(connectors_app, name="connectors")
 
 
 @config_app.command("check")
-def config_check(path: Path) -> None:
-    """Validate a config file: every problem with its file, key path and reason (exit 2)."""
+def config_check(
+    path: Annotated[Path, typer.Argument(help="The YAML config file to check.")],
+    strict: Annotated[
+        bool, typer.Option(help="Refuse warnings too (a secret written in the file).")
+    ] = False,
+    live: Annotated[
+        bool,
+        typer.Option(
+            help="Then check against the live systems what the config names there (projects, "
+            "mapped fields and their values, webhooks), as `syncd connectors test` does."
+        ),
+    ] = False,
+) -> None:
+    """Validate a config file as `syncd run` would: every problem with its file, key path
+    and reason, all in one pass (exit 2); warnings (exit 0, or 2 with --strict). With
+    --live, then reach each connector (exit 1 when something it needs is missing there)."""
     try:
         settings = load(path)
     except ConfigError as exc:
         print_problems(exc)
         raise typer.Exit(2) from None
+    for file, key, msg in settings.warnings:
+        err.print(f"[bold yellow]warning[/] {file}: [bold]{key}[/]: {msg}")
+    if strict and settings.warnings:
+        raise typer.Exit(2)
     out.print(
         f"[green]ok[/] {path}: {len(settings.connectors)} connectors, {len(settings.routes)} routes"
+        + (f", {len(settings.warnings)} warnings" if settings.warnings else "")
     )
+    if live and settings.connectors:
+        from syncd.connectors_cli import live_check
+
+        logs.configure("console", "critical")  # findings only, never a connector's traceback
+        raise typer.Exit(live_check(settings, list(settings.connectors)))
 
 
 @db_app.command("upgrade")
@@ -50,7 +87,7 @@ def db_upgrade(
     """Apply database migrations."""
     from syncd.store import db
 
-    target = url or settings_or_exit(config).store.url
+    target = url or settings_or_exit(config, secrets=False).store.url
     engine = db.make_engine(target)
     db.upgrade(engine)
     rev, head = db.current(engine)
@@ -60,82 +97,57 @@ def db_upgrade(
 @app.command()
 def run(
     config: ConfigOpt = None,
-    once: Annotated[bool, typer.Option(help="One poll-and-drain cycle, then exit.")] = False,
-    host: Annotated[str | None, typer.Option()] = None,
-    port: Annotated[int | None, typer.Option()] = None,
+    once: Annotated[
+        bool,
+        typer.Option(
+            help="One poll-and-drain cycle, then exit (1 if a poll cursor is unreadable)."
+        ),
+    ] = False,
+    host: Annotated[
+        str | None, typer.Option(help="Address to serve on (default: settings).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on (default: settings).")] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Plan and print every write, make none; poll only, on a copy of the store.",
+        ),
+    ] = False,
 ) -> None:
     """Run the service: webhooks, polling, processing. SIGTERM stops it cleanly."""
     settings = settings_or_exit(config)
+    if dry_run:
+        logs.configure(settings.log.format, "warning")
+        from syncd.dry_cli import dry_run as run_dry
+
+        run_dry(settings, once=once)
+        return
     logs.configure(settings.log.format, settings.log.level)
     from syncd.daemon.service import Service
 
-    service = Service(settings)
+    for file, key, msg in settings.warnings:
+        log = structlog.get_logger("syncd.config")
+        log.warning("config.warning", file=file, key=key, reason=msg)
+    try:
+        service = Service(settings)
+    except ConfigError as exc:
+        print_problems(exc)
+        raise typer.Exit(2) from None
     if once:
         finished = service.run_once()
-        out.print(json.dumps({"actions_finished": finished, **service.status()}, default=str))
+        status = service.status()
+        out.print(json.dumps({"actions_finished": finished, **status}, default=str))
+        failing = service.health.unhealthy()
         service.stop(grace=0)
+        for name, reason in failing.items():
+            err.print(f"[bold red]error[/] {name}: {escape(reason)}", highlight=False)
+        if failing:
+            raise typer.Exit(1)  # a connector could not be reached, or waits for an operator
         return
     from syncd.daemon.app import serve
 
     serve(service, host or settings.server.host, port or settings.server.port)
-
-
-@app.command()
-def links(
-    config: ConfigOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-) -> None:
-    """List links between tickets and issues."""
-    from syncd.store.repository import Store
-
-    store = Store.open(settings_or_exit(config).store.url)
-    if as_json:
-        for link in store.all_links(1_000_000):
-            print(
-                json.dumps(
-                    {
-                        **link.__dict__,
-                        "created_at": link.created_at.isoformat(),
-                        "updated_at": link.updated_at.isoformat(),
-                    }
-                )
-            )
-        return
-    table = Table("id", "ticket", "issue", "route", "mode", "state", "updated")
-    for link in store.all_links(10_000):
-        table.add_row(
-            str(link.id),
-            link.ticket_ref,
-            link.issue_ref,
-            link.route,
-            link.mode,
-            link.state,
-            link.updated_at.strftime("%Y-%m-%d %H:%M"),
-        )
-    out.print(table)
-
-
-@app.command()
-def replay(
-    config: ConfigOpt = None,
-    list_only: Annotated[bool, typer.Option("--list", help="Only list them.")] = False,
-    ids: Annotated[list[int] | None, typer.Option("--id", help="Only these.")] = None,
-) -> None:
-    """List dead letters, or send them back to the outbox to be tried again."""
-    from syncd.store import outbox
-    from syncd.store.repository import Store
-
-    store = Store.open(settings_or_exit(config).store.url)
-    with store.tx() as tx:
-        rows = outbox.list_dead(tx)
-        if list_only:
-            table = Table("id", "kind", "key", "lane", "reason", "since")
-            for r in rows:
-                table.add_row(str(r.id), r.kind, r.key, r.lane, r.reason, str(r.created_at)[:19])
-            out.print(table)
-            return
-        n = outbox.replay(tx, ids)
-    out.print(f"{n} dead letters sent back to the outbox")
 
 
 @app.command()
@@ -145,15 +157,18 @@ def reconcile(
         bool, typer.Option(help="Apply the repairs now; --no-drain leaves them to the daemon.")
     ] = True,
 ) -> None:
-    """Compare every open link with both sides and repair what drifted."""
+    """Compare every open link with both sides and repair what drifted; a poll cursor that
+    cannot be read is then replaced by one from the start of the comparison."""
     from rich.progress import Progress
 
+    from syncd.cursor_cli import replace_unreadable, unreadable_cursors
     from syncd.daemon.service import Service
     from syncd.engine import reconcile as rec
 
     settings = settings_or_exit(config)
     logs.configure(settings.log.format, "warning")
     service = Service(settings)
+    started, unreadable = unreadable_cursors(service)
     total = sum(1 for r in service.store.all_links(10_000_000) if r.state in rec.OPEN_STATES)
     with Progress(console=err, transient=False) as progress:
         task = progress.add_task("comparing links with both sides", total=total)
@@ -168,16 +183,25 @@ def reconcile(
         f"{report.links} open links checked: {len(report.drift)} drifted, "
         f"{queued} changes queued, {done} repairs made, {len(report.skipped)} skipped"
     )
+    replaced = replace_unreadable(service, unreadable, started)
     service.stop(grace=0)
+    if not replaced:
+        raise typer.Exit(1)
 
 
 @app.command()
 def emulate(
-    kind: str,
-    port: Annotated[int, typer.Option()] = 0,
-    webhook_url: Annotated[str | None, typer.Option()] = None,
-    webhook_secret: Annotated[str | None, typer.Option()] = None,
-    flavour: Annotated[str | None, typer.Option(help="jira: cloud or datacenter")] = None,
+    kind: Annotated[str, typer.Argument(help="The vendor: a connector kind (syncd registry).")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free).")] = 0,
+    webhook_url: Annotated[
+        str | None, typer.Option(help="Where the emulator sends its webhooks.")
+    ] = None,
+    webhook_secret: Annotated[
+        str | None, typer.Option(help="The secret it signs its webhooks with.")
+    ] = None,
+    flavour: Annotated[
+        str | None, typer.Option(help="The vendor's flavour, for those that have several.")
+    ] = None,
     project: Annotated[
         list[str] | None, typer.Option(help="Trackers: repositories/projects to create.")
     ] = None,
@@ -188,7 +212,8 @@ def emulate(
     from syncd.testing.server import free_port
 
     spec = registry.spec(kind)
-    if spec.emulator is None:
+    kit = spec.emulator_kit
+    if kit is None:
         err.print(f"connector {kind} has no emulator")
         raise typer.Exit(2)
     kwargs: dict[str, object] = {"webhook_url": webhook_url, "webhook_secret": webhook_secret}
@@ -196,23 +221,14 @@ def emulate(
         kwargs["flavour"] = flavour
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    if spec.emulator_kit is not None:
-        emu = spec.emulator_kit.build(**kwargs)
-        actor = spec.emulator_kit.actor(emu, kind, url)
-        for name in project or ([] if spec.role == Role.HELPDESK else _DEFAULT_PROJECT[kind]):
-            actor.ensure_project(name)
-        out.print(f"{kind} emulator on {url}")
-        out.print(f"credentials: {json.dumps(getattr(actor, 'credentials', {}))}")
-        out.print(
-            f"syncd connector settings: {json.dumps(spec.emulator_kit.config(url, webhook_secret))}"
-        )
-    else:
-        emu = spec.emulator(**kwargs)
-        out.print(f"{kind} emulator on {url}")
+    emu = kit.build(**kwargs)
+    actor = kit.actor(emu, kind, url)
+    for name in project or spec.demo_projects:
+        actor.ensure_project(name)
+    out.print(f"{kind} emulator on {url}")
+    out.print(f"credentials: {json.dumps(getattr(actor, 'credentials', {}))}")
+    out.print(f"syncd connector settings: {json.dumps(kit.config(url, webhook_secret))}")
     uvicorn.run(emu.app, host="127.0.0.1", port=port, log_level="warning")
-
-
-_DEFAULT_PROJECT = {"github": ["acme/widgets"], "jira": ["WID"]}
 
 
 @app.command()
@@ -220,12 +236,19 @@ def demo(
     scripted: Annotated[bool, typer.Option(help="Play one story and exit 0/1.")] = False,
     info_file: Annotated[Path | None, typer.Option(help="Write URLs and secrets here.")] = None,
     port: Annotated[int, typer.Option(help="Daemon port (0: any free).")] = 0,
+    loopback: Annotated[
+        bool,
+        typer.Option(help="Emulators answer at once, without the vendors' limits."),
+    ] = False,
 ) -> None:
-    """Run syncd against built-in emulators, with a demo config and an SQLite store."""
+    """Run syncd against built-in emulators, with a demo config and an SQLite store. The
+    emulators answer with the vendors' latency and limits unless --loopback."""
     from syncd.demo.run import main as demo_main
 
     logs.configure("console", "warning")
-    sys.exit(demo_main(scripted=scripted, info_file=info_file, port=port, console=out))
+    sys.exit(
+        demo_main(scripted=scripted, info_file=info_file, port=port, console=out, loopback=loopback)
+    )
 
 
 if __name__ == "__main__":

@@ -81,11 +81,46 @@ class IssueStatus(StrEnum):
         return self in (IssueStatus.DONE, IssueStatus.WONT_DO, IssueStatus.DUPLICATE)
 
 
+class LinkState(StrEnum):
+    """Where a link between a ticket and an issue stands."""
+
+    ACTIVE = "active"  # in sync: the ticket waits on the developers
+    RESOLVED = "resolved"  # the issue was done; the ticket solved and the customer told
+    DECLINED = "declined"  # the issue was closed as won't do; the agent told
+    DETACHED = "detached"  # support closed the ticket while the issue goes on
+    REDIRECTING = "redirecting"  # the ticket is being closed with a pointer: no more sync
+    REDIRECTED = "redirected"  # it was; the link only records where the work went
+
+    @property
+    def syncing(self) -> bool:
+        """Whether changes still cross over this link."""
+        return self not in (LinkState.REDIRECTING, LinkState.REDIRECTED)
+
+
 class Priority(StrEnum):
     URGENT = "urgent"
     HIGH = "high"
     NORMAL = "normal"
     LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent (low 0 ... urgent 3)."""
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class FileRef(Frozen):
+    """A file on a comment or an issue, as its vendor lists it (never its content)."""
+
+    id: str  # the vendor's id of the file
+    name: str
+    content_type: str = ""
+    size: int | None = None  # bytes, where the vendor says
+    url: str = ""  # where the connector reads the content from
+    by_syncd: bool = False  # syncd's own account attached it
 
 
 class Comment(Frozen):
@@ -102,6 +137,10 @@ class Comment(Frozen):
     marker: str | None = None
     # the author is the account syncd writes with
     by_syncd: bool = False
+    attachments: tuple[str, ...] = ()  # file names, where the connector gives them
+    # the files themselves (ids, types, sizes); None: the source did not say (a webhook
+    # that names no files), so whoever needs them reads the comment again
+    files: tuple[FileRef, ...] | None = ()
 
 
 class Ticket(Frozen):
@@ -137,6 +176,14 @@ class Issue(Frozen):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     marker: str | None = None
+    files: tuple[FileRef, ...] = ()  # attached to the issue itself, not to a comment
+    # the fields routes map (``fields:``) that the connector reads besides the above, by
+    # the names the config gives them (components, versions, custom fields, ...); a
+    # list reads as its values joined with ", ", an empty field as ""
+    fields: dict[str, str] = Field(default_factory=dict)
+    # the date that goes with a value, as an ISO date: a version's release date, a
+    # milestone's due date (``milestone`` for the milestone, else the field's name)
+    dates: dict[str, str] = Field(default_factory=dict)
 
 
 class IssueDraft(Frozen):

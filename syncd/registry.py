@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
-from syncd.connector import ConnectorSpec
+from syncd.connector import ConnectorSpec, IssueReference
 from syncd.errors import ConfigError
 
 
@@ -36,3 +36,16 @@ def spec(kind: str) -> ConnectorSpec:
     if not isinstance(loaded, ConnectorSpec):
         raise TypeError(f"entry point {kind} is not a ConnectorSpec")
     return loaded
+
+
+def references() -> dict[str, IssueReference]:
+    """How agents point at issues, per installed tracker kind that says."""
+    out: dict[str, IssueReference] = {}
+    for kind in kinds():
+        try:
+            read = spec(kind).issue_reference
+        except ConfigError:
+            continue  # a connector that fails to load matters only when a config uses it
+        if read is not None:
+            out[kind] = read
+    return out

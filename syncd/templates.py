@@ -3,18 +3,32 @@
 A route may override any template by name; the root config may override the defaults. Every
 template sees ``ticket``, ``issue``, ``route``, ``sla`` (``sla.any``; ``sla.acknowledge`` and
 ``sla.resolve`` with ``limit``, ``deadline``, ``level``) and ``tier``; and, where it applies,
-``comment``, ``reason``, ``dev_priority``, ``progress``, ``candidates`` and ``impact``.
+``comment``, ``reason``, ``dev_priority``, ``progress``, ``candidates``, ``impact``,
+``change`` (what support changed: ``direction``, ``priority``, ``policy``, ...) and
+``redacted`` (``summary``, ``total``, ``counts`` by kind, ``fields`` and ``where``,
+``project``, ``public``), and ``history`` (the ticket's conversation: ``entries`` with
+``author``, ``when``, ``public``, ``body``, ``attachments``; ``replies``, ``notes``,
+``collapsible``, ``request_prefix``; for the link: ``url``, ``expires``, ``ttl``), and
+``files`` (files carried or refused: ``name``, ``size``, ``url`` where syncd links to them,
+``reason`` and ``direction`` where refused) with ``origin`` (``ticket`` or ``issue``) and
+``expires`` (when the links stop working), and
+``fields`` (the route's mapped fields by name: ``ticket``, ``issue``, ``value`` as the
+ticket holds it, ``due``: a release or milestone date). ``issue.fields`` and
+``issue.dates`` hold what the tracker read; the ``day`` filter writes a date as
+``14 Jan 2027`` (``day("%-d %b")`` for ``14 Jan``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from syncd.errors import ConfigError
+from syncd.template_sample import sample
 
 DEFAULTS: dict[str, str] = {
     "issue_title": "{{ ticket.subject }}",
@@ -51,8 +65,10 @@ DEFAULTS: dict[str, str] = {
         "If anything still looks wrong, just reply to this message."
     ),
     "wont_do": (
-        "The developers closed {{ issue.url }} as {{ issue.status }} (will not be fixed as "
-        "reported). The ticket is open again: please decide what to tell the customer."
+        "The developers closed {{ issue.url }} without a fix"
+        "{% if issue.status == 'duplicate' %} (a duplicate of another issue){% else %} (will "
+        "not be fixed as reported){% endif %}. The ticket is open again: please decide what "
+        "to tell the customer."
     ),
     "reopened": "The developers reopened {{ issue.url }}; the ticket waits on them again.",
     "redirect": (
@@ -69,9 +85,10 @@ DEFAULTS: dict[str, str] = {
         "solved."
     ),
     "progress": (
-        "{% if progress == 'milestone' %}Good news: a fix for your report is planned for "
-        "{{ issue.milestone }}.{% else %}Our developers have started working on your "
-        "report.{% endif %} We will let you know when it is done."
+        "{% if progress == 'milestone' %}Good news: the fix for your report is planned for "
+        "release {{ issue.milestone }}{% if issue.dates and issue.dates.get('milestone') %} "
+        "(due {{ issue.dates.milestone | day }}){% endif %}.{% else %}Our developers have "
+        "started working on your report.{% endif %} We will let you know when it is done."
     ),
     "dev_priority_changed": (
         "The developers set the priority of {{ issue.url }} to **{{ dev_priority }}** "
@@ -91,6 +108,105 @@ DEFAULTS: dict[str, str] = {
         "(similarity {{ c.score }})\n{% endfor %}"
         "To join one instead, put its URL or key in the ticket's issue link."
     ),
+    "redaction_note": (
+        "Personal data was kept out of the issue filed in the "
+        "{% if redacted.public %}public {% endif %}project {{ redacted.project }} "
+        "({{ issue.url }}): {{ redacted.summary }} "
+        "{{ 'was' if redacted.total == 1 else 'were' }} replaced by [redacted] in its "
+        "{{ redacted.where }}. This ticket keeps the original text; the "
+        "developers do not see it."
+    ),
+    "support_priority": (
+        "Support {{ change.direction }} the urgency of ticket [{{ ticket.ref.key }}]"
+        "({{ ticket.url }}) to **{{ change.priority }}**: {{ impact.tickets }} "
+        "{{ 'customer' if impact.tickets == 1 else 'customers' }} on this issue"
+        "{% if impact.highest_customer_tier %}, highest customer tier "
+        "{{ impact.highest_customer_tier }}{% endif %}."
+        "{% if change.written %} The issue's priority follows.{% else %} The issue's "
+        "priority is the developers' to set: it was left as it is.{% endif %}"
+    ),
+    "support_solved": (
+        "Support solved {{ 'the ticket' if impact.tickets == 1 else 'all ' ~ impact.tickets "
+        "~ ' tickets' }} that followed this issue: no customer waits on it now."
+        "{% if change.closed %} The issue is closed too, as route `{{ route.name }}` "
+        "asks.{% endif %}"
+    ),
+    "support_reopened": (
+        "Ticket [{{ ticket.ref.key }}]({{ ticket.url }}) was "
+        "{{ 'escalated again' if change.again else 'reopened' }} by support or the customer. "
+        "{% if change.was_closed and change.policy == 'reopen' %}The issue is reopened, as "
+        "route `{{ route.name }}` asks.{% elif change.was_closed and change.policy == "
+        "'new_issue' %}A new issue is filed for it, as route `{{ route.name }}` asks."
+        "{% elif change.was_closed %}The issue stays closed.{% else %}It follows this issue "
+        "again.{% endif %}"
+    ),
+    "reopened_note": (
+        "{% if change.was_closed and change.policy == 'note' %}{{ issue.url }} is closed and "
+        "route `{{ route.name }}` does not reopen it: escalate again by hand if the developers "
+        "are needed.{% elif change.was_closed and change.policy == 'new_issue' %}"
+        "{{ issue.url }} is closed: a new issue is filed for this ticket.{% else %}This "
+        "ticket follows {{ issue.url }} again{% if change.was_closed %}, which was reopened"
+        "{% endif %}; the developers were told.{% endif %}"
+    ),
+    "field_refused": (
+        "A mapped field could not be written{% if change.fields %} to the {{ change.where }} "
+        "({{ change.fields }}){% endif %}: {{ reason }}. This is not retried: check the "
+        "route's fields mapping and the field on the {{ change.where or 'tracker' }}."
+    ),
+    "support_change_refused": (
+        "The tracker refused to {{ change.what }} {{ issue.url }} for support: {{ reason }}. "
+        "This is not retried: ask the developers to do it."
+    ),
+    "impact_priority": (
+        "Support impact raised this issue's priority to **{{ change.priority }}**: "
+        "{{ change.why }}."
+    ),
+    "duplicate_joined": (
+        "This ticket joined {{ issue.url }} ({{ issue.title }}), an open issue that describes "
+        "the same problem ({{ reason }}). "
+        "{% if impact.refs %}Other tickets on it: {{ impact.refs | join(', ') }}."
+        "{% else %}No other ticket follows it yet.{% endif %} If it is not the same problem, "
+        "unlink it and escalate again."
+    ),
+    "dev_to_customer": "{{ body }}\n\n— {{ sender }}",
+    "contact_reminder": (
+        "No developer has written to the customer on {{ issue.url }} yet, {{ limit }} after "
+        "the escalation: please keep the customer informed meanwhile."
+    ),
+    "ticket_history": (
+        "{% if history.collapsible %}<details>\n<summary>{% else %}**{% endif %}"
+        "Support ticket {{ ticket.ref.key }}: the conversation"
+        "{% if history.collapsible %}</summary>{% else %}**{% endif %}"
+        " ({{ history.replies }} public replies, {{ history.notes }} internal notes; kept up "
+        "to date by syncd{% if history.request_prefix %}, comment `{{ history.request_prefix }}`"
+        " to refresh it{% endif %})\n"
+        "{% for e in history.entries %}\n---\n"
+        "**{{ e.author }}** · {{ e.when }} · {{ 'public reply' if e.public else 'internal note' }}"
+        "\n\n{{ e.body }}\n"
+        "{% if e.attachments %}\nAttachments: {{ e.attachments | join(', ') }}\n{% endif %}"
+        "{% else %}\nNo messages yet.\n{% endfor %}"
+        "{% if history.collapsible %}\n</details>{% endif %}"
+    ),
+    "ticket_history_link": (
+        "**Support ticket {{ ticket.ref.key }}: the conversation** is on a read-only page "
+        "(personal data removed): {{ history.url }}\n\n"
+        "The link works until {{ history.expires }} and is renewed here before then"
+        "{% if history.request_prefix %}; comment `{{ history.request_prefix }}` to renew it "
+        "now{% endif %}."
+    ),
+    "files_attached": (
+        "{% if origin == 'ticket' %}Files from support ticket {{ ticket.ref.key }}"
+        "{% else %}Files the developers attached to the issue{% endif %}:\n"
+        "{% for f in files %}\n- {% if f.url %}[{{ f.name }}]({{ f.url }}){% else %}"
+        "{{ f.name }}{% endif %} ({{ (f.size / 1024) | round(1) }} KB){% endfor %}"
+        "{% if expires %}\n\nThe links work until {{ expires }}.{% endif %}"
+    ),
+    "files_refused": (
+        "{{ files | length }} file(s) did not {% if files[0].direction == 'to' %}reach this "
+        "ticket from{% else %}go to{% endif %} {{ issue.url or 'the issue' }}:"
+        "{% for f in files %}\n- {{ f.name }}: {{ f.reason }}{% endfor %}"
+        "\n\nSend them another way if the developers need them."
+    ),
     "impact_summary": (
         "**Support impact** (kept up to date by syncd)\n\n"
         "- Linked tickets: {{ impact.tickets }} ({{ impact.open }} waiting)\n"
@@ -105,81 +221,14 @@ DEFAULTS: dict[str, str] = {
     ),
 }
 
-SAMPLE: dict[str, Any] = {
-    "ticket": {
-        "ref": {"key": "1234"},
-        "subject": "Export fails",
-        "description": "It fails.",
-        "url": "https://help.example.com/tickets/1234",
-        "organization": "Acme",
-        "requester": "Ada",
-        "status": "open",
-        "priority": "high",
-        "tags": ["escalate"],
-        "group": "Support L2",
-        "fields": {},
-    },
-    "issue": {
-        "ref": {"key": "acme/widgets#42"},
-        "url": "https://example.com/acme/widgets/42",
-        "title": "Export fails",
-        "status": "done",
-        "priority": "high",
-        "milestone": "4.3",
-        "labels": ["from-support"],
-        "assignee": "dev-alice",
-    },
-    "route": {
-        "name": "widgets",
-        "mode": "pending",
-        "comment_prefix": "/dev",
-        "redirect_to": None,
-        "target": {"connector": "github", "project": "acme/widgets"},
-    },
-    "comment": {"author": "dev-alice", "body": "Found it.", "public": False},
-    "body": "Please look at the logs.",
-    "reason": "issue deleted",
-    "tier": "L2",
-    "sla": {
-        "any": True,
-        "calendar": "business",
-        "acknowledge": {"limit": "4h", "deadline": "2026-11-24 13:00 UTC", "level": "ok"},
-        "resolve": {"limit": "40h", "deadline": "2026-12-01 17:00 UTC", "level": "ok"},
-    },
-    "dev_priority": "high",
-    "progress": "started",
-    "kind": "resolve",
-    "limit": "40h",
-    "deadline": "2026-12-01 17:00 UTC",
-    "candidates": [
-        {
-            "url": "https://example.com/acme/widgets/41",
-            "key": "acme/widgets#41",
-            "title": "CSV export crashes",
-            "score": 0.71,
-        }
-    ],
-    "impact": {
-        "tickets": 3,
-        "open": 2,
-        "organizations": ["Acme", "Globex"],
-        "highest_customer_tier": "enterprise",
-        "support_tiers": ["L1", "L2"],
-        "oldest": "2026-11-20",
-        "refs": [],
-        "label": "impact:2-5",
-    },
-}
 
-
-def sample(route: Any = None) -> dict[str, Any]:
-    """The sample context, with a real route's settings when one is given."""
-    data = {**SAMPLE}
-    if route is not None:
-        data["route"] = route.model_dump()
-        if route.target.connector is None:  # a third party: there is no issue to point at
-            data["issue"] = {"ref": {"key": ""}, "url": "", "title": "", "status": "todo"}
-    return data
+def day(value: object, form: str = "%-d %b %Y") -> str:
+    """An ISO date (or date-time) as people write it: ``2027-01-14`` -> ``14 Jan 2027``."""
+    text = str(value or "")
+    try:
+        return date.fromisoformat(text[:10]).strftime(form)
+    except ValueError:
+        return text
 
 
 class Templates:
@@ -189,6 +238,7 @@ class Templates:
         self.env = SandboxedEnvironment(
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
         )
+        self.env.filters["day"] = day
         self.defaults = {**DEFAULTS, **(defaults or {})}
         self._cache: dict[str, Any] = {}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from syncd.model import IssueStatus, Priority
 
@@ -120,8 +120,8 @@ class Duplicates(Strict):
     mode: Literal["off", "suggest", "link"] = "off"
     threshold: float = Field(default=0.4, ge=0, le=1)  # link: best score at least this
     suggest_threshold: float = Field(default=0.25, ge=0, le=1)  # listed in the note
-    max_candidates: int = 3
-    limit: int = 200  # open issues read from the target project
+    max_candidates: int = Field(default=3, ge=1)
+    limit: int = Field(default=200, ge=1)  # open issues read from the target project
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -129,21 +129,61 @@ class Duplicates(Strict):
         return "off" if v is False else v  # YAML reads a bare off as false
 
 
+def _pattern(item: str | dict[str, str]) -> str | dict[str, str]:
+    """One admin pattern: a regular expression, or ``{name: regular expression}``."""
+    named = item if isinstance(item, dict) else {"": item}
+    if len(named) != 1:
+        raise ValueError("give one pattern per entry: a regex, or {name: regex}")
+    for name, regex in named.items():
+        try:
+            compiled = re.compile(regex)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {regex!r}: {exc}") from None
+        if compiled.match(""):
+            # it would put a mask between every two characters of every text
+            raise ValueError(f"bad pattern {regex!r}: it matches empty text")
+        if name and not name.strip():
+            raise ValueError("a pattern's name must not be blank")
+    return item
+
+
+PatternItem = Annotated[str | dict[str, str], AfterValidator(_pattern)]
+
+
 class Privacy(Strict):
-    """What is cut from text posted where customers or the public may read it."""
+    """What is cut from text that syncd writes to a tracker the public may read.
 
-    redact: Literal["auto", "always", "never"] = "auto"  # auto: only for public projects
-    patterns: list[str] = Field(default_factory=list)  # extra regular expressions
+    The root ``privacy`` applies to every route; a route's own ``privacy`` overrides
+    ``redact`` and ``public`` and adds its ``patterns`` (see ``Rules.privacy``)."""
 
-    @field_validator("patterns")
+    # auto: redact when the target is public; always: whatever the target; never: not at all
+    redact: Literal["auto", "always", "never"] = "auto"
+    # auto: ask the tracker (a repository's visibility, a project's permissions; a
+    # tracker that cannot tell counts as public); true/false: the admin says so
+    public: Literal["auto"] | bool = "auto"
+    # regular expressions redacted besides e-mails, phone and card numbers; {name: regex}
+    # names the matches in the agent's note
+    patterns: list[PatternItem] = Field(default_factory=list)
+
+    @field_validator("public", mode="before")
     @classmethod
-    def _compiles(cls, v: list[str]) -> list[str]:
-        for p in v:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"bad pattern {p!r}: {exc}") from None
-        return v
+    def _auto_or_bool(cls, v: object) -> object:
+        # one readable error instead of one per member of the union
+        text = str(v).strip().lower()
+        if isinstance(v, bool) or text == "auto":
+            return v if isinstance(v, bool) else "auto"
+        if text in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+            return text in ("true", "yes", "on", "1")
+        raise ValueError(f"say auto, true or false (not {v!r})")
+
+    def within(self, route: Privacy) -> Privacy:
+        """A route's privacy on top of this one (the root's)."""
+        given = route.model_fields_set
+        return Privacy(
+            redact=route.redact if "redact" in given else self.redact,
+            public=route.public if "public" in given else self.public,
+            patterns=[*self.patterns, *route.patterns],
+        )
 
 
 class DevPriority(Strict):
@@ -159,4 +199,41 @@ class DevPriority(Strict):
 class WorkflowSettings(Strict):
     """Timing of the periodic workflow jobs."""
 
-    sla_interval: float = 60.0  # seconds between SLA clock checks
+    sla_interval: float = Field(default=60.0, gt=0)  # seconds between SLA clock checks
+
+
+def _days(n: float) -> timedelta:
+    return timedelta(days=n)
+
+
+class HistoryShare(Strict):
+    """How a linked ticket's conversation reaches its developers (a route's ``history``)."""
+
+    # auto: a collapsed comment on a private target, a signed link to syncd's page on a
+    # public one; link: always the link; off: never shared
+    mode: Literal["auto", "link", "off"] = "auto"
+    # which internal notes it shows: none, those starting with the route's comment_prefix
+    # (the prefix cut), or all
+    internal: Literal["none", "prefixed", "all"] = "prefixed"
+    # a developer comment starting with this shares the conversation again (null: never)
+    request_prefix: str | None = "/history"
+    at_escalation: bool = True  # shared once the link is made
+    ttl: timedelta | None = None  # how long a link to the page works (null: the root's)
+
+    @field_validator("ttl", mode="before")
+    @classmethod
+    def _duration(cls, v: object) -> timedelta | None:
+        return None if v is None else parse_duration(v)
+
+
+class HistoryPages(Strict):
+    """The signed pages of ticket conversations (the root ``history``)."""
+
+    ttl: timedelta = Field(default_factory=lambda: _days(7))  # how long a link works
+    # a link shared on an issue is renewed (the comment edited) this long before it expires
+    refresh_before: timedelta = Field(default_factory=lambda: _days(1))
+
+    @field_validator("ttl", "refresh_before", mode="before")
+    @classmethod
+    def _duration(cls, v: object) -> timedelta:
+        return parse_duration(v)

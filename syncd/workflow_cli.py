@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from syncd import registry
 from syncd.connector import HelpdeskConnector
-from syncd.console import ConfigOpt, err, out, settings_or_exit
+from syncd.console import ConfigOpt, err, fail, out, settings_or_exit
 from syncd.engine.router import customer_tier, explain
-from syncd.errors import RemoteError
-from syncd.model import Ref, Ticket
+from syncd.engine.rules import Rules, sla_preview
+from syncd.errors import ConfigError, RemoteError
+from syncd.model import Priority, Ref, Ticket
 from syncd.settings import Settings
-from syncd.templates import DEFAULTS, Templates, sample
+from syncd.template_sample import SAMPLE_TIME, sample
+from syncd.templates import DEFAULTS, Templates
 
 routes_app = typer.Typer(help="Route commands.", no_args_is_help=True)
 templates_app = typer.Typer(help="Template commands.", no_args_is_help=True)
 
 
 def ticket_ref(text: str, settings: Settings) -> Ref:
-    """``zendesk:123``, ``zendesk:ticket:123``, or ``123`` when there is one helpdesk."""
+    """``helpdesk:123``, ``helpdesk:ticket:123``, or ``123`` when there is one helpdesk."""
     parts = text.split(":")
     if len(parts) == 3:
         return Ref.parse(text)
@@ -51,6 +54,24 @@ def _read_ticket(ref: Ref, settings: Settings) -> Ticket:
         conn.close()
 
 
+def _ticket_from_file(path: Path, ref: Ref) -> Ticket:
+    """A ticket described in a JSON file (its ``ref`` given); one clear line when not."""
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise fail(f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise fail(f"{path}: a JSON object of ticket fields is expected (subject, tags, ...)")
+    try:
+        return Ticket.model_validate({**data, "ref": ref.model_dump()})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise fail(f"{path}: {where}: {first['msg']}") from None
+
+
 @routes_app.command("explain")
 def routes_explain(
     ticket: Annotated[str, typer.Argument(help="NAME:ID of the ticket (or ID)")],
@@ -60,17 +81,15 @@ def routes_explain(
     ] = None,
 ) -> None:
     """Which route takes a ticket and why, or why none does."""
-    settings = settings_or_exit(config)
+    settings = settings_or_exit(config, secrets=from_file is None)
     ref = ticket_ref(ticket, settings)
-    try:
-        if from_file is not None:
-            data: dict[str, Any] = json.loads(from_file.read_text())
-            t = Ticket.model_validate({"ref": ref.model_dump(), **data})
-        else:
+    if from_file is not None:
+        t = _ticket_from_file(from_file, ref)
+    else:
+        try:
             t = _read_ticket(ref, settings)
-    except RemoteError as exc:
-        err.print(f"[bold red]error[/] cannot read {ref}: {exc}")
-        raise typer.Exit(1) from None
+        except (RemoteError, ConfigError) as exc:
+            raise fail(f"cannot read {ref}: {exc}", 1) from None
     tiers = settings.tiers
     out.print(f"[bold]{ref}[/] {t.subject!r}")
     out.print(
@@ -97,7 +116,7 @@ def templates_render(
     config: ConfigOpt = None,
 ) -> None:
     """Preview a template with sample data (the route's overrides and settings applied)."""
-    settings = settings_or_exit(config)
+    settings = settings_or_exit(config, secrets=False)
     if name not in DEFAULTS:
         err.print(f"[bold red]error[/] unknown template {name!r}; known: {sorted(DEFAULTS)}")
         raise typer.Exit(2)
@@ -106,5 +125,16 @@ def templates_render(
         err.print(f"[bold red]error[/] no route named {route!r}")
         raise typer.Exit(2)
     templates = Templates(settings.templates)
-    text = templates.render(name, found.templates if found else None, **sample(found))
+    context = sample(found)
+    if found is not None:  # the route's own SLA on its calendar, as its issues get it
+        rules = Rules(
+            routes=tuple(settings.routes),
+            templates=templates,
+            tiers=settings.tiers,
+            calendars=settings.calendars,
+        )
+        asked = Priority(context["ticket"]["priority"])
+        prio = found.priority_map.get(asked, asked)
+        context["sla"] = sla_preview(found, prio, SAMPLE_TIME, rules)
+    text = templates.render(name, found.templates if found else None, **context)
     out.print(text, markup=False, highlight=False)

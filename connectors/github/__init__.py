@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
 
-from syncd.connector import ConnectorSpec, Role, lazy_kit
-
-from .connector import CAPABILITIES, GitHubConnector
+from .connector import GitHubConnector
+from .mapping import issue_reference
 from .settings import GitHubSettings
 
-if TYPE_CHECKING:
-    import httpx
-
-
-def create(name: str, settings: Any, http_client: httpx.Client | None = None) -> GitHubConnector:
-    """Build a connector instance; PyGithub brings its own HTTP stack, so ``http_client``
-    is not used."""
-    if not isinstance(settings, GitHubSettings):
-        settings = GitHubSettings.model_validate(settings)
-    return GitHubConnector(name, settings)
-
-
-def _emulator(**kwargs: Any) -> Any:
-    from .emulator import build
-
-    return build(**kwargs)
+# PyGithub brings its own HTTP stack: the injected client is not used
+create = settings_factory(GitHubSettings, lambda name, s, _http: GitHubConnector(name, s))
 
 
 CONNECTOR = ConnectorSpec(
@@ -32,10 +17,9 @@ CONNECTOR = ConnectorSpec(
     role=Role.TRACKER,
     settings=GitHubSettings,
     factory=create,
-    capabilities=CAPABILITIES,
-    emulator=_emulator,
-    emulator_kit=lazy_kit("connectors.github.emulator_actor"),
-    description="GitHub Issues (github.com or GitHub Enterprise Server) through PyGithub",
+    emulator_kit=lazy_kit("connectors.github.emulator"),
+    issue_reference=issue_reference,
+    demo_projects=("acme/widgets",),
 )
 
 __all__ = ["CONNECTOR", "GitHubConnector", "GitHubSettings", "create"]

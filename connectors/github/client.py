@@ -8,8 +8,6 @@ expose (``If-None-Match``, ``ETag``, ``Link``) go through PyGithub's ``Requester
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,15 +20,14 @@ from github.Repository import Repository
 
 from syncd.connector import RateBudget
 from syncd.errors import (
-    AuthError,
-    Forbidden,
-    NotFound,
-    PermanentError,
     RateLimited,
     RemoteError,
     TransientError,
     classify_status,
+    retry_after,
 )
+from syncd.paging import next_link, walk
+from syncd.ratelimit import read_reset
 
 from .settings import GitHubSettings
 
@@ -52,11 +49,7 @@ class Response:
 
     def next_url(self) -> str | None:
         """The ``rel="next"`` target of the ``Link`` header."""
-        for part in self.headers.get("link", "").split(","):
-            section = part.split(";")
-            if len(section) >= 2 and section[1].strip() == 'rel="next"':
-                return section[0].strip().strip("<>")
-        return None
+        return next_link(self.headers.get("link"))
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
@@ -73,69 +66,35 @@ def error_for(status: int, headers: Mapping[str, Any] | None, data: Any) -> Remo
         message = str(data.get("message") or "")
     text = f"GitHub {status}: {message or 'no message'}"
     remaining = _header(headers, "x-ratelimit-remaining")
-    retry_after = _header(headers, "retry-after")
-    if status == 429 or (status == 403 and (remaining == "0" or retry_after)):
+    secondary = any(hint in message.lower() for hint in _SECONDARY_HINTS)
+    if status == 429 or (
+        status == 403 and (remaining == "0" or _header(headers, "retry-after") or secondary)
+    ):
+        # GitHub's primary and secondary limits answer 403 as often as 429
         return RateLimited(text, retry_after=_wait(headers), status=status)
-    if status == 403 and any(hint in message.lower() for hint in _SECONDARY_HINTS):
-        return RateLimited(text, retry_after=_wait(headers), status=status)
-    if status == 401:
-        return AuthError(text, status=status)
-    if status == 403:
-        # an archived repository, a repository the token lost access to, a locked issue
-        return Forbidden(text, status=status)
-    if status in (404, 410):
-        return NotFound(text, status=status)
-    if status == 422:
-        return PermanentError(text, status=status)
+    # a 403 otherwise: an archived repository, a repository the token lost access to, a
+    # locked issue; the common table says so
     return classify_status(status, text)
 
 
 def _wait(headers: Mapping[str, Any] | None) -> float:
-    """Seconds to wait: ``Retry-After`` first, then ``X-RateLimit-Reset``, else a minute."""
-    retry_after = _header(headers, "retry-after")
-    if retry_after:
-        try:
-            return max(1.0, float(retry_after))
-        except ValueError:
-            pass
-    reset = _header(headers, "x-ratelimit-reset")
-    if reset:
-        try:
-            return max(1.0, float(reset) - time.time())
-        except ValueError:
-            pass
+    """Seconds to wait, as GitHub advises: ``Retry-After`` first; then, with the primary
+    budget spent (``x-ratelimit-remaining: 0``), until ``X-RateLimit-Reset``; else a
+    minute."""
+    asked = retry_after(_header(headers, "retry-after"))
+    if asked is not None:
+        return max(1.0, asked)
+    spent = _header(headers, "x-ratelimit-remaining") == "0"
+    reset = read_reset(_header(headers, "x-ratelimit-reset"), "epoch") if spent else None
+    if reset is not None:
+        return max(1.0, (reset - datetime.now(UTC)).total_seconds())
     return 60.0
-
-
-def _read_environment_once(requester: Any, base_url: str) -> None:
-    """Give ``requester`` the proxies for ``base_url`` and the CA bundle named in the
-    environment now, and have its requests session stop reading the environment itself.
-
-    requests reads them again at every request (``trust_env``), walking every environment
-    variable twice: in a loop of comments against the emulator that was half the CPU of a
-    GitHub write. httpx, which the other connectors use, also reads them once, when its client
-    is built. netrc is never read (PyGithub sets an auth hook of its own). Where PyGithub no
-    longer has the connection class this sets, its defaults stay: slower, not wrong."""
-    attr = "_Requester__connectionClass"
-    base = getattr(requester, attr, None)
-    if not isinstance(base, type):
-        return
-    proxies = dict(requests.utils.get_environ_proxies(base_url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-
-    class Connection(base):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            if bundle and kwargs.get("verify", True) is True:
-                kwargs["verify"] = bundle
-            super().__init__(*args, **kwargs)
-            self.session.trust_env = False
-            self.session.proxies = dict(proxies)
-
-    setattr(requester, attr, Connection)
 
 
 class GitHubClient:
     """A PyGithub ``Github`` instance plus raw calls with headers, errors translated."""
+
+    MAX_PAGES = 10_000  # a walk's bound; the poller stops far sooner (``max_poll_pages``)
 
     def __init__(self, settings: GitHubSettings, token: str) -> None:
         self.settings = settings
@@ -146,12 +105,13 @@ class GitHubClient:
             user_agent=USER_AGENT,
             per_page=settings.per_page,
             retry=None,
-            seconds_between_requests=settings.seconds_between_requests,
-            seconds_between_writes=settings.seconds_between_writes,
+            # syncd's rate budget spaces the calls (syncd.ratelimit); PyGithub's own fixed
+            # pauses would add up to a second to every write
+            seconds_between_requests=None,
+            seconds_between_writes=None,
             lazy=True,
         )
         self.requester = self.gh.requester
-        _read_environment_once(self.requester, settings.base_url)
 
     @contextmanager
     def errors(self) -> Iterator[None]:
@@ -208,17 +168,16 @@ class GitHubClient:
 
         ``resume`` is a ``next`` URL of an earlier walk to continue from.
         """
-        if resume:
-            resp = self.call("GET", resume)
-        else:
-            resp = self.call("GET", path, params=params, etag=etag)
-        yield resp
-        while resp.status != 304:
-            nxt = resp.next_url()
-            if not nxt:
-                return
-            resp = self.call("GET", nxt)
-            yield resp
+
+        def fetch(where: tuple[str, Mapping[str, Any] | None, str | None]) -> Response:
+            return self.call("GET", where[0], params=where[1], etag=where[2])
+
+        def following(resp: Response, _: object) -> tuple[str, None, None] | None:
+            nxt = resp.next_url() if resp.status != 304 else None
+            return (nxt, None, None) if nxt else None
+
+        first = (resume, None, None) if resume else (path, params, etag)
+        yield from walk(fetch, first, following, max_pages=self.MAX_PAGES)
 
     def budget(self) -> RateBudget:
         """What the last answer said about the core rate budget."""

@@ -9,12 +9,22 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd.connector import (
+    Capability,
+    ConnectorBase,
+    DiagnoseContext,
+    Finding,
+    PollPage,
+    RateBudget,
+    WebhookResult,
+)
 from syncd.errors import NotFound, RemoteError, WebhookError
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
 
 from . import webhooks
 from .client import GitHubClient
+from .diagnose import diagnose
+from .fields import set_fields
 from .mapping import (
     Rules,
     add_marker,
@@ -28,10 +38,11 @@ from .mapping import (
     parse_comment_key,
     parse_issue_key,
     parse_time,
+    repo_is_public,
     split_marker,
     state_for,
 )
-from .poll import Poller
+from .poll import Poller, cursor_since
 from .settings import GitHubSettings
 
 CAPABILITIES = frozenset(
@@ -48,14 +59,20 @@ CAPABILITIES = frozenset(
         Capability.ACCESS_CHECK,
         Capability.ISSUE_SEARCH,
         Capability.VISIBILITY,
+        Capability.CURSOR_SINCE,
+        Capability.DIAGNOSE,
+        Capability.COLLAPSIBLE,
+        Capability.FIELDS,
     }
 )
 
 VISIBILITY_TTL = 60.0  # seconds a repository's visibility is trusted
 
 
-class GitHubConnector:
+class GitHubConnector(ConnectorBase):
     """syncd's view of GitHub Issues, acting as one account (the bot)."""
+
+    settings: GitHubSettings
 
     capabilities = CAPABILITIES
 
@@ -78,6 +95,15 @@ class GitHubConnector:
             login = str(self._client.gh.get_user().login)
         self._login = login
         return login
+
+    @property
+    def client(self) -> GitHubClient:
+        """The client over PyGithub (for :mod:`.diagnose`)."""
+        return self._client
+
+    def diagnose(self, context: DiagnoseContext) -> list[Finding]:
+        """Check the token and, per repository, access, Issues, labels and the webhook."""
+        return diagnose(self, context)
 
     def watch(self, projects: Sequence[str]) -> None:
         """Add repositories (``owner/name``) to poll; the engine passes its route targets."""
@@ -139,17 +165,26 @@ class GitHubConnector:
         return out
 
     def is_public(self, project: str) -> bool:
-        """False for a private repository (``private`` in ``GET /repos/{repo}``).
+        """Whether anyone may read the repository (``visibility`` of ``GET /repos/{repo}``;
+        an ``internal`` repository, readable by an enterprise's members, is not public).
 
-        Read at most once a minute per repository: asked for every comment bound for GitHub,
-        it would otherwise double the requests a comment costs."""
+        Read at most once a minute per repository: the outgoing-text gate asks before every
+        write that carries something to redact. A failed read raises (a transient one is
+        retried with the write, a refused one is taken for public by the gate)."""
         known = self._visibility.get(project)
         if known is not None and time.monotonic() - known[1] < VISIBILITY_TTL:
             return known[0]
         data = self._client.call("GET", f"/repos/{project}").data
-        public = not (isinstance(data, dict) and data.get("private", False))
+        public = repo_is_public(data)
         self._visibility[project] = (public, time.monotonic())
         return public
+
+    def project_of(self, ref: Ref) -> str:
+        """The repository of an issue or comment ref (``owner/name#...``)."""
+        repo = ref.key.split("#", 1)[0]
+        if "/" not in repo:
+            raise ValueError(f"not a GitHub issue or comment: {ref}")
+        return repo
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose body carries the hidden marker ``key``."""
@@ -191,7 +226,7 @@ class GitHubConnector:
         self,
         ref: Ref,
         *,
-        status: Any = None,
+        status: IssueStatus | None = None,
         priority: Priority | None = None,
         add_labels: Sequence[str] = (),
         remove_labels: Sequence[str] = (),
@@ -231,6 +266,16 @@ class GitHubConnector:
         elif to_add or to_remove:
             raw = self._raw_issue(repo, number)
         return issue_from_raw(raw, rules)
+
+    # --- mapped fields -------------------------------------------------------------------
+
+    def map_fields(self, names: Sequence[str]) -> None:
+        """Nothing more to read: milestone (with its due date) and assignee always come."""
+
+    def set_fields(self, ref: Ref, values: Mapping[str, str]) -> Issue:
+        """Set the milestone (by title) and the assignee (by login) in one PATCH."""
+        repo, number = self._issue_key(ref)
+        return issue_from_raw(set_fields(self._client, repo, number, values), self._rules())
 
     # --- comments ------------------------------------------------------------------------
 
@@ -279,9 +324,19 @@ class GitHubConnector:
 
     def poll(self, cursor: str | None) -> PollPage:
         """Issues and comments changed since ``cursor`` in every watched repository."""
+        state = self._poller.load(self.name, cursor)  # an unreadable cursor costs no request
         if self._login is None:
             self.check()
-        return self._poller.poll(cursor, self._watched)
+        return self._poller.poll(state, self._watched)
+
+    def cursor_since(self, moment: datetime) -> str:
+        """A cursor whose polls return what changed at or after ``moment`` (every watched
+        repository)."""
+        return cursor_since(moment, self._watched)
+
+    def check_cursor(self, cursor: str) -> None:
+        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
+        self._poller.load(self.name, cursor)
 
     def webhooks_offline(self) -> bool:
         """Verifying and parsing a delivery calls GitHub only while the bot's login is

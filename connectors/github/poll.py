@@ -20,10 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import StringConstraints
 
 from syncd.connector import PollPage
-from syncd.errors import Forbidden, NotFound
+from syncd.cursors import CursorFormat, CursorModel, excerpt
+from syncd.errors import CursorError, Forbidden, NotFound
 from syncd.model import Change, ChangeKind
 
 from .client import GitHubClient
@@ -39,6 +43,7 @@ from .mapping import (
 log = logging.getLogger(__name__)
 CURSOR_VERSION = 1
 STREAMS = ("issues", "comments")
+STAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 
 @dataclass
@@ -74,23 +79,47 @@ def server_time(date_header: str | None) -> str | None:
         return None
 
 
-def load_cursor(cursor: str | None) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per-repository stream states from a cursor string (empty for None or a foreign one)."""
-    if not cursor:
-        return {}
-    try:
-        data = json.loads(cursor)
-    except ValueError:
-        return {}
-    if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
-        return {}
-    repos = data.get("repos")
-    return repos if isinstance(repos, dict) else {}
+class StreamState(CursorModel):
+    """Where one stream of one repository stands."""
+
+    since: Annotated[str, StringConstraints(pattern=STAMP)]
+    etag: str | None = None
+    resume: str | None = None  # the ``next`` link a walk stopped at
+    walk: Annotated[str, StringConstraints(pattern=STAMP)] | None = None
+
+
+class GitHubCursor(CursorModel):
+    """The poll cursor: per repository, per stream."""
+
+    repos: dict[str, dict[Literal["issues", "comments"], StreamState]]
+
+
+CURSOR = CursorFormat("github", GitHubCursor, version=CURSOR_VERSION)
+
+
+def load_cursor(name: str, cursor: str, api_url: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per-repository stream states from a cursor string; ``CursorError`` if unreadable."""
+    repos = CURSOR.load(name, cursor).model_dump()["repos"]
+    host = urlsplit(api_url).netloc
+    for repo, streams in repos.items():
+        for stream, state in streams.items():
+            link = state.get("resume")
+            # the walk goes on with the token sent along: only to the API it came from
+            if link is not None and urlsplit(link).netloc != host:
+                why = f"repos.{repo}.{stream}.resume: a link outside {host}"
+                raise CursorError(name, why[:120], excerpt(cursor))
+    return repos
 
 
 def dump_cursor(repos: dict[str, dict[str, dict[str, Any]]]) -> str:
     """The cursor string for per-repository stream states."""
     return json.dumps({"v": CURSOR_VERSION, "repos": repos}, sort_keys=True)
+
+
+def cursor_since(moment: datetime, repos: Iterable[str]) -> str:
+    """A cursor whose polls return what changed in ``repos`` at or after ``moment``."""
+    since = iso(moment)  # whole seconds, rounded down: ``since`` is inclusive
+    return dump_cursor({r: {s: {"since": since, "etag": None} for s in STREAMS} for r in repos})
 
 
 def _path(repo: str, stream: str) -> str:
@@ -160,9 +189,14 @@ class Poller:
         keep = first_etag if new_since == since and not resume else None
         return StreamRead(records, new_since, keep, False)
 
-    def poll(self, cursor: str | None, repos: Iterable[str]) -> PollPage:
-        """One poll over every watched repository."""
-        state = load_cursor(cursor)
+    def load(self, name: str, cursor: str | None) -> dict[str, dict[str, dict[str, Any]]]:
+        """The stream states of ``cursor`` (none yet for None); ``CursorError`` if unreadable."""
+        if cursor is None:
+            return {}
+        return load_cursor(name, cursor, self.client.settings.base_url)
+
+    def poll(self, state: dict[str, dict[str, dict[str, Any]]], repos: Iterable[str]) -> PollPage:
+        """One poll over every watched repository, from the stream states of a cursor."""
         started = iso(datetime.now(UTC) - timedelta(seconds=1))
         changes: list[Change] = []
         more = False

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from syncd.connector import ConnectorSettings
+from syncd.ratelimit import WRITES, Limit
 
 DEFAULT_PRIORITY_LABELS: dict[str, str] = {
     "urgent": "priority: urgent",
@@ -34,9 +35,21 @@ class GitHubSettings(ConnectorSettings):
     per_page: int = Field(default=100, ge=1, le=100)
     # the login syncd writes as; read from GET /user when not set
     bot_login: str | None = None
-    # GitHub asks integrations to space requests, writes especially, to stay clear of its
-    # secondary rate limits; tests against the emulator set both to 0
-    seconds_between_requests: float = Field(default=0.25, ge=0)
-    seconds_between_writes: float = Field(default=1.0, ge=0)
     # pages read per repository and stream in one poll call before handing back a cursor
     max_poll_pages: int = Field(default=10, ge=1)
+
+    def documented_limits(self) -> list[Limit]:
+        """GitHub's: 5,000 requests an hour for a token; its secondary limits: 80
+        content-creating requests a minute and 500 an hour, and 900 points a minute (a read
+        costs 1, a write 5)."""
+        return [
+            Limit(name="requests", count=5000, seconds=3600),
+            Limit(name="writes a minute", count=80, seconds=60, operations=WRITES),
+            Limit(name="writes an hour", count=500, seconds=3600, operations=WRITES),
+            Limit(
+                name="points a minute",
+                count=900,
+                seconds=60,
+                points=dict.fromkeys(WRITES, 5),
+            ),
+        ]

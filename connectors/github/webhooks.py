@@ -3,90 +3,116 @@
 GitHub signs ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>``, names the
 event in ``X-GitHub-Event`` and the delivery in ``X-GitHub-Delivery``.
 
-A delivery is decoded into :data:`PAYLOAD`, which names only the fields the mapping reads:
-the rest of the payload (the whole repository, the users, reactions, URLs) is skipped by the
-parser. Leaves are ``Any`` so that the mapping sees what GitHub sent and judges it as it does
-a REST answer; ``tests/connectors/github/test_webhook_shape.py`` records every key the mapping
-reads from GitHub's published payloads and fails when the shape leaves one out.
+An ``issues`` or ``issue_comment`` delivery is decoded into :class:`Payload`, which declares,
+with GitHub's types, only the fields the mapping reads: the rest of the payload (the whole
+repository, the users, reactions) is skipped, and a field of the wrong type is a 400 that
+names it. ``tests/connectors/github/test_webhook_shape.py`` records every key the mapping
+reads from GitHub's published payloads and fails when the shapes leave one out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import TypeAdapter
-from typing_extensions import TypedDict
+from pydantic import Field
 
 from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
-from syncd.webhooks import header, json_shaped
+from syncd.webhooks import Omittable, PositiveId, Shape, aware_time, decode, header, json_object
 
 from .mapping import (
-    Raw,
     Rules,
     comment_from_raw,
-    is_pull_request,
     issue_from_raw,
     issue_key,
     issue_ref,
     parse_time,
+    repo_of_url,
 )
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+EVENTS = frozenset({"issues", "issue_comment"})
+
+_NAME = r"[A-Za-z0-9_.-]{1,100}"
+_REPO_NAME = re.compile(rf"^{_NAME}/{_NAME}$")
+Timestamp = Annotated[str, aware_time(parse_time, "an ISO 8601 time")]
+RepoName = Annotated[str, Field(pattern=_REPO_NAME.pattern)]
+# the API URL of an issue, whose number becomes part of the ref
+IssueUrl = Annotated[str, Field(pattern=rf"/repos/{_NAME}/{_NAME}/issues/[0-9]{{1,18}}$")]
 
 
-class _Login(TypedDict, total=False):
-    login: Any
+class Login(Shape):
+    login: str
 
 
-class _Named(TypedDict, total=False):
-    full_name: Any
+class Repository(Shape):
+    full_name: RepoName
 
 
-class _Milestone(TypedDict, total=False):
-    title: Any
+class Label(Shape):
+    name: str
 
 
-class _Issue(TypedDict, total=False):
-    number: Any
-    title: Any
-    body: Any
-    state: Any
-    state_reason: Any
-    labels: Any
-    assignee: _Login | None
-    milestone: _Milestone | None
-    html_url: Any
-    url: Any
-    repository_url: Any
-    created_at: Any
-    updated_at: Any
-    pull_request: Any
+class Milestone(Shape):
+    title: str
+    due_on: Omittable[str | None] = None  # its date comes with the milestone
 
 
-class _Comment(TypedDict, total=False):
-    id: Any
-    issue_url: Any
-    body: Any
-    user: _Login | None
-    created_at: Any
-    updated_at: Any
+class Issue(Shape):
+    """An issue as ``issues`` and ``issue_comment`` deliveries carry it; some actions
+    (pinned, unpinned) send it without its state, which is then read again."""
+
+    number: PositiveId
+    title: Omittable[str] = None
+    body: str | None = None
+    state: Omittable[Literal["open", "closed"]] = None
+    state_reason: str | None = None  # an open set: GitHub adds reasons (``duplicate``)
+    labels: Omittable[list[Label]] = None
+    assignee: Login | None = None
+    milestone: Milestone | None = None
+    html_url: Omittable[str] = None
+    url: Omittable[str] = None
+    repository_url: Omittable[str] = None
+    created_at: Omittable[Timestamp] = None
+    updated_at: Omittable[Timestamp] = None
+    pull_request: dict[str, Any] | None = None  # only its presence is read
 
 
-class _Payload(TypedDict, total=False):
-    action: Any
-    issue: _Issue
-    comment: _Comment
-    changes: Any  # transferred: the new repository and issue
-    repository: _Named | None
-    sender: _Login | None
+class Comment(Shape):
+    id: PositiveId
+    issue_url: IssueUrl
+    body: Omittable[str] = None
+    user: Login | None = None
+    created_at: Omittable[Timestamp] = None
+    updated_at: Omittable[Timestamp] = None
 
 
-PAYLOAD = TypeAdapter(_Payload)
+class Number(Shape):
+    number: PositiveId
+
+
+class Changes(Shape):
+    """What changed: the old title or body of an edit (not read), or where a transferred
+    issue went."""
+
+    new_repository: Omittable[Repository] = None
+    new_issue: Omittable[Number] = None
+
+
+class Payload(Shape):
+    """An ``issues`` or ``issue_comment`` delivery."""
+
+    action: str
+    issue: Issue
+    comment: Omittable[Comment] = None
+    changes: Omittable[Changes] = None
+    repository: Repository | None = None
+    sender: Login | None = None
 
 
 def _digest(secret: str, body: bytes) -> bytes:
@@ -120,59 +146,59 @@ def parse(headers: Mapping[str, str], body: bytes, rules: Rules) -> WebhookResul
     delivery = header(headers, "X-GitHub-Delivery")
     if not event:
         raise WebhookError(400, "missing X-GitHub-Event")
-    payload: _Payload = json_shaped(body, PAYLOAD)
-    changes = changes_of(event, payload, rules)
+    if event not in EVENTS:
+        json_object(body)  # ping and every event syncd did not subscribe to
+        return WebhookResult(delivery_id=delivery, event=event)
+    changes = changes_of(event, decode(body, Payload), rules)
     return WebhookResult(delivery_id=delivery, event=event, changes=tuple(changes))
 
 
-def changes_of(event: str, payload: Raw, rules: Rules) -> list[Change]:
+def changes_of(event: str, payload: Payload, rules: Rules) -> list[Change]:
     """The changes a decoded ``event`` payload carries; ``WebhookError(400)`` when malformed."""
+    if payload.issue.pull_request is not None:
+        return []  # pull requests share the issue events
+    if event == "issues":
+        return _issues(payload, rules)
+    if event == "issue_comment":
+        return _issue_comment(payload, rules)
+    return []
+
+
+def _repo(payload: Payload) -> str:
+    """The repository's name; without a repository object the issue's own URL names it."""
+    if payload.repository is not None:
+        return payload.repository.full_name
+    url = payload.issue.repository_url or payload.issue.url or ""
     try:
-        if event == "issues":
-            return _issues(payload, rules)
-        if event == "issue_comment":
-            return _issue_comment(payload, rules)
-        # ping and every event syncd did not subscribe to
-        return []
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise WebhookError(400, f"malformed {event} payload: {exc!r}") from exc
+        repo = repo_of_url(url)
+    except ValueError:
+        repo = ""
+    if not _REPO_NAME.match(repo):
+        raise WebhookError(400, "body: repository: missing, and no issue URL names one")
+    return repo
 
 
-def _repo(payload: Raw) -> str:
-    repository = payload.get("repository")
-    if isinstance(repository, dict) and repository.get("full_name"):
-        return str(repository["full_name"])
-    # without a repository object the issue's own URL still names it
-    return ""
+def _actor(payload: Payload) -> str | None:
+    return payload.sender.login if payload.sender and payload.sender.login else None
 
 
-def _actor(payload: Raw) -> str | None:
-    sender = payload.get("sender") or {}
-    login = sender.get("login")
-    return str(login) if login else None
-
-
-def _issues(payload: Raw, rules: Rules) -> list[Change]:
-    action = str(payload["action"])
-    raw: dict[str, Any] = payload["issue"]
-    if not isinstance(raw, dict):
-        raise TypeError("issue is not an object")
-    if is_pull_request(raw):
-        return []
-    repo = _repo(payload) or None
+def _issues(payload: Payload, rules: Rules) -> list[Change]:
+    action, raw = payload.action, payload.issue.raw()
+    repo = _repo(payload)
     # an issue read whole names its own ref: not built twice
-    whole = action not in ("deleted", "transferred") and "state" in raw
+    whole = action not in ("deleted", "transferred") and payload.issue.state is not None
     issue = issue_from_raw(raw, rules, repo) if whole else None
     ref = issue.ref if issue else issue_ref(raw, rules.instance, repo)
-    actor, at = _actor(payload), parse_time(raw.get("updated_at"))
+    actor, at = _actor(payload), parse_time(payload.issue.updated_at)
     common: dict[str, Any] = {"ref": ref, "actor": actor, "at": at, "source": "webhook"}
     if action == "deleted":
         return [Change(kind=ChangeKind.DELETED, **common)]
     if action == "transferred":
-        changes = payload["changes"]
-        new_repo = str(changes["new_repository"]["full_name"])
-        new_number = int(changes["new_issue"]["number"])
-        new_ref = Ref.issue(rules.instance, issue_key(new_repo, new_number))
+        changes = payload.changes
+        if changes is None or changes.new_repository is None or changes.new_issue is None:
+            raise WebhookError(400, "body: changes: a transfer names no new repository and issue")
+        new_key = issue_key(changes.new_repository.full_name, changes.new_issue.number)
+        new_ref = Ref.issue(rules.instance, new_key)
         return [Change(kind=ChangeKind.MOVED, new_ref=new_ref, **common)]
     if issue is None:
         # some actions (pinned, unpinned) carry a partial issue: have it read again
@@ -180,23 +206,18 @@ def _issues(payload: Raw, rules: Rules) -> list[Change]:
     return [Change(kind=ChangeKind.UPSERT, issue=issue, **common)]
 
 
-def _issue_comment(payload: Raw, rules: Rules) -> list[Change]:
-    action = str(payload["action"])
-    issue: dict[str, Any] = payload["issue"]
-    raw: dict[str, Any] = payload["comment"]
-    if not isinstance(issue, dict) or not isinstance(raw, dict):
-        raise TypeError("issue or comment is not an object")
-    if is_pull_request(issue):
-        return []
-    repo = _repo(payload) or None
-    parent = issue_ref(issue, rules.instance, repo)
-    comment = comment_from_raw(raw, rules, repo)
+def _issue_comment(payload: Payload, rules: Rules) -> list[Change]:
+    if payload.comment is None:
+        raise WebhookError(400, "body: comment: Field required")
+    repo = _repo(payload)
+    parent = issue_ref(payload.issue.raw(), rules.instance, repo)
+    comment = comment_from_raw(payload.comment.raw(), rules, repo)
     if comment.parent != parent:
-        raise ValueError("comment.issue_url does not name the issue")
+        raise WebhookError(400, "body: comment.issue_url: does not name the issue")
     common: dict[str, Any] = {"ref": parent, "actor": _actor(payload), "source": "webhook"}
-    if action in ("created", "edited"):
+    if payload.action in ("created", "edited"):
         return [Change(kind=ChangeKind.COMMENT, comment=comment, at=comment.updated_at, **common)]
-    if action == "deleted":
+    if payload.action == "deleted":
         # the payload carries no deletion time
         return [Change(kind=ChangeKind.COMMENT_DELETED, comment=comment, **common)]
     return []

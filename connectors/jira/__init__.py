@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from connectors.jira.connector import CAPABILITIES, JiraConnector
+from connectors.jira.connector import JiraConnector
+from connectors.jira.mapping import issue_reference
 from connectors.jira.settings import JiraSettings
-from syncd.connector import ConnectorSpec, Role, lazy_kit
+from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
 
-
-def create(name: str, settings: Any, http_client: Any = None) -> JiraConnector:
-    """Build a connector instance; ``http_client`` is unused (the jira library owns HTTP)."""
-    if isinstance(settings, Mapping):
-        settings = JiraSettings.model_validate(dict(settings))
-    return JiraConnector(name, settings)
-
-
-def emulator(**kwargs: Any) -> Any:
-    """Build the Jira emulator (``flavour="cloud"|"datacenter"``)."""
-    from connectors.jira.emulator import build
-
-    return build(**kwargs)
+# the jira library owns HTTP: the injected client is not used
+create = settings_factory(JiraSettings, lambda name, s, _http: JiraConnector(name, s))
 
 
 CONNECTOR = ConnectorSpec(
@@ -29,11 +16,9 @@ CONNECTOR = ConnectorSpec(
     role=Role.TRACKER,
     settings=JiraSettings,
     factory=create,
-    capabilities=CAPABILITIES,
-    emulator=emulator,
-    emulator_kit=lazy_kit("connectors.jira.emulator_actor"),
-    description="Jira Cloud (REST v3, ADF) and Jira Data Center (REST v2, wiki markup)",
-    extra={"flavours": ("cloud", "datacenter")},
+    emulator_kit=lazy_kit("connectors.jira.emulator"),
+    issue_reference=issue_reference,
+    demo_projects=("WID",),
 )
 
 __all__ = ["CONNECTOR", "JiraConnector", "JiraSettings", "create"]

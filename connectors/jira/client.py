@@ -12,29 +12,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, TypeVar
 
 import requests
 from jira import JIRA, JIRAError
 
-from connectors.jira.settings import JiraSettings
+from connectors.jira.settings import JiraAccess
 from syncd.connector import RateBudget
-from syncd.errors import AuthError, RemoteError, TransientError, classify_status
+from syncd.errors import AuthError, RemoteError, TransientError, classify_status, retry_after
 
 T = TypeVar("T")
-
-
-def _retry_after(response: requests.Response | None) -> float | None:
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 def translate(exc: Exception) -> RemoteError:
@@ -50,9 +37,7 @@ def translate(exc: Exception) -> RemoteError:
             reason = response.headers.get("X-Seraph-LoginReason", "")
             if "AUTHENTICATION_DENIED" in reason or "AUTHENTICATED_FAILED" in reason:
                 return AuthError(message, status=status)
-        retry = _retry_after(response)
-        if status == 429 and retry is None:
-            retry = 60.0
+        retry = retry_after(response.headers.get("Retry-After")) if response is not None else None
         return classify_status(status, message, retry_after=retry if status == 429 else None)
     if isinstance(exc, requests.RequestException):
         return TransientError(f"Jira unreachable: {type(exc).__name__}: {exc}")
@@ -62,7 +47,7 @@ def translate(exc: Exception) -> RemoteError:
 class JiraClient:
     """One authenticated ``jira.JIRA`` for one connector instance, built on first use."""
 
-    def __init__(self, settings: JiraSettings) -> None:
+    def __init__(self, settings: JiraAccess) -> None:
         self.settings = settings
         self.api = "3" if settings.flavour == "cloud" else "2"
         self._jira: JIRA | None = None
@@ -107,23 +92,16 @@ class JiraClient:
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         headers = response.headers
-        limit = headers.get("X-RateLimit-Limit")
-        remaining = headers.get("X-RateLimit-Remaining")
-        reset = headers.get("X-RateLimit-Reset")
         self._near_limit = headers.get("X-RateLimit-NearLimit", "").lower() == "true"
-        if limit is None and remaining is None:
-            return
-        reset_at = None
-        if reset:
-            try:
-                reset_at = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-            except ValueError:
-                reset_at = None
-        self._budget = RateBudget(
-            limit=int(limit) if limit and limit.isdigit() else None,
-            remaining=int(remaining) if remaining and remaining.lstrip("-").isdigit() else None,
-            reset_at=reset_at,
+        seen = RateBudget.from_headers(
+            headers,
+            limit=("X-RateLimit-Limit",),
+            remaining=("X-RateLimit-Remaining",),
+            reset=("X-RateLimit-Reset",),
+            reset_form="iso",
         )
+        if seen is not None:
+            self._budget = seen
 
     def rate_budget(self) -> RateBudget:
         """The last rate-limit figures Jira sent."""
@@ -161,12 +139,26 @@ class JiraClient:
         with self.errors():
             return self.jira._get_json(path, params=params)
 
+    def get_path(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET ``path`` under the server's root (outside ``/rest/api``) and return its JSON."""
+        with self.errors():
+            url = self.settings.base_url.rstrip("/") + path
+            response = self.jira._session.get(url, params=params)
+            return response.json() if response.content else None
+
+    def send_path(self, method: str, path: str, body: Any = None) -> Any:
+        """POST/PUT/DELETE ``path`` under the server's root (``/rest/servicedeskapi/...``)
+        with a JSON body; the JSON answer, or None on 204."""
+        return self._send(method, self.settings.base_url.rstrip("/") + path, body)
+
     def send(self, method: str, path: str, body: Any = None) -> Any:
         """POST/PUT/DELETE ``path`` with a JSON body; the JSON answer, or None on 204."""
+        return self._send(method, self.url(path), body)
+
+    def _send(self, method: str, url: str, body: Any) -> Any:
         with self.errors():
-            session = self.jira._session
             data = json.dumps(body) if body is not None else None
-            response = session.request(method, self.url(path), data=data)
+            response = self.jira._session.request(method, url, data=data)
             if response.status_code == 204 or not response.content:
                 return None
             return response.json()

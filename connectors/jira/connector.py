@@ -10,11 +10,24 @@ from typing import Any
 
 from connectors.jira import mapping, webhooks
 from connectors.jira.client import JiraClient
-from connectors.jira.poll import Poller
+from connectors.jira.diagnose import diagnose
+from connectors.jira.fields import FieldCatalog, JiraField, payload, read
+from connectors.jira.files import FileMethods
+from connectors.jira.poll import CURSOR, Poller, cursor_since
 from connectors.jira.settings import JiraSettings
-from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
-from syncd.errors import NotFound, PermanentError, RemoteError
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from connectors.jira.visibility import ProjectVisibility
+from syncd.connector import (
+    Capability,
+    ConnectorBase,
+    DiagnoseContext,
+    Finding,
+    PollPage,
+    RateBudget,
+    WebhookResult,
+)
+from syncd.errors import Forbidden, NotFound, PermanentError, RemoteError
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref, RefKind
+from syncd.paging import next_offset, walk
 
 log = logging.getLogger(__name__)
 
@@ -31,38 +44,37 @@ CAPABILITIES = frozenset(
         Capability.PRIORITY,
         Capability.MARKERS,
         Capability.ISSUE_SEARCH,
+        Capability.VISIBILITY,
+        Capability.CURSOR_SINCE,
+        Capability.DIAGNOSE,
+        Capability.ATTACHMENTS,
+        Capability.FIELDS,
     }
 )
 
-ISSUE_FIELDS = [
-    "summary",
-    "description",
-    "status",
-    "resolution",
-    "priority",
-    "labels",
-    "assignee",
-    "fixVersions",
-    "created",
-    "updated",
-    "project",
-]
+ISSUE_FIELDS = mapping.ISSUE_FIELDS
 
 
-class JiraConnector:
+class JiraConnector(FileMethods, ConnectorBase):
     """A Jira Cloud or Data Center instance as a :class:`~syncd.connector.TrackerConnector`."""
+
+    settings: JiraSettings
 
     capabilities = CAPABILITIES
 
-    def __init__(self, name: str, settings: JiraSettings) -> None:
+    def __init__(self, name: str, settings: JiraSettings, client: JiraClient | None = None) -> None:
         self.name = name
         self.settings = settings
-        self.client = JiraClient(settings)
+        self.client = client or JiraClient(settings)
         self.projects: list[str] = list(settings.projects)
         self._me: dict[str, Any] | None = None
         self._ids: dict[str, str] = {}  # issue key -> issue id, for comment refs
         self._lock = threading.Lock()
         self._poller = Poller(self)
+        self._visibility = ProjectVisibility(self.client.get)
+        self.catalog = FieldCatalog(self.client.get)
+        self._mapped: list[str] = []  # field names routes map, read on every issue read
+        self._unknown: set[str] = set()  # mapped names the instance has no field for (logged)
 
     # -- identity -------------------------------------------------------------------------
 
@@ -86,6 +98,11 @@ class JiraConnector:
             return set()
         return {str(me[k]) for k in ("accountId", "name", "key") if me.get(k)}
 
+    def diagnose(self, context: DiagnoseContext) -> list[Finding]:
+        """Check the account and, per project, issue types, permissions, the role or group of
+        internal comments, then the webhook."""
+        return diagnose(self, context)
+
     def watch(self, projects: Sequence[str]) -> None:
         """Add the projects routes target to those polled."""
         with self._lock:
@@ -97,13 +114,71 @@ class JiraConnector:
 
     def _issue(self, raw: Mapping[str, Any]) -> Issue:
         self._ids[str(raw["key"])] = str(raw.get("id", ""))
-        return mapping.issue_from_raw(
-            self.name, raw, base_url=self.settings.base_url, priorities=self.settings.priorities
+        issue = mapping.issue_from_raw(
+            self.name,
+            raw,
+            base_url=self.settings.base_url,
+            priorities=self.settings.priorities,
+            bot=self.bot_ids(),
         )
+        return self._with_fields(issue, raw)
 
     def _raw_issue(self, key: str) -> dict[str, Any]:
-        params = {"fields": ",".join(ISSUE_FIELDS), "properties": mapping.PROPERTY}
+        names = ",".join(dict.fromkeys([*ISSUE_FIELDS, *self.field_ids()]))
+        params = {"fields": names, "properties": mapping.PROPERTY}
         return dict(self.client.get(f"issue/{key}", params=params))
+
+    # -- mapped fields --------------------------------------------------------------------
+
+    def map_fields(self, names: Sequence[str]) -> None:
+        """Also read these fields (by display name or id) on every issue read."""
+        with self._lock:
+            self._mapped += [n for n in names if n not in self._mapped]
+
+    def _found(self) -> list[tuple[str, JiraField]]:
+        if not self._mapped:
+            return []
+        out = []
+        for name in list(self._mapped):
+            f = self.catalog.find(name)
+            if f is None:
+                if name not in self._unknown:
+                    self._unknown.add(name)
+                    log.warning("jira.field_unknown: Jira has no field named %r", name)
+                continue
+            out.append((name, f))
+        return out
+
+    def field_ids(self) -> list[str]:
+        """The ids of the mapped fields, for the ``fields`` of issue reads and searches."""
+        return list(dict.fromkeys(f.id for _, f in self._found()))
+
+    def _with_fields(self, issue: Issue, raw: Mapping[str, Any]) -> Issue:
+        found = self._found()
+        if not found:
+            return issue
+        values, dates = read(mapping.unwrap_fields(raw.get("fields") or {}), found)
+        return issue.model_copy(update={"fields": values, "dates": {**issue.dates, **dates}})
+
+    def set_fields(self, ref: Ref, values: Mapping[str, str]) -> Issue:
+        """Write fields by name in one edit; a field Jira does not have or that refuses its
+        value is a PermanentError naming the field, the value and Jira's reason."""
+        edit: dict[str, Any] = {}
+        named: dict[str, str] = {}
+        for name, value in values.items():
+            f = self.catalog.resolve(name)
+            edit[f.id] = payload(f, value, self.settings.flavour)
+            named[f.id] = f"{name!r} = {value!r}"
+        try:
+            self.client.send("PUT", f"issue/{ref.key}", {"fields": edit})
+        except PermanentError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            reason = str(exc)
+            for fid, said in named.items():
+                reason = reason.replace(fid, said)
+            raise PermanentError(f"Jira refused {', '.join(named.values())}: {reason}") from exc
+        return self.get_issue(ref)
 
     def get_issue(self, ref: Ref) -> Issue:
         """Read one issue; a moved issue comes back under its new key."""
@@ -173,7 +248,7 @@ class JiraConnector:
         self,
         ref: Ref,
         *,
-        status: Any = None,
+        status: IssueStatus | None = None,
         priority: Priority | None = None,
         add_labels: Sequence[str] = (),
         remove_labels: Sequence[str] = (),
@@ -217,10 +292,29 @@ class JiraConnector:
                 self.client.send("PUT", f"issue/{key}", body)
                 return
             raise PermanentError(f"{key}: no transition from {current} reaches {target}")
+        missing = mapping.required_fields(transition)
+        if missing:  # a screen asking for what syncd cannot know: said once, not retried
+            raise PermanentError(
+                f"{key}: transition {transition.get('name')!r} requires {', '.join(missing)}"
+            )
         payload: dict[str, Any] = {"transition": {"id": str(transition["id"])}}
         if target.is_closed and resolution and mapping.needs_resolution(transition):
             payload["fields"] = {"resolution": {"name": resolution}}
         self.client.send("POST", f"issue/{key}/transitions", payload)
+
+    def is_public(self, project: str) -> bool:
+        """Whether anonymous users may browse ``project`` (its permission scheme), read at
+        most once a minute; True when syncd's account may not read the scheme."""
+        return self._visibility.is_public(project)
+
+    def project_of(self, ref: Ref) -> str:
+        """The project of an issue ref (``WID-12``: ``WID``; project keys hold no dash)."""
+        project, dash, number = ref.key.rpartition("-")
+        if ref.kind == RefKind.PROJECT:
+            return ref.key
+        if not dash or not project or not number.isdigit():
+            raise ValueError(f"not a Jira issue key: {ref}")
+        return project
 
     # -- comments -------------------------------------------------------------------------
 
@@ -237,16 +331,16 @@ class JiraConnector:
 
     def comments(self, parent: Ref) -> list[Comment]:
         """All comments on an issue, oldest first, with their properties."""
-        out: list[Comment] = []
-        start = 0
-        while True:
+
+        def fetch(start: int) -> Any:
             params = {"startAt": start, "maxResults": 100, "expand": "properties"}
-            page = self.client.get(f"issue/{parent.key}/comment", params)
-            batch = page.get("comments", [])
-            out.extend(self._comment(parent, raw) for raw in batch)
-            start += len(batch)
-            if not batch or start >= int(page.get("total", 0)):
-                return out
+            return self.client.get(f"issue/{parent.key}/comment", params)
+
+        def following(page: Any, start: int) -> int | None:
+            return next_offset(start, len(page.get("comments", [])), int(page.get("total", 0)))
+
+        pages = walk(fetch, 0, following, max_pages=10_000)
+        return [self._comment(parent, raw) for page in pages for raw in page.get("comments", [])]
 
     def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
         """Add a comment; internal ones get the configured visibility."""
@@ -287,17 +381,28 @@ class JiraConnector:
         """Issues and comments updated since the cursor, with an overlap window."""
         return self._poller.poll(cursor)
 
+    def cursor_since(self, moment: datetime) -> str:
+        """A cursor whose polls return what changed at or after ``moment``."""
+        return cursor_since(moment)
+
+    def check_cursor(self, cursor: str) -> None:
+        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
+        CURSOR.load(self.name, cursor)
+
     def _context(self) -> webhooks.Context:
         return webhooks.Context(
             connector=self.name,
             base_url=self.settings.base_url,
             priorities=self.settings.priorities,
             bot=self.bot_ids(),
+            field_ids=tuple(self.field_ids()),
+            enrich=self._with_fields,
         )
 
     def webhooks_offline(self) -> bool:
-        """Parsing a delivery calls Jira only while the bot's account is unknown."""
-        return self._me is not None
+        """Parsing a delivery calls Jira only while the bot's account (or, with mapped
+        fields, the field catalog) is unknown."""
+        return self._me is not None and (not self._mapped or self.catalog.loaded)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Hub-Signature`` when a secret is configured."""

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors.jira import adf, wiki
+from connectors.jira.files import files_from_raw
 from syncd.model import Comment, Issue, IssueStatus, Priority, Ref
 
 Raw = Mapping[str, Any]
 
 PROPERTY = "syncd"  # entity property holding syncd's idempotency key
 SD_PUBLIC = "sd.public.comment"  # Jira Service Management's internal-comment property
+# the fields syncd reads of an issue (a poll adds its comments)
+ISSUE_FIELDS = [
+    "summary",
+    "description",
+    "status",
+    "resolution",
+    "priority",
+    "labels",
+    "assignee",
+    "fixVersions",
+    "created",
+    "updated",
+    "project",
+    "attachment",
+]
 
 # well-known priority names that a route's map may leave out
 _PRIORITY_FALLBACK = {
@@ -134,6 +151,22 @@ def pick_transition(
     return matching[0] if matching else None
 
 
+def required_fields(transition: Raw) -> list[str]:
+    """Fields the transition's screen requires, without a default, that syncd does not fill
+    (it fills the resolution); read with ``expand=transitions.fields``."""
+    fields = transition.get("fields") or {}
+    if not isinstance(fields, dict):
+        return []
+    return sorted(
+        str(meta.get("name") or fid)
+        for fid, meta in fields.items()
+        if fid != "resolution"
+        and isinstance(meta, dict)
+        and meta.get("required")
+        and not meta.get("hasDefaultValue")
+    )
+
+
 def needs_resolution(transition: Raw) -> bool:
     """Whether the transition's screen asks for a resolution (``expand=transitions.fields``)."""
     fields = transition.get("fields") or {}
@@ -157,12 +190,18 @@ def issue_marker(raw: Raw) -> str | None:
 
 
 def issue_from_raw(
-    connector: str, raw: Raw, *, base_url: str, priorities: Mapping[Priority, str]
+    connector: str,
+    raw: Raw,
+    *,
+    base_url: str,
+    priorities: Mapping[Priority, str],
+    bot: Iterable[str] = (),
 ) -> Issue:
     """A Jira issue (REST v2/v3 or webhook) as a canonical Issue."""
     fields = unwrap_fields(raw.get("fields") or {})
     key = str(raw["key"])
     assignee = fields.get("assignee")
+    fix = next((v for v in fields.get("fixVersions") or [] if isinstance(v, Mapping)), {})
     return Issue(
         ref=Ref.issue(connector, key),
         title=str(fields.get("summary") or ""),
@@ -171,11 +210,13 @@ def issue_from_raw(
         priority=priority_of((fields.get("priority") or {}).get("name"), priorities),
         labels=frozenset(fields.get("labels") or ()),
         assignee=(assignee.get("displayName") or user_name(assignee)) if assignee else None,
-        milestone=next((v.get("name") for v in fields.get("fixVersions") or []), None),
+        milestone=fix.get("name"),
+        dates={"milestone": str(fix["releaseDate"])[:10]} if fix.get("releaseDate") else {},
         url=f"{base_url.rstrip('/')}/browse/{key}",
         created_at=parse_time(fields.get("created")),
         updated_at=parse_time(fields.get("updated")),
         marker=issue_marker(raw),
+        files=files_from_raw(fields.get("attachment"), bot),
     )
 
 
@@ -247,4 +288,16 @@ def issue_id_from_comment(raw: Raw) -> str | None:
         idx = parts.index("issue") + 1
         if idx < len(parts) and parts[idx] != "comment":
             return parts[idx]
+    return None
+
+
+_ISSUE_URL = re.compile(r"https?://\S+/browse/([A-Z][A-Z0-9_]+-\d+)")
+_ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_]+-\d+)$")
+
+
+def issue_reference(text: str) -> str | None:
+    """The issue key (``ABC-12``) that an agent's pasted text names: a ``/browse/`` URL or
+    the key itself."""
+    if m := _ISSUE_URL.search(text) or _ISSUE_KEY.match(text.strip()):
+        return m.group(1).upper()
     return None

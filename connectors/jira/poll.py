@@ -8,42 +8,80 @@ returned (issue id and comment id with their ``updated`` stamps). Cloud pages wi
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import AwareDatetime, Field, StringConstraints
+
 from connectors.jira import mapping
+from connectors.jira.client import JiraClient
+from connectors.jira.settings import JiraAccess
 from syncd.connector import PollPage
+from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import RemoteError
 from syncd.model import Change, ChangeKind, Ref
 
 if TYPE_CHECKING:
     from connectors.jira.connector import JiraConnector
 
-POLL_FIELDS = [
-    "summary",
-    "description",
-    "status",
-    "resolution",
-    "priority",
-    "labels",
-    "assignee",
-    "fixVersions",
-    "created",
-    "updated",
-    "project",
-    "comment",
-]
+POLL_FIELDS = [*mapping.ISSUE_FIELDS, "comment"]
+JQL_TIME = r"^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}$"
 
 
-class Poller:
-    """The poll and search logic of one connector."""
+class JiraCursor(CursorModel):
+    """The poll cursor: the newest ``updated`` seen, what the overlap window already returned
+    (issue id -> [updated, key], ``c:<comment id>`` -> [updated]), and where a search that
+    spans pages stands."""
 
-    def __init__(self, connector: JiraConnector) -> None:
-        self.conn = connector
+    hw: AwareDatetime
+    seen: dict[str, Annotated[list[str], Field(min_length=1, max_length=2)]] = {}
+    page: str | int | None = None  # nextPageToken (Cloud) or startAt (Data Center)
+    from_: Annotated[str, StringConstraints(pattern=JQL_TIME)] | None = Field(
+        default=None, alias="from"
+    )
+
+
+# version 0: the same object without "v", written before cursors had versions
+CURSOR = CursorFormat("jira", JiraCursor, version=1, upgrades={0: dict})
+
+
+def cursor_since(moment: datetime) -> str:
+    """A cursor whose polls return what changed at or after ``moment``."""
+    return CURSOR.dump(JiraCursor(hw=moment if moment.tzinfo else moment.replace(tzinfo=UTC)))
+
+
+class Searching(Protocol):
+    """What a JQL poller needs of its connector (Jira's, or Jira Service Management's)."""
+
+    name: str
+    projects: list[str]
+
+    @property
+    def client(self) -> JiraClient: ...
+
+    @property
+    def settings(self) -> JiraAccess: ...
+
+    def me(self) -> dict[str, Any]: ...
+
+
+class JqlPoller:
+    """JQL search and the ``updated >=`` poll of one connector; what a found issue yields
+    (``_issue_changes``) and the cursor's shape are the subclass's."""
+
+    FORMAT: ClassVar[CursorFormat[Any]] = CURSOR
+    FIELDS: ClassVar[list[str]] = POLL_FIELDS
+
+    def __init__(self, connector: Searching) -> None:
+        self.conn: Searching = connector
         self.settings = connector.settings
         self.client = connector.client
+
+    def state(self, **values: Any) -> JiraCursor:
+        """The cursor state for ``values`` (hw, seen, page, from_)."""
+        return JiraCursor(**values)
 
     def zone(self) -> ZoneInfo:
         """The time zone Jira reads the bot's JQL dates in."""
@@ -104,19 +142,19 @@ class Poller:
 
     def poll(self, cursor: str | None) -> PollPage:
         """One page of changes since ``cursor``."""
-        now = datetime.now(UTC)
         if cursor is None:
-            return PollPage(changes=(), cursor=json.dumps({"hw": now.isoformat(), "seen": {}}))
-        state = json.loads(cursor)
-        hw = datetime.fromisoformat(state["hw"])
-        seen: dict[str, list[str]] = dict(state.get("seen", {}))
-        since = state.get("from") or self.jql_time(hw, slack=self.settings.poll_overlap)
+            now = datetime.now(UTC)
+            return PollPage(changes=(), cursor=self.FORMAT.dump(self.state(hw=now)))
+        state = self.FORMAT.load(self.conn.name, cursor)
+        hw = state.hw
+        seen: dict[str, list[str]] = dict(state.seen)
+        since = state.from_ or self.jql_time(hw, slack=self.settings.poll_overlap)
         since_at = _parse_jql(since, self.zone())
         jql = f'updated >= "{since}" ORDER BY updated ASC'
         if self.conn.projects:
             quoted = ", ".join(f'"{p}"' for p in self.conn.projects)
             jql = f"project in ({quoted}) AND {jql}"
-        issues, token = self.page(jql, state.get("page"), self.settings.poll_page_size, POLL_FIELDS)
+        issues, token = self.page(jql, state.page, self.settings.poll_page_size, self.fields())
 
         changes: list[Change] = []
         for raw in issues:
@@ -126,10 +164,45 @@ class Poller:
                 hw = updated
         floor = hw - timedelta(seconds=self.settings.poll_overlap + 60)
         seen = {k: v for k, v in seen.items() if _stamp(v[0]) >= floor}
-        new_state: dict[str, Any] = {"hw": hw.isoformat(), "seen": seen}
+        after = self.state(hw=hw, seen=seen)
         if token is not None:
-            new_state |= {"page": token, "from": since}
-        return PollPage(changes=changes, cursor=json.dumps(new_state), more=token is not None)
+            after = self.state(hw=hw, seen=seen, page=token, from_=since)
+        return PollPage(changes=changes, cursor=self.FORMAT.dump(after), more=token is not None)
+
+    def fields(self) -> list[str]:
+        """The ``fields`` a poll's search asks for."""
+        return self.FIELDS
+
+    def _issue_changes(
+        self, raw: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
+    ) -> list[Change]:
+        """The changes one found issue brings (``seen`` records what was returned)."""
+        raise NotImplementedError
+
+    def new_comments(
+        self, fields: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
+    ) -> Iterator[tuple[dict[str, Any], str, datetime]]:
+        """The comments of a found issue's fields made or edited in the window and not
+        returned yet (``seen["c:<id>"]`` holds the stamp returned), with their stamps."""
+        for c in (fields.get("comment") or {}).get("comments", []):
+            stamp = str(c.get("updated") or c.get("created") or "")
+            at = mapping.parse_time(stamp)
+            mark = f"c:{c['id']}"
+            if at is None or at < since_at or (mark in seen and seen[mark][0] == stamp):
+                continue
+            yield c, stamp, at
+
+
+class Poller(JqlPoller):
+    """The Jira tracker's poll: issues and their comments."""
+
+    def __init__(self, connector: JiraConnector) -> None:
+        super().__init__(connector)
+        self.tracker = connector
+
+    def fields(self) -> list[str]:
+        """The poll's fields and the fields routes map (``fields:``)."""
+        return list(dict.fromkeys([*self.FIELDS, *self.tracker.field_ids()]))
 
     def _issue_changes(
         self, raw: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
@@ -140,23 +213,18 @@ class Poller:
         out: list[Change] = []
         before = seen.get(issue_id)
         if before is None or before[0] != updated:
-            issue = self.conn._issue(raw)
+            issue = self.tracker._issue(raw)
             if before is not None and len(before) > 1 and before[1] != key:
                 old = Ref.issue(self.conn.name, before[1])
                 out.append(Change(kind=ChangeKind.MOVED, ref=old, new_ref=issue.ref))
             out.append(Change(kind=ChangeKind.UPSERT, ref=issue.ref, issue=issue))
             seen[issue_id] = [updated, key]
         parent = Ref.issue(self.conn.name, key)
-        bot = self.conn.bot_ids()
-        for c in (fields.get("comment") or {}).get("comments", []):
-            stamp = str(c.get("updated") or c.get("created") or "")
-            at = mapping.parse_time(stamp)
-            mark = f"c:{c['id']}"
-            if at is None or at < since_at or (mark in seen and seen[mark][0] == stamp):
-                continue
+        bot = self.tracker.bot_ids()
+        for c, stamp, at in self.new_comments(fields, seen, since_at):
             comment = mapping.comment_from_raw(self.conn.name, parent, issue_id, c, bot=bot)
             out.append(Change(kind=ChangeKind.COMMENT, ref=parent, comment=comment, at=at))
-            seen[mark] = [stamp]
+            seen[f"c:{c['id']}"] = [stamp]
         return out
 
 

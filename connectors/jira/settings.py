@@ -33,10 +33,10 @@ class Visibility(BaseModel):
     value: str = "Developers"
 
 
-class JiraSettings(ConnectorSettings):
-    """Settings of one Jira instance; the credential fields depend on ``flavour``."""
+class JiraAccess(ConnectorSettings):
+    """How syncd reaches one Jira instance (Cloud or Data Center): the credential fields
+    depend on ``flavour``. Shared by the Jira and the Jira Service Management connectors."""
 
-    kind: Literal["jira"] = "jira"
     flavour: Literal["cloud", "datacenter"] = "cloud"
     # Cloud: account e-mail + API token (basic auth)
     email: str | None = None
@@ -49,23 +49,14 @@ class JiraSettings(ConnectorSettings):
     username: str | None = None
     password: SecretStr | None = None
     password_file: Path | None = None
-
-    projects: list[str] = Field(default_factory=list)
-    poll_overlap: float = 120.0
-    poll_page_size: int = Field(default=50, ge=1, le=100)
-    issue_type: str = "Task"
-    priorities: dict[Priority, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
-    resolutions: dict[IssueStatus, str] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTIONS))
-    # project key -> canonical status -> the Jira status name to move to
-    status_map: dict[str, dict[IssueStatus, str]] = Field(default_factory=dict)
-    internal_visibility: Visibility = Field(default_factory=Visibility)
-    # Jira Service Management projects: also mark internal comments with sd.public.comment
-    service_management: bool = False
     # seconds to wait before a call once Jira says the budget is nearly spent
     near_limit_delay: float = 0.5
+    poll_overlap: float = 120.0
+    poll_page_size: int = Field(default=50, ge=1, le=100)
+    priorities: dict[Priority, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
 
     @model_validator(mode="after")
-    def _credentials_fit_flavour(self) -> JiraSettings:
+    def _credentials_fit_flavour(self) -> JiraAccess:
         def has(name: str) -> bool:
             return getattr(self, name) is not None or getattr(self, f"{name}_file") is not None
 
@@ -97,6 +88,11 @@ class JiraSettings(ConnectorSettings):
             raise ValueError("`base_url` must start with https:// (or http://)")
         return self
 
+    def issue_field_problem(self, name: str) -> str | None:
+        """Any field may be mapped: Jira knows its fields by name only live (``GET field``),
+        which ``syncd connectors test`` checks."""
+        return None
+
     def priority_name(self, priority: Priority) -> str:
         """The Jira priority name for a canonical priority."""
         return self.priorities.get(priority, DEFAULT_PRIORITIES[priority])
@@ -109,3 +105,17 @@ class JiraSettings(ConnectorSettings):
             if jira_name.casefold() == name.casefold():
                 return canonical
         return None
+
+
+class JiraSettings(JiraAccess):
+    """Settings of one Jira instance as a developer tracker."""
+
+    kind: Literal["jira"] = "jira"
+    projects: list[str] = Field(default_factory=list)
+    issue_type: str = "Task"
+    resolutions: dict[IssueStatus, str] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTIONS))
+    # project key -> canonical status -> the Jira status name to move to
+    status_map: dict[str, dict[IssueStatus, str]] = Field(default_factory=dict)
+    internal_visibility: Visibility = Field(default_factory=Visibility)
+    # Jira Service Management projects: also mark internal comments with sd.public.comment
+    service_management: bool = False

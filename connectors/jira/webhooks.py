@@ -3,6 +3,12 @@
 Jira sends ``X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, body)>`` when the webhook was
 registered with a secret. Bodies use the REST v2 representation on every flavour, so
 descriptions and comments arrive as wiki markup.
+
+A delivery is decoded into :class:`Payload`, which declares with Jira's types only the
+fields syncd reads. Shapes Jira really sends are accepted on purpose: ``timestamp`` in epoch
+milliseconds; no ``issue_event_type_name`` in old Server payloads; no ``issue`` in Server's
+``comment_*`` events; an issue whose ``fields`` leave some out (Cloud's comment events, an
+assignment), whose absent fields the change marks as ``partial``.
 """
 
 from __future__ import annotations
@@ -10,20 +16,132 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from connectors.jira import mapping
+from syncd import model
 from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
-from syncd.model import Change, ChangeKind, Comment, Priority, Ref
-from syncd.webhooks import header, json_object
+from syncd.model import Change, ChangeKind, Priority, Ref
+from syncd.webhooks import Omittable, Shape, aware_time, decode, header
 
 SIGNATURE = "x-hub-signature"
 IDENTIFIER = "x-atlassian-webhook-identifier"
 
 _COMMENT_TYPES = {"issue_commented", "issue_comment_edited"}
+_UPSERTS = {"jira:issue_created", "jira:issue_updated"}
+# 9999-12-31T23:59:59.999Z: the last millisecond a date holds
+MAX_MILLIS = 253_402_300_799_999
+
+Timestamp = Annotated[str, aware_time(mapping.parse_time, "a Jira time")]
+EpochMillis = Annotated[int, Field(ge=0, le=MAX_MILLIS)]
+NumericId = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}-[0-9]{1,18}$")
+IssueKey = Annotated[str, Field(pattern=_KEY.pattern)]
+
+
+class User(Shape):
+    accountId: Omittable[str] = None
+    name: Omittable[str] = None
+    key: Omittable[str] = None
+    displayName: Omittable[str] = None
+
+
+class Named(Shape):
+    name: str
+
+
+class Version(Shape):
+    name: str
+    releaseDate: Omittable[str | None] = None  # the date the customer is told
+
+
+class Category(Shape):
+    key: Literal["new", "indeterminate", "done", "undefined"]
+
+
+class Status(Shape):
+    name: Omittable[str] = None
+    statusCategory: Omittable[Category] = None  # very old servers send none
+
+
+class Attachment(Shape):
+    id: NumericId
+    filename: str
+    mimeType: Omittable[str] = None
+    size: Omittable[int] = None
+    content: Omittable[str] = None
+    author: User | None = None
+
+
+class Fields(Shape):
+    summary: str
+    status: Status
+    description: str | None = None
+    resolution: Named | None = None
+    priority: Named | None = None
+    labels: Omittable[list[str]] = None
+    assignee: User | None = None
+    reporter: User | None = None  # Jira Service Management: the customer
+    fixVersions: Omittable[list[Version]] = None
+    created: Omittable[Timestamp] = None
+    updated: Omittable[Timestamp] = None
+    attachment: Omittable[list[Attachment]] = None
+
+
+# canonical issue fields a snapshot lacks when Jira leaves these out of ``fields``
+_PARTIAL = {
+    "description": "body",
+    "priority": "priority",
+    "labels": "labels",
+    "assignee": "assignee",
+    "fixVersions": "milestone",
+    "created": "created_at",
+    "attachment": "files",
+}
+
+
+class Issue(Shape):
+    key: IssueKey
+    id: Omittable[NumericId] = None
+    fields: Omittable[Fields] = None
+
+
+class Comment(Shape):
+    id: NumericId
+    body: Omittable[str] = None
+    author: User | None = None
+    updateAuthor: User | None = None
+    visibility: dict[str, Any] | None = None  # restricted to a role or group: not public
+    jsdPublic: Omittable[bool] = None
+    created: Omittable[Timestamp] = None
+    updated: Omittable[Timestamp] = None
+    url: Omittable[str] = Field(default=None, alias="self")
+
+
+class Item(Shape):
+    field: str
+    fromString: str | None = None
+
+
+class Changelog(Shape):
+    id: Omittable[str] = None
+    items: Omittable[list[Item]] = None
+
+
+class Payload(Shape):
+    webhookEvent: str
+    timestamp: EpochMillis
+    issue_event_type_name: Omittable[str] = None
+    user: User | None = None
+    issue: Omittable[Issue] = None
+    comment: Omittable[Comment] = None
+    changelog: Omittable[Changelog] = None
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -50,74 +168,76 @@ class Context:
     base_url: str
     priorities: Mapping[Priority, str]
     bot: Iterable[str] = ()
+    field_ids: tuple[str, ...] = ()  # mapped fields (routes' ``fields``) the snapshot holds
+    # fills ``Issue.fields`` from the raw issue (the connector's field catalog)
+    enrich: Callable[[model.Issue, Mapping[str, Any]], model.Issue] | None = None
+    raw_fields: Mapping[str, Any] | None = None  # the delivery's issue fields, as sent
 
 
-def delivery_id(headers: Mapping[str, str], payload: Mapping[str, Any]) -> str:
+def delivery_id(headers: Mapping[str, str], payload: Payload) -> str:
     """Jira Cloud's webhook identifier, else a stable hash of what identifies the event."""
     given = header(headers, IDENTIFIER)
     if given:
         return given
-    issue = payload.get("issue") or {}
-    comment = payload.get("comment") or {}
-    changelog = payload.get("changelog") or {}
     parts = (
-        payload.get("webhookEvent"),
-        payload.get("timestamp"),
-        issue.get("id"),
-        comment.get("id"),
-        changelog.get("id"),
+        payload.webhookEvent,
+        payload.timestamp,
+        payload.issue.id if payload.issue else None,
+        payload.comment.id if payload.comment else None,
+        payload.changelog.id if payload.changelog else None,
     )
     return "jira-" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
 def parse(ctx: Context, headers: Mapping[str, str], body: bytes) -> WebhookResult:
     """Turn one delivery into changes; ``WebhookError(400)`` when it is not Jira JSON."""
-    payload = json_object(body)
-    if "webhookEvent" not in payload:
-        raise WebhookError(400, "not a Jira webhook: no webhookEvent")
-    event = str(payload["webhookEvent"])
-    try:
-        changes = _changes(ctx, event, payload)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise WebhookError(400, f"malformed {event} payload: {exc!r}") from exc
+    payload = decode(body, Payload)
+    if ctx.enrich is not None and ctx.field_ids:
+        # the declared shape skips what it does not name (custom fields): read them raw
+        issue = json.loads(body).get("issue")
+        fields = issue.get("fields") if isinstance(issue, dict) else None
+        ctx = replace(ctx, raw_fields=fields if isinstance(fields, dict) else {})
+    changes = _changes(ctx, payload)
+    event = payload.webhookEvent
     return WebhookResult(delivery_id=delivery_id(headers, payload), event=event, changes=changes)
 
 
-def _changes(ctx: Context, event: str, payload: dict[str, Any]) -> list[Change]:
-    issue_raw = payload.get("issue")
-    comment_raw = payload.get("comment")
-    at = mapping.parse_time(payload.get("timestamp"))
-    actor = mapping.user_name(payload.get("user")) or None
-    if comment_raw and not actor:
-        who = comment_raw.get("updateAuthor") or comment_raw.get("author")
-        actor = mapping.user_name(who) or None
-    common: dict[str, Any] = {"actor": actor, "at": at, "source": "webhook"}
-    if not issue_raw or "key" not in issue_raw:
+def _actor(payload: Payload) -> str | None:
+    actor = mapping.user_name(payload.user.raw() if payload.user else None)
+    comment = payload.comment
+    if comment is not None and not actor:
+        who = comment.updateAuthor or comment.author
+        actor = mapping.user_name(who.raw() if who else None)
+    return actor or None
+
+
+def _changes(ctx: Context, payload: Payload) -> list[Change]:
+    event, issue_raw, comment_raw = payload.webhookEvent, payload.issue, payload.comment
+    at = mapping.parse_time(payload.timestamp)
+    common: dict[str, Any] = {"actor": _actor(payload), "at": at, "source": "webhook"}
+    if issue_raw is None:
         # Server's comment_* events carry no issue; the paired jira:issue_updated does
         return []
-    ref = Ref.issue(ctx.connector, issue_raw["key"])
+    ref = Ref.issue(ctx.connector, issue_raw.key)
 
     if event == "jira:issue_deleted":
         return [Change(kind=ChangeKind.DELETED, ref=ref, **common)]
     if event.startswith("comment_"):
-        comment = _comment(ctx, ref, issue_raw, comment_raw or {})
+        if comment_raw is None:
+            raise WebhookError(400, f"body: comment: missing from {event}")
+        comment = _comment(ctx, ref, issue_raw, comment_raw)
         kind = ChangeKind.COMMENT_DELETED if event == "comment_deleted" else ChangeKind.COMMENT
         return [Change(kind=kind, ref=ref, comment=comment, **common)]
 
-    issue = mapping.issue_from_raw(
-        ctx.connector, issue_raw, base_url=ctx.base_url, priorities=ctx.priorities
-    )
     changes: list[Change] = []
-    items = (payload.get("changelog") or {}).get("items") or []
-    moved_from = next(
-        (i.get("fromString") for i in items if str(i.get("field", "")).lower() == "key"), None
-    )
-    if moved_from and moved_from != issue_raw["key"]:
-        old = Ref.issue(ctx.connector, moved_from)
+    items = payload.changelog.items if payload.changelog and payload.changelog.items else []
+    moved_from = next((i.fromString for i in items if i.field.lower() == "key"), None)
+    if moved_from and moved_from != issue_raw.key:
+        old = Ref.issue(ctx.connector, _old_key(moved_from))
         changes.append(Change(kind=ChangeKind.MOVED, ref=old, new_ref=ref, **common))
-    if event in ("jira:issue_created", "jira:issue_updated"):
-        changes.append(Change(kind=ChangeKind.UPSERT, ref=ref, issue=issue, **common))
-    type_name = payload.get("issue_event_type_name")
+    if event in _UPSERTS:
+        changes.append(_upsert(ctx, ref, issue_raw, common))
+    type_name = payload.issue_event_type_name
     if comment_raw and (type_name in _COMMENT_TYPES or type_name is None):
         comment = _comment(ctx, ref, issue_raw, comment_raw)
         changes.append(Change(kind=ChangeKind.COMMENT, ref=ref, comment=comment, **common))
@@ -129,8 +249,37 @@ def _changes(ctx: Context, event: str, payload: dict[str, Any]) -> list[Change]:
     return changes
 
 
-def _comment(
-    ctx: Context, ref: Ref, issue_raw: Mapping[str, Any], raw: Mapping[str, Any]
-) -> Comment:
-    issue_id = issue_raw.get("id") or mapping.issue_id_from_comment(raw) or issue_raw["key"]
-    return mapping.comment_from_raw(ctx.connector, ref, issue_id, raw, bot=ctx.bot)
+def _old_key(value: str) -> str:
+    """The key an issue had before a move, as the changelog's ``fromString`` says it."""
+    if not _KEY.match(value):
+        raise WebhookError(400, "body: changelog.items: the old key is not an issue key")
+    return value
+
+
+def _upsert(ctx: Context, ref: Ref, issue_raw: Issue, common: dict[str, Any]) -> Change:
+    """The snapshot an issue event carries; fields Jira left out are marked partial."""
+    fields = issue_raw.fields
+    if fields is None:
+        raise WebhookError(400, "body: issue.fields: missing, the issue's snapshot is needed")
+    raw = issue_raw.raw()
+    issue = mapping.issue_from_raw(
+        ctx.connector,
+        raw,
+        base_url=ctx.base_url,
+        priorities=ctx.priorities,
+        bot=ctx.bot,
+    )
+    sent = ctx.raw_fields or {}
+    if ctx.enrich is not None:
+        issue = ctx.enrich(issue, {**raw, "fields": sent})
+    given = fields.model_fields_set
+    partial = frozenset(name for field, name in _PARTIAL.items() if field not in given)
+    if any(f not in sent for f in ctx.field_ids):
+        partial |= {"fields"}  # mapped fields the delivery left out
+    return Change(kind=ChangeKind.UPSERT, ref=ref, issue=issue, partial=partial, **common)
+
+
+def _comment(ctx: Context, ref: Ref, issue_raw: Issue, raw: Comment) -> model.Comment:
+    comment_raw = raw.raw()
+    issue_id = issue_raw.id or mapping.issue_id_from_comment(comment_raw) or issue_raw.key
+    return mapping.comment_from_raw(ctx.connector, ref, issue_id, comment_raw, bot=ctx.bot)

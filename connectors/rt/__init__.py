@@ -8,26 +8,12 @@ field.
 
 from __future__ import annotations
 
-from typing import Any
+from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
 
-import httpx
-
-from syncd.connector import ConnectorSpec, Role
-
-from .connector import CAPABILITIES, RTConnector
+from .connector import RTConnector
 from .settings import RTSettings
 
-
-def _factory(instance: str, settings: Any, http: httpx.Client | None) -> RTConnector:
-    if not isinstance(settings, RTSettings):
-        settings = RTSettings.model_validate(settings)
-    return RTConnector(instance, settings, http)
-
-
-def _emulator(**kw: Any) -> Any:
-    from .emulator import build
-
-    return build(**kw)
+_factory = settings_factory(RTSettings, RTConnector)
 
 
 CONNECTOR = ConnectorSpec(
@@ -35,10 +21,7 @@ CONNECTOR = ConnectorSpec(
     role=Role.HELPDESK,
     settings=RTSettings,
     factory=_factory,
-    capabilities=CAPABILITIES,
-    emulator=_emulator,
-    description="Best Practical Request Tracker 5 (REST2)",
-    extra={"scrip": "syncd_notify_scrip.pl", "signature_header": "X-Syncd-Signature"},
+    emulator_kit=lazy_kit("connectors.rt.emulator"),
 )
 
 __all__ = ["CONNECTOR", "RTConnector", "RTSettings"]

@@ -22,14 +22,19 @@ from syncd.errors import (
     AuthError,
     Forbidden,
     PermanentError,
-    RateLimited,
+    RemoteError,
     TransientError,
     classify_status,
+    retry_after,
+    transport_errors,
 )
+from syncd.paging import walk
 
 from .mapping import refused
 from .settings import RTSettings
 
+# where RT's answers differ from the common table: a stale ETag (412) is read again
+RT_STATUSES: dict[int, type[RemoteError]] = {412: TransientError}
 _TOKEN_USER = re.compile(r"^\d+-(\d+)-[0-9a-fA-F]{32}$")
 
 
@@ -71,7 +76,7 @@ class RTClient:
     ) -> httpx.Response:
         """One REST2 call; a non-2xx answer or a transport failure raises a syncd error."""
         url = path if path.startswith("http") else f"{self.api}{path}"
-        try:
+        with transport_errors(f"{self.instance}: {method} {path}"):
             resp = self.http.request(
                 method,
                 url,
@@ -81,12 +86,6 @@ class RTClient:
                 auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
                 timeout=self.settings.timeout,
             )
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"{self.instance}: {method} {path} timed out") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(
-                f"{self.instance}: {method} {path} failed: {type(exc).__name__}: {exc}"
-            ) from exc
         if resp.status_code >= 300:
             raise self._error(method, path, resp)
         return resp
@@ -106,15 +105,11 @@ class RTClient:
             # REST2 answers replies and notes on a ticket syncd may not touch with 400
             return Forbidden(f"{where}: no rights: {message}", status=status)
         if status == 412:
-            return TransientError(
-                f"{where}: the record changed since it was read (412); read it again",
-                status=status,
-            )
-        retry_after = _retry_after(resp)
-        if status == 429:
-            return RateLimited(f"{where}: {message}", retry_after=retry_after or 30.0)
-        error = classify_status(status, f"{where}: {status} {message}", retry_after=retry_after)
-        return error
+            message = "the record changed since it was read; read it again"
+        wait = retry_after(resp.headers.get("Retry-After"))
+        return classify_status(
+            status, f"{where}: {status} {message}", retry_after=wait, overrides=RT_STATUSES
+        )
 
     def get(self, path: str, **params: Any) -> Any:
         """GET and decode the JSON body."""
@@ -165,23 +160,29 @@ class RTClient:
         there is one, stop when ``pages`` is known and reached, else read on until a page
         comes back empty.
         """
-        page = 1
-        for _ in range(max_pages):
-            data = self.get(path, **{**params, "page": page})
+
+        def fetch(page: int) -> Any:
+            return self.get(path, **{**params, "page": page})
+
+        for data in walk(fetch, 1, _next_page, max_pages=max_pages):
             items = (data.get("items") or []) if isinstance(data, dict) else []
             yield from (i for i in items if isinstance(i, dict))
-            if not isinstance(data, dict) or not items:
-                return
-            if not data.get("next_page"):
-                pages = data.get("pages")
-                if data.get("total") is not None and (pages is None or page >= int(pages)):
-                    return
-            page += 1
 
     def close(self) -> None:
         """Close the HTTP client if this adapter built it."""
         if self._own_http:
             self.http.close()
+
+
+def _next_page(data: Any, page: int) -> int | None:
+    """The page after ``page`` of a REST2 collection, None when that was the last."""
+    if not isinstance(data, dict) or not data.get("items"):
+        return None
+    if not data.get("next_page"):
+        pages = data.get("pages")
+        if data.get("total") is not None and (pages is None or page >= int(pages)):
+            return None
+    return page + 1
 
 
 def _message(resp: httpx.Response) -> str:
@@ -194,16 +195,6 @@ def _message(resp: httpx.Response) -> str:
     if isinstance(body, list):
         return "; ".join(str(x) for x in body)
     return resp.reason_phrase or f"HTTP {resp.status_code}"
-
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 __all__ = ["RTClient", "token_user_id"]

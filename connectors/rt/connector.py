@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd import cursors
+from syncd.connector import (
+    Capability,
+    ConnectorBase,
+    DiagnoseContext,
+    Finding,
+    PollPage,
+    RateBudget,
+    WebhookResult,
+)
 from syncd.errors import ConfigError, Forbidden, NotFound, PermanentError
 from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
 
 from . import mapping, webhooks
 from .client import RTClient, token_user_id
+from .diagnose import diagnose
+from .files import ATT_FIELDS, FileMethods
 from .poll import TXN_FIELDS, TransactionPoller
 from .settings import RTSettings
 
@@ -26,16 +38,20 @@ CAPABILITIES = frozenset(
         Capability.TRANSITIONS,
         Capability.PRIORITY,
         Capability.MARKERS,
+        Capability.CURSOR_SINCE,
+        Capability.DIAGNOSE,
+        Capability.ATTACHMENTS,
     }
 )
 
-_ATT_FIELDS = "Content,ContentType,Filename,TransactionId"
 _TICKET_LOOKUP = "RT::Queue-RT::Ticket"
 _TXN_LOOKUP = "RT::Queue-RT::Ticket-RT::Transaction"
 
 
-class RTConnector:
+class RTConnector(FileMethods, ConnectorBase):
     """A ``HelpdeskConnector`` over REST2. RT has no tags: LABELS is not offered."""
+
+    settings: RTSettings
 
     def __init__(self, name: str, settings: RTSettings, http: httpx.Client | None = None) -> None:
         self.name = name
@@ -87,6 +103,10 @@ class RTConnector:
         user = self.client.get(f"/user/{uid}")
         self._me = str(user.get("Name") or uid)
         return self._me
+
+    def diagnose(self, context: DiagnoseContext) -> list[Finding]:
+        """Check credentials, custom fields, the rights in each queue and the notify Scrip."""
+        return diagnose(self, context)
 
     @property
     def me(self) -> str | None:
@@ -144,13 +164,6 @@ class RTConnector:
                 return ""
             self._descriptions[tid] = self.message_of(mapping.as_int(first.get("id")))
         return self._descriptions[tid]
-
-    def message_of(self, txn_id: int) -> str:
-        """The text of one transaction's message (plain text, from its attachments)."""
-        atts = self.client.collection(
-            f"/transaction/{txn_id}/attachments", {"fields": _ATT_FIELDS, "per_page": 100}
-        )
-        return mapping.message_text(atts)
 
     def create_ticket(
         self,
@@ -242,16 +255,11 @@ class RTConnector:
         if not txns:
             return []
         texts: dict[int, list[dict[str, Any]]] = {}
-        params = {"fields": _ATT_FIELDS, "per_page": 100}
+        params = {"fields": ATT_FIELDS, "per_page": 100}
         for att in self.client.collection(f"/ticket/{tid}/attachments", params):
             txn_id = mapping.as_int(mapping.nested_id(att.get("TransactionId")))
             texts.setdefault(txn_id, []).append(att)
-        return [
-            self.comment_of(
-                tid, t, mapping.message_text(texts.get(mapping.as_int(t.get("id")), []))
-            )
-            for t in txns
-        ]
+        return [self.with_files(tid, t, texts.get(mapping.as_int(t.get("id")), [])) for t in txns]
 
     def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
         """A reply (public) or a note carrying ``key`` in the key transaction custom field."""
@@ -268,7 +276,7 @@ class RTConnector:
                 self.settings.key_custom_field
             )
             if keys and key in keys:
-                return self.comment_of(tid, txn, self.message_of(mapping.as_int(txn.get("id"))))
+                return self.transaction_comment(tid, txn)
         return None
 
     def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
@@ -317,6 +325,14 @@ class RTConnector:
     def poll(self, cursor: str | None) -> PollPage:
         """Ticket transactions after the cursor (a transaction id): exact, no overlap."""
         return self._poller.poll(cursor)
+
+    def cursor_since(self, moment: datetime) -> str:
+        """The id of the last transaction before ``moment``: polls go on from there."""
+        return str(self._poller.last_transaction(before=moment))
+
+    def check_cursor(self, cursor: str) -> None:
+        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
+        cursors.counter(self.name, cursor, what="transaction id")
 
     def webhooks_offline(self) -> bool:
         """Verifying and parsing a notice never calls Request Tracker."""

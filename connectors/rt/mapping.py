@@ -215,10 +215,14 @@ def ticket_sql_quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def transactions_query(after: int, queues: Iterable[str]) -> str:
-    """TransactionSQL of the poll: ticket transactions after ``after`` in ``queues``, no mail
-    records."""
+def transactions_query(after: int, queues: Iterable[str], before: datetime | None = None) -> str:
+    """TransactionSQL of the poll: ticket transactions after ``after`` in ``queues`` (created
+    before ``before``, when given), no mail records."""
     query = f"ObjectType = 'RT::Ticket' AND Type != 'EmailRecord' AND id > {after}"
+    if before is not None:
+        # whole seconds, rounded down, with the zone spelled out: RT reads a date without one
+        # in its own time zone
+        query += f" AND Created < '{before.astimezone(UTC):%Y-%m-%d %H:%M:%S} +0000'"
     names = [ticket_sql_quote(q) for q in queues]
     if not names:
         return query + " AND id < 0"  # no queue to read: match nothing

@@ -8,8 +8,10 @@ replies and notes become COMMENT changes.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from syncd import cursors
 from syncd.connector import PollPage
 from syncd.errors import Forbidden, NotFound
 from syncd.model import Change, ChangeKind, Ref
@@ -37,8 +39,8 @@ class TransactionPoller:
         """Ticket transactions after the cursor (a transaction id): exact, no overlap."""
         base = {"orderby": "id", "fields": TXN_FIELDS}
         if cursor is None:
-            return PollPage(changes=(), cursor=str(self.newest_transaction()))
-        after = mapping.as_int(cursor)
+            return PollPage(changes=(), cursor=str(self.last_transaction()))
+        after = cursors.counter(self.connector.name, cursor, what="transaction id")
         query = mapping.transactions_query(after, self.queues())
         per_page = self.settings.page_size
         data = self.client.get(
@@ -76,9 +78,10 @@ class TransactionPoller:
             self._seen_queues = (now, names)
         return self._seen_queues[1]
 
-    def newest_transaction(self) -> int:
-        """The newest ticket transaction syncd can see: where a first poll starts."""
-        query = mapping.transactions_query(0, self.queues())
+    def last_transaction(self, before: datetime | None = None) -> int:
+        """The newest ticket transaction syncd can see (created before ``before``, when
+        given): where a poll starts; 0 when there is none."""
+        query = mapping.transactions_query(0, self.queues(), before)
         # rows syncd may not see are dropped after the SQL limit, so a page can come back
         # empty while older visible rows exist: look a few pages further before giving up
         for page in range(1, 11):
@@ -104,8 +107,7 @@ class TransactionPoller:
         for txn in txns:
             if txn.get("Type") not in mapping.MESSAGE_TYPES:
                 continue
-            text = self.connector.message_of(mapping.as_int(txn.get("id")))
-            comment = self.connector.comment_of(tid, txn, text)
+            comment = self.connector.transaction_comment(tid, txn)
             out.append(
                 Change(
                     kind=ChangeKind.COMMENT,

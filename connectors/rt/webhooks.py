@@ -14,11 +14,21 @@ from collections.abc import Collection, Mapping
 
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Ref
-from syncd.webhooks import header, json_object
+from syncd.webhooks import Omittable, PositiveId, Shape, decode, header
 
 SIGNATURE_HEADER = "X-Syncd-Signature"
 DELIVERY_HEADER = "X-Syncd-Delivery"
 MAX_BODY = 64 * 1024
+
+
+class Notice(Shape):
+    """A notice as the Scrip writes it: ids are JSON numbers (``int()`` in the Perl)."""
+
+    ticket: PositiveId
+    transaction: Omittable[PositiveId] = None
+    type: Omittable[str] = None
+    queue: Omittable[str] = None
+    types: Omittable[list[str]] = None
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -47,20 +57,12 @@ def parse(
 
     A notice about a ticket in a queue outside ``queues`` (when given) yields no change.
     """
-    data = json_object(body, "notice")
-    ticket = data.get("ticket")
-    txn = data.get("transaction")
-    try:
-        ticket_id = int(str(ticket))
-        txn_id = int(str(txn)) if txn is not None else None
-    except ValueError as exc:
-        raise WebhookError(400, f"notice has a bad ticket or transaction id: {exc}") from exc
-    if ticket_id <= 0:
-        raise WebhookError(400, "notice names no ticket")
-    delivery = str(txn_id) if txn_id is not None else header(headers, DELIVERY_HEADER) or ""
-    event = str(data.get("type") or "notice")
-    queue = data.get("queue")
-    if queues and isinstance(queue, str) and queue.lower() not in {q.lower() for q in queues}:
+    notice = decode(body, Notice, "notice")
+    txn = notice.transaction
+    delivery = str(txn) if txn is not None else header(headers, DELIVERY_HEADER) or ""
+    event = notice.type or "notice"
+    queue = notice.queue
+    if queues and queue is not None and queue.lower() not in {q.lower() for q in queues}:
         return delivery, event, []
-    change = Change(kind=ChangeKind.TOUCHED, ref=Ref.ticket(instance, ticket_id), source="webhook")
-    return delivery, event, [change]
+    ref = Ref.ticket(instance, notice.ticket)
+    return delivery, event, [Change(kind=ChangeKind.TOUCHED, ref=ref, source="webhook")]

@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from syncd.connector import RateBudget
-from syncd.errors import RemoteError, TransientError, classify_status
+from syncd.errors import RemoteError, TransientError, classify_status, retry_after
 
 from .settings import ZendeskSettings
 
@@ -30,23 +29,6 @@ def auth_header(settings: ZendeskSettings) -> str:
     api_token = settings.secret("api_token")
     raw = f"{settings.email}/token:{api_token}".encode()
     return "Basic " + base64.b64encode(raw).decode()
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    raw = resp.headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
 
 
 def _message(resp: httpx.Response) -> str:
@@ -119,7 +101,7 @@ class ZendeskClient:
             raise classify_status(
                 resp.status_code,
                 f"Zendesk {method} {path}: {resp.status_code} {_message(resp)}",
-                retry_after=_retry_after(resp),
+                retry_after=retry_after(resp.headers.get("retry-after")),
             )
         if not resp.content:
             return None
@@ -135,21 +117,16 @@ class ZendeskClient:
         return self.request("GET", path, params=params)
 
     def _note_budget(self, resp: httpx.Response) -> None:
-        h = resp.headers
-        limit = _int(h.get("x-rate-limit")) or _int(h.get("ratelimit-limit"))
-        remaining = _int(h.get("x-rate-limit-remaining"))
-        if remaining is None:
-            remaining = _int(h.get("ratelimit-remaining"))
-        reset = _int(h.get("ratelimit-reset"))
-        if limit is None and remaining is None:
-            return
-        reset_at = (
-            datetime.fromtimestamp(datetime.now(UTC).timestamp() + reset, UTC)
-            if reset is not None
-            else None
+        seen = RateBudget.from_headers(
+            resp.headers,
+            limit=("x-rate-limit", "ratelimit-limit"),
+            remaining=("x-rate-limit-remaining", "ratelimit-remaining"),
+            reset=("ratelimit-reset",),
+            reset_form="seconds",
         )
-        with self._lock:
-            self._budget = RateBudget(limit=limit, remaining=remaining, reset_at=reset_at)
+        if seen is not None:
+            with self._lock:
+                self._budget = seen
 
     def rate_budget(self) -> RateBudget:
         """The last figures Zendesk sent."""

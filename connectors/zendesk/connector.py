@@ -5,17 +5,32 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from syncd.connector import Capability, PollPage, RateBudget, WebhookResult
+from syncd.connector import (
+    BatchResult,
+    Capability,
+    ConnectorBase,
+    DiagnoseContext,
+    Finding,
+    Pace,
+    PollPage,
+    RateBudget,
+    WebhookResult,
+)
 from syncd.errors import AuthError, ConfigError, NotFound, PermanentError, RemoteError
 from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
-from syncd.webhooks import NeedsThread, json_object, on_event_loop
+from syncd.paging import walk
+from syncd.webhooks import NeedsThread, on_event_loop
 
 from . import webhooks
 from .client import ZendeskClient
+from .diagnose import diagnose
+from .files import FileMethods
+from .jobs import MAX_IDS, Jobs
 from .mapping import (
     Context,
     Names,
@@ -24,7 +39,7 @@ from .mapping import (
     ticket_from_raw,
     update_body,
 )
-from .poll import Poller
+from .poll import CURSOR, Poller, cursor_since
 from .settings import ZendeskSettings
 
 CAPABILITIES = frozenset(
@@ -36,13 +51,19 @@ CAPABILITIES = frozenset(
         Capability.LABELS,
         Capability.PRIORITY,
         Capability.MARKERS,
+        Capability.CURSOR_SINCE,
+        Capability.DIAGNOSE,
+        Capability.BATCH_UPDATE,
+        Capability.ATTACHMENTS,
     }
 )
 SIDELOADS = "users,groups,organizations"
 
 
-class ZendeskConnector:
+class ZendeskConnector(FileMethods, ConnectorBase):
     """One Zendesk account, as the engine sees it (a ``HelpdeskConnector``)."""
+
+    settings: ZendeskSettings
 
     capabilities = CAPABILITIES
 
@@ -59,6 +80,7 @@ class ZendeskConnector:
         self._groups: dict[int, str] = {}
         self._orgs: dict[int, str] = {}
         self.poller = Poller(self)
+        self.jobs = Jobs(self.client, timeout=settings.job_timeout)
 
     # -- identity and names ---------------------------------------------------------------
 
@@ -167,6 +189,24 @@ class ZendeskConnector:
         )
         return self.ticket(answer["ticket"])
 
+    def batch_limit(self) -> int:
+        """Zendesk's update_many takes up to 100 tickets."""
+        return MAX_IDS
+
+    def update_tickets(
+        self,
+        keys: Mapping[Ref, str],
+        *,
+        status: TicketStatus | None = None,
+        comment: str | None = None,
+        public: bool = False,
+        pace: Pace | None = None,
+    ) -> BatchResult:
+        """One ``update_many`` job per 100 tickets, each followed to its end (every look
+        at a job paced by ``pace``); every ticket's key rides in the audit's metadata,
+        found by its id."""
+        return self.jobs.update(keys, status=status, comment=comment, public=public, pace=pace)
+
     def _update(self, ref: Ref, **changes: Any) -> dict[str, Any]:
         """``PUT`` one update; the answer holds the ticket and the update's own audit."""
         try:
@@ -179,16 +219,12 @@ class ZendeskConnector:
     # -- comments -------------------------------------------------------------------------
 
     def _audits(self, ticket_id: int) -> list[dict[str, Any]]:
-        audits: list[dict[str, Any]] = []
-        url: str | None = f"/api/v2/tickets/{ticket_id}/audits.json"
-        params: dict[str, Any] | None = {"per_page": 100}
-        for _ in range(1000):
-            if url is None:
-                break
-            body = self.client.get(url, params)
-            audits.extend(body.get("audits") or ())
-            url, params = body.get("next_page"), None
-        return audits
+        first: tuple[str, dict[str, Any] | None] = (
+            f"/api/v2/tickets/{ticket_id}/audits.json",
+            {"per_page": 100},
+        )
+        pages = walk(lambda at: self.client.get(*at), first, _next_page)
+        return [audit for body in pages for audit in body.get("audits") or ()]
 
     def comments(self, parent: Ref) -> list[Comment]:
         """All comments of a ticket, oldest first, each with its marker (from the audits)."""
@@ -200,7 +236,12 @@ class ZendeskConnector:
 
     def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
         """Add a reply or note as one ticket update carrying ``key``."""
-        answer = self._update(parent, comment=body, public=public, key=key)
+        return self._comment(parent, body, public=public, key=key)
+
+    def _comment(
+        self, parent: Ref, body: str, *, public: bool, key: str, uploads: Sequence[str] = ()
+    ) -> Comment:
+        answer = self._update(parent, comment=body, public=public, key=key, uploads=uploads)
         audit = answer.get("audit")
         if isinstance(audit, dict):
             # the update's own audit holds the new comment: no second read of the ticket
@@ -234,6 +275,14 @@ class ZendeskConnector:
         """Tickets and comments changed since ``cursor`` (incremental exports)."""
         return self.poller.poll(cursor)
 
+    def cursor_since(self, moment: datetime) -> str:
+        """A cursor whose polls return what changed at or after ``moment``."""
+        return cursor_since(moment)
+
+    def check_cursor(self, cursor: str) -> None:
+        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
+        CURSOR.load(self.name, cursor)
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check Zendesk's signature and timestamp."""
         secret = self.settings.secret("webhook_secret")
@@ -247,23 +296,27 @@ class ZendeskConnector:
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified delivery into changes, naming the requester when we can."""
-        payload = json_object(body)  # decoded once: for the requester, then for the changes
-        requester = webhooks.requester_id(payload)
+        delivery = webhooks.read(body)  # decoded once: for the requester, then for the changes
+        requester = webhooks.requester_id(delivery)
         if on_event_loop() and not self._knows(requester):
             raise NeedsThread(f"requester {requester} not seen yet")
         with contextlib.suppress(RemoteError):
             # one call per process and per unseen requester; a failure only costs the name
             self.bot_id()
             self.resolve_users([requester])
-        return webhooks.parse_payload(headers, payload, self.ctx, self.names())
+        return webhooks.parse_delivery(headers, delivery, self.ctx, self.names())
 
     def _knows(self, user: Any) -> bool:
         """Whether naming ``user`` needs no call: no one to name, or a name already known."""
-        if user in (None, "", "0"):
+        if user in (None, "", "0", 0):
             return True
         ident = int(user)
         with self._lock:
             return ident in self._users
+
+    def diagnose(self, context: DiagnoseContext) -> list[Finding]:
+        """Check credentials, custom fields, the incremental export and the webhook."""
+        return diagnose(self, context)
 
     def rate_budget(self) -> RateBudget:
         """The last figures Zendesk sent."""
@@ -272,3 +325,9 @@ class ZendeskConnector:
     def close(self) -> None:
         """Release HTTP connections."""
         self.client.close()
+
+
+def _next_page(body: Any, _: object) -> tuple[str, None] | None:
+    """Where Zendesk's ``next_page`` points (None: the last page)."""
+    url = body.get("next_page")
+    return (str(url), None) if url else None

@@ -13,7 +13,11 @@ from typing import Any
 
 from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
 
+from .files import files_of
+
 MARKER_KEY = "syncd_key"
+# a batch update (update_many) sends one body to every ticket: each ticket's key by its id
+MARKERS_KEY = "syncd_keys"
 
 _STATUS_IN = {
     "new": TicketStatus.NEW,
@@ -208,7 +212,21 @@ def comment_from_raw(
         updated_at=when,
         marker=marker,
         by_syncd=author_id is not None and author_id == ctx.bot_id,
+        attachments=_file_names(raw.get("attachments")),
+        # no "attachments" at all: the source did not say (read again when needed)
+        files=(
+            files_of(raw["attachments"], by_syncd=author_id == ctx.bot_id)
+            if "attachments" in raw
+            else None
+        ),
     )
+
+
+def _file_names(raw: Any) -> tuple[str, ...]:
+    """The file names of a comment's ``attachments`` (the API's objects)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(str(a["file_name"]) for a in raw if isinstance(a, dict) and a.get("file_name"))
 
 
 def _author(author_id: int | None, names: Names) -> str:
@@ -221,7 +239,12 @@ def marker_of(audit: Mapping[str, Any]) -> str | None:
     """The idempotency key syncd left in an audit's custom metadata, if any."""
     metadata = audit.get("metadata") or {}
     custom = metadata.get("custom") or {}
-    key = custom.get(MARKER_KEY) if isinstance(custom, Mapping) else None
+    if not isinstance(custom, Mapping):
+        return None
+    key = custom.get(MARKER_KEY)
+    keys = custom.get(MARKERS_KEY)
+    if not key and isinstance(keys, Mapping):
+        key = keys.get(str(audit.get("ticket_id")))
     return str(key) if key else None
 
 
@@ -283,8 +306,10 @@ def update_body(
     comment: str | None = None,
     public: bool = False,
     key: str | None = None,
+    uploads: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The body of one ``PUT /api/v2/tickets/{id}.json`` carrying every change at once."""
+    """The body of one ``PUT /api/v2/tickets/{id}.json`` carrying every change at once
+    (``uploads``: the tokens of files the comment attaches)."""
     ticket: dict[str, Any] = {}
     if status is not None:
         ticket["status"] = status_to_raw(status)
@@ -304,7 +329,24 @@ def update_body(
         ticket["custom_fields"] = [{"id": ids[n], "value": v} for n, v in fields.items()]
     if comment is not None:
         ticket["comment"] = {"body": comment, "public": public}
+        if uploads:
+            ticket["comment"]["uploads"] = list(uploads)
     if key:
         # Zendesk keeps write-only ticket metadata in the audit's metadata.custom
         ticket["metadata"] = {MARKER_KEY: key}
     return {"ticket": ticket}
+
+
+def batch_body(
+    keys: Mapping[int, str],
+    *,
+    status: TicketStatus | None = None,
+    comment: str | None = None,
+    public: bool = False,
+) -> dict[str, Any]:
+    """The one body of ``PUT /api/v2/tickets/update_many.json?ids=...``: the same change for
+    every ticket, each ticket's idempotency key found in the metadata by its id."""
+    body = update_body(status=status, comment=comment, public=public)
+    if comment is not None:
+        body["ticket"]["metadata"] = {MARKERS_KEY: {str(t): k for t, k in keys.items()}}
+    return body

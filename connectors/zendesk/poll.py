@@ -14,12 +14,14 @@ Zendesk's ``Retry-After`` and the cursor does not move.
 
 from __future__ import annotations
 
-import json
 import time
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
 
 from syncd.connector import PollPage
-from syncd.errors import PermanentError
+from syncd.cursors import CursorFormat, CursorModel
 from syncd.model import Change, ChangeKind, Comment, Ref
 
 from .mapping import comments_from_ticket_events, parse_time
@@ -31,10 +33,44 @@ TICKETS = "/api/v2/incremental/tickets/cursor.json"
 EVENTS = "/api/v2/incremental/ticket_events.json"
 
 
+Seconds = Annotated[int, Field(ge=0)]
+
+
+class TicketsState(CursorModel):
+    """The ticket export: its start time, then Zendesk's own cursor."""
+
+    start: Seconds
+    cursor: str | None = None
+
+
+class EventsState(CursorModel):
+    """The ticket event export: its start time and the ids already taken at that second."""
+
+    start: Seconds
+    seen: list[int] = []
+
+
+class ZendeskCursor(CursorModel):
+    """The poll cursor of both streams."""
+
+    tickets: TicketsState
+    events: EventsState
+
+
+CURSOR = CursorFormat("zendesk", ZendeskCursor, version=1)
+
+
 def start_cursor(now: float | None = None) -> str:
-    """A cursor that starts both streams at ``now``."""
+    """A cursor that starts both streams at ``now`` (whole seconds, rounded down)."""
     start = int(time.time() if now is None else now)
-    return json.dumps({"v": 1, "tickets": {"start": start}, "events": {"start": start, "seen": []}})
+    return CURSOR.dump(
+        ZendeskCursor(tickets=TicketsState(start=start), events=EventsState(start=start))
+    )
+
+
+def cursor_since(moment: datetime) -> str:
+    """A cursor whose polls return what changed at or after ``moment``."""
+    return start_cursor(moment.timestamp())
 
 
 class Poller:
@@ -47,31 +83,26 @@ class Poller:
         """One page of changes and the cursor after it."""
         if cursor is None:
             return PollPage(changes=(), cursor=start_cursor(), more=False)
-        try:
-            state = json.loads(cursor)
-            tickets_state = dict(state["tickets"])
-            events_state = dict(state["events"])
-        except (ValueError, KeyError, TypeError):
-            raise PermanentError(f"not a Zendesk poll cursor: {cursor[:80]!r}") from None
         conn = self.connector
+        state = CURSOR.load(conn.name, cursor)
         conn.bot_id()
-        ticket_changes, tickets_state, tickets_more = self._tickets(tickets_state)
-        comment_changes, events_state, events_more = self._events(events_state)
-        new_cursor = json.dumps({"v": 1, "tickets": tickets_state, "events": events_state})
+        ticket_changes, tickets, tickets_more = self._tickets(state.tickets)
+        comment_changes, events, events_more = self._events(state.events)
+        new_cursor = CURSOR.dump(ZendeskCursor(tickets=tickets, events=events))
         return PollPage(
             changes=[*ticket_changes, *comment_changes],
             cursor=new_cursor,
             more=tickets_more or events_more,
         )
 
-    def _tickets(self, st: dict[str, Any]) -> tuple[list[Change], dict[str, Any], bool]:
+    def _tickets(self, st: TicketsState) -> tuple[list[Change], TicketsState, bool]:
         conn = self.connector
         params: dict[str, Any] = {"include": "users,groups,organizations"}
         params["per_page"] = conn.settings.page_size
-        if st.get("cursor"):
-            params["cursor"] = st["cursor"]
+        if st.cursor:
+            params["cursor"] = st.cursor
         else:
-            params["start_time"] = st["start"]
+            params["start_time"] = st.start
         body = conn.client.get(TICKETS, params)
         conn.remember(body)
         raw_tickets = body.get("tickets") or []
@@ -94,13 +125,13 @@ class Poller:
                 )
             )
         after = body.get("after_cursor")
-        new_state = {"start": st.get("start"), "cursor": after or st.get("cursor")}
+        new_state = TicketsState(start=st.start, cursor=str(after) if after else st.cursor)
         return changes, new_state, not body.get("end_of_stream", True)
 
-    def _events(self, st: dict[str, Any]) -> tuple[list[Change], dict[str, Any], bool]:
+    def _events(self, st: EventsState) -> tuple[list[Change], EventsState, bool]:
         conn = self.connector
-        start = int(st["start"])
-        seen = {int(i) for i in st.get("seen") or ()}
+        start = st.start
+        seen = set(st.seen)
         params = {"start_time": start, "include": "comment_events"}
         body = conn.client.get(EVENTS, params)
         events = body.get("ticket_events") or []
@@ -132,7 +163,7 @@ class Poller:
         boundary = {int(e["id"]) for e in events if int(e.get("timestamp") or 0) == new_start}
         if new_start == start:
             boundary |= seen
-        new_state = {"start": new_start, "seen": sorted(boundary)}
+        new_state = EventsState(start=new_start, seen=sorted(boundary))
         more = not body.get("end_of_stream", True) and bool(fresh)
         return changes, new_state, more
 

@@ -7,7 +7,10 @@ timestamp after the body; the current one, followed here, puts it first.
 
 Two body shapes arrive: event-subscribed webhooks (``"type": "zen:event-type:ticket.*"`` with
 ``detail`` and ``event``) and the free-form JSON an admin writes in a trigger, of which we
-only need ``{"ticket_id": N}``.
+only need ``{"ticket_id": N}``. Each is decoded into its declared shape (:class:`TicketEvent`,
+:class:`Trigger`). Ids are accepted on purpose both as JSON numbers (the REST API's way) and
+as strings of digits (event webhooks write them so, and a trigger's ``{{ticket.id}}`` is
+usually quoted); any other string, a float or a bool is refused.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Ref
-from syncd.webhooks import header, json_object
+from syncd.webhooks import MAX_ID, Omittable, Shape, aware_time, header, json_object, validate
 
 from .mapping import Context, Names, parse_time, ticket_from_detail
 
@@ -31,6 +36,97 @@ TIMESTAMP = "x-zendesk-webhook-signature-timestamp"
 WEBHOOK_ID = "x-zendesk-webhook-id"
 EVENT_PREFIX = "zen:event-type:ticket."
 _DELETED = {"soft_deleted", "permanently_deleted", "marked_as_spam"}
+
+
+def _digits(value: Any) -> Any:
+    """A string of digits as the number it writes; anything else as it came."""
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        if not digits.isascii() or not digits.isdigit() or len(digits) > 19:
+            raise ValueError("not an id: a number or a string of digits")
+        return int(text)
+    return value
+
+
+def _one_of(*names: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if value.lower() not in names:
+            raise ValueError(f"not one of {', '.join(n.upper() for n in names)}")
+        return value
+
+    return AfterValidator(check)
+
+
+Id = Annotated[int, BeforeValidator(_digits), Field(ge=1, le=MAX_ID)]
+# group, organization and requester ids: 0 or null when there is none
+MaybeId = Annotated[int, BeforeValidator(_digits), Field(ge=0, le=MAX_ID)] | None
+# who acted is only shown, never looked up: any id Zendesk writes, its own -1 too
+Actor = Annotated[int, BeforeValidator(_digits), Field(ge=-1, le=MAX_ID)] | None
+Timestamp = Annotated[str, aware_time(parse_time, "an ISO 8601 time")]
+Status = Annotated[str, _one_of("new", "open", "pending", "hold", "solved", "closed")]
+Priority = Annotated[str, _one_of("low", "normal", "high", "urgent")]
+
+
+class Detail(Shape):
+    """The ticket as an event webhook's ``detail`` carries it (no custom fields)."""
+
+    id: Id
+    status: Status
+    subject: str | None = None
+    description: str | None = None
+    priority: Priority | None = None
+    tags: list[str] | None = None
+    group_id: MaybeId = None
+    organization_id: MaybeId = None
+    requester_id: MaybeId = None
+    actor_id: Actor = None
+    created_at: Omittable[Timestamp] = None
+    updated_at: Omittable[Timestamp] = None
+
+
+class Author(Shape):
+    id: MaybeId = None
+    name: str | None = None
+
+
+class EventComment(Shape):
+    id: Id
+    body: str | None = None
+    is_public: Omittable[bool] = None
+    author: Author | None = None
+
+
+class Event(Shape):
+    """What happened: a comment for ``comment_added``, else what changed (not read)."""
+
+    comment: Omittable[EventComment] = None
+
+
+class TicketEvent(Shape):
+    """An event-subscribed webhook about a ticket (``zen:event-type:ticket.*``)."""
+
+    type: str
+    id: str | None = None
+    detail: Detail
+    event: Event | None = None
+    time: Omittable[Timestamp] = None
+
+
+class OtherEvent(Shape):
+    """An event-subscribed webhook about something else than a ticket: acknowledged."""
+
+    type: str
+    id: str | None = None
+
+
+class Trigger(Shape):
+    """The body an admin wrote in a trigger: only the ticket's id is read."""
+
+    ticket_id: Id
+
+
+Delivery = TicketEvent | OtherEvent | Trigger
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -74,73 +170,79 @@ def parse(
     names: Names | None = None,
 ) -> WebhookResult:
     """Turn a verified delivery into changes; ``WebhookError(400)`` if it is malformed."""
-    return parse_payload(headers, json_object(body), ctx, names)
+    return parse_delivery(headers, read(body), ctx, names)
 
 
-def requester_id(payload: Mapping[str, Any]) -> Any:
-    """``detail.requester_id`` of a decoded event body, if it has one."""
-    detail = payload.get("detail")
-    return detail.get("requester_id") if isinstance(detail, dict) else None
-
-
-def parse_payload(
-    headers: Mapping[str, str],
-    payload: Mapping[str, Any],
-    ctx: Context,
-    names: Names | None = None,
-) -> WebhookResult:
-    """:func:`parse` of a body already decoded (a JSON object)."""
-    try:
-        if "type" in payload and "detail" in payload:
-            return _parse_event(payload, ctx, names or Names())
-        if "ticket_id" in payload:
-            return _parse_trigger(headers, payload, ctx)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise WebhookError(400, f"malformed Zendesk event: {exc}") from None
+def read(body: bytes) -> Delivery:
+    """A delivery's body decoded into the shape it has; ``WebhookError(400)`` if none."""
+    payload = json_object(body)
+    if "type" in payload and "detail" in payload:
+        kind = payload["type"]
+        if isinstance(kind, str) and kind.startswith(EVENT_PREFIX):
+            return validate(payload, TicketEvent)
+        return validate(payload, OtherEvent)
+    if "ticket_id" in payload:
+        return validate(payload, Trigger)
     raise WebhookError(400, "neither a ticket event nor a trigger body with ticket_id")
 
 
-def _parse_trigger(
-    headers: Mapping[str, str], payload: Mapping[str, Any], ctx: Context
+def requester_id(delivery: Delivery) -> int | None:
+    """The ticket's requester in a ticket event, if it names one."""
+    return delivery.detail.requester_id if isinstance(delivery, TicketEvent) else None
+
+
+def parse_delivery(
+    headers: Mapping[str, str],
+    delivery: Delivery,
+    ctx: Context,
+    names: Names | None = None,
 ) -> WebhookResult:
-    ticket_id = int(str(payload["ticket_id"]).strip())
-    ref = Ref.ticket(ctx.connector, ticket_id)
+    """:func:`parse` of a body already :func:`read`."""
+    if isinstance(delivery, TicketEvent):
+        return _parse_event(delivery, ctx, names or Names())
+    if isinstance(delivery, Trigger):
+        return _parse_trigger(headers, delivery, ctx)
+    return WebhookResult(delivery_id=delivery.id, event=delivery.type)
+
+
+def _parse_trigger(headers: Mapping[str, str], payload: Trigger, ctx: Context) -> WebhookResult:
+    ref = Ref.ticket(ctx.connector, payload.ticket_id)
     # trigger bodies have no delivery id of their own; Zendesk's invocation id is unique
     delivery = header(headers, "x-zendesk-webhook-invocation-id")
     change = Change(kind=ChangeKind.TOUCHED, ref=ref, source="webhook")
     return WebhookResult(delivery_id=delivery, event="trigger", changes=(change,))
 
 
-def _missing(detail: Mapping[str, Any], names: Names) -> frozenset[str]:
+_FIELD_CHANGED = "custom_field_changed"
+
+
+def _missing(detail: Detail, names: Names) -> frozenset[str]:
     """Fields a webhook snapshot does not carry: custom fields never, group and
     organization names only when seen in an earlier read."""
     missing = {"fields"}
-    for key, field, known in (
-        ("group_id", "group", names.groups),
-        ("organization_id", "organization", names.organizations),
+    for ident, field, known in (
+        (detail.group_id, "group", names.groups),
+        (detail.organization_id, "organization", names.organizations),
     ):
-        raw = detail.get(key)
-        if raw is not None and str(raw).isdigit() and int(raw) not in known:
+        if ident and ident not in known:
             missing.add(field)
     return frozenset(missing)
 
 
-def _parse_event(payload: Mapping[str, Any], ctx: Context, names: Names) -> WebhookResult:
-    event_type = str(payload["type"])
-    delivery = str(payload["id"]) if payload.get("id") is not None else None
-    if not event_type.startswith(EVENT_PREFIX):
-        return WebhookResult(delivery_id=delivery, event=event_type)
+def _parse_event(payload: TicketEvent, ctx: Context, names: Names) -> WebhookResult:
+    event_type, delivery, detail = payload.type, payload.id, payload.detail
     name = event_type.removeprefix(EVENT_PREFIX)
-    detail = payload["detail"]
-    if not isinstance(detail, Mapping):
-        raise TypeError("detail is not an object")
-    ticket = ticket_from_detail(detail, ctx, names)
-    event = payload.get("event") or {}
-    actor = _actor(detail, event)
-    at = ticket.updated_at or parse_time(payload.get("time"))
+    ticket = ticket_from_detail(detail.raw(), ctx, names)
+    comment_raw = payload.event.comment if payload.event else None
+    actor = _actor(detail, comment_raw)
+    at = ticket.updated_at or parse_time(payload.time)
     if name in _DELETED:
         gone = Change(kind=ChangeKind.DELETED, ref=ticket.ref, actor=actor, at=at, source="webhook")
         return WebhookResult(delivery_id=delivery, event=event_type, changes=(gone,))
+    if name == _FIELD_CHANGED and not _by_bot(detail, ctx):
+        # the values are not in the delivery: read the ticket again (not for syncd's own)
+        read = Change(kind=ChangeKind.TOUCHED, ref=ticket.ref, actor=actor, at=at, source="webhook")
+        return WebhookResult(delivery_id=delivery, event=event_type, changes=(read,))
     changes = [
         Change(
             kind=ChangeKind.UPSERT,
@@ -153,7 +255,9 @@ def _parse_event(payload: Mapping[str, Any], ctx: Context, names: Names) -> Webh
         )
     ]
     if name == "comment_added":
-        comment = _comment(event["comment"], ticket.ref, ctx, names, at)
+        if comment_raw is None:
+            raise WebhookError(400, "body: event.comment: missing from a comment_added event")
+        comment = _comment(comment_raw, ticket.ref, ctx, names, at)
         changes.append(
             Change(
                 kind=ChangeKind.COMMENT,
@@ -167,27 +271,29 @@ def _parse_event(payload: Mapping[str, Any], ctx: Context, names: Names) -> Webh
     return WebhookResult(delivery_id=delivery, event=event_type, changes=tuple(changes))
 
 
-def _actor(detail: Mapping[str, Any], event: Mapping[str, Any]) -> str | None:
-    comment = event.get("comment") if isinstance(event, Mapping) else None
-    if isinstance(comment, Mapping):
-        author = comment.get("author") or {}
-        if author.get("id") is not None:
-            return str(author["id"])
-    actor = detail.get("actor_id")
-    return str(actor) if actor not in (None, "") else None
+def _by_bot(detail: Detail, ctx: Context) -> bool:
+    return ctx.bot_id is not None and str(detail.actor_id) == str(ctx.bot_id)
 
 
-def _comment(raw: Mapping[str, Any], parent: Ref, ctx: Context, names: Names, at: Any) -> Comment:
-    author = raw.get("author") or {}
-    author_id = int(author["id"]) if author.get("id") is not None else None
-    name = author.get("name") or (names.users.get(author_id) if author_id else None)
+def _actor(detail: Detail, comment: EventComment | None) -> str | None:
+    if comment is not None and comment.author is not None and comment.author.id is not None:
+        return str(comment.author.id)
+    return str(detail.actor_id) if detail.actor_id is not None else None
+
+
+def _comment(raw: EventComment, parent: Ref, ctx: Context, names: Names, at: Any) -> Comment:
+    author_id = raw.author.id if raw.author else None
+    name = (raw.author.name if raw.author else None) or (
+        names.users.get(author_id) if author_id else None
+    )
     return Comment(
-        ref=Ref.comment(ctx.connector, raw["id"]),
+        ref=Ref.comment(ctx.connector, raw.id),
         parent=parent,
         author=str(name or author_id or ""),
-        body=str(raw.get("body") or ""),
-        public=bool(raw.get("is_public", False)),
+        body=raw.body or "",
+        public=bool(raw.is_public),
         created_at=at,
         updated_at=at,
         by_syncd=author_id is not None and author_id == ctx.bot_id,
+        files=None,  # comment events name no attachments: the files are read when needed
     )

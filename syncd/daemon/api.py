@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from syncd.daemon import metrics
+from syncd import metrics
 from syncd.dashboard import overview as ov
 from syncd.dashboard import pages
 from syncd.dashboard import schema as s
@@ -155,12 +155,34 @@ class Views:
             dead=depth["dead"],
             oldest_inbox_seconds=round((now() - oldest).total_seconds(), 1) if oldest else None,
             dead_letters=[s.DeadLetterRow(**d.__dict__) for d in analytics.dead(self.store)],
+            replicas=replica_rows(self.service.cluster.snapshot()),
         )
 
     def budget(self, name: str) -> tuple[int | None, int | None, datetime | None]:
         st = self.service.health.states.get(name)
         b = st.budget if st is not None else None
         return (b.limit, b.remaining, b.reset_at) if b is not None else (None, None, None)
+
+
+def replica_rows(snap: dict[str, Any]) -> list[s.ReplicaRow]:
+    """The replicas of a cluster snapshot with the roles each leads and the claims it holds."""
+    leads: dict[str, list[str]] = {}
+    for lead in snap["leaders"]:
+        if lead["live"]:
+            leads.setdefault(lead["holder"], []).append(lead["role"])
+    claims = snap["claims"]
+    return [
+        s.ReplicaRow(
+            id=r["id"],
+            state=r["state"],
+            alive=r["alive"],
+            seen_at=r.get("seen_at"),
+            leads=sorted(leads.get(r["id"], [])),
+            inbox_claims=claims.get(r["id"], {}).get("inbox", 0),
+            outbox_claims=claims.get(r["id"], {}).get("outbox", 0),
+        )
+        for r in snap["replicas"]
+    ]
 
 
 def refresh_metrics(service: Any) -> None:
@@ -178,6 +200,7 @@ def refresh_metrics(service: Any) -> None:
         {n: views.budget(n)[:2] for n in service.health.states},
         sla,
     )
+    metrics.refresh_cluster(service.cluster.snapshot())
 
 
 def router(service: Any) -> APIRouter:

@@ -10,14 +10,22 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+import sqlalchemy as sa
+import structlog
+
+from syncd import metrics
 from syncd.connector import Capability, Connector, WebhookResult
-from syncd.daemon import metrics
 from syncd.engine import echo
 from syncd.errors import WebhookError
 from syncd.settings import Settings
+from syncd.store import tables
 from syncd.store.deliveries import Received
 from syncd.store.repository import Store
+from syncd.webhooks import NeedsThread
+
+log = structlog.get_logger("syncd.app")
 
 
 class Ingest:
@@ -41,7 +49,17 @@ class Ingest:
         if name in self.settings.connectors and not self.settings.connector(name).webhooks:
             raise WebhookError(404, f"webhooks are switched off for connector {name!r}")
         conn.verify_webhook(headers, body)
-        return conn.parse_webhook(headers, body)
+        try:
+            return _fitting(conn.parse_webhook(headers, body))
+        except (WebhookError, NeedsThread):
+            raise
+        except Exception as exc:
+            # A parser that fails otherwise than by refusing: whatever the body, the answer is
+            # a 400, never a 5xx that the vendor would send again and again; the error is
+            # logged with its traceback, for the parser is what must be fixed.
+            what = type(exc).__name__
+            log.error("webhook.parse_failed", connector=name, error=what, exc_info=True)
+            raise WebhookError(400, f"the delivery could not be read ({what})") from exc
 
     def receives_offline(self, name: str) -> bool:
         """True when :meth:`receive` for ``name`` makes no remote call now (the connector
@@ -49,8 +67,7 @@ class Ingest:
         conn = self.connectors.get(name)
         if conn is None:
             return True  # receive() refuses it at once
-        offline = getattr(conn, "webhooks_offline", None)
-        return bool(offline()) if callable(offline) else False
+        return conn.webhooks_offline()
 
     def persist(self, deliveries: Sequence[tuple[str, WebhookResult]]) -> list[bool]:
         """Persist received deliveries in one transaction; return, for each, True when it is
@@ -63,13 +80,6 @@ class Ingest:
         with self.store.tx() as tx:
             fresh, written = self.store.ingest(tx, received)
         return self._persisted(deliveries, received, fresh, written)
-
-    def persist_now(self, deliveries: Sequence[tuple[str, WebhookResult]]) -> list[bool] | None:
-        """:meth:`persist` if the store takes the write at once; None, with nothing written,
-        when it would have to wait (another writer holds SQLite's lock, or PostgreSQL)."""
-        received = _received(deliveries)
-        done = self.store.ingest_now(received)
-        return None if done is None else self._persisted(deliveries, received, *done)
 
     def _persisted(
         self,
@@ -91,6 +101,31 @@ class Ingest:
         if written:
             self._inbox_ready.set()
         return fresh
+
+
+# what the store's columns hold: past these a database refuses the row (PostgreSQL checks
+# lengths and refuses NUL characters), which would answer the delivery 503 again and again
+def _length(column: sa.Column[Any]) -> int:
+    kind = column.type
+    assert isinstance(kind, sa.String) and kind.length is not None
+    return kind.length
+
+
+_DELIVERY_ID = _length(tables.deliveries.c.delivery_id)
+_REF = _length(tables.inbox.c.ref)
+
+
+def _fitting(result: WebhookResult) -> WebhookResult:
+    """``result`` if the store can record its delivery id and refs; else ``WebhookError(400)``
+    (the id may come from a header nobody signs)."""
+    delivery = result.delivery_id
+    if delivery is not None and (len(delivery) > _DELIVERY_ID or not delivery.isprintable()):
+        raise WebhookError(400, f"delivery id: not printable or longer than {_DELIVERY_ID}")
+    for change in result.changes:
+        ref = str(change.ref)
+        if len(ref) > _REF or not ref.isprintable():
+            raise WebhookError(400, f"ref {ref[:60]!r}…: not printable or longer than {_REF}")
+    return result
 
 
 def _received(deliveries: Sequence[tuple[str, WebhookResult]]) -> list[Received]:

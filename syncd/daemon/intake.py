@@ -10,12 +10,8 @@ lets the event loop turn once, so the requests already scheduled (their bodies r
 verified) join it. Under the load of figure 1 in BENCHMARKS.md that took batches from about 4
 deliveries to about 7, and a lone delivery waits one turn of the loop, microseconds.
 
-Where the batch commits: on the event loop itself when SQLite's write lock is free at that
-moment, through the store's :class:`~syncd.store.direct.DirectWriter` (a commit of a few
-rows takes a tenth to a quarter of a millisecond, less than handing it to a thread and
-back, which under load waits for the interpreter lock at every step); on the intake's
-thread when another writer holds the lock, and always on PostgreSQL, so the loop never
-waits for a lock or a round trip. ``syncd_intake_commits_total`` counts the commits of each kind.
+Where the batch commits: on the intake's thread, through the store's SQLAlchemy engine, so the
+loop never waits for a lock or a round trip. ``syncd_intake_commits_total`` counts the commits.
 
 The intake also tells the worker when a burst is arriving, that is when deliveries queue up
 for the store faster than they commit one by one (:meth:`Intake.busy`): the worker then lets
@@ -43,8 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 import anyio.to_thread
 import structlog
 
+from syncd import metrics
 from syncd.connector import WebhookResult
-from syncd.daemon import metrics
 from syncd.daemon.service import Service
 from syncd.errors import WebhookError
 
@@ -86,7 +82,6 @@ class Intake:
         self._window = 0
         self._now = (0, 0)
         self._last = (0, 0)
-        self._held_up = False
 
     @property
     def running(self) -> bool:
@@ -101,11 +96,9 @@ class Intake:
     def busy(self) -> bool:
         """True while a burst arrives faster than deliveries commit one by one: at least
         ``BURST`` deliveries in the current window and the one before, at ``QUEUED`` or more
-        per commit; and while a batch is :meth:`held_up`. A steady stream, however fast, that
-        commits as it comes is not a burst; requests that queue up for the store are. Read
-        from the worker's thread; a stale answer only shifts when it takes its next batch."""
-        if self._held_up:
-            return True  # a batch waits for the lock: whoever holds it is about to let go
+        per commit. A steady stream, however fast, that commits as it comes is not a burst;
+        requests that queue up for the store are. Read from the worker's thread; a stale
+        answer only shifts when it takes its next batch."""
         window = int(self.clock() / WINDOW)
         if window == self._window:
             (n1, c1), (n2, c2) = self._now, self._last
@@ -115,13 +108,6 @@ class Intake:
         else:
             return False
         return deliveries >= BURST and deliveries >= QUEUED * commits
-
-    def held_up(self) -> bool:
-        """True while a batch waits on the intake's thread because another writer holds
-        SQLite's write lock (never on PostgreSQL, where writers do not queue on one lock).
-        The intake is :meth:`busy` meanwhile, so the worker, when its batch ends, does not
-        start the next one straight into the waiting delivery."""
-        return self._held_up
 
     def _committed(self, n: int) -> None:
         window = int(self.clock() / WINDOW)
@@ -196,21 +182,14 @@ class Intake:
     async def _commit(self, batch: list[Waiting]) -> None:
         received = [(name, result) for name, result, _ in batch]
         loop = asyncio.get_running_loop()
-        on = "loop"
         try:
-            fresh = self.service.persist_now(received)  # in place, if nothing must wait
-            if fresh is None:
-                on = "thread"
-                self._held_up = self.service.store.direct.usable  # SQLite: another writer
-                fresh = await loop.run_in_executor(self._executor, self.service.persist, received)
+            fresh = await loop.run_in_executor(self._executor, self.service.persist, received)
         except Exception as exc:
             log.error("intake.commit_failed", deliveries=len(batch), error=_describe(exc))
             self._fail(batch)
             return
-        finally:
-            self._held_up = False
         self._committed(len(batch))
-        metrics.INTAKE_COMMITS.labels(on).inc()
+        metrics.INTAKE_COMMITS.labels("thread").inc()
         for (_, _, done), new in zip(batch, fresh, strict=True):
             if not done.done():  # its request may have been cancelled meanwhile
                 done.set_result(new)

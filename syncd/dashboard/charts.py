@@ -16,7 +16,9 @@ STAGE_SERIES = (
     ("new", "New", "#94a3b8"),
     ("in_progress", "In progress", "#3b82f6"),
     ("on_hold", "On hold", "#f59e0b"),
-    ("closed", "Closed", "#10b981"),
+    ("fixed", "Fixed", "#10b981"),
+    ("wont_do", "Won't do", "#a855f7"),
+    ("redirected", "Redirected", "#64748b"),
 )
 Series = Sequence[tuple[str, str, str]]  # key, label, colour
 

@@ -10,9 +10,10 @@ Stages, from the link's state and its audit:
 
 Time to acknowledge: link creation to the first developer activity (``ACK_EVENTS``: a dev
 comment, priority change, assignment or work started, or the issue closed). Time to resolve:
-link creation to its ``resolved`` event. SLA now: an open link is *breached* when it has an
-``sla_breached`` event, *at risk* with an ``sla_at_risk`` event; an acknowledge-SLA event no
-longer counts once the link was acknowledged.
+link creation to its ``resolved`` event. Time to first developer contact: link creation to the
+first reply a developer wrote to the customer (``dev_to_customer``). SLA now: an open link is
+*breached* when it has an ``sla_breached`` event, *at risk* with an ``sla_at_risk`` event;
+an acknowledge-SLA event no longer counts once the link was acknowledged.
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from syncd.dashboard import schema as s
+from syncd.engine.handoff import TO_CUSTOMER
+from syncd.model import LinkState
 from syncd.store.analytics import ACK_EVENTS, Event, Filters, LinkFacts, group
 
-CLOSED = ("resolved", "declined", "redirecting", "redirected")
+CLOSED = (
+    LinkState.RESOLVED,
+    LinkState.DECLINED,
+    LinkState.REDIRECTING,
+    LinkState.REDIRECTED,
+)
 CLOSING_EVENTS = ("resolved", "wont_do", "redirect")
 BUCKETS = ("< 1 h", "1-4 h", "4-24 h", "1-3 d", "3-7 d", "> 7 d")
 BOUNDS = (1.0, 4.0, 24.0, 72.0, 168.0)
@@ -118,11 +126,23 @@ def _durations(facts: list[LinkFacts], names: Sequence[str]) -> s.DurationStats:
     )
 
 
+CLOSED_AS = {
+    LinkState.RESOLVED: "fixed",
+    LinkState.DECLINED: "wont_do",
+    LinkState.REDIRECTING: "redirected",
+    LinkState.REDIRECTED: "redirected",
+}
+
+
 def stage_counts(facts: Iterable[LinkFacts]) -> s.StageCounts:
+    """Links per stage; closed ones also by how they closed (fixed, won't do, redirected)."""
     c = s.StageCounts()
     for lf in facts:
         st = stage(lf)
         setattr(c, st, getattr(c, st) + 1)
+        if st == "closed":
+            how = CLOSED_AS[LinkState(lf.link.state)]
+            setattr(c, how, getattr(c, how) + 1)
         c.total += 1
     return c
 
@@ -133,19 +153,18 @@ def _monday(t: datetime) -> datetime:
 
 
 def weeks(facts: list[LinkFacts], f: Filters, now: datetime) -> list[s.Week]:
-    """Opened, closed and SLA events per week (Monday to Sunday, UTC) inside the range."""
-    earliest = min((lf.link.created_at for lf in facts), default=now)
-    # no empty weeks before the first escalation: a long range stays readable
-    start = max(f.start, _monday(earliest)) if f.start else earliest
+    """Opened, closed and SLA events per whole week (Monday to Sunday, UTC): as many weeks as
+    the range spans, the last one the week the range ends in ("last 8 weeks": eight bars)."""
     end = f.end or now
+    start = f.start or min((lf.link.created_at for lf in facts), default=end)
+    last = _monday(end - timedelta(microseconds=1))
+    count = max(1, (end - start) // timedelta(days=7))
     rows: dict[datetime, dict[str, int]] = {}
-    w = _monday(start)
-    while w < end:
-        rows[w] = {"opened": 0, "closed": 0, "at_risk": 0, "breached": 0}
-        w += timedelta(days=7)
+    for n in range(count - 1, -1, -1):
+        rows[last - timedelta(days=7 * n)] = {"opened": 0, "closed": 0, "at_risk": 0, "breached": 0}
 
     def bump(t: datetime | None, what: str) -> None:
-        if t is not None and start <= t < end and (wk := _monday(t)) in rows:
+        if t is not None and t < end and (wk := _monday(t)) in rows:
             rows[wk][what] += 1
 
     for lf in facts:
@@ -220,7 +239,7 @@ def redirect_reason(lf: LinkFacts) -> str:
 def redirects(facts: list[LinkFacts]) -> list[s.RedirectRow]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for lf in facts:
-        if lf.link.state in ("redirecting", "redirected"):
+        if not LinkState(lf.link.state).syncing:
             counts[(redirect_reason(lf), lf.link.route)] += 1
     rows = [s.RedirectRow(reason=r, route=k, count=n) for (r, k), n in counts.items()]
     rows.sort(key=lambda r: (-r.count, r.reason, r.route))
@@ -257,6 +276,7 @@ def overview(
         ],
         acknowledge=_durations(facts, ACK_EVENTS),
         resolve=_durations(facts, ("resolved",)),
+        first_contact=_durations(facts, (TO_CUSTOMER,)),
         sla=s.SlaNow(
             at_risk=states.count("at_risk"),
             breached=states.count("breached"),

@@ -24,6 +24,8 @@ EVENTS: dict[str, tuple[str, SideName, bool]] = {
     "dev_comment": ("Developer comment copied to the ticket", "support", False),
     "dev_comment_edited": ("Developer comment edited", "support", False),
     "support_comment": ("Support note copied to the issue", "dev", False),
+    "redacted": ("Personal data kept out of a public project", "dev", False),
+    "redaction_note": ("Internal note to the agent on what was redacted", "support", False),
     "dev_priority_changed": ("Developers changed the priority", "support", False),
     "resolved": ("Issue done: ticket solved, customer told", "support", True),
     "wont_do": ("Issue closed as won't do: agent told", "support", False),
@@ -36,6 +38,11 @@ EVENTS: dict[str, tuple[str, SideName, bool]] = {
     "sla_at_risk": ("SLA at risk", "syncd", False),
     "sla_breached": ("SLA breached", "syncd", False),
     "dead_letter": ("Action failed for good (dead letter)", "syncd", False),
+    "history_shared": ("Ticket conversation shared with the developers", "dev", False),
+    "ticket_history": ("Conversation written on the issue", "dev", False),
+    "ticket_history_link": ("Link to the conversation page written on the issue", "dev", False),
+    "history_read": ("Conversation page read", "syncd", False),
+    "history_refused": ("Conversation page refused: the link expired", "syncd", False),
 }
 
 

@@ -29,7 +29,10 @@ class StageCounts(BaseModel):
     new: int = 0
     in_progress: int = 0
     on_hold: int = 0
-    closed: int = 0
+    closed: int = Field(default=0, description="fixed + wont_do + redirected")
+    fixed: int = 0  # the issue was done: ticket solved, customer told
+    wont_do: int = 0  # closed without a fix: back to the agent
+    redirected: int = 0  # closed with a pointer to where the work is followed
     total: int = 0
 
 
@@ -100,6 +103,9 @@ class Overview(BaseModel):
     by_route: list[StageRow]
     acknowledge: DurationStats
     resolve: DurationStats
+    first_contact: DurationStats = Field(
+        description="link created -> first reply a developer wrote to the customer"
+    )
     sla: SlaNow
     weeks: list[Week]
     impact: list[ImpactRow]
@@ -189,6 +195,18 @@ class DeadLetterRow(BaseModel):
     created_at: datetime
 
 
+class ReplicaRow(BaseModel):
+    """One replica serving the store: its state, the roles it leads and the claims it holds."""
+
+    id: str
+    state: str
+    alive: bool
+    seen_at: str | None = None
+    leads: list[str] = []
+    inbox_claims: int = 0
+    outbox_claims: int = 0
+
+
 class SyncHealth(BaseModel):
     connectors: list[ConnectorHealth]
     inbox: int
@@ -196,3 +214,4 @@ class SyncHealth(BaseModel):
     dead: int
     oldest_inbox_seconds: float | None
     dead_letters: list[DeadLetterRow]
+    replicas: list[ReplicaRow] = []

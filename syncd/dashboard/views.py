@@ -44,7 +44,7 @@ env.globals.update(
     one=lambda values: [[v] for v in values],
     rows=lambda ds: [(d.key, d.median_hours, d.count) for d in ds if d.count],
     stage_rows=lambda rs: [
-        (r.key, [r.counts.new, r.counts.in_progress, r.counts.on_hold, r.counts.closed]) for r in rs
+        (r.key, [getattr(r.counts, key) for key, _, _ in charts.STAGE_SERIES]) for r in rs
     ],
     week_labels=lambda ws: [w.week[5:] for w in ws],
     week_values=lambda ws, a, b: [[getattr(w, a), getattr(w, b)] for w in ws],
@@ -67,10 +67,21 @@ def _page(request: Request, template: str, **ctx: Any) -> HTMLResponse:
     ctx.update(
         request=request,
         q={k: q.get(k, "") for k in ("days", "from", "to", "tier", "route", "stage", "sla")},
+        # the page reloads itself every ``refresh`` seconds (?refresh=0 stops it)
+        refresh=_refresh(q.get("refresh")),
         keep=lambda **kw: _keep(request, **kw),
         ranges=RANGES,
     )
     return HTMLResponse(env.get_template(template).render(**ctx))
+
+
+REFRESH = 60  # seconds between the pages' own reloads, unless ?refresh= says otherwise
+
+
+def _refresh(asked: str | None) -> int:
+    if asked is None or not asked.isdigit():
+        return REFRESH
+    return 0 if int(asked) == 0 else max(10, int(asked))
 
 
 def router(service: Any) -> APIRouter:

@@ -1,9 +1,9 @@
 """A few weeks of simulated escalations, so the dashboard means something on the first run.
 
-Writes links, audit rows and last-seen snapshots straight into the store with the timestamps
-they would have had: a few hundred tickets across tiers, routes and customers, some sharing
-one issue, acknowledged and resolved after realistic delays, some over their SLA, some
-redirected or declined. Deterministic for a given seed and ``now``.
+Writes links, audit rows and last-seen snapshots into the store with the times they would
+have had: a few hundred tickets across tiers, routes and customers (``cast``), some sharing one
+issue, acknowledged and resolved after realistic delays, some over their SLA, some redirected
+or declined. Deterministic for a given seed and ``now``.
 """
 
 from __future__ import annotations
@@ -18,38 +18,21 @@ import sqlalchemy as sa
 from syncd.store.repository import Store
 from syncd.store.tables import audit, links, shadows
 
-TIERS = (("L1", 0.5), ("L2", 0.35), ("L3", 0.15))
-# route, mode, share of tickets; the pending routes are not the demo config's own, so the
-# daemon's periodic jobs leave these simulated links (whose remote records do not exist) alone
-ROUTES = (("web-app", "pending", 0.45), ("billing", "pending", 0.25), ("mobile", "pending", 0.2))
-REDIRECT_ROUTE = ("vendor-redirect", "redirect", 0.1)
-ACK_SLA_H = {"L1": 24.0, "L2": 8.0, "L3": 4.0}
-RESOLVE_SLA_H = {"L1": 14 * 24.0, "L2": 7 * 24.0, "L3": 3 * 24.0}
-AT_RISK = 0.8
-ORGS = (
-    "Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries", "Wayne Enterprises",
-    "Cyberdyne", "Soylent", "Tyrell", "Wonka", "Vandelay", "Massive Dynamic", "Pied Piper",
-    "Aperture", "Oscorp", "Gringotts", "Monsters Inc", "Duff", "Los Pollos",
-)  # fmt: skip
-PEOPLE = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Linus", "Radia", "Tim")
-DEVS = ("mira", "jonas", "priya", "tomas", "lena", None)
-SUBJECTS = {
-    "web-app": ("Export to CSV crashes", "Dashboard widgets load slowly", "Chart legend overlaps",
-                "Search returns stale results", "PDF report missing totals",
-                "Filter resets on reload"),
-    "billing": ("Invoice shows wrong VAT", "Card payment declined twice", "Refund not applied",
-                "Proration off by one day", "Duplicate charge on renewal"),
-    "mobile": ("App crashes on login (Android 14)", "Push notifications delayed",
-               "Offline sync loses edits", "Dark mode unreadable on iOS"),
-    "vendor-redirect": ("Payment provider rejects cards", "SSO provider outage",
-                        "Mail relay bounces"),
-}  # fmt: skip
-PRIORITIES = (("low", 0.2), ("normal", 0.5), ("high", 0.22), ("urgent", 0.08))
-
-
-def _pick(rng: random.Random, weighted: Any) -> Any:
-    items = list(weighted)
-    return rng.choices([i[0] for i in items], weights=[i[-1] for i in items])[0]
+from .cast import (
+    ACK_SLA_H,
+    AT_RISK,
+    DEVS,
+    ORGS,
+    PEOPLE,
+    PRIORITIES,
+    REDIRECT_ROUTE,
+    RESOLVE_SLA_H,
+    ROUTES,
+    SUBJECTS,
+    TIERS,
+    pick,
+    ref_parts,
+)
 
 
 @dataclass
@@ -61,7 +44,7 @@ class _Batch:
 
 @dataclass
 class History:
-    """Parameters of the simulated history; ``seed()`` writes it."""
+    """Parameters of the simulated history; ``seed_store()`` writes it."""
 
     helpdesk: str = "zendesk"
     tracker: str = "github"
@@ -119,9 +102,9 @@ class History:
             link_id = i + 1
             # more tickets lately: the past weeks ramp up towards now
             t0 = now - timedelta(days=self.days * (1 - rng.random() ** 0.8))
-            route = _pick(rng, [(r[0], r[2]) for r in routes])
+            route = pick(rng, [(r[0], r[2]) for r in routes])
             mode = next(r[1] for r in routes if r[0] == route)
-            tier = _pick(rng, TIERS)
+            tier = pick(rng, TIERS)
             ticket_key = str(self.first_ticket + i)
             ticket_ref = f"{self.helpdesk}:ticket:{ticket_key}"
             pool = open_issues.setdefault(route, [])
@@ -137,20 +120,20 @@ class History:
                 pool.insert(0, (issue_ref, subject))
                 del pool[6:]
                 out.shadows[issue_ref] = {
-                    "ref": _ref(issue_ref),
+                    "ref": ref_parts(issue_ref),
                     "title": subject,
                     "status": "todo",
-                    "priority": _pick(rng, PRIORITIES),
+                    "priority": pick(rng, PRIORITIES),
                     "labels": ["from-support"],
                     "assignee": rng.choice(DEVS),
                     "url": f"{self.tracker_url}/{self.project}/issues/{number}",
                 }
             org = ORGS[min(int(rng.expovariate(0.18)), len(ORGS) - 1)]
             out.shadows[ticket_ref] = {
-                "ref": _ref(ticket_ref),
+                "ref": ref_parts(ticket_ref),
                 "subject": subject,
                 "status": "on_hold",
-                "priority": _pick(rng, PRIORITIES),
+                "priority": pick(rng, PRIORITIES),
                 "tags": ["escalate"],
                 "group": tier,
                 "organization": org,
@@ -251,6 +234,11 @@ class History:
             kind="add_comment",
             public=False,
         )
+        contact = random.Random(f"contact:{link_id}")  # its own draws: the rest stays as seeded
+        if contact.random() < 0.6:  # a developer writes to the customer through the ticket
+            t_contact = t_ack + timedelta(hours=contact.lognormvariate(0.5, 1.0))
+            if t_contact <= now:
+                ev(t_contact, "dev_to_customer", kind="add_comment", public=True)
         t = t_ack
         while True:  # a conversation until the fix
             t += timedelta(hours=rng.lognormvariate(2.0, 1.0))
@@ -296,19 +284,8 @@ class History:
             )
 
 
-def _ref(text: str) -> dict[str, str]:
-    connector, kind, key = text.split(":", 2)
-    return {"connector": connector, "kind": kind, "key": key}
-
-
-def seed(store: Store, now: datetime | None = None, **params: Any) -> int:
-    """Fill ``store`` with simulated history; return the number of links written."""
-    return History(**params).seed_store(store, now)
-
-
 def seed_sandbox(sb: Any, now: datetime | None = None, **params: Any) -> int:
-    """Fill a running Sandbox's store with history that names its connectors and URLs;
-    return the highest audit id, so that a follower of the audit can start after it."""
+    """Fill a running Sandbox's store with history naming its connectors; the last audit id."""
     hd, tr = sb.sides[sb.helpdesk_kind], sb.sides[sb.tracker_kind]
     history = History(
         helpdesk=hd.name,

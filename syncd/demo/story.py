@@ -2,7 +2,8 @@
 
 Escalate → hand-off (issue created, internal note with its URL, public reply, on-hold) →
 comments both ways → developer closes as fixed → ticket solved with the customer told; and a
-``vendor`` ticket closed at once with a redirect message.
+``vendor`` ticket closed at once with a redirect message. On Jira, a ticket field reaches the
+issue and the fix version the developers set comes back to the ticket and the customer.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from syncd.model import IssueStatus, Ref, TicketStatus
+from syncd.model import IssueStatus, Priority, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
+
+# the demo's Zendesk ticket fields (name -> field id), mapped to and from the trackers
+FIELD_IDS = {"Product version": 360020000001, "Fix version": 360020000002}
 
 
 @dataclass
@@ -151,6 +155,19 @@ def play_jira(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
     )
     issue = step("a Jira issue is created in WID", lambda: _issue_for(sb, ticket))
     step("ticket on-hold, customer told", lambda: hd.ticket(ticket).status == TicketStatus.ON_HOLD)
+    if step.ok:  # the agent fills the ticket's product version
+        product = [{"id": FIELD_IDS["Product version"], "value": "2.3"}]
+        hd.emulator.update(int(ticket.key), custom_fields=product)
+    step(
+        "ticket field Product version 2.3 → the Jira issue's Affects Version",
+        lambda: jira.raw_fields(issue)["versions"][0]["name"] == "2.3",
+    )
+    if step.ok:
+        jira.set_fields(issue, {"fixVersions": [{"name": "2.4"}]})
+    step(
+        "developers set Fix Version 2.4 → the ticket's Fix version, customer told the date",
+        lambda: [c for c in hd.comments(ticket) if c.public and "2.4 (due 14 Jan" in c.body],
+    )
     if step.ok:
         jira.set_status(issue, IssueStatus.IN_PROGRESS)
         jira.restricted_comment(issue, "Root cause: the connection pool is exhausted.")
@@ -162,12 +179,36 @@ def play_jira(sb: Sandbox, report: Report, timeout: float = 20.0) -> bool:
         ),
     )
     if step.ok:
+        hd.emulator.update(int(ticket.key), priority="urgent")  # the agent raises urgency
+    step(
+        "agent raises the ticket to urgent → the Jira issue's priority follows, reason noted",
+        lambda: (
+            jira.issue(issue).priority == Priority.URGENT
+            and [c for c in jira.comments(issue) if "the urgency of ticket" in c.body]
+        ),
+    )
+    if step.ok:
+        jira.comment(issue, "/customer We found the cause and deploy a fix within the hour.")
+    step(
+        "a developer writes to the customer through the ticket (a signed public reply)",
+        lambda: [c for c in hd.comments(ticket) if c.public and "(engineering)" in c.body],
+    )
+    if step.ok:
         jira.set_status(issue, IssueStatus.DONE)
     step(
         "developer resolves the Jira issue → ticket solved, customer told",
         lambda: (
             hd.ticket(ticket).status == TicketStatus.SOLVED
             and [c for c in hd.comments(ticket) if c.public and "fixed" in c.body]
+        ),
+    )
+    if step.ok:
+        hd.set_status(ticket, "open")  # the customer writes back: it still fails
+    step(
+        "the customer reopens the ticket → the Jira issue is reopened and told",
+        lambda: (
+            not jira.issue(issue).status.is_closed
+            and [c for c in jira.comments(issue) if "was reopened" in c.body]
         ),
     )
     return step.ok
@@ -178,6 +219,18 @@ def _short(value: Any) -> str:
         value = value[0]
     body = getattr(value, "body", None)
     if body:
-        return body.splitlines()[0][:90]
+        return _clip(body.splitlines()[0])
     text = str(value)
-    return "" if text == "True" else text[:90]
+    return "" if text == "True" else _clip(text)
+
+
+def _clip(line: str, width: int = 90) -> str:
+    """``line`` cut to about ``width`` characters between words, never inside a URL."""
+    if len(line) <= width:
+        return line
+    kept: list[str] = []
+    for word in line.split(" "):
+        if kept and len(" ".join([*kept, word])) > width and "://" not in word:
+            return " ".join(kept) + " …"
+        kept.append(word)
+    return " ".join(kept)

@@ -1,10 +1,12 @@
 """What the dev side's changes to an issue mean for its tickets, pure.
 
-- status: done solves every following ticket with the resolved message (and an internal
-  note); won't do goes back to the agent; a reopened issue takes its tickets back to waiting;
+- status: done solves every following ticket with the resolved message, in one update (an
+  internal note before it where the route asks for one); won't do goes back to the agent;
+  a reopened issue takes its tickets back to waiting;
 - work started or a milestone (fix version) set: a progress message when the route asks;
 - priority: the receiving team's own scale comes back as an internal note and a tag or field
   with the dev priority; the customer-facing priority follows only if the route says so;
+- files attached to the issue reach the ticket as an internal note (``files``);
 - a route whose sync was switched off turns its links into redirects.
 """
 
@@ -13,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from syncd.engine.actions import Action, ActionKind, LinkView
+from syncd.engine.files import from_issue
 from syncd.engine.rules import Rules, Situation, ctx, h
-from syncd.model import Issue, IssueStatus, Priority, TicketStatus
+from syncd.model import Issue, IssueStatus, LinkState, Priority, TicketStatus
 from syncd.settings import Route
 
 
@@ -32,16 +35,18 @@ def issue_upsert(s: Situation, issue: Issue, rules: Rules, redirect: Any) -> lis
             continue
         route = rules.route(link.route)
         if route is None or not route.sync:
-            if link.state == "active":
+            if link.state == LinkState.ACTIVE:
                 out += redirect(link, rules, reason="sync is disabled for the route")
             continue
         view = LinkView(**{**link.__dict__, "issue_snapshot": issue})
         if "status" in s.delta:
             out += _status(view, route, before.status, issue, rules, stamp)
-        if "priority" in s.delta and issue.priority is not None and link.state == "active":
+        if "priority" in s.delta and issue.priority is not None and link.state == LinkState.ACTIVE:
             out += _priority(view, route, issue.priority, rules, stamp)
-        if route.notify_progress and link.state == "active":
+        if route.notify_progress and link.state == LinkState.ACTIVE:
             out += _progress(s, view, route, before, issue, rules)
+        if "files" in s.delta:
+            out += from_issue([view], before, issue, rules)
     return out
 
 
@@ -63,26 +68,31 @@ def _status(
         "kind": ActionKind.UPDATE_TICKET,
     }
     key = f"status:{link.id}:{now.value}:{stamp}"
-    if now == IssueStatus.DONE and link.state in ("active", "declined"):
-        return [
+    if now == IssueStatus.DONE and link.state in (LinkState.ACTIVE, LinkState.DECLINED):
+        note = [
             Action(
                 **common,
                 key=f"{key}:note",
                 public=False,
                 message="resolved_note",
                 body=rules.templates.render("resolved_note", t, **c),
-            ),
+            )
+        ]
+        # the status and the customer's message in one update: a fan-out to N tickets is
+        # then one batch write per hundred tickets (the note, if asked for, is another)
+        return [
+            *(note if route.resolved_note else []),
             Action(
                 **common,
                 key=key,
                 status=TicketStatus.SOLVED.value,
                 public=True,
                 message="resolved",
-                link_state="resolved",
+                link_state=LinkState.RESOLVED,
                 body=rules.templates.render("resolved", t, **c),
             ),
         ]
-    if now in (IssueStatus.WONT_DO, IssueStatus.DUPLICATE) and link.state == "active":
+    if now in (IssueStatus.WONT_DO, IssueStatus.DUPLICATE) and link.state == LinkState.ACTIVE:
         return [
             Action(
                 **common,
@@ -90,11 +100,12 @@ def _status(
                 status=TicketStatus.OPEN.value,
                 public=False,
                 message="wont_do",
-                link_state="declined",
+                link_state=LinkState.DECLINED,
                 body=rules.templates.render("wont_do", t, **c),
             )
         ]
-    if before.is_closed and not now.is_closed and link.state in ("active", "resolved", "declined"):
+    reopenable = (LinkState.ACTIVE, LinkState.RESOLVED, LinkState.DECLINED)
+    if before.is_closed and not now.is_closed and link.state in reopenable:
         return [
             Action(
                 **common,
@@ -102,7 +113,7 @@ def _status(
                 status=TicketStatus.ON_HOLD.value,
                 public=False,
                 message="reopened",
-                link_state="active",
+                link_state=LinkState.ACTIVE,
                 body=rules.templates.render("reopened", t, **c),
             )
         ]

@@ -20,7 +20,16 @@ from typing import Any
 from syncd.model import Change, ChangeKind, Comment
 
 TICKET_FIELDS = ("status", "priority", "tags", "subject", "group", "organization", "fields")
-ISSUE_FIELDS = ("status", "priority", "labels", "title", "assignee", "milestone")
+ISSUE_FIELDS = (
+    "status",
+    "priority",
+    "labels",
+    "title",
+    "assignee",
+    "milestone",
+    "files",
+    "fields",
+)
 
 
 @dataclass(frozen=True)
@@ -32,9 +41,16 @@ class Diff:
 
 
 def _norm(value: Any) -> Any:
+    if isinstance(value, dict) and not value:
+        return None  # no mapped fields, and a shadow kept before issues had them
     if isinstance(value, list | tuple | set | frozenset):
         return sorted(str(v) for v in value)
     return value
+
+
+def differs(before: Any, after: Any) -> bool:
+    """Whether one field's two values differ, as :func:`diff` compares them."""
+    return bool(_norm(before) != _norm(after))
 
 
 def diff(
@@ -80,11 +96,11 @@ def not_own_update(changes: Sequence[Change]) -> list[Change]:
     """One webhook delivery's changes without syncd's own: its comments (:func:`not_own`) and
     the snapshots of a record whose comment in that delivery is syncd's.
 
-    A delivery reports one update of one record (Zendesk's ``comment_added``, Jira's
-    ``issue_commented``), and an update that added syncd's comment is syncd's own write. Its
+    A delivery reports one update of one record (a helpdesk's "comment added" event, a
+    tracker's "issue commented"), and an update that added syncd's comment is syncd's own write. Its
     snapshot holds nothing a person changed: a person's changes come in deliveries of their
     own, and a poll brings in one that was lost. So the worker need not diff it; every
-    comment syncd copies to Zendesk would otherwise cost an inbox row. Not for poll pages,
+    comment syncd copies to a helpdesk would otherwise cost an inbox row. Not for poll pages,
     where one record's snapshot sums up many updates."""
     own = {c.ref for c in changes if own_comment(c)}
     return [c for c in not_own(changes) if not (c.kind == ChangeKind.UPSERT and c.ref in own)]

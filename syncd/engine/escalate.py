@@ -16,10 +16,16 @@ from syncd.engine.actions import Action, ActionKind
 from syncd.engine.router import customer_tier
 from syncd.engine.rules import Rules, Situation, ctx, h, sla_preview
 from syncd.engine.similarity import Candidate, rank
-from syncd.model import IssueDraft, Ref, Ticket, TicketStatus
+from syncd.model import IssueDraft, LinkState, Ref, Ticket, TicketStatus
 from syncd.settings import Route
 
 OPEN_TICKET = {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD}
+
+
+def target_project(route: Route) -> Ref:
+    """The tracker project a route files its issues in."""
+    assert route.target.connector is not None
+    return Ref.project(route.target.connector, route.target.project)
 
 
 def draft_for(ticket: Ticket, route: Route, rules: Rules) -> IssueDraft:
@@ -75,7 +81,7 @@ def ticket_upsert(s: Situation, ticket: Ticket, rules: Rules) -> list[Action]:
     if route.target.connector is None:
         return _third_party(ticket, route, rules)
     draft = draft_for(ticket, route, rules)
-    project = Ref.project(route.target.connector, route.target.project)
+    project = target_project(route)
     kind = ActionKind.CREATE_ISSUE
     if route.duplicates.mode != "off":
         kind = ActionKind.SEARCH_DUPLICATES
@@ -127,7 +133,7 @@ def _linked_ticket(s: Situation, ticket: Ticket, rules: Rules) -> list[Action]:
     issue's impact summary (it no longer waits on the developers). A changed organization or
     field refreshes the summary."""
     link = s.links[0]
-    if link.state != "active":
+    if link.state != LinkState.ACTIVE:
         return []
     if "status" not in s.delta or ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
         if {"organization", "fields", "tags"} & s.delta:
@@ -157,7 +163,7 @@ def _linked_ticket(s: Situation, ticket: Ticket, rules: Rules) -> list[Action]:
             lane=str(link.ticket),
             target=link.ticket,
             link_id=link.id,
-            link_state="detached",
+            link_state=LinkState.DETACHED,
             message="ticket_closed",
         )
     ]

@@ -1,5 +1,8 @@
 """Performing one action through its connector.
 
+Every action passes the outgoing-text gate first (:func:`syncd.engine.gate.outgoing`): what
+reaches a public tracker is redacted here, whichever planner made the action.
+
 A retry (``attempt > 1``) first looks for what an earlier attempt may already have made,
 by the hidden idempotency key, so a crash between the remote write and the commit never
 makes a second issue or comment.
@@ -10,23 +13,35 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import NamedTuple
 
 from syncd.connector import (
     AccessCheck,
     Capability,
     Connector,
     HelpdeskConnector,
+    IssueFields,
     IssueSearch,
     TrackerConnector,
-    Visibility,
 )
 from syncd.engine.actions import Action, ActionKind
-from syncd.engine.redact import redact
-from syncd.errors import ConfigError, NotFound, ReadOnly
-from syncd.model import Comment, Issue, IssueStatus, Ref, RefKind, Ticket, TicketStatus
+from syncd.engine.file_copy import FileDesk, FilesCopied, copy_files, files_to_copy
+from syncd.engine.gate import Redactions, is_public, outgoing
+from syncd.engine.history import Transcript
+from syncd.errors import ConfigError, NotFound, PermanentError, ReadOnly
+from syncd.model import Comment, Issue, IssueStatus, Ref, Ticket, TicketStatus
+from syncd.workflow import Privacy
 
-Result = Ticket | Issue | Comment | list[Issue] | None
+Result = Ticket | Issue | Comment | list[Issue] | list[Comment] | Transcript | FilesCopied | None
 WRITE_REFUSED = "write refused"
+DEFAULT_PRIVACY = Privacy()
+
+
+class Performed(NamedTuple):
+    """What an action produced, and what the gate redacted from it on the way."""
+
+    result: Result
+    redacted: Redactions | None = None
 
 
 def _conn(connectors: Mapping[str, Connector], ref: Ref) -> Connector:
@@ -50,14 +65,53 @@ def _tracker(connectors: Mapping[str, Connector], ref: Ref) -> TrackerConnector:
     return conn
 
 
+REOPEN = "support_reopened"  # an issue reopened for support (see supportfields)
+
+
 def perform(
     action: Action,
     connectors: Mapping[str, Connector],
     attempt: int,
     created_at_margin: timedelta = timedelta(minutes=10),
-) -> Result:
-    """Run ``action`` once; raise syncd errors as the connector does."""
-    a = _redacted(action, connectors)
+    *,
+    privacy: Privacy = DEFAULT_PRIVACY,
+    files: FileDesk | None = None,
+) -> Performed:
+    """Run ``action`` once, through the outgoing-text gate under the route's ``privacy``;
+    raise syncd errors as the connector does. ``files``: what a ``COPY_FILES`` action needs
+    from the runner (the policy, the ledger of hashes, the clock)."""
+    if action.kind == ActionKind.SHARE_HISTORY:
+        return Performed(_transcript(action, connectors, privacy))
+    if action.kind == ActionKind.COPY_FILES:
+        if files is None:
+            raise ConfigError([("", "attachments", "files are carried by the runner only")])
+        # the names of files read now pass the gate too; the policy judges the names given
+        action = action.model_copy(update={"files": files_to_copy(action, connectors)})
+        names = {f.id: f.name for f in action.files or ()}
+        a, redacted = outgoing(action, connectors, privacy)
+        return Performed(copy_files(a, connectors, attempt, files, privacy, names), redacted)
+    a, redacted = outgoing(action, connectors, privacy)
+    return Performed(_write(a, connectors, attempt), redacted)
+
+
+def _transcript(a: Action, connectors: Mapping[str, Connector], privacy: Privacy) -> Transcript:
+    """The ticket's comments, and whether the issue they are shared on is public."""
+    assert a.parent is not None
+    comments = _helpdesk(connectors, a.target).comments(a.target)
+    public = is_public(connectors.get(a.parent.connector), a.parent, privacy)
+    return Transcript(comments=tuple(comments), public=public)
+
+
+def _set_fields(tracker: TrackerConnector, a: Action) -> Issue:
+    """Write mapped fields by name; a tracker that cannot is refused for good (the runner
+    dead-letters the action and tells the agent)."""
+    if Capability.FIELDS not in tracker.capabilities or not isinstance(tracker, IssueFields):
+        names = ", ".join(sorted(a.fields))
+        raise PermanentError(f"{a.target.connector} cannot write fields by name ({names})")
+    return tracker.set_fields(a.target, a.fields)
+
+
+def _write(a: Action, connectors: Mapping[str, Connector], attempt: int) -> Result:
     if a.kind == ActionKind.CREATE_ISSUE:
         tracker = _tracker(connectors, a.target)
         assert a.draft is not None
@@ -77,19 +131,29 @@ def perform(
             priority=a.priority,
             add_tags=a.add_tags,
             remove_tags=a.remove_tags,
+            fields=a.fields or None,
             comment=body,
             public=a.public,
             key=a.key if body is not None else None,
         )
     if a.kind == ActionKind.UPDATE_ISSUE:
         tracker = _tracker(connectors, a.target)
-        return tracker.update_issue(
+        status = IssueStatus(a.status) if a.status else None
+        # reopened for support only if closed (syncd's own close may not be seen yet): an
+        # issue the developers are working on keeps its status
+        reopen = a.message == REOPEN and status is not None
+        if reopen and not tracker.get_issue(a.target).status.is_closed:
+            status = None
+        if a.fields and not (status or a.priority or a.add_tags or a.remove_tags):
+            return _set_fields(tracker, a)
+        issue = tracker.update_issue(
             a.target,
-            status=IssueStatus(a.status) if a.status else None,
+            status=status,
             priority=a.priority,
             add_labels=a.add_tags,
             remove_labels=a.remove_tags,
         )
+        return _set_fields(tracker, a) if a.fields else issue
     if a.kind == ActionKind.ADD_COMMENT:
         conn = _conn(connectors, a.target)
         if attempt > 1:
@@ -118,6 +182,8 @@ def perform(
         return issue
     if a.kind in (ActionKind.RELINK, ActionKind.SET_LINK):
         return None
+    if a.kind == ActionKind.CATCH_UP:
+        return _helpdesk(connectors, a.target).comments(a.target)
     if a.kind == ActionKind.LINK_ISSUE:
         return _tracker(connectors, a.target).get_issue(a.target)
     if a.kind == ActionKind.SEARCH_DUPLICATES:
@@ -137,23 +203,3 @@ def perform(
             return conn.edit_comment(kept.ref, a.target, a.body or "")
         return conn.add_comment(a.target, a.body or "", public=a.public, key=marker)
     raise ValueError(f"unknown action kind {a.kind}")
-
-
-def is_public(connectors: Mapping[str, Connector], target: Ref) -> bool:
-    """Whether the project of an issue (or an issue comment) is readable by anyone."""
-    conn = connectors.get(target.connector)
-    if conn is None or Capability.VISIBILITY not in conn.capabilities:
-        return False
-    if not isinstance(conn, Visibility):
-        return False
-    project = target.key.split("#", 1)[0] if target.kind != RefKind.PROJECT else target.key
-    return conn.is_public(project)
-
-
-def _redacted(a: Action, connectors: Mapping[str, Connector]) -> Action:
-    """The action with its text redacted when it goes where the public may read it."""
-    if a.redact is None or a.body is None:
-        return a
-    if a.redact == "auto" and not is_public(connectors, a.target):
-        return a
-    return a.model_copy(update={"body": redact(a.body, a.patterns)})

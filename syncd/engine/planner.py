@@ -7,10 +7,13 @@ the modules it calls (``escalate`` for the ticket side, ``devside`` for the issu
   reply and the waiting state, or a redirect (``plan_linked``);
 - the issue's status drives the ticket (done: solved and told; won't do: back to the agent;
   reopened: waiting again);
-- comments cross over by rule (developer comments become internal notes; agent notes with the
-  route's prefix become issue comments; customer replies stay put unless the route says so,
-  and are redacted on their way to a public project);
-- an issue is only taken for gone after two reads found it so (``plan_verified``).
+- comments cross over by rule (developer comments become internal notes, ``/history`` asks
+  for the ticket's conversation again (``history``); agent notes with the route's prefix
+  become issue comments; customer replies stay put unless the route says so;
+  what reaches a public project is redacted on the way out, in ``gate``, not here);
+- an issue is only taken for gone after two reads found it so (``plan_verified``);
+- mapped fields (``routes[].fields``) cross by their maps and the route's ownership
+  (``fieldplan``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,13 @@ from syncd.connector import Capability
 from syncd.engine.actions import Action, ActionKind, LinkView
 from syncd.engine.devside import issue_upsert
 from syncd.engine.escalate import OPEN_TICKET, plan_searched, ticket_upsert
+from syncd.engine.fieldplan import at_link, from_issue, from_ticket
+from syncd.engine.handoff import to_customer
+from syncd.engine.history import at_escalation, plan_request
 from syncd.engine.rules import Rules, Situation, ctx, h
-from syncd.model import ChangeKind, Comment, RefKind, TicketStatus
+from syncd.engine.supportfields import plan_ticket_fields
+from syncd.engine.supportside import ticket_comment
+from syncd.model import ChangeKind, Comment, LinkState, RefKind, TicketStatus
 
 __all__ = [
     "OPEN_TICKET",
@@ -30,6 +38,7 @@ __all__ = [
     "Situation",
     "plan",
     "plan_linked",
+    "plan_refused",
     "plan_searched",
     "plan_verified",
 ]
@@ -45,12 +54,13 @@ def plan(s: Situation, rules: Rules) -> list[Action]:
     c = s.change
     if c.ref.kind == RefKind.TICKET:
         if c.kind == ChangeKind.UPSERT and c.ticket is not None:
-            return ticket_upsert(s, c.ticket, rules)
+            fields = plan_ticket_fields(s, c.ticket, rules) if s.links else []
+            return ticket_upsert(s, c.ticket, rules) + fields + from_ticket(s, c.ticket, rules)
         if c.kind == ChangeKind.COMMENT and c.comment is not None:
-            return _ticket_comment(s, c.comment, rules)
+            return ticket_comment(s, c.comment, rules)
         return []
     if c.kind == ChangeKind.UPSERT and c.issue is not None:
-        return issue_upsert(s, c.issue, rules, _redirect)
+        return issue_upsert(s, c.issue, rules, _redirect) + from_issue(s, c.issue, rules)
     if c.kind in (ChangeKind.COMMENT, ChangeKind.COMMENT_DELETED) and c.comment is not None:
         return _issue_comment(s, c.comment, rules, deleted=c.kind == ChangeKind.COMMENT_DELETED)
     if c.kind == ChangeKind.DELETED:
@@ -85,7 +95,7 @@ def plan_linked(link: LinkView, rules: Rules) -> list[Action]:
     lane = str(link.ticket)
     overrides = route.templates if route else None
     if link.mode == "redirect":
-        return _redirect(link, rules, reason="route mode is redirect")
+        return _redirect(link, rules, reason="route mode is redirect") + at_escalation(link, rules)
     return [
         Action(
             kind=ActionKind.UPDATE_TICKET,
@@ -104,11 +114,29 @@ def plan_linked(link: LinkView, rules: Rules) -> list[Action]:
             target=link.ticket,
             link_id=link.id,
             status=TicketStatus.ON_HOLD.value,
+            status_over=_handed_over_from(link),
             public=True,
             message="handoff",
             body=rules.templates.render("handoff", overrides, **c),
         ),
+        Action(
+            kind=ActionKind.CATCH_UP,
+            key=f"catch-up:{link.id}",
+            lane=lane,
+            target=link.ticket,
+            link_id=link.id,
+        ),
+        *at_escalation(link, rules),
+        *at_link(link, rules),
     ]
+
+
+def _handed_over_from(link: LinkView) -> tuple[str, ...]:
+    """The statuses the hand-off may set on-hold over: the ticket's at escalation, and new
+    or open (a helpdesk moves a new ticket to open by itself when an agent writes on it).
+    A status a person chose since (pending, solved, ...) stays."""
+    seen = link.ticket_snapshot.status.value if link.ticket_snapshot else TicketStatus.NEW.value
+    return tuple(dict.fromkeys((seen, TicketStatus.NEW.value, TicketStatus.OPEN.value)))
 
 
 def _redirect(link: LinkView, rules: Rules, *, reason: str) -> list[Action]:
@@ -137,7 +165,7 @@ def _redirect(link: LinkView, rules: Rules, *, reason: str) -> list[Action]:
             status=TicketStatus.SOLVED.value,
             public=True,
             message="redirect",
-            link_state="redirected",
+            link_state=LinkState.REDIRECTED,
             reason=reason,
             body=rules.templates.render("redirect", overrides, **c),
         ),
@@ -179,6 +207,10 @@ def _issue_comment(s: Situation, comment: Comment, rules: Rules, *, deleted: boo
                         "dev_comment_deleted",
                     )
                 )
+        elif s.comment_is_new and (asked := plan_request(link, comment, rules)) is not None:
+            out.append(asked)  # a developer asks for the ticket's conversation
+        elif s.comment_is_new and (reply := to_customer(link, comment, rules)) is not None:
+            out.append(reply)
         elif s.comment_is_new:
             out.append(
                 Action(
@@ -227,62 +259,6 @@ def _note(link: LinkView, key: str, body: str, message: str) -> Action:
     )
 
 
-def _ticket_comment(s: Situation, comment: Comment, rules: Rules) -> list[Action]:
-    if not s.links:
-        return []
-    link = s.links[0]
-    route = rules.route(link.route)
-    if route is None or link.state not in ("active",):
-        return []
-    prefix = route.comment_prefix
-    text = comment.body.strip()
-    if comment.public:
-        if not route.copy_public_replies:
-            return []
-    elif not (prefix and text.startswith(prefix)):
-        return []
-    body = text[len(prefix) :].strip() if (not comment.public and prefix) else text
-    cx = _ctx(link, route, comment=comment.model_dump(), body=body)
-    tracker = link.issue.connector
-    rendered = rules.templates.render("support_comment", route.templates, **cx)
-    # what leaves the helpdesk may land where the public reads: redact by the route's rule
-    privacy: dict[str, Any] = {}
-    if route.privacy.redact != "never":
-        privacy = {"redact": route.privacy.redact, "patterns": tuple(route.privacy.patterns)}
-    if s.comment_is_new:
-        return [
-            Action(
-                kind=ActionKind.ADD_COMMENT,
-                key=f"copy:{comment.ref}:{link.issue}",
-                lane=str(link.ticket),
-                target=link.issue,
-                link_id=link.id,
-                public=comment.public,  # an internal note stays restricted on the tracker
-                source=comment.ref,
-                body=rendered,
-                message="support_comment",
-                **privacy,
-            )
-        ]
-    copies = [c for c in s.comment_copies if c.connector == tracker]
-    if copies and rules.can(tracker, Capability.COMMENT_EDIT):
-        return [
-            Action(
-                kind=ActionKind.EDIT_COMMENT,
-                key=f"edit:{c}:{_h(rendered)}",
-                lane=str(link.ticket),
-                target=c,
-                parent=link.issue,
-                link_id=link.id,
-                body=rendered,
-                source=comment.ref,
-                **privacy,
-            )
-            for c in copies
-        ]
-    return []
-
-
 def _verify(link: LinkView, *, strike: int, reason: str, delay_key: str = "") -> Action:
     return Action(
         kind=ActionKind.VERIFY_ISSUE,
@@ -293,6 +269,14 @@ def _verify(link: LinkView, *, strike: int, reason: str, delay_key: str = "") ->
         strike=strike,
         reason=reason,
     )
+
+
+def plan_refused(link: LinkView, refused: str, reason: str) -> list[Action]:
+    """A write to the issue (action ``refused``) found it missing or refused: a direct read
+    confirms whether it is gone before anything is closed."""
+    if not link.syncing:
+        return []
+    return [_verify(link, strike=link.gone_strikes, reason=reason, delay_key=f":{refused}")]
 
 
 def plan_verified(

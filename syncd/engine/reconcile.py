@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from syncd.connector import Connector, HelpdeskConnector, TrackerConnector
 from syncd.engine import echo
 from syncd.errors import NotFound, RemoteError
-from syncd.model import Change, ChangeKind, Comment, Issue, Ref, Ticket
+from syncd.model import Change, ChangeKind, Comment, Issue, LinkState, Ref, Ticket
 from syncd.store.repository import LinkRow, Store
 
-OPEN_STATES = ("active", "declined")
+OPEN_STATES = (LinkState.ACTIVE, LinkState.DECLINED)
 
 
 @dataclass

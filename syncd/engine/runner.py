@@ -12,40 +12,43 @@ to dead letters; a 404/403 on an issue also asks for a read to confirm it is gon
 
 from __future__ import annotations
 
-import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from syncd import metrics
 from syncd.connector import Connector
-from syncd.daemon import metrics
 from syncd.engine.actions import Action, ActionKind
-from syncd.engine.execute import WRITE_REFUSED, Result, perform
+from syncd.engine.batch import Batches, Claimed
+from syncd.engine.execute import Performed, perform
+from syncd.engine.file_copy import FileDesk
+from syncd.engine.gate import bound_for_tracker, carries_text
 from syncd.engine.health import Health
+from syncd.engine.outcomes import Outcomes
 from syncd.engine.planner import Rules
 from syncd.engine.record import Recorder, writes_fields
-from syncd.engine.worker import link_view
+from syncd.engine.turns import Turns
 from syncd.errors import (
-    AuthError,
     ConfigError,
-    Forbidden,
-    NotFound,
-    PermanentError,
     RateLimited,
-    ReadOnly,
+    RemoteError,
     TransientError,
 )
-from syncd.model import RefKind
+from syncd.ratelimit import Budget
 from syncd.store import outbox
-from syncd.store.repository import Store
+from syncd.store.files import ledger
+from syncd.store.repository import Store, now, utc
 
 log = structlog.get_logger("syncd.runner")
+LINKING = (ActionKind.CREATE_ISSUE, ActionKind.LINK_ISSUE)  # actions whose result makes a link
 QUICK_WAIT = 5.0  # a Retry-After up to this is waited out in place
-Claimed = tuple[sa.Row[Any], int]  # an outbox row claimed by this runner, its attempt number
+WAITS_FOR_WORKER = "waits for the ticket's changes received before it"
+AS_OF_NOW_WAIT = 0.2  # seconds: the worker takes in a ticket's waiting changes in less
 
 
 def _quick(exc: BaseException) -> bool:
@@ -61,7 +64,7 @@ def _wait(retry_state: Any) -> float:
     return float(wait_exponential(multiplier=0.2, max=2.0)(retry_state))
 
 
-class Runner:
+class Runner(Outcomes, Batches):
     """Drains the outbox."""
 
     def __init__(
@@ -75,8 +78,13 @@ class Runner:
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
         gone_recheck: float = 60.0,
+        catch_up: float = 3600.0,
         quick_attempts: int = 3,
         lanes: int = 4,
+        on_linked: Callable[[], None] | None = None,
+        performer: Callable[..., Performed] = perform,
+        budgets: Mapping[str, Budget] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self.connectors = connectors
@@ -87,10 +95,18 @@ class Runner:
         self.backoff_cap = backoff_cap
         self.quick_attempts = quick_attempts
         self.lanes = lanes
+        # called once a link is committed: changes that waited for it are due in the inbox
+        self.on_linked = on_linked
+        self.performer = performer  # execute.perform; a dry run's shows writes instead
+        self.budgets = budgets or {}  # connector -> its rate budget (syncd.ratelimit)
         self._pool: ThreadPoolExecutor | None = None
+        self.turns = Turns(self.budgets)  # spends each action's cost, in the claim's order
         self.done = 0
+        self.stopping = False  # set at stop: a lane's actions not begun go back to the queue
         self.more = False  # whether the last drain may have left actions due (see drain)
-        self.recorder = Recorder(store, rules, gone_recheck=gone_recheck)
+        self.recorder = Recorder(store, rules, gone_recheck=gone_recheck, catch_up=catch_up)
+        # what a COPY_FILES action borrows: the policy and signer, the ledger, the clock
+        self.files = FileDesk(rules, ledger(store), clock or (lambda: datetime.now(UTC)))
 
     def drain(self, limit: int = 50, *, peek: bool = True) -> int:
         """Run due actions; return how many reached an end (done or dead). Afterwards
@@ -109,28 +125,34 @@ class Runner:
                 if not outbox.any_due(conn):
                     return 0  # asked without the write lock: an idle wake costs writers nothing
         queued = self.recorder.queued
+        self.turns.new_round()
         with self.store.tx() as tx:
-            due = outbox.due(tx, limit)
-            mine, back = outbox.claim(tx, due)
+            due = self.widen(tx, outbox.due(tx, limit))
+            mine, back = outbox.claim(tx, due, lease=self.store.lease, by=self.store.replica_id)
             outbox.release(tx, back)
         lanes: dict[str, list[Claimed]] = {}
         for item in mine:
             lanes.setdefault(item[0].lane, []).append(item)
-        work = list(lanes.values())
-        if len(work) > 1 and self.lanes > 1:
-            if self._pool is None:
-                # the runner's own thread runs a lane too: lanes - 1 more threads
-                self._pool = ThreadPoolExecutor(self.lanes - 1, thread_name_prefix="lane")
+        finished = self.batched(lanes)  # identical writes to many tickets: few requests
+        work = [items for items in lanes.values() if items]
+        pool = self._lane_pool() if len(work) > 1 else None
+        if pool is not None:
             # the first lane here, the others beside it: handing a lane to a thread and back
             # costs two thread switches, which a lane that needs no wait does not repay
-            others = [self._pool.submit(self._lane, w) for w in work[1:]]
-            finished = self._lane(work[0]) + sum(f.result() for f in others)
+            others = [pool.submit(self._lane, w) for w in work[1:]]
+            finished += self._lane(work[0]) + sum(f.result() for f in others)
         else:
-            finished = sum(self._lane(w) for w in work)
+            finished += sum(self._lane(w) for w in work)
         self.done += finished
         # more may be due: the claim stopped at its limit, or the actions planned follow-ups
         self.more = due.full or self.recorder.queued != queued
         return finished
+
+    def _lane_pool(self) -> ThreadPoolExecutor | None:
+        """The threads beside the runner's own (lanes - 1 of them); None with one lane."""
+        if self.lanes > 1 and self._pool is None:
+            self._pool = ThreadPoolExecutor(self.lanes - 1, thread_name_prefix="lane")
+        return self._pool
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the lane threads, by default after the actions they are performing."""
@@ -141,8 +163,10 @@ class Runner:
     def _lane(self, items: list[Claimed]) -> int:
         finished = 0
         for n, (row, attempt) in enumerate(items):
-            if not self._step(row, attempt):
-                rest = [r.id for r, _ in items[n + 1 :]]
+            # stopping: this action and the lane's later ones were not begun, they go back
+            begun = not self.stopping
+            if not begun or not self._step(row, attempt):
+                rest = [r.id for r, _ in items[n if not begun else n + 1 :]]
                 if rest:
                     with self.store.tx() as tx:
                         outbox.release(tx, rest)
@@ -153,133 +177,97 @@ class Runner:
     def _step(self, row: sa.Row[Any], attempt: int) -> bool:
         target = str(row.action.get("target", {}).get("connector", ""))
         wait = self.health.held(target)
+        why = "connector held (rate limit)"
+        if wait <= 0:
+            wait, limit = self.turns.spend(target, row)
+            why = f"waits for the {target} rate limit: {limit}"
         if wait > 0:
-            # the vendor asked for quiet: move the action past the hold, spend no request
+            # move the action past the wait: no request spent, its attempt not counted
             with self.store.tx() as tx:
-                outbox.retry(tx, row.id, "connector held (rate limit)", wait, uncount=True)
+                outbox.hold(tx, row.id, why, wait)
+            metrics.BUDGET_WAITS.labels(target).inc()
             return False
         return self._run(row, attempt)
 
     def _run(self, row: sa.Row[Any], attempt: int) -> bool:
         action = Action.model_validate(row.action)
+        if action.status_over:
+            fresh = self._as_of_now(row, action)
+            if fresh is None:
+                return False
+            action = fresh
         if writes_fields(action):
             with self.store.tx() as tx:
                 self.recorder.expect(tx, action)
         name = action.target.connector
         try:
             result = self._call(action, attempt)
-        except AuthError as exc:
-            self.health.failed(name, f"credentials refused: {exc}", auth=True)
-            return self._retry(row, action, attempt, str(exc), None)
-        except RateLimited as exc:
-            self.health.hold(name, exc.retry_after, str(exc))
-            return self._retry(row, action, attempt, str(exc), exc.retry_after)
-        except TransientError as exc:
-            self.health.failed(name, str(exc))
-            return self._retry(row, action, attempt, str(exc), None)
-        except Forbidden as exc:
-            if action.kind == ActionKind.VERIFY_ISSUE:
-                # a 403 on a read is not proof of absence: read again later, never redirect
-                return self._retry(row, action, attempt, str(exc), None)
-            self.health.ok(name)
-            return self._not_there(row, action, exc)
-        except (NotFound, ReadOnly) as exc:
-            self.health.ok(name)
-            return self._not_there(row, action, exc)
-        except (PermanentError, ConfigError) as exc:
-            self._dead(row, action, f"{type(exc).__name__}: {exc}")
-            return True
-        self.health.ok(
-            name, self.connectors[name].rate_budget() if name in self.connectors else None
-        )
+        except (RemoteError, ConfigError) as exc:
+            return self._failed(row, action, attempt, exc)
+        said = self.connectors[name].rate_budget() if name in self.connectors else None
+        self.health.ok(name, said)
+        if said is not None and name in self.budgets:
+            self.budgets[name].hold_until_reset(said.remaining, said.reset_at)
         with self.store.tx() as tx:
             outbox.done(tx, row.id)
-            self.recorder.record(tx, action, result)
+            self.recorder.record(tx, action, result.result, result.redacted)
         metrics.ACTIONS.labels(action.kind.value, "done").inc()
         log.info("action.done", kind=action.kind.value, key=action.key, attempt=attempt)
+        if self.on_linked is not None and action.kind in LINKING:
+            self.on_linked()
         return True
 
-    def _call(self, action: Action, attempt: int) -> Result:
+    def _as_of_now(self, row: sa.Row[Any], action: Action) -> Action | None:
+        """A status write that holds only while the ticket is as it was. The changes of the
+        ticket received before the action was planned (those that waited for its link) are
+        taken in first: until the worker has done so, None (the action waits a moment).
+        Then the action as it stands, or without its status when a person changed it."""
+        with self.store.tx() as tx:
+            if self.store.inbox_due_for(tx, action.lane, utc(row.created_at) or now()):
+                outbox.hold(tx, row.id, WAITS_FOR_WORKER, AS_OF_NOW_WAIT)
+                return None
+            seen = self.store.shadow(tx, str(action.target)).observed or {}
+        if seen.get("status", action.status_over[0]) not in action.status_over:
+            log.info("action.status_kept", key=action.key, status=seen.get("status"))
+            return action.model_copy(update={"status": None})
+        return action
+
+    def _call(self, action: Action, attempt: int) -> Performed:
+        privacy = self.rules.privacy_of(self._route_of(action))
+        name = action.target.connector
         for trying in Retrying(
             stop=stop_after_attempt(self.quick_attempts),
             retry=retry_if_exception(_quick),
             wait=_wait,
+            before_sleep=lambda state: self._hold_asked(name, state),
             reraise=True,
         ):
             with trying:
                 number = attempt + trying.retry_state.attempt_number - 1
                 metrics.API_REQUESTS.labels(action.target.connector, action.kind.value).inc()
-                return perform(action, self.connectors, number)
+                extra = {"files": self.files} if action.kind == ActionKind.COPY_FILES else {}
+                return self.performer(action, self.connectors, number, privacy=privacy, **extra)
         raise AssertionError("unreachable")
 
-    def _retry(
-        self, row: sa.Row[Any], action: Action, attempt: int, error: str, retry_after: float | None
-    ) -> bool:
-        if attempt >= self.max_attempts:
-            self._dead(row, action, f"gave up after {attempt} attempts: {error}")
-            return True
-        delay = (
-            retry_after
-            if retry_after is not None
-            else min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        )
-        delay *= 1.0 + random.random() * 0.1  # jitter keeps replicas from marching in step
-        with self.store.tx() as tx:
-            outbox.retry(tx, row.id, error, delay)
-        metrics.RETRIES.labels(action.kind.value).inc()
-        metrics.ACTIONS.labels(action.kind.value, "retry").inc()
-        log.warning(
-            "action.retry",
-            kind=action.kind.value,
-            key=action.key,
-            attempt=attempt,
-            retry_in=round(delay, 2),
-            error=error,
-        )
-        return False
+    def _hold_asked(self, name: str, retry_state: Any) -> None:
+        """A short ``Retry-After`` is waited out in place; the connector's other lanes wait
+        with it instead of drawing more 429s meanwhile."""
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, RateLimited):
+            self.health.hold(name, exc.retry_after, str(exc))
+            if name in self.budgets:
+                self.budgets[name].hold(exc.retry_after)
 
-    def _dead(self, row: sa.Row[Any], action: Action, reason: str) -> None:
-        with self.store.tx() as tx:
-            outbox.dead(tx, row, reason)
-            metrics.DEAD_LETTERS.labels(action.kind.value).inc()
-            metrics.ACTIONS.labels(action.kind.value, "dead").inc()
-            self.recorder.clear_expect(tx, action)
-            self.store.audit(
-                tx,
-                "dead_letter",
-                link_id=action.link_id,
-                ticket_ref=action.lane,
-                kind=action.kind.value,
-                key=action.key,
-                reason=reason,
-            )
-        log.error("action.dead", kind=action.kind.value, key=action.key, reason=reason)
-
-    def _not_there(self, row: sa.Row[Any], action: Action, exc: Exception) -> bool:
-        """404/403: a verify read counts the strike; on a write, dead-letter and verify."""
-        if action.kind == ActionKind.VERIFY_ISSUE:
-            with self.store.tx() as tx:
-                outbox.done(tx, row.id)
-                # a refused write keeps its reason, so the next read checks writability again
-                kept = (action.reason or "").startswith(WRITE_REFUSED)
-                why = action.reason or "" if kept else f"{type(exc).__name__}: {exc}"
-                self.recorder.verified(tx, action, gone=True, reason=why)
-            return True
-        self._dead(row, action, f"{type(exc).__name__}: {exc}")
-        if action.link_id is not None and action.target.kind != RefKind.TICKET:
-            with self.store.tx() as tx:
-                link = self.store.link(tx, action.link_id)
-                if link is not None and link.state not in ("redirected", "redirecting"):
-                    view = link_view(self.store, tx, link)
-                    why = f"{WRITE_REFUSED}: {exc}" if isinstance(exc, Forbidden) else str(exc)
-                    verify = Action(
-                        kind=ActionKind.VERIFY_ISSUE,
-                        key=f"verify:{link.id}:{link.gone_strikes}:{action.key}",
-                        lane=link.ticket_ref,
-                        target=view.issue,
-                        link_id=link.id,
-                        strike=link.gone_strikes,
-                        reason=why,
-                    )
-                    outbox.add(tx, [verify.row()])
-        return True
+    def _route_of(self, action: Action) -> str | None:
+        """The route whose privacy rules apply: the action's own, else its link's (read only
+        for a write toward a tracker, where the gate needs them)."""
+        if action.route or not bound_for_tracker(action, self.connectors):
+            return action.route
+        if not carries_text(action):
+            return None  # a label or status update: nothing for the gate to decide
+        with self.store.peek() as conn:
+            if action.link_id is not None:
+                link = self.store.link(conn, action.link_id)
+            else:
+                link = self.store.link_for_ticket(conn, action.lane)
+        return link.route if link is not None else None

@@ -171,25 +171,28 @@ def plan_sla(
     actions: list[Action] = []
     events: list[tuple[str, dict[str, Any]]] = []
     route = str(clock.get("route", ""))
-    lane = str(links[0].ticket) if links else str(issue)
-    for r in found:
+    lane = str(issue)  # the labels' own lane, behind no ticket's writes (the notes go in theirs)
+    # breaches first: an issue past one deadline carries sla:breached, never at-risk as well
+    for r in sorted(found, key=lambda r: r.level != "breached"):
         if r.level not in ("at_risk", "breached") or fired.get(r.kind) in (r.level, "breached"):
             continue
+        breached_before = "breached" in fired.values()
         fired[r.kind] = r.level
         events.append((f"sla_{r.level}", r.detail(route)))
         label = BREACHED_LABEL if r.level == "breached" else AT_RISK_LABEL
-        actions.append(
-            Action(
-                kind=ActionKind.UPDATE_ISSUE,
-                key=f"sla:{issue}:{r.kind}:{r.level}:label",
-                lane=lane,
-                target=issue,
-                link_id=links[0].id if links else None,
-                add_tags=(label,),
-                remove_tags=(AT_RISK_LABEL,) if r.level == "breached" else (),
-                message=f"sla_{r.level}_label",
+        if not (r.level == "at_risk" and breached_before):
+            actions.append(
+                Action(
+                    kind=ActionKind.UPDATE_ISSUE,
+                    key=f"sla:{issue}:{r.kind}:{r.level}:label",
+                    lane=lane,
+                    target=issue,
+                    link_id=links[0].id if links else None,
+                    add_tags=(label,),
+                    remove_tags=(AT_RISK_LABEL,) if r.level == "breached" else (),
+                    message=f"sla_{r.level}_label",
+                )
             )
-        )
         actions += [
             Action(
                 kind=ActionKind.ADD_COMMENT,

@@ -16,9 +16,9 @@ from prometheus_client import Counter
 
 from syncd.engine.calendar import span_for
 from syncd.engine.rules import Rules, ctx
+from syncd.engine.situations import link_view
 from syncd.engine.sla import SlaPlan, human, new_clock, observe, plan_sla, readings
-from syncd.engine.worker import link_view
-from syncd.model import Issue, Ref
+from syncd.model import Issue, LinkState, Ref
 from syncd.store import outbox
 from syncd.store.repository import LinkRow, Store, Tx
 
@@ -41,7 +41,7 @@ def check(store: Store, rules: Rules, now: datetime) -> int:
     if not routes:
         return 0
     with store.peek() as tx:
-        rows = store.links_in(tx, routes, ["active"])
+        rows = store.links_in(tx, routes, [LinkState.ACTIVE])
     by_issue: dict[str, list[LinkRow]] = defaultdict(list)
     for row in rows:
         by_issue[row.issue_ref].append(row)

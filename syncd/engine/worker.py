@@ -4,44 +4,31 @@ for actions and writes them to the outbox, all in one transaction per change."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from pydantic import ValidationError
 
+from syncd import metrics
 from syncd.connector import Connector
-from syncd.daemon import metrics
-from syncd.engine import echo, ownership
-from syncd.engine.actions import Action, LinkView
+from syncd.engine import ownership
+from syncd.engine.actions import Action
 from syncd.engine.health import Health
 from syncd.engine.planner import Rules, Situation, plan
-from syncd.engine.reads import Reads
-from syncd.model import Change, ChangeKind, Issue, Ref, RefKind, Ticket
+from syncd.engine.reads import Reads, Taken
+from syncd.engine.situations import comment_situation, link_view, siblings, snapshot_situation
+from syncd.model import Change, ChangeKind, Ref, RefKind
+from syncd.ratelimit import Budget
 from syncd.store import outbox
 from syncd.store.repository import LinkRow, Store, Tx
 
 log = structlog.get_logger("syncd.worker")
-Taken = tuple[sa.Row[Any], Change]  # an inbox row claimed by this worker, its change
-
-
-def link_view(store: Store, tx: Tx, row: LinkRow) -> LinkView:
-    """A link with the snapshots its templates need."""
-    t = store.shadow(tx, row.ticket_ref).observed
-    i = store.shadow(tx, row.issue_ref).observed
-    return LinkView(
-        id=row.id,
-        ticket=Ref.parse(row.ticket_ref),
-        issue=Ref.parse(row.issue_ref),
-        route=row.route,
-        mode=row.mode,
-        state=row.state,
-        gone_strikes=row.gone_strikes,
-        tier=row.tier,
-        ticket_snapshot=Ticket.model_validate(t) if t else None,
-        issue_snapshot=Issue.model_validate(i) if i else None,
-    )
+# seconds before a change held for a link is looked at again, should nothing wake it first
+# (the runner wakes it in the transaction that makes the link)
+HOLD_RECHECK = 10.0
 
 
 class Worker(Reads):
@@ -55,16 +42,23 @@ class Worker(Reads):
         *,
         backoff_cap: float = 300.0,
         health: Health | None = None,
+        max_attempts: int = 12,
+        budgets: Mapping[str, Budget] | None = None,
+        lanes: int = 4,
     ) -> None:
         self.store = store
         self.connectors = connectors
         self.rules = rules
         self.backoff_cap = backoff_cap
+        self.max_attempts = max_attempts  # a change failing this often is set aside
+        self.budgets = budgets or {}  # connector -> rate budget, for the reads it makes
         self.health = health or Health(list(connectors))
         self.processed = 0
         self.planned = 0  # actions written to the outbox, counted as they commit
         self.more = False  # whether the last claim stopped at its limit: more may be due
         self._planned: list[Action] = []  # logged once their transaction has committed
+        self.lanes = lanes  # remote reads of different refs made side by side, at most
+        self._read_pool: ThreadPoolExecutor | None = None
 
     def drain(self, limit: int = 100, *, peek: bool = True) -> int:
         """Process up to ``limit`` due rows; return how many were handled.
@@ -101,22 +95,47 @@ class Worker(Reads):
         self.more = due.full
         rows, back = self.store.take_inbox(tx, due)
         self.store.release_inbox(tx, back)
-        return [(row, Change.model_validate(row.change)) for row in rows]
+        taken: list[Taken] = []
+        for row in rows:
+            try:
+                taken.append((row, Change.model_validate(row.change)))
+            except ValidationError as exc:
+                # a row this version cannot read (written by another, or damaged): set aside
+                # with why, never retried in a loop that holds up every other change
+                why = f"unreadable change: {exc.errors(include_url=False)[0]['msg']}"
+                self.store.dead_change(tx, row, why)
+                log.error("change.unreadable", ref=row.ref, reason=why)
+        return taken
 
     def _together(self, tx: Tx, limit: int) -> tuple[list[Taken], list[Taken]]:
         """Claim and apply in ``tx``; return (applied, claimed but left for one by one)."""
         applied: list[Taken] = []
         slow: list[Taken] = []
         reading: set[str] = set()  # refs with a change that reads first: the rest wait for it
+        waiting: dict[str, list[int]] = {}  # refs whose link is being made: rows held back
         for row, change in self._claim(tx, limit):
+            if row.ref in waiting:
+                waiting[row.ref].append(row.id)
+                continue
             if row.ref not in reading and change.partial and change.kind == ChangeKind.UPSERT:
                 change = self._complete(tx, change)
+            if row.ref not in reading and self._tied(tx, change):
+                # as new as what syncd holds, yet not the same: read it again (see _tied)
+                change = Change(kind=ChangeKind.TOUCHED, ref=change.ref, source=change.source)
             if row.ref in reading or change.kind == ChangeKind.TOUCHED:
                 reading.add(row.ref)
                 slow.append((row, change))
                 continue
-            self._process(tx, change, seq=row.id)
+            links = self._links(tx, change.ref)
+            why = None if links else self._link_coming(tx, change.ref)
+            if why is not None:
+                waiting[row.ref] = [row.id]
+                self._hold(tx, row, why)
+                continue
+            self._process(tx, change, seq=row.id, rows=links)
             applied.append((row, change))
+        for ids in waiting.values():
+            self.store.release_inbox(tx, ids[1:])  # due, but behind the held row of their ref
         self.store.finish_inbox(tx, *(row.id for row, _ in applied))  # one execution
         return applied, slow
 
@@ -125,43 +144,85 @@ class Worker(Reads):
         holds back its ref's later rows, which go back to the queue."""
         done: list[Taken] = []
         failed: set[str] = set()
+        ahead = self._read_ahead(taken)
         for row, change in taken:
             if row.ref in failed:
                 with self.store.tx() as tx:
                     self.store.release_inbox(tx, [row.id])
                 continue
-            expanded = self._expand_or_retry(row, change)
+            read = ahead.pop if row.id in ahead else None
+            expanded = read(row.id) if read else self._expand_or_retry(row, change)
             if expanded is None:
                 failed.add(row.ref)
                 continue
             try:
                 with self.store.tx() as tx:
-                    for ch in expanded:
-                        self._process(tx, ch, seq=row.id)
-                    self.store.finish_inbox(tx, row.id)
+                    links = self._links(tx, change.ref)
+                    why = None if links else self._link_coming(tx, change.ref)
+                    if why is not None:
+                        self._hold(tx, row, why)
+                    else:
+                        for ch in expanded:
+                            self._process(tx, ch, seq=row.id)
+                        self.store.finish_inbox(tx, row.id)
                 self._committed()
+                if why is not None:
+                    failed.add(row.ref)  # its later rows wait behind it
+                    continue
             except Exception as exc:  # a defect must not stop the queue: park the row, say so
                 self._planned.clear()
                 log.exception("change.failed", ref=row.ref, attempts=row.attempts + 1)
-                failed.add(row.ref)
                 with self.store.tx() as tx:
-                    self.store.retry_inbox(tx, row.id, repr(exc), self._backoff(row))
+                    if row.attempts + 1 >= self.max_attempts:
+                        # set aside, so its ref's later changes go on; syncd replay brings it
+                        self.store.dead_change(tx, row, f"{type(exc).__name__}: {exc}")
+                        log.error("change.dead", ref=row.ref, attempts=row.attempts + 1)
+                    else:
+                        failed.add(row.ref)
+                        self.store.retry_inbox(tx, row.id, repr(exc), self._backoff(row))
                 continue
             done.append((row, change))
         return done
 
-    def _process(self, tx: Tx, change: Change, seq: int = 0) -> None:
-        rows = self._links(tx, change.ref)
+    def _link_coming(self, tx: Tx, ref: Ref) -> str | None:
+        """Why a change of ``ref``, which has no link, must wait for the link being made
+        (None: it need not). A ticket whose escalation is planned waits until its issue is
+        linked, so a reply or note made meanwhile is copied like any later one; an issue on a
+        tracker where a create was tried and not recorded may be that create's issue."""
+        if ref.kind == RefKind.TICKET:
+            state = outbox.escalating(tx, str(ref))
+            if state is None:
+                return None
+            if state == "dead":
+                return "waits for its escalation, in dead letters: syncd replay"
+            return "waits for its escalation's link"
+        if ref.kind == RefKind.ISSUE and outbox.creating(tx, ref.connector):
+            return "waits for the issue being created on its tracker"
+        return None
+
+    def _hold(self, tx: Tx, row: sa.Row[Any], why: str) -> None:
+        """Put ``row`` back until the link is made (which wakes it) or ``HOLD_RECHECK``."""
+        if row.last_error != why:  # said once per row, not at every look
+            log.info("change.waits", ref=row.ref, reason=why)
+        self.store.hold_inbox(tx, [row.id], why, HOLD_RECHECK)
+
+    def _process(
+        self, tx: Tx, change: Change, seq: int = 0, rows: list[LinkRow] | None = None
+    ) -> None:
+        rows = self._links(tx, change.ref) if rows is None else rows
         if change.kind in (ChangeKind.COMMENT, ChangeKind.COMMENT_DELETED):
-            situation = self._comment_situation(tx, change, rows)
+            situation = comment_situation(self.store, tx, change, rows)
         elif change.kind == ChangeKind.UPSERT:
-            situation = self._snapshot_situation(tx, change, rows)
+            situation = snapshot_situation(self.store, tx, self.rules, change, rows)
         else:
             situation = Situation(change=change)
         if situation is None:
             return
         situation = replace(
-            situation, links=tuple(link_view(self.store, tx, r) for r in rows), seq=seq
+            situation,
+            links=tuple(link_view(self.store, tx, r) for r in rows),
+            siblings=siblings(self.store, tx, change, situation, rows),
+            seq=seq,
         )
         actions = plan(situation, self.rules)
         actions = self._owned(tx, change, rows, actions)
@@ -199,60 +260,3 @@ class Worker(Reads):
                 key=o.key,
             )
         return kept
-
-    def _snapshot_situation(self, tx: Tx, change: Change, rows: list[LinkRow]) -> Situation | None:
-        snap: Ticket | Issue | None = change.ticket or change.issue
-        assert snap is not None
-        is_ticket = isinstance(snap, Ticket)
-        if not rows and not (is_ticket and isinstance(snap, Ticket) and self.rules.wants(snap)):
-            return None  # nothing syncd cares about: keep no shadow for it
-        ref = str(change.ref)
-        shadow = self.store.shadow(tx, ref)
-        after = snap.model_dump(mode="json")
-        fields = echo.TICKET_FIELDS if is_ticket else echo.ISSUE_FIELDS
-        d = echo.diff(
-            shadow.observed, shadow.observed_at, after, snap.updated_at, shadow.written, fields
-        )
-        if d.stale:
-            log.debug("change.stale", ref=ref)
-            return None
-        self.store.put_shadow(
-            tx, ref, observed=after, observed_at=snap.updated_at, written=d.written
-        )
-        if d.echoes:
-            log.debug("change.echo", ref=ref, fields=sorted(d.echoes))
-        if not d.delta:
-            return None
-        before_raw = shadow.observed
-        before: Ticket | Issue | None = None
-        if before_raw is not None:
-            before = (Ticket if is_ticket else Issue).model_validate(before_raw)
-        return Situation(change=change, delta=d.delta, before=before)
-
-    def _comment_situation(self, tx: Tx, change: Change, rows: list[LinkRow]) -> Situation | None:
-        comment = change.comment
-        if comment is None or not rows:
-            return None
-        cref = str(comment.ref)
-        if echo.comment_is_echo(comment, self.store.is_comment_copy(tx, cref)):
-            return None
-        shadow = self.store.shadow(tx, cref)
-        copies = tuple(Ref.parse(t) for t, _ in self.store.comment_targets(tx, cref))
-        if change.kind == ChangeKind.COMMENT_DELETED:
-            return Situation(change=change, comment_is_new=False, comment_copies=copies)
-        seen: dict[str, Any] | None = shadow.observed
-        if seen is not None and seen.get("body") == comment.body:
-            return None
-        if seen is not None and _older(comment.updated_at, shadow.observed_at):
-            return None
-        self.store.put_shadow(
-            tx,
-            cref,
-            observed={"body": comment.body},
-            observed_at=comment.updated_at or comment.created_at,
-        )
-        return Situation(change=change, comment_is_new=seen is None, comment_copies=copies)
-
-
-def _older(at: datetime | None, than: datetime | None) -> bool:
-    return bool(at and than and at < than)

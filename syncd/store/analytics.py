@@ -17,11 +17,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.model import LinkState
 from syncd.store.links import LinkRow, _link, utc
 from syncd.store.repository import Store
 from syncd.store.tables import audit, dead_letters, inbox, links, shadows
 
-OPEN_STATES = ("active",)
+OPEN_STATES = (LinkState.ACTIVE,)
 SLA_EVENTS = ("sla_at_risk", "sla_breached")
 
 

@@ -19,7 +19,7 @@ BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lo
 CHECKPOINT_EVERY = 1.0  # seconds between the service's WAL checkpoints (SQLite)
 WAL_LIMIT_BYTES = 64 * 2**20  # a WAL file that starts over is cut back to this size
 READ_ONLY = "syncd_read_only"  # set on a connection that only reads (Store.peek)
-# a SQLite engine's writers' lock, for callers that must not wait for it (DirectWriter)
+# a SQLite engine's writers' lock: this process's writers take turns on it
 _WRITER_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
@@ -38,8 +38,18 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any = None, *, busy_ms: int = BUSY_
     cur.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and one connection per thread."""
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 8,
+    max_overflow: int = 16,
+    server_prepared: bool = True,
+) -> sa.Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and one connection per thread.
+    A process opens at most ``pool_size + max_overflow`` connections to PostgreSQL; without
+    ``server_prepared`` psycopg never prepares statements on the server (a PgBouncer in
+    transaction mode without ``max_prepared_statements`` loses them between transactions)."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=16
@@ -50,7 +60,15 @@ def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return sa.create_engine(url, echo=echo, pool_size=8, max_overflow=16, pool_pre_ping=True)
+    args: dict[str, Any] = {} if server_prepared else {"prepare_threshold": None}
+    return sa.create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        connect_args=args,
+    )
 
 
 def _serialise_writers(engine: sa.Engine) -> None:
@@ -136,10 +154,18 @@ def alembic_config(engine: sa.Engine) -> Config:
     return cfg
 
 
+MIGRATION_LOCK = 0x73796E6364  # the advisory lock replicas migrate under ("syncd")
+
+
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``."""
+    """Apply migrations up to ``revision``. On PostgreSQL under a transaction-level advisory
+    lock: replicas that start together migrate one after the other, the later ones finding
+    nothing left to do (the lock ends with the transaction, so it works behind PgBouncer in
+    transaction mode too)."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from syncd.model import Change
 from syncd.store.tables import deliveries, inbox
-
-if TYPE_CHECKING:
-    from syncd.store.direct import DirectWriter
 
 Tx = sa.Connection
 Received = tuple[str, str | None, Sequence[Change]]
@@ -34,8 +31,7 @@ def record_statement(rows: int) -> sa.TextClause:
 
     Written as text because SQLAlchemy compiles a dialect's ``ON CONFLICT`` insert anew on
     every execution (it is not cached), which costs more than the insert; SQLite and
-    PostgreSQL read this statement alike, and so does SQLite's own driver (named
-    parameters), for :class:`~syncd.store.direct.DirectWriter`."""
+    PostgreSQL read this statement alike."""
     stmt = _RECORD_STATEMENTS.get(rows)
     if stmt is None:
         values = ", ".join(f"(:c{i}, :d{i}, :t)" for i in range(rows))
@@ -126,7 +122,6 @@ class Deliveries:
     """The store's intake side; mixed into :class:`~syncd.store.repository.Store`."""
 
     engine: sa.Engine
-    direct: DirectWriter
 
     def record_deliveries(
         self, tx: Tx, connector_and_ids: Iterable[tuple[str, str]]
@@ -154,16 +149,6 @@ class Deliveries:
             lambda ids: self.record_deliveries(tx, ids),
             lambda changes: self.enqueue(tx, changes),
         )
-
-    def ingest_now(self, received: Sequence[Received]) -> tuple[list[bool], int] | None:
-        """:meth:`ingest` in a transaction of its own if the store takes it at once; None,
-        with nothing written, when it would have to wait.
-
-        For a caller on an event loop. On a SQLite file it is written through the
-        :class:`~syncd.store.direct.DirectWriter`; None when another writer of this process
-        or another process holds the write lock. PostgreSQL (every statement a round trip)
-        and in-memory SQLite always give None."""
-        return self.direct.ingest(received)
 
     def prune_deliveries(self, older_than: timedelta) -> int:
         """Forget delivery ids recorded before ``older_than`` ago."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.model import LinkState
 from syncd.store.prepared import Prepared
 from syncd.store.queue import Tx, now
 from syncd.store.tables import links, sla_clocks
@@ -76,7 +77,7 @@ class Links:
         issue_ref: str,
         route: str,
         mode: str,
-        state: str = "active",
+        state: str = LinkState.ACTIVE,
         tier: str | None = None,
     ) -> LinkRow:
         t = now()

@@ -7,6 +7,10 @@ out, so the rows of a process that died come back by themselves; on SQLite, wher
 process serves the store, the service gives them back at start. A process looks for leases
 that ran out at most every ``SWEEP_EVERY`` seconds, and at once after it granted a lease
 that has run out by then; looking at every claim cost a statement per batch.
+
+A claim names the replica that holds it (``claimed_by``): with several replicas on
+PostgreSQL the lease is short and the holder renews it while it works
+(:mod:`syncd.store.cluster`), and a replica that restarts takes its own claims back at once.
 """
 
 from __future__ import annotations
@@ -76,39 +80,58 @@ class Due(list[sa.Row[Any]]):
 def due_in_order(tx: Tx, table: sa.Table, lane: sa.Column[Any], busy: str, limit: int) -> Due:
     """Due ``pending`` rows of a queue table in id order, each lane's rows in its own order.
 
-    A lane gives nothing past an older row of it that is ``busy`` or waits for a retry
-    (pending, not yet due): its later rows never overtake it. A lane may give several rows;
-    the caller performs them in order and stops the lane at the first that does not finish.
-    ``busy`` rows whose lease ran out (their process died) come back as pending first,
-    found within ``SWEEP_EVERY`` seconds.
+    A lane gives nothing past an older row of it that is ``busy`` or waits (pending, not
+    yet due: a retry, or a change waiting for a link): its later rows never overtake it. A
+    lane may give several rows; the caller performs them in order and stops the lane at the
+    first that does not finish. ``busy`` rows whose lease ran out (their process died) come
+    back as pending first, found within ``SWEEP_EVERY`` seconds.
 
-    Two plain indexed queries, the blocking rows looked up only for the lanes found, each
-    kind of them by a seek on (lane, state, next_at), so a claim costs the same however
-    many rows wait behind the head of a lane. A correlated NOT EXISTS let PostgreSQL, misled
-    by stale statistics on a queue table that fills and empties quickly, probe every pending
-    row before the limit (seconds a call)."""
+    Plain indexed queries: a page of due rows in id order, then the blocking rows looked
+    up only for the lanes found, each kind of them by a seek on (lane, state, next_at). When
+    every row of a page sits behind a blocked lane, the next page is read, up to
+    ``MAX_PAGES``: the lanes that wait must not starve the others behind them. (A correlated
+    NOT EXISTS let PostgreSQL, misled by stale statistics on a queue table that fills and
+    empties quickly, probe every pending row before the limit: seconds a call.)"""
     sweep, head, blockers = _due_statements(table, lane, busy)
     t = now()
     if _sweep_now(tx, table):
         tx.execute(sweep, {"b_t": t})
-    rows = tx.execute(head, {"b_t": t, "b_limit": limit}).fetchall()
-    if not rows:
-        return Due()
-    lanes = sorted({getattr(r, lane.name) for r in rows})
-    found = tx.execute(blockers, {"b_t": t, "b_lanes": lanes}).all()
-    first_block: dict[str, int] = {str(key): int(first) for key, first in found}
-    due = Due(r for r in rows if r.id < first_block.get(getattr(r, lane.name), r.id + 1))
-    due.full = len(rows) >= limit
+    due = Due()
+    after = 0
+    for _ in range(MAX_PAGES):
+        rows = tx.execute(head, {"b_t": t, "b_limit": limit, "b_after": after}).fetchall()
+        if not rows:
+            return due
+        lanes = sorted({getattr(r, lane.name) for r in rows})
+        found = tx.execute(blockers, {"b_t": t, "b_lanes": lanes}).all()
+        first_block: dict[str, int] = {str(key): int(first) for key, first in found}
+        due += [r for r in rows if r.id < first_block.get(getattr(r, lane.name), r.id + 1)]
+        if len(rows) < limit:
+            return due  # the whole queue was read
+        if due:
+            due.full = True  # this page was full: more may be due
+            return due
+        after = rows[-1].id
+    due.full = True
     return due
+
+
+MAX_PAGES = 20  # pages of due rows read past blocked lanes in one claim
 
 
 @cache
 def _due_statements(table: sa.Table, lane: sa.Column[Any], busy: str) -> tuple[Any, Any, Any]:
     t: sa.BindParameter[Any] = sa.bindparam("b_t")
-    sweep = table.update().where(table.c.state == busy, table.c.next_at < t).values(state="pending")
+    sweep = (
+        table.update()
+        .where(table.c.state == busy, table.c.next_at < t)
+        .values(state="pending", claimed_by=None)
+    )
     head = (
         sa.select(table)
-        .where(table.c.state == "pending", table.c.next_at <= t)
+        .where(
+            table.c.state == "pending", table.c.next_at <= t, table.c.id > sa.bindparam("b_after")
+        )
         .order_by(table.c.id)
         .limit(sa.bindparam("b_limit"))
     )
@@ -133,8 +156,10 @@ def claim(
     lease: float,
     *,
     count_attempt: bool = False,
+    by: str | None = None,
 ) -> tuple[list[tuple[sa.Row[Any], int]], list[int]]:
-    """Mark ``rows`` (from :func:`due_in_order`) ``busy`` with a lease, in one statement.
+    """Mark ``rows`` (from :func:`due_in_order`) ``busy`` with a lease held by replica ``by``,
+    in one statement.
 
     Returns (the rows this process may perform, in order, each with its attempt number; ids
     to give back with :func:`release`). Rows another process claimed first are missing; so
@@ -146,7 +171,7 @@ def claim(
     _granted(tx, table, lease)
     got = {
         int(r[0]): int(r[1])
-        for r in tx.execute(stmt, {"b_ids": [r.id for r in rows], "b_until": until})
+        for r in tx.execute(stmt, {"b_ids": [r.id for r in rows], "b_until": until, "b_by": by})
     }
     mine: list[tuple[sa.Row[Any], int]] = []
     back: list[int] = []
@@ -178,6 +203,7 @@ def _claim_statement(table: sa.Table, busy: str, count_attempt: bool) -> Any:
     values: dict[str, Any] = {
         "state": busy,
         "next_at": sa.bindparam("b_until", type_=table.c.next_at.type),
+        "claimed_by": sa.bindparam("b_by", type_=table.c.claimed_by.type),
     }
     if count_attempt:
         values["attempts"] = table.c.attempts + 1
@@ -194,6 +220,7 @@ def _release_statement(table: sa.Table, uncount: bool) -> Any:
     values: dict[str, Any] = {
         "state": "pending",
         "next_at": sa.bindparam("b_t", type_=table.c.next_at.type),
+        "claimed_by": None,
     }
     if uncount:
         values["attempts"] = table.c.attempts - 1

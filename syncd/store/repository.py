@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from syncd.store import db
 from syncd.store.deliveries import Deliveries
-from syncd.store.direct import DirectWriter
 from syncd.store.links import LinkRow, Links, utc
 from syncd.store.prepared import Prepared
-from syncd.store.queue import Due, any_due, claim, due_in_order, now, release
+from syncd.store.queue import Due, now
+from syncd.store.queues import Queue
 from syncd.store.shadows import Shadow, Shadows
 from syncd.store.tables import (
+    TS,
     audit,
     comment_map,
     cursors,
@@ -31,6 +32,7 @@ from syncd.store.tables import (
 )
 
 Tx = sa.Connection
+INBOX = Queue(inbox, inbox.c.ref, "working", count_on_claim=False)
 __all__ = ["LinkRow", "Shadow", "Store", "Tx", "now", "utc"]
 
 # the reads and writes the worker and runner make for every change: built once, run on the
@@ -49,6 +51,15 @@ _COMMENT_MAP = Prepared(
     ).bindparams(sa.bindparam("created_at", type_=comment_map.c.created_at.type))
 )
 _INBOX_DELETE = Prepared(inbox.delete().where(inbox.c.id == sa.bindparam("id")))
+_INBOX_DUE_FOR = Prepared(
+    sa.select(inbox.c.id)
+    .where(
+        inbox.c.ref == sa.bindparam("ref"),
+        inbox.c.received_at < sa.bindparam("before", type_=TS),
+        sa.or_(inbox.c.state == "working", inbox.c.next_at <= sa.bindparam("t", type_=TS)),
+    )
+    .limit(1)
+)
 _COMMENT_COPY = Prepared(
     sa.select(comment_map.c.source_ref)
     .where(comment_map.c.target_ref == sa.bindparam("ref"))
@@ -70,12 +81,24 @@ class Store(Deliveries, Links, Shadows):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
-        self.direct = DirectWriter(engine)
+        # who holds this process's claims and for how long (the cluster sets both)
+        self.replica_id: str | None = None
+        self.lease = 120.0
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        pool_size: int = 8,
+        max_overflow: int = 16,
+        server_prepared: bool = True,
+    ) -> Store:
         """Connect to ``url`` and, by default, apply pending migrations."""
-        engine = db.make_engine(url)
+        engine = db.make_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, server_prepared=server_prepared
+        )
         if migrate:
             db.upgrade(engine)
         return cls(engine)
@@ -101,31 +124,36 @@ class Store(Deliveries, Links, Shadows):
         return db.checkpoint(self.engine)
 
     def close(self) -> None:
-        self.direct.close()
         self.engine.dispose()
 
-    # -- inbox --------------------------------------------------------------------------
+    # -- inbox (a Queue, as the outbox is) ----------------------------------------------
     def next_inbox(self, tx: Tx, limit: int) -> Due:
         """Pending rows that are due and have no older unfinished row for the same ref.
         Rows whose worker died (lease run out) come back first."""
-        return due_in_order(tx, inbox, inbox.c.ref, "working", limit)
+        return INBOX.due(tx, limit)
 
     def inbox_due(self) -> bool:
         """Whether the inbox may have work, asked without the write lock."""
         with self.peek() as conn:
-            return any_due(conn, inbox, "working")
+            return INBOX.any_due(conn)
+
+    def inbox_due_for(self, tx: Tx, ref: str, received_before: datetime) -> bool:
+        """Whether the inbox holds a change of ``ref``, received before ``received_before``,
+        that is due or being processed."""
+        params = {"ref": ref, "t": now(), "before": received_before}
+        return _INBOX_DUE_FOR.first(tx, params) is not None
 
     def take_inbox(
-        self, tx: Tx, rows: Sequence[sa.Row[Any]], lease: float = 120.0
+        self, tx: Tx, rows: Sequence[sa.Row[Any]], lease: float | None = None
     ) -> tuple[list[sa.Row[Any]], list[int]]:
         """Claim rows from :meth:`next_inbox` in one statement: (rows to process in order,
-        ids to give back with :meth:`release_inbox`), see :func:`claim`."""
-        mine, back = claim(tx, inbox, rows, "ref", "working", lease)
+        ids to give back with :meth:`release_inbox`)."""
+        mine, back = INBOX.claim(tx, rows, self.lease if lease is None else lease, self.replica_id)
         return [r for r, _ in mine], back
 
     def release_inbox(self, tx: Tx, row_ids: Sequence[int]) -> None:
         """Give claimed rows back to the queue, due now."""
-        release(tx, inbox, row_ids)
+        INBOX.release(tx, row_ids)
 
     def finish_inbox(self, tx: Tx, *row_ids: int) -> None:
         """Delete processed rows, all in one execution (one statement, run for each id)."""
@@ -133,15 +161,33 @@ class Store(Deliveries, Links, Shadows):
             _INBOX_DELETE.many(tx, [{"id": row_id} for row_id in row_ids])
 
     def retry_inbox(self, tx: Tx, row_id: int, error: str, delay: float) -> None:
+        """A change that failed: due again after ``delay``, its attempt counted."""
+        INBOX.retry(tx, row_id, error, delay)
+
+    def hold_inbox(self, tx: Tx, row_ids: Sequence[int], reason: str, delay: float) -> None:
+        """Changes that wait for something else first (a link being made): due after
+        ``delay`` at the latest, or when :meth:`wake_inbox` wakes them."""
+        INBOX.hold(tx, row_ids, reason, delay)
+
+    def wake_inbox(self, tx: Tx, refs: Sequence[str]) -> int:
+        """Make the waiting rows of ``refs`` due now; return how many there were."""
+        return INBOX.wake(tx, refs)
+
+    def dead_change(self, tx: Tx, row: sa.Row[Any], reason: str) -> None:
+        """Set a change aside as a dead letter (``syncd replay`` brings it back), so its
+        ref's later changes go on."""
         tx.execute(
-            inbox.update()
-            .where(inbox.c.id == row_id)
-            .values(
-                attempts=inbox.c.attempts + 1,
-                last_error=error[:2000],
-                next_at=now() + timedelta(seconds=delay),
+            dead_letters.insert().values(
+                outbox_id=None,
+                key=f"change:{row.id}",
+                kind=f"change:{row.change.get('kind', '?')}",
+                reason=reason[:2000],
+                created_at=now(),
+                ref=row.ref,
+                change=row.change,
             )
         )
+        self.finish_inbox(tx, row.id)
 
     def depth(self) -> dict[str, int]:
         """Rows waiting in the inbox, outbox and dead letters."""
@@ -180,12 +226,35 @@ class Store(Deliveries, Links, Shadows):
 
     # -- cursors ------------------------------------------------------------------------
     def cursor(self, connector: str, stream: str = "default") -> str | None:
-        with self.engine.connect() as conn:
+        """The stored poll cursor of ``connector`` (None: none yet); takes no write lock."""
+        with self.peek() as conn:
             return conn.execute(
                 sa.select(cursors.c.value).where(
                     cursors.c.connector == connector, cursors.c.stream == stream
                 )
             ).scalar()
+
+    def all_cursors(self) -> list[sa.Row[Any]]:
+        """Every stored cursor: connector, stream, value, updated_at; by connector."""
+        with self.peek() as conn:
+            query = sa.select(cursors).order_by(cursors.c.connector, cursors.c.stream)
+            return list(conn.execute(query).fetchall())
+
+    def swap_cursor(
+        self, tx: Tx, connector: str, old: str | None, new: str | None, stream: str = "default"
+    ) -> bool:
+        """Store ``new`` only if the cursor is still ``old``; False when another process (a
+        ``syncd cursor reset``) replaced it meanwhile."""
+        where = [cursors.c.connector == connector, cursors.c.stream == stream]
+        # FOR UPDATE: on PostgreSQL a reset waits for this transaction (SQLite's is one writer)
+        current = tx.execute(sa.select(cursors.c.value).where(*where).with_for_update()).first()
+        if current is None:
+            if old is not None:
+                return False
+        elif current.value != old:
+            return False
+        self.set_cursor(tx, connector, new, stream)
+        return True
 
     def set_cursor(
         self, tx: Tx, connector: str, value: str | None, stream: str = "default"
@@ -224,6 +293,11 @@ class Store(Deliveries, Links, Shadows):
                 "detail": detail,
             },
         )
+
+    def audited(self, tx: Tx, link_id: int, event: str) -> bool:
+        """Whether ``event`` is on the link's timeline already."""
+        q = sa.select(audit.c.id).where(audit.c.link_id == link_id, audit.c.event == event)
+        return tx.execute(q.limit(1)).first() is not None
 
     def audit_since(self, after_id: int = 0, limit: int = 200) -> list[sa.Row[Any]]:
         with self.engine.connect() as conn:

@@ -53,6 +53,7 @@ inbox = sa.Table(
     sa.Column("next_at", TS, nullable=False),
     sa.Column("last_error", sa.Text),
     sa.Column("received_at", TS, nullable=False),
+    sa.Column("claimed_by", sa.String(200)),  # the replica whose lease marks the row working
     sa.Index("ix_inbox_state_id", "state", "id"),
     # a ref's blocking rows (busy, or pending and not yet due) found without reading a row
     sa.Index("ix_inbox_ref_state_next", "ref", "state", "next_at"),
@@ -80,7 +81,14 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("done_at", TS),
+    # 0: people read it; 1: other writes; 2: bookkeeping (see engine.actions.urgency)
+    sa.Column("priority", sa.SmallInteger, nullable=False, server_default="1"),
+    # rows with one coalesce key that wait together are written once, with the newest content
+    sa.Column("coalesce", sa.String(400)),
+    sa.Column("claimed_by", sa.String(200)),  # the replica whose lease marks the row running
     sa.Index("ix_outbox_state_next", "state", "next_at"),
+    sa.Index("ix_outbox_state_priority_id", "state", "priority", "id"),
+    sa.Index("ix_outbox_coalesce_state", "coalesce", "state"),
     sa.Index("ix_outbox_lane_state_next", "lane", "state", "next_at"),
 )
 
@@ -128,10 +136,68 @@ dead_letters = sa.Table(
     "dead_letters",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("outbox_id", sa.Integer, nullable=False, index=True),
+    sa.Column("outbox_id", sa.Integer, nullable=True, index=True),  # None: a change
     sa.Column("key", sa.String(300), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("replayed_at", TS),
+    sa.Column("ref", sa.String(400)),  # a change's ref (its lane in the inbox)
+    sa.Column("change", sa.JSON),  # a change set aside from the inbox, to be replayed
+)
+
+# one row per live (or lately seen) process serving this store; see syncd.store.cluster
+replicas = sa.Table(
+    "replicas",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("instance", sa.String(40), nullable=False),  # this run of the process
+    sa.Column("host", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),  # up, draining, down
+    sa.Column("started_at", TS, nullable=False),
+    sa.Column("seen_at", TS, nullable=False),
+)
+
+# who performs each singleton role (a connector's poll, the periodic jobs) until ``until``;
+# ``token`` grows at every change of holder and fences a stale holder's writes
+leaders = sa.Table(
+    "leaders",
+    metadata,
+    sa.Column("role", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("token", sa.BigInteger, nullable=False),
+    sa.Column("since", TS, nullable=False),
+    sa.Column("until", TS, nullable=False),
+)
+
+# secrets syncd made for itself (the key that signs history page links when the config
+# gives none): made once, kept across restarts and shared by replicas
+secrets = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+
+# files syncd carried (or refused) between a ticket and an issue: the content hash keeps the
+# same file from being sent twice to the same place, whichever way it came
+files = sa.Table(
+    "files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("link_id", sa.Integer, nullable=True),
+    sa.Column("origin", sa.String(300), nullable=False),  # the ticket or issue it came from
+    sa.Column("target", sa.String(300), nullable=False),  # the ticket or issue it went to
+    sa.Column("sha256", sa.String(64), nullable=True),  # None: refused before it was read
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=False),  # sent, linked, duplicate, refused
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("key", sa.String(300), nullable=False),  # the action that carried it
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_files_target_sha", "target", "sha256"),
+    sa.Index("ix_files_origin_sha", "origin", "sha256"),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import queue
 import random
 import re
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
+
+from syncd.emulator_kit import Clock, Latency, retry_after
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -104,16 +107,18 @@ class Faults:
 
 @dataclass
 class RateBudget:
-    """A fixed-window budget per credential, like the vendors' hourly or per-minute limits."""
+    """A fixed-window budget per credential, like the vendors' hourly or per-minute limits,
+    counted on ``clock`` (seconds since the epoch; tests give their own)."""
 
     limit: int = 5000
     window: float = 3600.0
+    clock: Clock = time.time
     used: Counter[str] = field(default_factory=Counter)
-    window_start: float = field(default_factory=time.time)
+    window_start: float = -math.inf
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _roll(self) -> None:
-        now = time.time()
+        now = self.clock()
         if now - self.window_start >= self.window:
             self.window_start = now
             self.used.clear()
@@ -133,14 +138,22 @@ class RateBudget:
             return max(0, self.limit - self.used[who])
 
     def reset_at(self) -> int:
-        return int(self.window_start + self.window)
+        """When the window resets (seconds since the epoch)."""
+        with self.lock:
+            self._roll()
+            return int(self.window_start + self.window)
+
+    def wait(self) -> float:
+        """Seconds until the window resets."""
+        return max(0.0, self.reset_at() - self.clock())
 
     def exhaust(self, who: str, for_seconds: float | None = None) -> None:
         """Use the whole budget now; with ``for_seconds`` the window ends that soon."""
         with self.lock:
+            self._roll()
             self.used[who] = self.limit
             if for_seconds is not None:
-                self.window_start = time.time() - self.window + for_seconds
+                self.window_start = self.clock() - self.window + for_seconds
 
 
 _Delivery = tuple[str, dict[str, str], bytes]  # event, signed headers, body
@@ -149,7 +162,7 @@ _Delivery = tuple[str, dict[str, str], bytes]  # event, signed headers, body
 class WebhookSender:
     """Delivers webhooks from background threads, like a vendor does.
 
-    Vendors deliver on several connections at once (GitHub, Zendesk and Jira promise no
+    Vendors deliver on several connections at once (none of them promises an
     order), so one slow answer does not hold up every later delivery. Here deliveries about
     different records (``key``) overlap on up to ``lanes`` connections, while deliveries
     about one record leave in the order they were made, which keeps tests reproducible.
@@ -252,7 +265,10 @@ class WebhookSender:
 
 
 class EmulatorControl:
-    """Counters, faults, rate budget and webhook sender of one emulator."""
+    """Counters, faults, rate budget, answer latency and webhook sender of one emulator.
+
+    ``latency`` (none by default) delays every API answer by a seeded draw; ``clock``
+    counts the rate budget's window (the emulator's quotas take the same clock)."""
 
     def __init__(
         self,
@@ -260,10 +276,16 @@ class EmulatorControl:
         *,
         rate_limit: int = 5000,
         rate_window: float = 3600.0,
+        latency: Latency | None = None,
+        clock: Clock = time.time,
     ) -> None:
         self.faults = Faults()
         self.requests: Counter[str] = Counter()
-        self.budget = RateBudget(limit=rate_limit, window=rate_window)
+        self.clock = clock
+        self.budget = RateBudget(limit=rate_limit, window=rate_window, clock=clock)
+        self.latency = latency
+        self.draw_latency = latency.sampler() if latency is not None else None
+        self.refused: Counter[str] = Counter()  # limit refusals by the quota's name
         self.webhooks = WebhookSender(self.faults, sign)
         self._lock = threading.Lock()
         self.in_flight = 0  # requests being answered now
@@ -286,6 +308,11 @@ class EmulatorControl:
         with self._lock:
             self.peak_in_flight = self.in_flight
 
+    def refuse(self, name: str) -> None:
+        """Count one refusal by a vendor limit (``name``: which one)."""
+        with self._lock:
+            self.refused[name] += 1
+
     def total(self, prefix: str = "") -> int:
         """Requests counted so far whose endpoint starts with ``prefix`` (e.g. ``"POST"``)."""
         with self._lock:
@@ -295,6 +322,7 @@ class EmulatorControl:
         with self._lock:
             return {
                 "requests": dict(self.requests),
+                "refused": dict(self.refused),
                 "webhooks": list(self.webhooks.log),
                 "faults": [vars(r) | {} for r in self.faults.rules],
             }
@@ -327,7 +355,7 @@ class EmulatorMiddleware:
         self.app = app
         self.control = control
         self.error_body = error_body
-        self.rate_headers = rate_headers or (lambda s: {"Retry-After": str(int(s))})
+        self.rate_headers = rate_headers or (lambda s: retry_after(s, minimum=0))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_emulator"):
@@ -345,6 +373,8 @@ class EmulatorMiddleware:
         self, scope: Scope, receive: Receive, send: Send, method: str, path: str
     ) -> None:
         faults = self.control.faults
+        if self.control.draw_latency is not None:
+            await asyncio.sleep(self.control.draw_latency())
         if faults.latency:
             await asyncio.sleep(faults.latency)
         rule = faults.pick(method, path)
@@ -426,6 +456,7 @@ def control_routes(control: EmulatorControl, reset: Callable[[], None]) -> list[
     async def do_reset(_: Request) -> JSONResponse:
         reset()
         control.requests.clear()
+        control.refused.clear()
         control.faults.clear()
         return JSONResponse({"ok": True})
 

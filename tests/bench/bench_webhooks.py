@@ -231,8 +231,8 @@ def run(scale: Scale, out: list[Figure]) -> None:
             s["saturated"]["rate"],
             "req/s",
             b["saturated"]["rate"],
-            ">= 0.5 x baseline",
-            statistics.median(ratios) >= 0.5,
+            "",  # information: the vendors send far fewer (see the vendor-true figures)
+            None,
             f"syncd / bare per round: {_listed(ratios)}; {rate_note}",
             extra=results,
         ),

@@ -43,7 +43,19 @@ def _floor(sb: Sandbox, folder: Path, keep: str) -> tuple[Any, str, Any]:
 
 
 async def _send(app: Any, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "scheme": "http",
+        "http_version": "1.1",
+        "server": ("127.0.0.1", 8080),
+        "client": ("127.0.0.1", 50000),
+        "headers": headers,
+    }
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:

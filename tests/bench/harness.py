@@ -49,6 +49,18 @@ class Scale:
     soak_rate: float  # changes per second, paced, for figure 7
     soak_seconds: float
     soak_windows: int  # latency is judged window by window
+    # figures 8-11, against the vendors' limits and latency
+    fan_out_tickets: int
+    surge_escalations: int
+    surge_seconds: float
+    storm_comments: int
+    storm_seconds: float
+    steady_rate: float
+    steady_seconds: float
+    steady_links: int
+    # figure 12's throughput: developer comments made at once on as many linked pairs
+    replica_burst: int
+    replica_pairs: int
 
 
 FULL = Scale(
@@ -72,6 +84,16 @@ FULL = Scale(
     soak_rate=100.0,
     soak_seconds=180.0,
     soak_windows=6,
+    fan_out_tickets=300,
+    surge_escalations=200,
+    surge_seconds=10.0,
+    storm_comments=50,
+    storm_seconds=60.0,
+    steady_rate=5.0,
+    steady_seconds=180.0,
+    steady_links=20,
+    replica_burst=200,
+    replica_pairs=40,
 )
 
 TINY = Scale(
@@ -95,6 +117,16 @@ TINY = Scale(
     soak_rate=20.0,
     soak_seconds=2.0,
     soak_windows=2,
+    fan_out_tickets=30,
+    surge_escalations=20,
+    surge_seconds=2.0,
+    storm_comments=20,
+    storm_seconds=5.0,
+    steady_rate=5.0,
+    steady_seconds=10.0,
+    steady_links=5,
+    replica_burst=30,
+    replica_pairs=10,
 )
 
 SCALES = {"full": FULL, "tiny": TINY}

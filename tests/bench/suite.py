@@ -21,6 +21,9 @@ BENCHMARKS = {
     "5": ("tests.bench.bench_poll",),
     "6": ("tests.bench.bench_startup",),
     "7": ("tests.bench.bench_soak",),
+    "8": ("tests.bench.bench_vendor",),  # figures 8-11: the vendors' limits and latency
+    # replicas on PostgreSQL: polls, takeover, throughput against vendor latency
+    "12": ("tests.bench.bench_replicas", "tests.bench.bench_replica_throughput"),
 }
 _log_file: IO[str] | None = None
 

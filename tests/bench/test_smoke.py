@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.bench import bench_instructions, suite
+from tests.bench import bench_instructions, bench_replica_throughput, suite
 from tests.bench.harness import TINY, markdown, write_json
 
 
@@ -44,3 +44,15 @@ def test_harness_runs_every_figure(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["machine"]["cores"] and len(doc["figures"]) == len(figures)
     assert markdown(figures).count("\n") == len(figures) + 1
+
+
+def test_replica_throughput_runs_at_a_tiny_size(pg_url: str) -> None:
+    """Figure 12's throughput run with two replicas (it makes its own database; ``pg_url``
+    skips it without PostgreSQL): set-up, the restart with budgets on, the burst. Below
+    Zendesk's first window every change arrives and nothing is refused."""
+    suite.quiet_logs()
+    m = bench_replica_throughput.measure(2, TINY)
+    assert m["arrived"] == m["burst"] == TINY.replica_burst
+    assert m["refused"] == {} and m["errors"] == 0
+    assert m["zendesk_requests"] >= m["burst"]
+    assert 0 < m["first_seconds"] <= m["all_seconds"]

@@ -19,8 +19,9 @@ import yaml
 
 from syncd.model import IssueStatus, Ref, TicketStatus
 from syncd.store.repository import Store
-from syncd.testing.sandbox import Sandbox
+from syncd.testing.sandbox import Sandbox, default_routes
 from syncd.testing.server import free_port
+from tests.bench.scenario import UNLIMITED
 
 SYNCD = [sys.executable, "-m", "syncd.cli"]
 PROJECT = "acme/widgets"
@@ -57,7 +58,9 @@ class Daemon:
         if wait:
             self.wait_serving()
 
-    def wait_serving(self, timeout: float = 30.0) -> None:
+    def wait_serving(self, timeout: float = 120.0) -> None:
+        # a bound on a hang, not a speed check: three replicas importing, migrating under one
+        # lock and electing on a loaded two-core machine took over 30 s
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc is not None
@@ -98,15 +101,23 @@ class Daemon:
 
 
 def separate_daemon(
-    folder: Path, *, poll_interval: float = 0.5, engine: dict[str, Any] | None = None
+    folder: Path,
+    *,
+    poll_interval: float = 0.5,
+    engine: dict[str, Any] | None = None,
+    routes: list[dict[str, Any]] | None = None,
 ) -> tuple[Sandbox, Daemon, str]:
     """Emulators in this process and a config file for a daemon in another one."""
     port = free_port()
-    sb = Sandbox(folder=folder / "sb", port=port, poll_interval=poll_interval)
+    # a soak makes more writes than the vendors' limits allow; limits have their own tests
+    sb = Sandbox(
+        folder=folder / "sb",
+        port=port,
+        poll_interval=poll_interval,
+        routes=routes,
+        build_kwargs=UNLIMITED,
+    )
     conf = sb.start_emulators()
-    for side in sb.sides.values():
-        # a soak makes more writes than an hourly budget allows; budgets have their own test
-        side.emulator.control.budget.limit = 10**9
     url = f"sqlite:///{folder / 'run.db'}"
     conf["store"]["url"] = url
     conf["server"]["port"] = port
@@ -127,6 +138,8 @@ class Case:
     ticket: Ref
     issue: Ref | None = None
     notes: list[str] = field(default_factory=list)  # agent /dev notes, owed to the issue
+    replies: list[str] = field(default_factory=list)  # customer replies, owed to the issue
+    opened: float = 0.0  # time.monotonic() at escalation
     dev: list[str] = field(default_factory=list)  # developer comments, owed to the ticket
     closed: bool = False
 
@@ -135,13 +148,33 @@ class Case:
         return f"chaos case {self.n:05d}"
 
 
+def customer_reply(sb: Sandbox, ticket: Ref, body: str) -> None:
+    """The ticket's requester replies (a public comment by the end user)."""
+    emulator = sb.helpdesk.emulator
+    requester = int(emulator.ticket(int(ticket.key))["requester_id"])
+    emulator.add_comment(int(ticket.key), body, public=True, author=requester)
+
+
+def copying_routes() -> list[dict[str, Any]]:
+    """The sandbox's routes, with customers' public replies copied to the issue."""
+    return [
+        {**r, "copy_public_replies": True}
+        for r in default_routes("github", PROJECT)
+        if r["name"] == "widgets"
+    ]
+
+
 @dataclass
 class Workload:
-    """People on both sides, acting at random on escalated tickets."""
+    """People on both sides, acting at random on escalated tickets. With ``early``, every
+    escalation is followed at once by a customer reply and a ``/dev`` note, and more come
+    within its first second, while syncd is still filing the issue (the route must copy
+    public replies: :func:`copying_routes`)."""
 
     sb: Sandbox
     rng: random.Random
     max_cases: int = 1_000_000
+    early: bool = False
     cases: list[Case] = field(default_factory=list)
     fed: int = 0  # changes made that syncd owes to the other side
     _listed: float = 0.0
@@ -171,32 +204,56 @@ class Workload:
             n = len(self.cases) + 1
             subject = f"chaos case {n:05d}"
             ref = self.sb.helpdesk.create_ticket(subject, "It breaks.", tags=["escalate"])
-            self.cases.append(Case(n, ref))
+            case = Case(n, ref, opened=time.monotonic())
+            self.cases.append(case)
             self.fed += 1
+            if self.early:
+                self._reply(case)
+                self._note(case)
             return "escalate"
+        young = [c for c in live[-10:] if time.monotonic() - c.opened < 1.0]
+        if self.early and young and roll < 0.6:
+            case = self.rng.choice(young)
+            if roll < 0.45:
+                self._reply(case)
+            else:
+                self._note(case)
+            return "early"
         ready = [c for c in live[-40:] if self._ready(c)]
         if not ready:
             return "wait"
         case = self.rng.choice(ready)
         assert case.issue is not None
         if roll < 0.55:
-            token = f"note:{case.n}:{len(case.notes)};"
-            self.sb.helpdesk.comment(case.ticket, f"/dev {token} details", public=False)
-            case.notes.append(token)
+            self._note(case)
+            return "act"
         elif roll < 0.9:
             token = f"dev:{case.n}:{len(case.dev)};"
             self.sb.tracker.comment(case.issue, f"{token} looking")
             case.dev.append(token)
         else:
-            # the developer closes once the agent's notes are on the issue: a note that reaches
-            # syncd after the issue is resolved is by design not forwarded any more
+            # the developer closes once the agent's notes and the customer's replies are on
+            # the issue: one that reaches syncd after the issue is resolved is by design not
+            # forwarded any more
             bodies = " ".join(x.body for x in self.sb.tracker.comments(case.issue))
-            if not all(token in bodies for token in case.notes):
+            if not all(token in bodies for token in [*case.notes, *case.replies]):
                 return "wait"
             self.sb.tracker.set_status(case.issue, IssueStatus.DONE)
             case.closed = True
         self.fed += 1
         return "act"
+
+    def _note(self, case: Case) -> None:
+        token = f"note:{case.n}:{len(case.notes)};"
+        self.sb.helpdesk.comment(case.ticket, f"/dev {token} details", public=False)
+        case.notes.append(token)
+        self.fed += 1
+
+    def _reply(self, case: Case) -> None:
+        token = f"reply:{case.n}:{len(case.replies)};"
+        customer_reply(self.sb, case.ticket, f"{token} it still breaks")
+        case.replies.append(token)
+        self.fed += 1
 
 
 @dataclass
@@ -231,10 +288,13 @@ def verify(sb: Sandbox, cases: list[Case]) -> Verdict:
         if len(found) > 1:
             v.duplicated.append(f"{c.subject}: {len(found)} issues")
         issue = found[0].ref
-        icomments = [x.body for x in sb.tracker.comments(issue)]
+        on_issue = sb.tracker.comments(issue)
         tcomments = sb.helpdesk.comments(c.ticket)
-        for token in c.notes:
-            v.once(f"{token} on the issue", sum(token in b for b in icomments))
+        for token in [*c.notes, *c.replies]:
+            found = [x for x in on_issue if token in x.body]
+            # a duplicate names the comments, so a soak's report says where they came from
+            seen = "; ".join(f"{x.ref.key} by {x.author} at {x.created_at}" for x in found)
+            v.once(f"{token} on {issue.key}" + (f" ({seen})" if len(found) > 1 else ""), len(found))
         for token in c.dev:
             n = sum(token in x.body for x in tcomments if not x.public)
             v.once(f"{token} on the ticket", n)

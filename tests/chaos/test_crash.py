@@ -1,6 +1,8 @@
 """Guarantee 1, crash safety: ``syncd run`` is killed with SIGKILL at random moments while
 people act on both sides, and restarted each time. In the end every change reached the other
-side exactly once: no lost change, no second issue, no repeated comment."""
+side exactly once: no lost change, no second issue, no repeated comment. The second run has
+every escalation followed within its first second by customer replies and ``/dev`` notes,
+made while syncd is still filing the issue."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 from tests.chaos.harness import (
     Workload,
     converge,
+    copying_routes,
     depth,
     requests_made,
     separate_daemon,
@@ -25,11 +28,20 @@ from tests.chaos.harness import (
 
 @pytest.mark.timeout(0 if soak() else 300)  # a soak run takes as long as it takes
 def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
+    _kill_run(tmp_path, early=False, kills=3)
+
+
+@pytest.mark.timeout(0 if soak() else 300)
+def test_kill_9_with_replies_before_the_link(tmp_path: Path) -> None:
+    _kill_run(tmp_path, early=True, kills=6)
+
+
+def _kill_run(tmp_path: Path, *, early: bool, kills: int) -> None:
     factor = soak()
-    kills_wanted = int(os.environ.get("SYNCD_SOAK_KILLS", 300 * factor if factor else 3))
-    sb, daemon, url = separate_daemon(tmp_path)
+    kills_wanted = int(os.environ.get("SYNCD_SOAK_KILLS", 300 * factor if factor else kills))
+    sb, daemon, url = separate_daemon(tmp_path, routes=copying_routes() if early else None)
     rng = random.Random(5)
-    work = Workload(sb, rng)
+    work = Workload(sb, rng, early=early)
     stop = threading.Event()
     pace = 0.01 if factor else 0.05
 
@@ -62,6 +74,7 @@ def test_kill_9_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
         print(f"\nkill phase {fed_at - t0:.1f}s, converge {converged:.1f}s")
         figures = {
             "changes fed": work.fed,
+            "replies within a second of escalation": sum(len(c.replies) for c in cases),
             "tickets": len(cases),
             "kills": daemon.kills,
             "lost": len(verdict.lost),

@@ -5,6 +5,7 @@ retrying with backoff, and says once when it recovers. Nothing piles up meanwhil
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,17 @@ from structlog.testing import capture_logs
 from syncd.model import TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.chaos.harness import PROJECT
+
+
+def _tries_within(seconds: float, base: float, cap: float) -> int:
+    """How many failed attempts backoff allows in ``seconds``: the first, one after each
+    delay that fits, and one more in flight when the failure ends."""
+    tries, waited = 1, 0.0
+    while True:
+        waited += min(cap, base * 2 ** (tries - 1))
+        if waited > seconds:
+            return tries + 1
+        tries += 1
 
 
 @pytest.mark.parametrize("failure", ["auth revoked", "host down"])
@@ -25,6 +37,7 @@ def test_failing_connector_is_loud_once_bounded_and_recovers(hooked: Sandbox, fa
     (issue,) = [i.ref for i in sb.tracker.issues(PROJECT)]
     faults = sb.tracker.emulator.control.faults
     with capture_logs() as logs:
+        began = time.monotonic()
         if failure == "auth revoked":
             faults.add("status", status=401, times=None)
         else:
@@ -40,6 +53,7 @@ def test_failing_connector_is_loud_once_bounded_and_recovers(hooked: Sandbox, fa
         attempts = sb.service.status()["outbox"]
         gh = ready["connectors"]["github"]
         faults.clear()
+        failed_for = time.monotonic() - began
         sb.wait("recovered", lambda: httpx.get(f"{sb.url}/readyz").status_code == 200, timeout=30)
         sb.settle(timeout=30)
     events = [e["event"] for e in logs]
@@ -52,8 +66,24 @@ def test_failing_connector_is_loud_once_bounded_and_recovers(hooked: Sandbox, fa
     assert ("credentials" in gh["reason"]) == (failure == "auth revoked")
     assert events.count("connector.failing") == 1
     assert events.count("connector.recovered") == 1
-    assert depth["outbox"] <= 5 and depth["inbox"] == 0 and depth["dead"] == 0  # bounded
-    assert retries <= 5 * 6  # backoff: a handful of tries each, not a hot loop
+    # bounded: per note, its copy and the look at its files (a comment webhook names none),
+    # never more however often they are retried
+    assert depth["outbox"] <= 2 * 5 and depth["inbox"] == 0 and depth["dead"] == 0
+    # backoff, not a hot loop: each action's retries wait ever longer, and no more of them
+    # came than that schedule fits in the time the connector failed (however long a busy
+    # machine made that)
+    engine = sb.service.settings.engine
+    by_action: dict[str, list[dict[str, Any]]] = {}
+    for e in logs:
+        if e["event"] == "action.retry":
+            by_action.setdefault(e["key"], []).append(e)
+    assert sum(len(tries) for tries in by_action.values()) == retries
+    for tries in by_action.values():
+        assert [t["attempt"] for t in tries] == list(range(1, len(tries) + 1))
+        for t in tries:
+            least = min(engine.backoff_cap, engine.backoff_base * 2 ** (t["attempt"] - 1))
+            assert t["retry_in"] >= round(least, 2), tries
+        assert len(tries) <= _tries_within(failed_for, engine.backoff_base, engine.backoff_cap)
     bodies = [c.body for c in sb.tracker.comments(issue)]
     for i in range(5):
         assert sum(f"while failing {i}" in b for b in bodies) == 1

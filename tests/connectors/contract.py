@@ -9,15 +9,25 @@ through the vendor's own API with another account, never through syncd's code.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import pytest
 
-from syncd.connector import Capability, Connector, HelpdeskConnector, TrackerConnector
-from syncd.errors import AuthError, NotFound, WebhookError
+from syncd.connector import (
+    BatchUpdates,
+    Capability,
+    Connector,
+    HelpdeskConnector,
+    PollCursors,
+    TrackerConnector,
+    Visibility,
+)
+from syncd.errors import AuthError, CursorError, NotFound, WebhookError
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref, TicketStatus
 
 
@@ -44,6 +54,102 @@ class Harness(Protocol):
     def missing(self) -> Ref:
         """A ref of the right kind that does not exist."""
         ...
+
+
+# cursors as each kind of connector writes them, to be refused by every other kind
+FOREIGN_CURSORS = {
+    "github": json.dumps(
+        {
+            "v": 1,
+            "repos": {
+                "acme/widgets": {
+                    "issues": {"since": "2024-05-01T10:00:00Z", "etag": None},
+                    "comments": {"since": "2024-05-01T10:00:00Z", "etag": None},
+                }
+            },
+        }
+    ),
+    "zendesk": json.dumps(
+        {"v": 1, "tickets": {"start": 1714557600}, "events": {"start": 1714557600, "seen": []}}
+    ),
+    "jira": json.dumps({"v": 1, "hw": "2024-05-01T10:00:00Z", "seen": {}}),
+    "rt": "4242",
+    "redmine": json.dumps(
+        {"v": 1, "updated_on": "2024-05-01T10:00:00Z", "issues": {"42": "2024-05-01T10:00:00Z"}}
+    ),
+    "email": json.dumps({"v": 1, "validity": 1714557600, "uid": 42}),
+    "gitlab": json.dumps(
+        {"v": 1, "projects": {"acme/widgets": {"after": "2024-05-01T10:00:00.000Z", "seen": {}}}}
+    ),
+    "freshdesk": json.dumps({"v": 1, "since": "2024-05-01T10:00:00Z", "page": 1, "seen": [42]}),
+    "jsm": json.dumps({"v": 1, "hw": "2024-05-01T10:00:00Z", "seen": {}, "projects": ["HELP"]}),
+}
+UNREADABLE = [
+    "garbage",
+    "empty",
+    "json-null",
+    "json-list",
+    "json-number-text",
+    "wrong-shape",
+    "wrong-types",
+    "truncated",
+    "wrong-version",
+    "newer-version",
+    "version-as-text",
+    "foreign",
+]
+
+
+def _ops(connector: Connector) -> PollCursors:
+    if Capability.POLL not in connector.capabilities:
+        pytest.skip("connector does not poll")
+    assert Capability.CURSOR_SINCE in connector.capabilities, "a polling connector makes cursors"
+    assert isinstance(connector, PollCursors)
+    return connector
+
+
+def unreadable_cursors(connector: Connector, case: str) -> list[str]:
+    """Cursors of the kind ``case`` that ``connector`` cannot read, built from its own."""
+    own = _ops(connector).cursor_since(datetime.now(UTC))
+    try:
+        data = json.loads(own)
+    except ValueError:
+        data = None
+    shaped = isinstance(data, dict)
+    body = {k: v for k, v in data.items() if k != "v"} if isinstance(data, dict) else {}
+    kind = str(getattr(getattr(connector, "settings", None), "kind", ""))
+    return {
+        "garbage": ["not a cursor at all", "\x00\xff", "{{{{"],
+        "empty": ["", " "],
+        "json-null": ["null", "true"],
+        "json-list": ["[1, 2, 3]", "[]"],
+        "json-number-text": ['"4242"', "-5", "1.5", "1e3", "0x10", "1_000", "\u0661\u0662"],
+        "wrong-shape": ['{"v": 1, "cursor": {"position": 7}}', '{"v": 1}', "{}"],
+        "wrong-types": [
+            json.dumps({"v": 1, **{k: [v] for k, v in body.items()}}),
+            json.dumps({"v": 1, **{k: "x" for k in body}}),
+        ]
+        if shaped
+        else ['{"v": 1, "after": "12"}'],
+        "truncated": [own[: len(own) // 2], own[:-1]] if shaped else ['{"v": 1, "after": 12'],
+        "wrong-version": [json.dumps({**data, "v": -1}), json.dumps({**data, "v": 1.5})]
+        if shaped
+        else ['{"v": -1}'],
+        "newer-version": [json.dumps({**data, "v": data["v"] + 1}), json.dumps({**data, "v": 99})]
+        if shaped
+        else ['{"v": 99}'],
+        "version-as-text": [json.dumps({**data, "v": "1"}), json.dumps({**data, "v": True})]
+        if shaped
+        else ["12x", " 12"],
+        "foreign": [c for k, c in FOREIGN_CURSORS.items() if k != kind],
+    }[case]
+
+
+def _tampered(headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
+    """A delivery changed on the way: vendors that sign the body refuse it. A harness whose
+    vendor authenticates otherwise (GitLab sends a plain secret token, no signature) gives
+    ``forged(headers, body)`` instead."""
+    return headers, body + b" "
 
 
 def _drain(connector: Connector, cursor: str | None) -> tuple[list[Any], str | None]:
@@ -89,6 +195,30 @@ class _Common:
             # an overlap window may repeat a record, but never with a newer state
             assert stamps[ref] == snap
 
+    @pytest.mark.parametrize("case", UNREADABLE)
+    def test_unreadable_cursor_is_a_cursor_error(self, harness: Harness, case: str) -> None:
+        conn = harness.connector
+        for bad in unreadable_cursors(conn, case):
+            with pytest.raises(CursorError) as err:
+                conn.poll(bad)  # never a ValueError, KeyError, TypeError, nor a page from now
+            assert err.value.connector == conn.name and err.value.why
+            assert conn.name in str(err.value) and len(str(err.value)) < 400
+            with pytest.raises(CursorError):
+                _ops(conn).check_cursor(bad)
+
+    def test_cursor_since_a_time_polls_what_changed_after_it(self, harness: Harness) -> None:
+        conn = harness.connector
+        ops = _ops(conn)
+        moment = datetime.now(UTC)
+        time.sleep(1.1)  # vendors with one-second times
+        ref = harness.human_create(f"after the moment {uuid.uuid4().hex[:6]}")
+        cursor = ops.cursor_since(moment)
+        ops.check_cursor(cursor)
+        changes, after = _drain(conn, cursor)
+        assert any(c.ref == ref and c.kind == ChangeKind.UPSERT for c in changes), cursor
+        assert after is not None
+        ops.check_cursor(after)  # a cursor the poll wrote reads back
+
     def test_comment_with_key_is_found_again(self, harness: Harness) -> None:
         conn = harness.connector
         parent = harness.human_create("comment target")
@@ -133,8 +263,9 @@ class _Common:
         conn.verify_webhook(headers, body)
         result = conn.parse_webhook(headers, body)
         assert any(c.ref == ref for c in result.changes)
+        forged = getattr(harness, "forged", _tampered)(headers, body)
         with pytest.raises(WebhookError) as err:
-            conn.verify_webhook(headers, body + b" ")
+            conn.verify_webhook(*forged)
         assert err.value.status == 401
         with pytest.raises(WebhookError) as err:
             conn.parse_webhook(headers, b"{not json")
@@ -203,6 +334,23 @@ class HelpdeskContract(_Common):
         replies = [c for c in conn.comments(ref) if "fixed, thanks" in c.body]
         assert replies and replies[0].public
 
+    def test_batch_update_tells_each_ticket_under_its_own_key(self, harness: Harness) -> None:
+        conn = harness.connector
+        if Capability.BATCH_UPDATE not in conn.capabilities:
+            pytest.skip("connector has no batch update")
+        assert isinstance(conn, BatchUpdates) and isinstance(conn, HelpdeskConnector)
+        refs = [harness.human_create(f"outage {n}") for n in range(3)]
+        keys = {ref: f"k-{uuid.uuid4().hex}" for ref in refs}
+        gone = harness.missing()
+        result = conn.update_tickets(
+            {**keys, gone: "k-gone"}, status=TicketStatus.SOLVED, comment="all fixed", public=True
+        )
+        assert result.done == frozenset(refs) and set(result.failed) == {gone}
+        for ref in refs:
+            assert conn.get_ticket(ref).status == TicketStatus.SOLVED
+            told = conn.find_comment(ref, keys[ref])
+            assert told is not None and told.public and told.body == "all fixed"
+
 
 class TrackerContract(_Common):
     """What every tracker connector does."""
@@ -225,6 +373,17 @@ class TrackerContract(_Common):
         assert conn.find_issue(harness.project, "k-unknown", None) is None
         read = conn.get_issue(made.ref)
         assert read.ref == made.ref and "from-support" in read.labels
+
+    def test_says_whether_a_project_is_public(self, harness: Harness) -> None:
+        # the outgoing-text gate redacts toward a tracker that cannot tell as if it were public
+        conn = harness.connector
+        assert Capability.VISIBILITY in conn.capabilities and isinstance(conn, Visibility)
+        assert isinstance(conn, TrackerConnector)
+        made = conn.create_issue(
+            harness.project, IssueDraft(title="t", body="b"), key=f"k-{uuid.uuid4().hex}"
+        )
+        assert conn.project_of(made.ref) == harness.project
+        assert isinstance(conn.is_public(harness.project), bool)
 
     def test_missing_issue_is_not_found(self, harness: Harness) -> None:
         conn = harness.connector

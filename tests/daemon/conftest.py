@@ -1,23 +1,22 @@
 """What the daemon's tests share: a service with a GitHub connector over the test's store,
-and signed deliveries of a real GitHub ``issues`` payload."""
+and signed deliveries of a GitHub ``issues`` payload."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from connectors.github.emulator_actor import config as github_config
+from connectors.github.emulator.actor import config as github_config
 from connectors.github.webhooks import sign
 from syncd.daemon.service import Service
 from syncd.settings import parse
 from syncd.store.repository import Store
-from tests.conftest import SAMPLES
+from tests.payloads import github_issues_event
 
 SECRET = "intake-test-secret"
-BODY = (
-    SAMPLES / "github" / "payload-examples" / "api.github.com" / "issues" / "opened.payload.json"
-).read_bytes()
+BODY = json.dumps(github_issues_event("opened")).encode()
 WAIT = 30.0  # a bound on waiting for a condition, never a delay the test relies on
 
 

@@ -14,7 +14,7 @@ import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from syncd.daemon import metrics
+from syncd import metrics
 from syncd.daemon.intake import Intake
 from syncd.store.db import writer_lock
 from syncd.store.repository import Store

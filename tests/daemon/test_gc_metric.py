@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from syncd.daemon import metrics
+from syncd import metrics
 
 
 def _sample(name: str, generation: int) -> float:

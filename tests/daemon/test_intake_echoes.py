@@ -8,22 +8,17 @@ import json
 import pytest
 
 from connectors.github.webhooks import sign
-from syncd.daemon import metrics
+from syncd import metrics
 from syncd.daemon.service import Service
 from syncd.store.repository import Store
-from tests.conftest import SAMPLES
 from tests.daemon.conftest import SECRET
 from tests.daemon.intake_kit import count
-
-COMMENT = SAMPLES / "github" / "payload-examples" / "api.github.com" / "issue_comment"
+from tests.payloads import github_comment_event
 
 
 def comment_delivery(delivery: str, body: str, login: str) -> tuple[dict[str, str], bytes]:
-    """A signed GitHub ``issue_comment`` delivery (a real payload) with ``body`` by ``login``."""
-    payload = json.loads((COMMENT / "created.payload.json").read_text())
-    payload["comment"]["body"] = body
-    payload["comment"]["user"]["login"] = login
-    raw = json.dumps(payload).encode()
+    """A signed GitHub ``issue_comment`` delivery with ``body`` by ``login``."""
+    raw = json.dumps(github_comment_event(body, login)).encode()
     headers = {
         "Content-Type": "application/json",
         "X-GitHub-Event": "issue_comment",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
+import threading
 import time
 from typing import Any
 
-from connectors.github.emulator_actor import config as github_config
+from connectors.github.emulator.actor import config as github_config
 from syncd.daemon.intake import BURST, WINDOW, Intake
 from syncd.daemon.service import BURST_CHECK, BURST_FIRST_CHECK, Service
 from syncd.settings import parse
@@ -36,20 +36,41 @@ def test_the_intake_is_busy_while_a_burst_queues_up(service: Service) -> None:
     assert not intake.busy()  # a fast stream committed as it comes is no burst
 
 
-def worker_waits(store: Store, busy: Any, longest: float) -> float:
-    """Seconds ``Service._intake_first`` held the worker back with ``busy`` as the signal."""
+class Pauses(threading.Event):
+    """The worker's stop event, noting every pause the worker asks it for (it still waits)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        assert timeout is not None
+        self.asked.append(timeout)
+        return super().wait(timeout)
+
+
+def worker_waits(store: Store, busy: Any, longest: float) -> tuple[float, list[float]]:
+    """How ``Service._intake_first`` held the worker back with ``busy`` as the signal: the
+    seconds it took, and the pauses it asked for between two questions."""
     conf = github_config("http://127.0.0.1:9", SECRET)
     svc = Service(
         parse({"connectors": {"github": conf}, "engine": {"intake_first": longest}}), store=store
     )
     svc.intake_busy = busy
+    pauses = svc._stop = Pauses()
     try:
         began = time.monotonic()
         svc._intake_first()
-        return time.monotonic() - began
+        return time.monotonic() - began, pauses.asked
     finally:
         for conn in svc.connectors.values():
             conn.close()
+
+
+def growing(n: int) -> list[float]:
+    """The first ``n`` pauses a held-back worker asks for: soon at first, then ever less
+    often, at most ``BURST_CHECK``."""
+    return [min(BURST_FIRST_CHECK * 2**i, BURST_CHECK) for i in range(n)]
 
 
 def test_the_worker_lets_a_burst_go_first_for_a_bounded_time(store: Store) -> None:
@@ -59,8 +80,8 @@ def test_the_worker_lets_a_burst_go_first_for_a_bounded_time(store: Store) -> No
         asked.append(1)
         return False
 
-    worker_waits(store, quiet, 5.0)
-    assert len(asked) == 1  # no burst: the worker goes on at once
+    _, pauses = worker_waits(store, quiet, 5.0)
+    assert len(asked) == 1 and pauses == []  # no burst: the worker goes on at once
 
     answers = iter([True, True, True, False])
     asked.clear()
@@ -69,33 +90,40 @@ def test_the_worker_lets_a_burst_go_first_for_a_bounded_time(store: Store) -> No
         asked.append(1)
         return next(answers)
 
-    assert worker_waits(store, burst_then_quiet, 5.0) < 5.0
+    _, pauses = worker_waits(store, burst_then_quiet, 5.0)
     assert len(asked) == 4  # it waited until the burst was over, and no longer
+    assert pauses == growing(3)
 
-    held = worker_waits(store, lambda: True, 0.05)
-    assert 0.05 <= held < 5.0  # an endless burst holds it back only ``intake_first``
+    # an endless burst holds it back ``intake_first``: not less, and no pause beyond it
+    held, pauses = worker_waits(store, lambda: True, 0.05)
+    assert held >= 0.05 and sum(pauses) <= 0.05 + 1e-6
 
     asked.clear()
-    assert worker_waits(store, burst_then_quiet, 0.0) < 5.0
-    assert asked == []  # 0 turns it off
+    _, pauses = worker_waits(store, burst_then_quiet, 0.0)
+    assert asked == [] and pauses == []  # 0 turns it off
 
 
 def test_a_held_back_worker_asks_seldom_and_stops_at_the_deadline(store: Store) -> None:
     """Every question wakes the worker's thread, which then competes with the event loop
     answering the burst: it asks soon at first (most bursts are short), then ever less
     often, never less often than every ``BURST_CHECK``, and it stops waiting at
-    ``intake_first`` even when that falls between two questions."""
-    asked: list[float] = []
+    ``intake_first`` even when that falls between two questions.
+
+    What is checked is what the worker asks for, never how long the machine took: each
+    pause it asks for, and that they end at the deadline (a busy machine only makes it
+    ask fewer questions)."""
+    questions: list[int] = []
 
     def endless() -> bool:
-        asked.append(time.monotonic())
+        questions.append(1)
         return True
 
     longest = 4.5 * BURST_CHECK
-    held = worker_waits(store, endless, longest)
-    assert longest <= held < longest + BURST_CHECK
-    assert len(asked) <= longest / BURST_CHECK + 5  # not every 5 ms: 46 questions
-    gaps = [b - a for a, b in itertools.pairwise(asked)]
-    assert BURST_FIRST_CHECK <= gaps[0] < 2 * BURST_FIRST_CHECK + 0.02, gaps
-    assert all(b > a - 0.005 for a, b in itertools.pairwise(gaps[:-1])), gaps  # growing
-    assert all(gap < BURST_CHECK + 0.02 for gap in gaps), gaps
+    held, pauses = worker_waits(store, endless, longest)
+    assert held >= longest  # it held back until the deadline
+    assert len(questions) == len(pauses) + 1  # one question at first and after each pause
+    # soon at first, then ever less often up to BURST_CHECK (not every 5 ms); only the last
+    # pause may be cut short, to what was left until the deadline, and none reaches past it
+    assert pauses[:-1] == growing(len(pauses))[:-1]
+    assert all(0 < p <= g for p, g in zip(pauses[-1:], growing(len(pauses))[-1:], strict=True))
+    assert sum(pauses) <= longest + 1e-6

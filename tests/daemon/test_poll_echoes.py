@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from syncd.daemon import metrics
+from syncd import metrics
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 

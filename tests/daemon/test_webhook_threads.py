@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from connectors.zendesk.emulator import ZendeskEmulator, build
-from connectors.zendesk.emulator_actor import ZendeskActor, config
+from connectors.zendesk.emulator.actor import ZendeskActor, config
 from syncd.daemon.app import create_app
 from syncd.daemon.service import Service
 from syncd.model import Change

@@ -1,5 +1,6 @@
 """The dashboard in a real headless Chromium (Debian's, driven by Playwright's Python package):
-every chart is drawn, the figures shown equal the API's, a link's page opens, a filter applies.
+every chart is drawn, the figures shown equal the API's, a link's page opens, a filter applies;
+and a ticket's conversation page opens from its signed link, refused once expired or forged.
 
 Screenshots go to a temporary folder whose paths are printed. When no browser can be had the
 test is skipped with the reason printed (``./dev test`` installs Debian's ``chromium``).
@@ -11,6 +12,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,14 @@ import httpx
 import pytest
 
 from syncd.demo.history import seed_sandbox
+from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHARTS = (
     "stages-tier", "stages-route", "weeks", "sla-weeks",
     "ack-dist", "ack-tier", "ack-route", "resolve-dist", "resolve-tier", "resolve-route",
+    "contact-dist", "contact-tier", "contact-route",
 )  # fmt: skip
 
 
@@ -108,12 +112,18 @@ def test_dashboard_in_a_real_browser(
     assert _figure(page, "breached") == str(api["sla"]["breached"])
     ack = page.locator('[data-figure="ack_median"]').get_attribute("data-hours")
     assert float(ack or 0) == api["acknowledge"]["overall"]["median_hours"]
-    order = ("new", "in_progress", "on_hold", "closed")
+    order = ("new", "in_progress", "on_hold", "fixed", "wont_do", "redirected")
     want = {(r["key"], s, r["counts"][s]) for r in api["by_tier"] for s in order if r["counts"][s]}
     assert set(_drawn(page, "stages-tier")) == want
     want = {(w["week"][5:], s, w[s]) for w in api["weeks"] for s in ("opened", "closed")}
     assert set(_drawn(page, "weeks")) == want
     assert [v for _, _, v in _drawn(page, "ack-dist")] == api["acknowledge"]["overall"]["buckets"]
+    contact = api["first_contact"]["overall"]
+    assert contact["count"] > 0  # the history has developers writing to customers
+    assert [v for _, _, v in _drawn(page, "contact-dist")] == contact["buckets"]
+    fixed = sum(r["counts"]["fixed"] for r in api["by_tier"])
+    assert fixed and sum(r["counts"]["wont_do"] for r in api["by_tier"])  # told apart
+    assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "60"
     cells = page.locator('table[data-table="impact"] [data-cell="tickets"]').all_inner_texts()
     assert [int(c) for c in cells] == [r["tickets"] for r in api["impact"]]
     page.screenshot(path=str(shots / "overview.png"), full_page=True)
@@ -160,3 +170,54 @@ def test_dashboard_in_a_real_browser(
         print("\ndashboard screenshots:")
         for png in sorted(shots.glob("*.png")):
             print(f"  {png}")
+
+
+def test_history_page_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
+    """A ticket's conversation page, opened from the link on a public issue; refused once
+    its link is expired or forged."""
+    sb = Sandbox(folder=tmp_path, webhooks=True, poll_interval=3600.0)
+    sb.start()
+    try:
+        hd = sb.helpdesk
+        ticket = hd.create_ticket("Export to CSV crashes", "Crashes every time.", tags=[])
+        hd.comment(ticket, "Logs are at ada@example.com's desk.", public=True, files=("csv.log",))
+        sb.sides["zendesk"].emulator.update(int(ticket.key), tags=["escalate"])
+        url = sb.wait("history link", lambda: _history_link(sb, ticket))
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        opened = page.goto(url)
+        assert opened is not None and opened.status == 200
+        assert _figure(page, "subject") == "Export to CSV crashes"
+        messages = page.locator("[data-entry]")
+        assert messages.count() == 3  # the description, the reply, the hand-off
+        reply = messages.nth(1).inner_text()
+        assert "[redacted]" in reply and "ada@example.com" not in reply and "csv.log" in reply
+        assert page.locator('[data-section="timeline"] li[data-event="history_shared"]').count()
+        page.screenshot(path=str(tmp_path / "history.png"), full_page=True)
+
+        forged = page.goto(url.replace("sig=", "sig=0"))
+        assert forged is not None and forged.status == 403
+        assert "not valid" in _figure(page, "why")
+        assert sb.service is not None
+        link_id = int(url.split("/history/")[1].split("?")[0])
+        past = sb.service.rules.signer.url(link_id, datetime.now(UTC) - timedelta(hours=1))
+        expired = page.goto(past)
+        assert expired is not None and expired.status == 403
+        assert "expired" in _figure(page, "why")
+        page.close()
+    finally:
+        sb.stop()
+
+
+def _history_link(sb: Sandbox, ticket: Any) -> str | None:
+    """The signed page link syncd wrote on the ticket's issue, once it is there."""
+    assert sb.service is not None
+    with sb.service.store.tx() as tx:
+        link = sb.service.store.link_for_ticket(tx, str(ticket))
+    if link is None:
+        return None
+    issue = Ref.parse(link.issue_ref)
+    for c in sb.tracker.comments(issue):
+        found = re.search(r"http://\S+/history/\d+\?exp=\d+&sig=[0-9a-f]+", c.body)
+        if found:
+            return found.group(0)
+    return None

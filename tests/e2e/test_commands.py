@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,9 +33,41 @@ def test_demo_scripted_plays_the_whole_story(tmp_path: Path) -> None:
     assert "✗" not in res.stdout
     data = json.loads(info.read_text())
     assert data["daemon"].startswith("http://127.0.0.1:")
-    assert set(data["emulators"]) == {"zendesk", "github", "jira"}
+    assert set(data["emulators"]) == {"zendesk", "github", "jira", "jsm", "freshdesk"}
     for emu in data["emulators"].values():
         assert emu["url"].startswith("http://127.0.0.1:") and emu["webhook_secret"]
+    assert not Path(data["config"]).parent.exists()  # its folder (with secrets) is gone
+    redirect = next(line for line in res.stdout.splitlines() if "redirect message" in line)
+    assert re.search(r"https?://\S+/issues/\d+", redirect), redirect  # the URL is whole
+
+
+def test_demo_says_how_to_act_and_cleans_up_on_sigterm(tmp_path: Path) -> None:
+    info = tmp_path / "info.json"
+    proc = subprocess.Popen(
+        [*SYNCD, "demo", "--info-file", str(info)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not info.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        data = json.loads(info.read_text())
+        folder = Path(data["config"]).parent
+        assert folder.exists()
+        time.sleep(1.0)  # the panels are printed after the info file
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "act as a person" in out
+    assert "agent@example.com" in out and "dev-token" in out  # who is who
+    assert "curl -s -H 'Authorization: token dev-token'" in out
+    assert not folder.exists()
 
 
 def _sandbox_config(tmp_path: Path) -> tuple[Sandbox, Path, int]:

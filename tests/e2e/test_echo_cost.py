@@ -4,7 +4,7 @@ syncd's own update, so both stop at the intake: the worker handles the one real 
 
 from __future__ import annotations
 
-from syncd.daemon import metrics
+from syncd import metrics
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import escalate, notes

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,14 +43,34 @@ RT_ROUTES = [
 ]
 
 
+NOTIFY = ("SYNCD_RT_NOTIFY_URL", "SYNCD_RT_NOTIFY_SECRET")
+
+
+@contextmanager
+def notify_env(url: str, secret: str) -> Iterator[None]:
+    """The Scrip's URL and secret in the environment rt.sh starts the server with."""
+    saved = {k: os.environ.get(k) for k in NOTIFY}
+    os.environ.update(zip(NOTIFY, (url, secret), strict=True))
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 @pytest.fixture(scope="module")
 def rt_server() -> Iterator[tuple[RealRT, int, str]]:
-    """One real RT for the module; its Scrip posts to the daemon's (fixed) port."""
+    """One real RT for the module; its Scrip posts to the daemon's (fixed) port.
+
+    When RT already runs for other tests (the connector's session fixture), rt.sh restarts it
+    to post here; afterwards it is restarted to post where it did before, with the secret it
+    had, so those tests still receive its notices, in whatever order the tests run."""
     port, secret = free_port(), secrets.token_hex(16)
-    saved = {k: os.environ.get(k) for k in ("SYNCD_RT_NOTIFY_URL", "SYNCD_RT_NOTIFY_SECRET")}
-    os.environ["SYNCD_RT_NOTIFY_URL"] = f"http://127.0.0.1:{port}/webhooks/rt"
-    os.environ["SYNCD_RT_NOTIFY_SECRET"] = secret
-    try:
+    before = RealRT.running()
+    with notify_env(f"http://127.0.0.1:{port}/webhooks/rt", secret):
         try:
             server = RealRT.start()
         except RuntimeError as exc:
@@ -58,13 +79,11 @@ def rt_server() -> Iterator[tuple[RealRT, int, str]]:
             print(f"\nSKIPPING real Request Tracker end-to-end tests: {exc}")
             pytest.skip(f"real Request Tracker could not start: {exc}")
         yield server, port, secret
+    if before is None:
         server.stop()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    else:
+        with notify_env(str(before["notify_url"]), str(before["notify_secret"])):
+            RealRT.start()
 
 
 @pytest.fixture(params=["notices", "polling"])
@@ -165,6 +184,34 @@ def test_rt_to_github_and_jira(rt_sb: Sandbox) -> None:
     sb.settle(timeout=40)
     assert len(gh.issues("acme/widgets")) == 1 and len(jira.issues("WID")) == 1
     assert len(_notes(sb, t1, public=True, text="has been fixed")) == 1
+
+
+def test_rt_files_cross_with_jira(rt_sb: Sandbox) -> None:
+    sb = rt_sb
+    rt, jira = sb.helpdesk, sb.actor("jira")
+    shot = b"\x89PNG\r\n\x1a\n" + os.urandom(3000)
+    t = rt.create_ticket("Blank invoice", "See next reply.", fields={"Product": "backend"})
+    issue = sb.wait("Jira issue", lambda: issue_of(sb, t), timeout=40)
+    rt.comment(t, "Here is what I see", public=True, files=(("invoice.png", shot),))
+    sb.wait(
+        "the customer's file on Jira",
+        lambda: "invoice.png" in [f.name for f in jira.issue(issue).files],
+        timeout=40,
+    )
+    assert jira.file(issue, "invoice.png") == shot
+    jira.attach(issue, "fix.txt", b"patched in 4.3", "text/plain")
+    sb.wait(
+        "the developer's file on the RT ticket",
+        lambda: [
+            f for c in rt.comments(t) if not c.public for f in c.files or () if f.name == "fix.txt"
+        ],
+        timeout=40,
+    )
+    assert rt.file(t, "fix.txt") == b"patched in 4.3"
+    sb.settle(timeout=40)
+    names = [f.name for c in rt.comments(t) for f in c.files or ()]
+    assert sorted(names) == ["fix.txt", "invoice.png"]  # nothing came back twice
+    assert sorted(f.name for f in jira.issue(issue).files) == ["fix.txt", "invoice.png"]
 
 
 def test_rt_redirect_route(rt_sb: Sandbox) -> None:

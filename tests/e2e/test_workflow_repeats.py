@@ -99,7 +99,7 @@ def test_five_tickets_one_issue_summary_kept_in_place(tmp_path: Path) -> None:
         for t in joined:
             sb.wait("hand-off", lambda t=t: hd.ticket(t).status == TicketStatus.ON_HOLD)
             assert notes(sb, t, url, public=False)
-        assert len(audit(sb, "linked_by_hand")) == 4
+        sb.wait("hand links audited", lambda: len(audit(sb, "linked_by_hand")) == 4)
         assert {(link_of(sb, t) or _no()).issue_ref for t in tickets} == {str(issue)}
 
         # the agent solves ticket 4 on their own: it leaves the count
@@ -163,6 +163,12 @@ def test_duplicate_found_at_escalation(tmp_path: Path) -> None:
         sb.wait("hand-off", lambda: hd.ticket(t).status == TicketStatus.ON_HOLD)
         (row,) = audit(sb, "duplicate_linked")
         assert re.match(r"similarity 0\.\d\d", row.detail["reason"])
+        # the agent is told which issue the ticket joined, and why
+        told = sb.wait(
+            "agent told",
+            lambda: [c for c in hd.comments(t) if not c.public and "joined" in c.body],
+        )
+        assert linked.key.split("#")[1] in told[0].body and "similarity 0." in told[0].body
 
         # something new is filed as a new issue
         other = hd.create_ticket(

@@ -86,6 +86,8 @@ def test_third_party_route_redirects_at_handoff(tmp_path: Path) -> None:
             lambda: (
                 hd.ticket(t).status == TicketStatus.SOLVED
                 and notes(sb, t, "support.vendor.example/cases", public=True)
+                # the audit row is written once the vendor answered: it can trail the write
+                and bool(audit(sb, "redirect"))
             ),
         )
         assert notes(sb, t, "closed with a redirect", public=False)  # the agent is told

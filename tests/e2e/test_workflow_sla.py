@@ -49,7 +49,10 @@ def test_dev_reprioritisation_is_seen_by_support(tmp_path: Path) -> None:
             ),
         )
         assert not notes(sb, t, "low", public=True)  # the customer sees no note about it
-        assert [r.detail.get("status") for r in audit(sb, "dev_priority_changed")] == [None]
+        sb.wait(
+            "priority change audited",
+            lambda: [r.detail.get("status") for r in audit(sb, "dev_priority_changed")] == [None],
+        )
         sb.settle()
         # syncd's own write to the ticket does not bounce back to the issue
         assert tr.issue(issue).priority == Priority.LOW
@@ -91,7 +94,10 @@ def test_sla_goes_at_risk_then_breached_under_a_frozen_clock(tmp_path: Path) -> 
             ),
         )
         sb.wait("breach note", lambda: notes(sb, t, "SLA breached", public=False))
-        assert [r.detail["kind"] for r in audit(sb, "sla_breached")] == ["acknowledge"]
+        sb.wait(
+            "breach audited",
+            lambda: [r.detail["kind"] for r in audit(sb, "sla_breached")] == ["acknowledge"],
+        )
         assert not notes(sb, t, "SLA", public=True)  # never told to the customer
 
         # the developer picks it up and asks support for logs: the resolve clock pauses

@@ -168,8 +168,10 @@ def test_no_escalation(t: Ticket, links: tuple[LinkView, ...]) -> None:
     assert plan(upsert_ticket(t, links), rules()) == []
 
 
-def test_pending_handoff_note_then_reply_and_on_hold() -> None:
-    note, reply = plan_linked(link(), rules())
+def test_pending_handoff_note_then_reply_and_on_hold_then_catch_up() -> None:
+    note, reply, catch_up, history = plan_linked(link(), rules())
+    assert catch_up.kind == ActionKind.CATCH_UP and catch_up.target == TICKET
+    assert history.kind == ActionKind.SHARE_HISTORY and history.parent == ISSUE
     assert note.kind == reply.kind == ActionKind.UPDATE_TICKET
     assert not note.public and "https://github.example/acme/widgets/issues/7" in (note.body or "")
     assert note.status is None
@@ -179,7 +181,8 @@ def test_pending_handoff_note_then_reply_and_on_hold() -> None:
 
 
 def test_redirect_mode_closes_with_pointer() -> None:
-    note, close = plan_linked(link(mode="redirect", route="vendor"), rules())
+    note, close, history = plan_linked(link(mode="redirect", route="vendor"), rules())
+    assert history.kind == ActionKind.SHARE_HISTORY  # the developers get the conversation
     assert not note.public
     assert close.public and close.status == TicketStatus.SOLVED.value
     assert close.link_state == "redirected" and close.message == "redirect"
@@ -219,12 +222,22 @@ def test_issue_status_drives_ticket(
     message: str,
     state: str,
 ) -> None:
-    *notes, a = plan(issue_move(before, after, link()), rules())
-    # every state change also tells the agent with an internal note
-    assert all(not n.public and n.message == "resolved_note" for n in notes)
+    (a,) = plan(issue_move(before, after, link()), rules())
+    # one update of the ticket: its status and its message together
     assert a.kind == ActionKind.UPDATE_TICKET and a.target == TICKET
     assert a.status == status.value and a.public is public
     assert a.message == message and a.link_state == state
+
+
+def test_a_route_may_ask_for_an_internal_note_beside_the_resolved_message() -> None:
+    noting = tuple(
+        r.model_copy(update={"resolved_note": True}) if r.name == "widgets" else r for r in ROUTES
+    )
+    asked = Rules(routes=noting, templates=Templates(), capabilities=rules().capabilities)
+    note, a = plan(issue_move(IssueStatus.TODO, IssueStatus.DONE, link()), asked)
+    assert not note.public and note.message == "resolved_note" and note.status is None
+    assert a.public and a.message == "resolved" and a.status == TicketStatus.SOLVED.value
+    assert note.lane == a.lane  # the note first, then the message, in the ticket's order
 
 
 def test_progress_without_closing_changes_nothing() -> None:

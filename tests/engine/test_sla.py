@@ -201,3 +201,22 @@ def test_at_risk_then_breached_each_once() -> None:
     assert late.actions[0].add_tags == (BREACHED_LABEL,)
     assert late.actions[0].remove_tags == (AT_RISK_LABEL,)
     assert all(not a.public for a in late.actions)
+
+
+def test_an_issue_never_carries_at_risk_and_breached_at_once() -> None:
+    # acknowledge breached (4h), then resolve at risk (0.8 of 16h): the label stays breached
+    c = observe(new_clock(MON, "widgets"), issue(), POLICY, MON)
+    links = [link(1)]
+    first = plan_sla(ISSUE, links, c, readings(c, POLICY, Span(), MON + timedelta(hours=5)), {})
+    assert [a.add_tags for a in first.actions if a.kind == ActionKind.UPDATE_ISSUE] == [
+        (BREACHED_LABEL,)
+    ]
+    later = readings(c, POLICY, Span(), MON + timedelta(hours=13))
+    assert any(r.kind == "resolve" and r.level == "at_risk" for r in later)
+    then = plan_sla(ISSUE, links, first.clock, later, {})
+    assert [e for e, _ in then.events] == ["sla_at_risk"]  # still told to the agent
+    assert not [a for a in then.actions if a.kind == ActionKind.UPDATE_ISSUE]
+    # both at once in one check: breached goes first and at-risk adds no label
+    both = plan_sla(ISSUE, links, c, readings(c, POLICY, Span(), MON + timedelta(hours=16.5)), {})
+    labels = [a.add_tags for a in both.actions if a.kind == ActionKind.UPDATE_ISSUE]
+    assert AT_RISK_LABEL not in {t for tags in labels for t in tags}

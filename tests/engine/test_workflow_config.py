@@ -33,7 +33,9 @@ def config(**route: Any) -> dict[str, Any]:
         ({"target": {"connector": None}}, "routes.0(r).target.connector", "mode redirect"),
         ({"sla": {"calendar": "office"}}, "routes.0(r).sla.calendar", "no calendar named"),
         ({"sla": {"default": {"resolve": "soon"}}}, "routes.0.sla.default.resolve", "duration"),
-        ({"privacy": {"patterns": ["("]}}, "routes.0.privacy.patterns", "bad pattern"),
+        ({"privacy": {"patterns": ["ok", "("]}}, "routes.0.privacy.patterns.1", "bad pattern"),
+        ({"privacy": {"patterns": [{"id": "x*"}]}}, "routes.0.privacy.patterns.0", "empty text"),
+        ({"privacy": {"public": "maybe"}}, "routes.0.privacy.public", "auto"),
     ],
 )
 def test_problems_name_the_key(route: dict[str, Any], key: str, message: str) -> None:
@@ -51,7 +53,7 @@ def test_calendar_and_linking_are_checked() -> None:
 
 
 def test_example_config_loads_and_every_template_renders_per_route() -> None:
-    settings = load(EXAMPLE)
+    settings = load(EXAMPLE, read_files=False)
     runner = CliRunner()
     for route in settings.routes:
         for name in ("handoff", "issue_body", "impact_summary", "redirect", "sla_at_risk"):
@@ -61,6 +63,19 @@ def test_example_config_loads_and_every_template_renders_per_route() -> None:
             assert res.exit_code == 0, res.output
     bad = runner.invoke(app, ["templates", "render", "nope", "-c", str(EXAMPLE)])
     assert bad.exit_code == 2
+
+
+def test_template_preview_uses_the_routes_own_sla() -> None:
+    settings = load(EXAMPLE, read_files=False)
+    with_sla = next(r for r in settings.routes if r.name == "widgets")  # 40 business hours
+    assert with_sla.sla is not None
+    res = CliRunner().invoke(
+        app, ["templates", "render", "issue_body", "--route", with_sla.name, "-c", str(EXAMPLE)]
+    )
+    assert res.exit_code == 0, res.output
+    # the example's 40 business hours from the sample's Monday 09:00: five 8-hour days
+    assert "**SLA** (business): acknowledge within 4h" in res.output, res.output
+    assert "2026-12-01 17:00" not in res.output and "(by 2026-11-30 09:00 UTC)" in res.output
 
 
 def test_routes_explain_from_a_file(tmp_path: Path) -> None:

@@ -28,49 +28,11 @@ PACKAGES=(request-tracker5 rt5-db-sqlite rt5-standalone dbconfig-no-thanks dma)
 export RT_SITE_CONFIG="$DIR/RT_SiteConfig.pm"
 export RT_SITE_CONFIG_DIR="$DIR/RT_SiteConfig.d"
 
-log() { echo "rt.sh: $*" >&2; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1) or die; print $s->sockport'
-}
-
-port_busy() {
-    perl -MIO::Socket::INET -e \
-        'exit(IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0], Timeout => 1) ? 0 : 1)' "$1"
-}
-
-json_get() {  # json_get FILE KEY -> the value, or nothing
-    [[ -f "$1" ]] || return 0
-    perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or exit; my $d = decode_json(<$f>);
-        print $d->{$ARGV[1]} // ""' "$1" "$2"
-}
-
-ensure_packages() {
-    local missing=()
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    [[ ${#missing[@]} -eq 0 ]] && return 0
-    if [[ $(id -u) -ne 0 ]]; then
-        log "missing Debian packages: ${missing[*]}; run as root or install them with apt-get"
-        return 1
-    fi
-    local t0
-    t0=$(now)
-    log "installing ${missing[*]}"
-    echo "dbconfig-common dbconfig-common/dbconfig-install boolean false" | debconf-set-selections
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >"$DIR/apt.log" 2>&1 || {
-        tail -20 "$DIR/apt.log" >&2
-        return 1
-    }
-    echo "$(since "$t0")" >"$DIR/apt-seconds"
-    log "packages installed in $(since "$t0") s"
-}
+NAME=rt
+PIDFILE="$DIR/rt-server.pid"
+SERVER_LOG="$DIR/rt-server.log"
+# shellcheck source=tests/realservers/lib.sh
+source "$HERE/lib.sh"
 
 render_config() {  # render_config PORT NOTIFY_URL SECRET
     mkdir -p "$DIR/RT_SiteConfig.d" "$DIR/var/mason_data" "$DIR/var/session_data"
@@ -79,12 +41,6 @@ render_config() {  # render_config PORT NOTIFY_URL SECRET
 }
 
 stamp() { cat "$TEMPLATE" "$SETUP" "$SCRIP" | sha256sum | cut -d' ' -f1; }
-
-pid_alive() {
-    local pid
-    pid=$(cat "$DIR/rt-server.pid" 2>/dev/null) || return 1
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
-}
 
 ensure_database() {
     if [[ -f "$DIR/pristine.db" && -f "$DIR/setup.json" && "$(cat "$DIR/stamp" 2>/dev/null)" == "$(stamp)" ]]; then
@@ -107,28 +63,14 @@ ensure_database() {
     mv "$DIR/setup.json.tmp" "$DIR/setup.json"
     cp "$DIR/rt5.db" "$DIR/pristine.db"
     stamp >"$DIR/stamp"
-    echo "$(since "$t0")" >"$DIR/init-seconds"
+    timed init "$t0"
     log "database built in $(since "$t0") s"
 }
 
-write_info() {  # write_info PORT NOTIFY_PORT SECRET PID
-    perl -MJSON::PP -e '
-        local $/; open my $f, "<", $ARGV[0] or die; my $d = decode_json(<$f>);
-        my ($port, $nport, $secret, $pid, $dir) = @ARGV[1 .. 5];
-        $d->{base_url} = "http://127.0.0.1:$port";
-        $d->{port} = $port + 0;
-        $d->{notify_port} = $nport + 0;
-        $d->{notify_url} = $ENV{SYNCD_RT_NOTIFY_URL} || "http://127.0.0.1:$nport/rt-notice";
-        $d->{notify_secret} = $ENV{SYNCD_RT_NOTIFY_SECRET} || $secret;
-        $d->{pid} = $pid + 0;
-        for my $k (qw(apt init start reset)) {
-            my $file = "$dir/$k-seconds";
-            next unless -f $file;
-            open my $t, "<", $file; my $v = <$t>; chomp $v; $d->{seconds}{$k} = $v + 0;
-        }
-        print JSON::PP->new->canonical->pretty->encode($d);
-    ' "$DIR/setup.json" "$@" "$DIR" >"$DIR/info.json.tmp"
-    mv "$DIR/info.json.tmp" "$DIR/info.json"
+info() {  # info PORT NOTIFY_PORT SECRET PID: write info.json
+    write_info "$1" "$4" "notify_port=$2" \
+        "notify_url=${SYNCD_RT_NOTIFY_URL:-http://127.0.0.1:$2/rt-notice}" \
+        "notify_secret=${SYNCD_RT_NOTIFY_SECRET:-$3}"
 }
 
 start_server() {
@@ -145,44 +87,16 @@ start_server() {
     setsid "$RT_SERVER" --server Starlet --host 127.0.0.1 --port "$port" --max-workers 4 \
         >>"$DIR/rt-server.log" 2>&1 </dev/null 9>&- &
     pid=$!
-    echo "$pid" >"$DIR/rt-server.pid"
-    for _ in $(seq 1 300); do
-        if perl -MHTTP::Tiny -e 'my $r = HTTP::Tiny->new(timeout => 1)->get($ARGV[0]);
-                exit($r->{status} == 401 || $r->{status} == 200 ? 0 : 1)' \
-                "http://127.0.0.1:$port/REST/2.0/rt"; then
-            echo "$(since "$t0")" >"$DIR/start-seconds"
-            write_info "$port" "$nport" "$secret" "$pid"
-            log "Request Tracker answers on http://127.0.0.1:$port (pid $pid, $(since "$t0") s)"
-            return 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            log "rt-server exited; last lines of $DIR/rt-server.log:"
-            tail -20 "$DIR/rt-server.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    log "rt-server did not answer within 30 s"
-    stop_server
-    return 1
+    echo "$pid" >"$PIDFILE"
+    wait_answer "http://127.0.0.1:$port/REST/2.0/rt" 30 || return 1
+    timed start "$t0"
+    info "$port" "$nport" "$secret" "$pid"
+    log "Request Tracker answers on http://127.0.0.1:$port (pid $pid, $(since "$t0") s)"
 }
 
-stop_server() {
-    local pid
-    pid=$(cat "$DIR/rt-server.pid" 2>/dev/null) || return 0
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
-        # Starlet takes about 2 s to wind down its workers; a throw-away server need not wait
-        # long (SQLite rolls back an interrupted write on the next open)
-        for _ in $(seq 1 10); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL -- "-$pid" 2>/dev/null || true
-        log "stopped rt-server (pid $pid)"
-    fi
-    rm -f "$DIR/rt-server.pid"
-}
+# Starlet takes about 2 s to wind down its workers; a throw-away server need not wait long
+# (SQLite rolls back an interrupted write on the next open)
+stop_server() { stop_pid 10; }
 
 cmd_start() {
     mkdir -p "$DIR"
@@ -213,36 +127,10 @@ cmd_reset() {
     ensure_database
     cp "$DIR/pristine.db" "$DIR/rt5.db"
     start_server
-    echo "$(since "$t0")" >"$DIR/reset-seconds"
-    write_info "$(json_get "$DIR/info.json" port)" "$(json_get "$DIR/info.json" notify_port)" \
-        "$(json_get "$DIR/info.json" notify_secret)" "$(cat "$DIR/rt-server.pid")"
+    timed reset "$t0"
+    info "$(json_get "$DIR/info.json" port)" "$(json_get "$DIR/info.json" notify_port)" \
+        "$(json_get "$DIR/info.json" notify_secret)" "$(cat "$PIDFILE")"
     log "reset in $(since "$t0") s"
 }
 
-cmd_status() {
-    if pid_alive; then
-        log "running (pid $(cat "$DIR/rt-server.pid"))"
-        cat "$DIR/info.json"
-    else
-        log "not running"
-        return 3
-    fi
-}
-
-# one caller at a time: parallel test sessions share the folder and the server
-if [[ "${1:-}" =~ ^(start|stop|reset)$ ]]; then
-    mkdir -p "$DIR"
-    exec 9>"$DIR/lock"
-    flock -w 600 9 || { log "another rt.sh holds $DIR/lock"; exit 1; }
-fi
-
-case "${1:-}" in
-    start) cmd_start ;;
-    stop) stop_server ;;
-    reset) cmd_reset ;;
-    status) cmd_status ;;
-    *)
-        echo "usage: $0 start|stop|reset|status" >&2
-        exit 2
-        ;;
-esac
+main "$@"

@@ -6,6 +6,8 @@ and reads tickets back through the RT connector under alice's account.
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from typing import Any
 
 import httpx
@@ -61,13 +63,28 @@ class RealRTActor:
         r.raise_for_status()
         return Ref.ticket(self.instance, r.json()["id"])
 
-    def comment(self, ticket: Ref, body: str, *, public: bool) -> None:
-        """A reply to the customer (public) or an internal comment."""
+    def comment(
+        self, ticket: Ref, body: str, *, public: bool, files: tuple[tuple[str, bytes], ...] = ()
+    ) -> None:
+        """A reply to the customer (public) or an internal comment, with ``files``."""
         path = "correspond" if public else "comment"
-        r = self.http.post(
-            f"/ticket/{ticket.key}/{path}", json={"Content": body, "ContentType": "text/plain"}
-        )
+        data: dict[str, Any] = {"Content": body, "ContentType": "text/plain"}
+        if files:
+            data["Attachments"] = [
+                {
+                    "FileName": name,
+                    "FileType": mimetypes.guess_type(name)[0] or "application/octet-stream",
+                    "FileContent": base64.b64encode(content).decode(),
+                }
+                for name, content in files
+            ]
+        r = self.http.post(f"/ticket/{ticket.key}/{path}", json=data)
         r.raise_for_status()
+
+    def file(self, ticket: Ref, name: str) -> bytes:
+        """The content of the ticket's file called ``name`` (the newest one)."""
+        found = [f for c in self.comments(ticket) for f in c.files or () if f.name == name]
+        return self.reader.read_file(found[-1], 10**8)  # type: ignore[attr-defined,no-any-return]
 
     def ticket(self, ref: Ref) -> Ticket:
         return self.reader.get_ticket(ref)

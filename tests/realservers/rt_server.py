@@ -50,6 +50,15 @@ class RealRT:
         info["fixture_seconds"] = round(time.monotonic() - t0, 1)
         return cls(info=info, started_here=running.returncode != 0)
 
+    @staticmethod
+    def running() -> dict[str, Any] | None:
+        """What ``info.json`` says about the server when one runs, else None."""
+        status = subprocess.run(["bash", str(SCRIPT), "status"], capture_output=True, text=True)
+        if status.returncode != 0:
+            return None
+        info: dict[str, Any] = json.loads((_runtime_dir() / "info.json").read_text())
+        return info
+
     @property
     def base_url(self) -> str:
         return str(self.info["base_url"])

@@ -1,5 +1,5 @@
 """What the store's tests share: a store on a SQLite file, for what only SQLite has (the
-direct writer, WAL checkpoints), and a capture of the statements a store sends."""
+WAL checkpoints), and a capture of the statements a store sends."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from syncd.store import prepared
 from syncd.store.repository import Store
 
 
 @contextlib.contextmanager
 def statements_sent(store: Store, keep: Callable[[str], bool]) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (with their parameters) sent to the store meanwhile that ``keep``:
-    through SQLAlchemy and as :class:`~syncd.store.prepared.Prepared` statements."""
+    """The statements (with their parameters) sent to the store meanwhile that ``keep``."""
     sent: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
@@ -28,11 +26,9 @@ def statements_sent(store: Store, keep: Callable[[str], bool]) -> Iterator[list[
             sent.append((statement, params))
 
     sa.event.listen(store.engine, "before_cursor_execute", capture)
-    prepared.OBSERVERS.append(observe)
     try:
         yield sent
     finally:
-        prepared.OBSERVERS.remove(observe)
         sa.event.remove(store.engine, "before_cursor_execute", capture)
 
 

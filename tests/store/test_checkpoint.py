@@ -3,12 +3,32 @@ while writes never pause."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from collections.abc import Sequence
 
+from connectors.github import webhooks
+from connectors.github.mapping import Rules
+from syncd.model import Change, ChangeKind
 from syncd.store.db import WAL_LIMIT_BYTES
+from syncd.store.deliveries import Received
 from syncd.store.repository import Store
-from tests.store.test_direct import ingest_directly, upserts
+from tests.payloads import github_issues_event
+
+
+def upserts() -> Sequence[Change]:
+    """Changes as they come: a GitHub ``issues`` delivery parsed."""
+    body = json.dumps(github_issues_event("opened")).encode()
+    headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "x"}
+    changes = webhooks.parse(headers, body, Rules(instance="gh")).changes
+    assert changes and changes[0].kind is ChangeKind.UPSERT
+    return changes
+
+
+def ingest(store: Store, received: Sequence[Received]) -> list[bool]:
+    with store.tx() as tx:
+        return store.ingest(tx, received)[0]
 
 
 def wal_bytes(store: Store) -> int:
@@ -22,7 +42,7 @@ def test_checkpoints_run_in_the_background_not_in_a_commit(sqlite_store: Store) 
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar() == WAL_LIMIT_BYTES
     for n in range(50):
-        ingest_directly(sqlite_store, [("gh", f"c-{n}", upserts())])
+        ingest(sqlite_store, [("gh", f"c-{n}", upserts())])
         with sqlite_store.tx() as tx:
             sqlite_store.record_deliveries(tx, [("gh", f"t-{n}")])
     # nothing was copied back by the commits: every page written is still in the WAL
@@ -31,7 +51,7 @@ def test_checkpoints_run_in_the_background_not_in_a_commit(sqlite_store: Store) 
     busy, in_wal, copied = done
     assert busy == 0 and in_wal > 100 and copied == in_wal
     # the next writer starts the WAL over: it does not keep growing
-    ingest_directly(sqlite_store, [("gh", "after", upserts())])
+    ingest(sqlite_store, [("gh", "after", upserts())])
     again = sqlite_store.checkpoint()
     assert again is not None and again[1] < in_wal
 

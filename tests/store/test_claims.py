@@ -38,10 +38,12 @@ def test_take_inbox_takes_each_row_once(store: Store) -> None:
         assert store.next_inbox(tx, 10) == []  # all claimed, none due again before the lease
 
 
-def _plans(store: Store, call: Callable[[sa.Connection], object]) -> list[str]:
+def _plans(
+    store: Store, call: Callable[[sa.Connection], object], marker: str = "UNION ALL"
+) -> list[str]:
     """SQLite's plan for every statement ``call`` sends that looks for blocking rows."""
     with (
-        statements_sent(store, lambda statement: "UNION ALL" in statement) as sent,
+        statements_sent(store, lambda statement: marker in statement) as sent,
         store.tx() as tx,
     ):
         call(tx)
@@ -73,8 +75,9 @@ def test_blocking_rows_are_found_by_seeks_whatever_waits_behind(sqlite_store: St
         assert store.next_inbox(tx, 10) == []  # ticket 1 waits behind its retried change
     with store.tx() as tx:
         outbox.add(tx, [{"key": f"a{n}", "lane": "L1", "kind": "add_comment"} for n in range(50)])
-    for plan in _plans(store, lambda tx: outbox.due(tx, 10)):
-        assert plan.count("USING COVERING INDEX ix_outbox_lane_state_next") == 2, plan
+    plans = _plans(store, lambda tx: outbox.due(tx, 10), marker="GROUP BY")
+    for plan in plans:  # each lane's oldest unfinished row: a seek, not a walk of the lane
+        assert "USING COVERING INDEX ix_outbox_lane_state_next" in plan, plan
 
 
 def test_finished_rows_are_deleted_in_one_execution(store: Store) -> None:
@@ -105,11 +108,15 @@ def test_leases_that_ran_out_are_looked_for_at_most_every_so_often(store: Store)
 
     with store.tx() as tx:
         store.enqueue(tx, [_change("1"), _change("2")])
+    began = time.monotonic()
     with statements_sent(store, sweeping) as sent:
         for _ in range(3):
             with store.tx() as tx:
                 store.next_inbox(tx, 10)
-    assert len(sent) <= 1, sent  # three claims within a second: one sweep at most
+    # three claims in a row: one sweep at most, one more per SWEEP_EVERY they took on a
+    # busy machine (never one per claim)
+    allowed = 1 + int((time.monotonic() - began) // SWEEP_EVERY)
+    assert len(sent) <= allowed, sent
     with store.tx() as tx:
         mine, _ = store.take_inbox(tx, store.next_inbox(tx, 1), lease=-1)
     with statements_sent(store, sweeping) as sent, store.tx() as tx:
@@ -128,3 +135,59 @@ def test_leases_that_ran_out_are_looked_for_at_most_every_so_often(store: Store)
             back = [r.id for r in store.next_inbox(tx, 10)]
         time.sleep(SWEEP_EVERY / 10)
     assert len(back) == 2
+
+
+def test_a_lane_held_at_the_head_does_not_starve_the_lanes_behind_it(store: Store) -> None:
+    """A ticket whose first change waits (for its link) and whose later changes fill more
+    than a claim's worth of rows: a change of another ticket behind them is still given."""
+    with store.tx() as tx:
+        store.enqueue(tx, [_change("held")] * 130 + [_change("free")])
+        first = store.next_inbox(tx, 1)[0]
+        store.hold_inbox(tx, [first.id], "waits for its escalation's link", 60)
+    with store.tx() as tx:
+        due = store.next_inbox(tx, 50)
+    assert [r.ref for r in due] == ["zd:ticket:free"]
+    with store.tx() as tx:
+        assert store.wake_inbox(tx, ["zd:ticket:held"]) == 1
+        due = store.next_inbox(tx, 50)
+    assert len(due) == 50 and due.full and due[0].id == first.id  # its lane goes first again
+
+
+def test_an_action_waiting_at_the_head_does_not_starve_the_outbox(store: Store) -> None:
+    waiting = [
+        {"key": f"wait:{n}", "lane": f"zd:ticket:{n}", "kind": "update_ticket"} for n in range(60)
+    ]
+    behind = [
+        {"key": f"then:{n}", "lane": f"zd:ticket:{n}", "kind": "add_comment"} for n in range(60)
+    ]
+    with store.tx() as tx:
+        outbox.add(tx, waiting + behind + [{"key": "other", "lane": "zd:ticket:x", "kind": "x"}])
+        rows = outbox.due(tx, 200)
+        for row in rows[:60]:
+            outbox.hold(tx, row.id, "waits", 60)
+    with store.tx() as tx:
+        assert [r.key for r in outbox.due(tx, 50)] == ["other"]
+
+
+def test_what_people_read_goes_first_one_row_per_lane(store: Store) -> None:
+    """When only some actions may go (a vendor's limit), the lanes whose next action people
+    read go before those whose next one is bookkeeping; a lane never gives more than its
+    oldest unfinished action, so a busy ticket cannot take a whole batch."""
+    rows = [
+        {"key": "summary", "lane": "zd:ticket:1", "kind": "upsert_comment", "urgency": 2},
+        {"key": "labels", "lane": "zd:ticket:2", "kind": "update_issue", "urgency": 2},
+        {"key": "handoff", "lane": "zd:ticket:3", "kind": "update_ticket", "urgency": 0},
+        {"key": "then", "lane": "zd:ticket:3", "kind": "update_ticket", "urgency": 0},
+        {"key": "create", "lane": "zd:ticket:4", "kind": "create_issue", "urgency": 0},
+        {"key": "status", "lane": "zd:ticket:5", "kind": "update_issue", "urgency": 1},
+    ]
+    with store.tx() as tx:
+        outbox.add(tx, rows)
+        assert [r.key for r in outbox.due(tx, 10)] == [
+            "handoff",
+            "create",
+            "status",
+            "summary",
+            "labels",
+        ]
+        assert [r.key for r in outbox.due(tx, 2)] == ["handoff", "create"]

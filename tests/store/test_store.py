@@ -98,13 +98,14 @@ def test_outbox_keys_are_idempotent_and_lanes_ordered(store: Store) -> None:
         assert outbox.add(tx, [_action("a1", "L1")]) == 0
     with store.tx() as tx:
         due = outbox.due(tx, 10)
-    assert [r.key for r in due] == ["a1", "a2", "b1"]
+    assert [r.key for r in due] == ["a1", "b1"]  # one per lane, each lane's oldest
     with store.tx() as tx:
         outbox.claim(tx, due[:1])
         assert [r.key for r in outbox.due(tx, 10)] == ["b1"]  # a2 waits for a1
         outbox.done(tx, due[0].id)
-        assert [r.key for r in outbox.due(tx, 10)] == ["a2", "b1"]
-        outbox.retry(tx, due[1].id, "503", delay=3600)
+        again = outbox.due(tx, 10)
+        assert [r.key for r in again] == ["a2", "b1"]
+        outbox.retry(tx, again[0].id, "503", delay=3600)
         assert [r.key for r in outbox.due(tx, 10)] == ["b1"]
 
 
@@ -113,14 +114,14 @@ def test_outbox_claim_counts_attempts_and_release_gives_them_back(store: Store) 
         outbox.add(tx, [_action("a1", "L1"), _action("a2", "L1"), _action("b1", "L2")])
         due = outbox.due(tx, 10)
         mine, back = outbox.claim(tx, due)
-        assert [(r.key, attempt) for r, attempt in mine] == [("a1", 1), ("a2", 1), ("b1", 1)]
+        assert [(r.key, attempt) for r, attempt in mine] == [("a1", 1), ("b1", 1)]
         assert back == []
-        assert outbox.due(tx, 10) == []  # all running
-        # a2 never ran (a1 failed before it): back in the queue, its attempt not counted
+        assert outbox.due(tx, 10) == []  # all running, or behind a running one
+        # a1 failed: due again with its attempt counted; b1 never ran: given back uncounted
         outbox.retry(tx, due[0].id, "503", delay=0)
         outbox.release(tx, [due[1].id])
         again, _ = outbox.claim(tx, outbox.due(tx, 10))
-        assert [(r.key, attempt) for r, attempt in again] == [("a1", 2), ("a2", 1)]
+        assert [(r.key, attempt) for r, attempt in again] == [("a1", 2), ("b1", 1)]
 
 
 def test_dead_letters_replay(store: Store) -> None:
@@ -136,7 +137,7 @@ def test_dead_letters_replay(store: Store) -> None:
         assert outbox.replay(tx) == 1
         assert outbox.list_dead(tx) == []
         # the replayed action is older than the one still pending: it goes first again
-        assert [r.key for r in outbox.due(tx, 10)] == ["x", "y"]
+        assert [r.key for r in outbox.due(tx, 10)] == ["x"]
 
 
 def test_running_action_with_expired_lease_comes_back(store: Store) -> None:
@@ -148,6 +149,17 @@ def test_running_action_with_expired_lease_comes_back(store: Store) -> None:
         again = outbox.due(tx, 1)
         assert [r.key for r in again] == ["k"]
         assert [attempt for _, attempt in outbox.claim(tx, again)[0]] == [2]
+
+
+def test_a_cursor_is_swapped_only_from_the_value_read(store: Store) -> None:
+    with store.tx() as tx:
+        assert store.swap_cursor(tx, "gh", None, "c1")  # none stored yet
+    with store.tx() as tx:
+        assert not store.swap_cursor(tx, "gh", None, "c2")
+        assert not store.swap_cursor(tx, "gh", "c0", "c2")  # a reset came in between
+        assert store.swap_cursor(tx, "gh", "c1", "c2")
+    assert store.cursor("gh") == "c2"
+    assert [(r.connector, r.value) for r in store.all_cursors()] == [("gh", "c2")]
 
 
 def test_cursor_shadow_link_roundtrip(store: Store) -> None:

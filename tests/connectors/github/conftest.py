@@ -13,8 +13,8 @@ import pytest
 from connectors.github import GitHubConnector, GitHubSettings
 from connectors.github.emulator import GitHubEmulator, build
 from syncd.testing.server import ServerThread
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "vendor-samples"
 GITHUB_SAMPLES = SAMPLES / "github"
 SECRET = "emulated-webhook-secret"
 BOT, DEV = "syncd-bot", "dev-alice"
@@ -57,8 +57,6 @@ def make_settings(base_url: str, **kw: Any) -> GitHubSettings:
         "token": "syncd-token",
         "webhook_secret": SECRET,
         "repositories": [REPO],
-        "seconds_between_requests": 0,
-        "seconds_between_writes": 0,
         "timeout": 5,
     }
     values.update(kw)

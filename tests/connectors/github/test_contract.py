@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 from connectors.github import GitHubConnector
 from connectors.github.emulator import GitHubEmulator
 from syncd.connector import Connector
-from syncd.errors import AuthError, Forbidden, NotFound, RateLimited, TransientError
+from syncd.errors import AuthError, CursorError, Forbidden, NotFound, RateLimited, TransientError
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
 from tests.connectors.contract import TrackerContract
 
@@ -372,15 +373,26 @@ def test_registry_builds_the_connector_from_settings(base_url: str, tmp_path: An
 
 
 def test_control_routes_and_fault_counters(emu: GitHubEmulator, base_url: str) -> None:
-    stats = httpx.get(f"{base_url}/_emulator/stats").json()
-    assert any(key.startswith("GET /repos/") for key in stats["requests"])
+    dev = {"Authorization": "token dev-token"}
+
+    def stats() -> dict[str, Any]:
+        answer: dict[str, Any] = httpx.get(f"{base_url}/_emulator/stats").json()
+        return answer
+
+    def repo_reads() -> int:
+        return sum(n for key, n in stats()["requests"].items() if key.startswith("GET /repos/"))
+
+    before = repo_reads()  # the emulator is shared: count from here
+    assert httpx.get(f"{base_url}/repos/{REPO}/issues", headers=dev).status_code == 200
+    assert repo_reads() == before + 1
     resp = httpx.post(f"{base_url}/_emulator/faults", json={"kind": "status", "status": 502})
     assert resp.status_code == 201
-    assert (
-        httpx.get(f"{base_url}/user", headers={"Authorization": "token dev-token"}).status_code
-        == 502
-    )
+    assert [(f["kind"], f["fired"]) for f in stats()["faults"]] == [("status", 0)]
+    assert httpx.get(f"{base_url}/user", headers=dev).status_code == 502
+    assert [(f["kind"], f["fired"]) for f in stats()["faults"]] == [("status", 1)]
     assert httpx.delete(f"{base_url}/_emulator/faults").status_code == 200
+    assert stats()["faults"] == []
+    assert httpx.get(f"{base_url}/user", headers=dev).status_code == 200
 
 
 def test_webhooks_are_delivered_over_http(emu: GitHubEmulator, connector: GitHubConnector) -> None:
@@ -425,3 +437,23 @@ def test_reset_over_http_empties_the_store(base_url: str) -> None:
         assert httpx.post(f"{srv.url}/_emulator/reset").status_code == 200
         assert httpx.get(f"{srv.url}/repos/x/y", headers=auth).status_code == 404
         assert httpx.get(f"{srv.url}/user", headers=auth).json()["login"] == "someone"
+
+
+def test_a_cursor_resuming_a_walk_elsewhere_is_refused(
+    emu: GitHubEmulator, connector: GitHubConnector
+) -> None:
+    since = "2024-05-01T10:00:00Z"
+    state = {"since": since, "etag": None, "resume": "https://elsewhere.example/next?page=2"}
+    cursor = json.dumps({"v": 1, "repos": {REPO: {"issues": state, "comments": {"since": since}}}})
+    with pytest.raises(CursorError, match="outside"):
+        connector.poll(cursor)
+
+
+def test_an_unreadable_cursor_is_refused_before_any_request(base_url: str) -> None:
+    conn = GitHubConnector("gh", make_settings(base_url))
+    try:
+        with pytest.raises(CursorError, match="not JSON"):
+            conn.poll("garbage")
+        assert conn.rate_budget().remaining is None  # no answer seen yet: no request made
+    finally:
+        conn.close()

@@ -2,7 +2,8 @@
 
 REST answers are validated against GitHub's OpenAPI description (3.0, so ``nullable`` is
 rewritten into JSON Schema first; ``format`` is not asserted), webhook deliveries against both
-GitHub's webhook description and octokit's payload schemas.
+GitHub's webhook description and octokit's payload schemas (those tests are marked
+``vendor_samples``).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def bot(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.mark.vendor_samples
 def test_rest_answers_match_the_openapi_description(
     rest: dict[str, Any], registry: Registry, bot: httpx.Client, emu: GitHubEmulator
 ) -> None:
@@ -139,6 +141,7 @@ def test_rest_answers_match_the_openapi_description(
     check("/rate_limit", "get", bot.get("/rate_limit"))
 
 
+@pytest.mark.vendor_samples
 def test_error_answers_match(rest: dict[str, Any], registry: Registry, bot: httpx.Client) -> None:
     missing = bot.get(f"/repos/{REPO}/issues/987654")
     assert missing.status_code == 404 and missing.json()["message"] == "Not Found"
@@ -188,6 +191,7 @@ def test_rate_headers_etag_and_pagination(bot: httpx.Client, emu: GitHubEmulator
     assert [i["number"] for i in last.json()] == [1] and 'rel="next"' not in last.headers["link"]
 
 
+@pytest.mark.vendor_samples
 def test_webhook_deliveries_match_the_schemas(
     registry: Registry, bot: httpx.Client, emu: GitHubEmulator
 ) -> None:

@@ -1,9 +1,6 @@
-"""The proxy settings of the environment are read once, when the connector is built.
-
-requests would read them again at every request; the GitHub client reads them at build time,
-as httpx does for the other connectors (see ``connectors/github/client.py``). A proxy named
-then is used for every later request, and a change to the environment afterwards is not seen.
-Everything stays on 127.0.0.1: the "proxy" is a server here that records what it is asked.
+"""The proxy settings of the environment hold for GitHub as for the other connectors: a proxy
+named in ``HTTP_PROXY`` is used, a host in ``NO_PROXY`` is reached directly. Everything stays
+on 127.0.0.1: the "proxy" is a server here that records what it is asked.
 """
 
 from __future__ import annotations
@@ -63,7 +60,7 @@ def no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_a_proxy_named_at_build_is_used_after_the_environment_changed(
+def test_the_proxy_named_in_the_environment_is_used(
     proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, seen = proxy
@@ -71,7 +68,6 @@ def test_a_proxy_named_at_build_is_used_after_the_environment_changed(
     github = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("HTTP_PROXY", url)
     client = GitHubClient(make_settings(github), "syncd-token")
-    monkeypatch.delenv("HTTP_PROXY")
     try:
         for _ in range(2):
             answer = client.call("GET", f"/repos/{REPO}")
@@ -81,13 +77,14 @@ def test_a_proxy_named_at_build_is_used_after_the_environment_changed(
     assert seen == [f"GET {github}/repos/{REPO} HTTP/1.1"] * 2
 
 
-def test_a_proxy_named_after_build_is_not_read(
+def test_no_proxy_keeps_a_host_direct(
     emu: GitHubEmulator, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     conn = GitHubConnector("gh", make_settings(base_url))
     number = emu.create_issue_as(DEV, REPO, "Crash on export")
-    # a proxy that refuses every connection: a request that read it would fail
+    # a proxy that refuses every connection, and NO_PROXY naming the GitHub host
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     try:
         made = conn.add_comment(
             Ref.issue("gh", f"{REPO}#{number}"), "Looking into it.", public=True, key="k-env"

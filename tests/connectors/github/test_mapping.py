@@ -1,4 +1,5 @@
-"""Pure mapping: GitHub's JSON <-> canonical values, with GitHub's published examples."""
+"""Pure mapping: GitHub's JSON <-> canonical values, with GitHub's published examples (the
+tests marked ``vendor_samples``) and with issues and comments built in GitHub's shape."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 import pytest
 
 from connectors.github.mapping import (
-    MARKER_RE,
     Rules,
     add_marker,
     comment_from_raw,
@@ -28,7 +28,9 @@ from connectors.github.mapping import (
     state_for,
 )
 from connectors.github.settings import DEFAULT_PRIORITY_LABELS
+from syncd.markers import MARKER_RE
 from syncd.model import IssueDraft, IssueStatus, Priority, Ref
+from tests.payloads import github_comment, github_issue
 
 from .conftest import GITHUB_SAMPLES, load
 
@@ -45,6 +47,7 @@ def _example(name: str) -> Any:
     return load(EXAMPLES / name)["value"]
 
 
+@pytest.mark.vendor_samples
 def test_issue_example() -> None:
     issue = issue_from_raw(_example("issue.json"), RULES)
     assert issue.ref == Ref.issue("gh", "octocat/Hello-World#1347")
@@ -57,12 +60,14 @@ def test_issue_example() -> None:
     assert issue.marker is None
 
 
+@pytest.mark.vendor_samples
 def test_issue_items_example_is_a_pull_request() -> None:
     (raw,) = _example("issue-items.json")
     assert is_pull_request(raw)
     assert not is_pull_request(_example("issue.json") | {"pull_request": None})
 
 
+@pytest.mark.vendor_samples
 def test_comment_example() -> None:
     comment = comment_from_raw(_example("issue-comment.json"), RULES)
     assert comment.ref == Ref.comment("gh", "octocat/Hello-World#comment-1")
@@ -74,8 +79,30 @@ def test_comment_example() -> None:
     assert not comment_from_raw(item, Rules(instance="gh", bot_login="someone")).by_syncd
 
 
+def test_a_built_issue_and_comment_map() -> None:
+    raw = github_issue(
+        12,
+        milestone={"number": 1, "title": "v1.0", "state": "open"},
+        labels=[{"name": "bug"}, {"name": "priority: high"}, {"name": "doing"}],
+        body="Steps\n\n<!-- syncd:key=k-7 -->",
+    )
+    issue = issue_from_raw(raw, RULES)
+    assert issue.ref == Ref.issue("gh", "acme/widgets#12")
+    assert issue.body == "Steps" and issue.marker == "k-7"
+    assert issue.status == IssueStatus.IN_PROGRESS and issue.priority == Priority.HIGH
+    assert issue.assignee == "dev-alice" and issue.milestone == "v1.0"
+    assert issue.url == "https://github.com/acme/widgets/issues/12"
+    assert issue.created_at == datetime(2019, 5, 15, 15, 20, 18, tzinfo=UTC)
+    assert not is_pull_request(raw) and not is_pull_request(raw | {"pull_request": None})
+    assert is_pull_request(raw | {"pull_request": {"url": f"{raw['url']}/pulls/12"}})
+    comment = comment_from_raw(github_comment("Me too", login="OctoCat", number=12), RULES)
+    assert comment.ref == Ref.comment("gh", "acme/widgets#comment-492700412")
+    assert comment.parent == issue.ref and comment.body == "Me too"
+    assert comment.author == "OctoCat" and comment.by_syncd and comment.public is False
+
+
 def test_pull_request_comment_is_recognised() -> None:
-    raw = _example("issue-comment.json")
+    raw = github_comment("Me too")
     assert not is_pull_request_comment(raw)
     assert is_pull_request_comment(
         raw | {"html_url": "https://github.com/o/r/pull/3#issuecomment-1"}

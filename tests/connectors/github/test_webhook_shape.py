@@ -1,15 +1,16 @@
-"""The shape a GitHub delivery is decoded into names every field the mapping reads.
+"""The shapes a GitHub delivery is decoded into name every field the mapping reads.
 
-``connectors.github.webhooks.PAYLOAD`` lets the parser skip whatever it does not name. A
-field the mapping reads but the shape leaves out would reach the mapping as missing, and
-the change would be wrong without an error. So each of GitHub's published payloads is
-mapped here from the whole document, with every key the mapping looks at recorded, and
-each recorded key must be one the shape names (or lie below a field it keeps whole).
+``connectors.github.webhooks.Payload`` skips whatever it does not name, and hands the
+mapping the issue and comment it declares. A field the mapping reads but a shape leaves out
+would reach the mapping as missing, and the change would be wrong without an error. So the
+issue and comment of each of GitHub's published payloads are mapped here whole, with every
+key the mapping looks at recorded, and each recorded key must be one the shape names (or lie
+below a field it keeps whole); mapped from the shape, they must give the same values (those
+tests are marked ``vendor_samples``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import types
 import typing
@@ -17,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typing_extensions import is_typeddict
+from pydantic import BaseModel
 
-from connectors.github import webhooks
+from connectors.github import mapping, webhooks
 from syncd.errors import WebhookError
+from tests.conftest import sample_files
+from tests.payloads import github_issues_event
 
-from .test_webhooks import ALL_PAYLOADS, RULES, _headers
+from .test_webhooks import EXAMPLES, RULES, _headers
+
+PUBLISHED = "github/payload-examples/api.github.com"
 
 Path_ = tuple[str, ...]
 
@@ -59,70 +64,113 @@ def _recording(value: Any, path: Path_, seen: set[Path_]) -> Any:
     return value
 
 
+def _unwrap(annotation: Any) -> Any:
+    """The model, list or leaf under ``Annotated`` and ``| None``."""
+    while True:
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
 def _covered(shape: Any, path: Path_) -> bool:
     """Whether ``path`` is a field ``shape`` names, or lies below one it keeps whole."""
     current = shape
     for step in path:
-        if current is Any:
+        current = _unwrap(current)
+        if current is Any or typing.get_origin(current) is dict:
             return True
-        if typing.get_origin(current) in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(current) if a is not type(None)]
-            current = members[0] if len(members) == 1 else current
-        if not is_typeddict(current):
+        if step == "[]":
+            if typing.get_origin(current) is not list:
+                return False
+            current = typing.get_args(current)[0]
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return False
-        hints = typing.get_type_hints(current)
-        if step not in hints:
+        if step not in current.model_fields:
             return False
-        current = hints[step]
+        current = current.model_fields[step].annotation
     return True
 
 
-def _variants(path: Path) -> list[bytes]:
+def _variants(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The payload as published, and closed as not planned: no published example closes an
     issue, and only a closed one has its ``state_reason`` read."""
-    doc = json.loads(path.read_bytes())
     issue = doc.get("issue")
     if not isinstance(issue, dict):
-        return [path.read_bytes()]
+        return [doc]
     closed = {**doc, "issue": {**issue, "state": "closed", "state_reason": "not_planned"}}
-    return [path.read_bytes(), json.dumps(closed).encode()]
+    return [doc, closed]
 
 
-def _read_paths(path: Path) -> set[Path_]:
+def _map(doc: dict[str, Any]) -> list[Any]:
+    """What the webhook path asks the mapping for, from a payload's issue and comment."""
+    repo = doc["repository"]["full_name"]
+    issue, comment = doc["issue"], doc.get("comment")
+    out = [mapping.is_pull_request(issue), mapping.issue_ref(issue, RULES.instance, repo)]
+    if "state" in issue:
+        out.append(mapping.issue_from_raw(issue, RULES, repo))
+    if comment is not None:
+        out.append(mapping.comment_from_raw(comment, RULES, repo))
+    return out
+
+
+def _read_paths(payload: dict[str, Any]) -> set[Path_]:
     seen: set[Path_] = set()
-    for body in _variants(path):
-        payload = _recording(json.loads(body), (), seen)
-        # a payload the mapping refuses still shows what it read
-        with contextlib.suppress(WebhookError):
-            webhooks.changes_of(path.parent.name, payload, RULES)
+    for doc in _variants(payload):
+        if "issue" in doc:
+            _map(_recording(doc, (), seen))
     return seen
 
 
+def _payloads() -> list[Path]:
+    """GitHub's published payloads of the events syncd reads."""
+    paths = [p for event in webhooks.EVENTS for p in (EXAMPLES / event).glob("*.json")]
+    assert paths, f"no published payloads in {EXAMPLES}"
+    return sorted(paths)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_bytes())
+    return doc
+
+
+@pytest.mark.vendor_samples
 def test_the_shape_names_every_field_the_mapping_reads() -> None:
     left_out = {
         (p.name, ".".join(read))
-        for p in ALL_PAYLOADS
-        for read in _read_paths(p)
-        if not _covered(webhooks._Payload, read)
+        for p in _payloads()
+        for read in _read_paths(_load(p))
+        if not _covered(webhooks.Payload, read)
     }
     assert not left_out
 
 
 def test_the_recorder_sees_a_field_the_shape_leaves_out() -> None:
     # the check above can fail: a read of a field the shape skips is reported
-    assert not _covered(webhooks._Payload, ("issue", "user", "login"))
-    assert not _covered(webhooks._Payload, ("repository", "id"))
-    assert _covered(webhooks._Payload, ("issue", "labels", "[]", "name"))
-    opened = next(p for p in ALL_PAYLOADS if p.name == "opened.payload.json")
-    assert ("issue", "number") in _read_paths(opened)
+    assert not _covered(webhooks.Payload, ("issue", "user", "login"))
+    assert not _covered(webhooks.Payload, ("repository", "id"))
+    assert _covered(webhooks.Payload, ("issue", "labels", "[]", "name"))
+    assert _covered(webhooks.Payload, ("issue", "pull_request", "url"))
+    assert ("issue", "number") in _read_paths(github_issues_event("opened"))
 
 
-@pytest.mark.parametrize("path", ALL_PAYLOADS, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.vendor_samples
+@pytest.mark.parametrize(
+    "path", sample_files(PUBLISHED, *(f"{event}/*.json" for event in sorted(webhooks.EVENTS)))
+)
 def test_shaped_decode_maps_as_the_whole_payload_does(path: Path) -> None:
-    event = path.parent.name
-    for body in _variants(path):
-        shaped = webhooks.parse(_headers(event, body), body, RULES).changes
-        assert shaped == tuple(webhooks.changes_of(event, json.loads(body), RULES))
+    for doc in _variants(_load(path)):
+        shaped = webhooks.decode(json.dumps(doc).encode(), webhooks.Payload)
+        whole = {**doc, "issue": shaped.issue.raw()}
+        if shaped.comment is not None:
+            whole["comment"] = shaped.comment.raw()
+        assert _map(whole) == _map(doc)
 
 
 @pytest.mark.parametrize(
@@ -132,6 +180,11 @@ def test_shaped_decode_maps_as_the_whole_payload_does(path: Path) -> None:
         (b"[1, 2]", "body is not a JSON object"),
         (b'{"action": "opened", "issue": "7"}', "body: issue:"),
         (b'{"action": "opened", "issue": {"number": 1}, "sender": 5}', "body: sender:"),
+        (b'{"action": "opened", "issue": {"number": 1, "labels": "bug"}}', "body: issue.labels:"),
+        (
+            b'{"action": "opened", "issue": {"number": 1, "labels": [{"name": 5}]}}',
+            "body: issue.labels[0].name:",
+        ),
     ],
 )
 def test_a_body_off_the_shape_is_400_with_the_field_named(body: bytes, reason: str) -> None:

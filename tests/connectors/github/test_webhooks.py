@@ -1,4 +1,5 @@
-"""Webhook verification and parsing against GitHub's own published payloads."""
+"""Webhook verification and parsing: against GitHub's own published payloads (the tests
+marked ``vendor_samples``) and against payloads built in the shape GitHub documents."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from connectors.github import webhooks
 from connectors.github.mapping import Rules
 from syncd.errors import WebhookError
 from syncd.model import ChangeKind, IssueStatus, Ref
+from tests.payloads import (
+    github_comment_event,
+    github_issue,
+    github_issues_event,
+    github_ping_event,
+    github_pinned_event,
+)
 
 from .conftest import GITHUB_SAMPLES, SAMPLES, load
 
 EXAMPLES = GITHUB_SAMPLES / "payload-examples" / "api.github.com"
-ALL_PAYLOADS = sorted(
-    p for event in ("issues", "issue_comment", "ping") for p in (EXAMPLES / event).glob("*.json")
-)
 RULES = Rules(
     instance="gh",
     priority_labels={"urgent": "priority: urgent", "high": "priority: high"},
@@ -45,9 +50,22 @@ def _parse(path: Path, rules: Rules = RULES) -> webhooks.WebhookResult:
     return webhooks.parse(headers, body, rules)
 
 
+def _built(event: str, payload: dict[str, Any], rules: Rules = RULES) -> webhooks.WebhookResult:
+    body = json.dumps(payload).encode()
+    headers = _headers(event, body)
+    webhooks.verify(headers, body, SECRET)
+    return webhooks.parse(headers, body, rules)
+
+
+BUILT_ISSUE = Ref.issue("gh", "acme/widgets#1")
+
+
+@pytest.mark.vendor_samples
 def test_every_vendor_payload_is_handled() -> None:
-    assert len(ALL_PAYLOADS) == 39
-    for path in ALL_PAYLOADS:
+    events = ("issues", "issue_comment", "ping")
+    paths = sorted(p for event in events for p in (EXAMPLES / event).glob("*.json"))
+    assert len(paths) == 39
+    for path in paths:
         result = _parse(path)
         assert result.event == path.parent.name
         assert result.delivery_id == "72d3162e-cc78-11e3-81ab-4c9367dc0958"
@@ -62,6 +80,7 @@ def test_every_vendor_payload_is_handled() -> None:
         assert change.ref.kind.value == "issue"
 
 
+@pytest.mark.vendor_samples
 @pytest.mark.parametrize(
     "name",
     [
@@ -86,6 +105,7 @@ def test_issue_actions_become_upserts(name: str) -> None:
     assert change.at == issue.updated_at and change.at is not None
 
 
+@pytest.mark.vendor_samples
 def test_opened_details() -> None:
     change = _parse(EXAMPLES / "issues" / "opened.payload.json").changes[0]
     assert change.issue is not None
@@ -94,6 +114,7 @@ def test_opened_details() -> None:
     assert change.at == datetime(2019, 5, 15, 15, 20, 18, tzinfo=UTC)
 
 
+@pytest.mark.vendor_samples
 def test_assigned_and_unlabeled_read_the_snapshot() -> None:
     assigned = _parse(EXAMPLES / "issues" / "assigned.payload.json").changes[0]
     assert assigned.issue is not None and assigned.issue.assignee == "Codertocat"
@@ -101,16 +122,19 @@ def test_assigned_and_unlabeled_read_the_snapshot() -> None:
     assert unlabeled.issue is not None and unlabeled.issue.labels == frozenset({"bug"})
 
 
+@pytest.mark.vendor_samples
 def test_empty_body_is_an_empty_string() -> None:
     change = _parse(EXAMPLES / "issues" / "opened.with-empty-body.payload.json").changes[0]
     assert change.issue is not None and change.issue.body == ""
 
 
+@pytest.mark.vendor_samples
 def test_deleted_issue() -> None:
     (change,) = _parse(EXAMPLES / "issues" / "deleted.payload.json").changes
     assert change.kind == ChangeKind.DELETED and change.ref == ISSUE_1 and change.issue is None
 
 
+@pytest.mark.vendor_samples
 def test_transferred_issue_moves() -> None:
     (change,) = _parse(EXAMPLES / "issues" / "transferred.payload.json").changes
     assert change.kind == ChangeKind.MOVED
@@ -118,15 +142,18 @@ def test_transferred_issue_moves() -> None:
     assert change.new_ref == ISSUE_1
 
 
+@pytest.mark.vendor_samples
 def test_pinned_partial_issue_is_touched() -> None:
     (change,) = _parse(EXAMPLES / "issues" / "pinned.payload.json").changes
     assert change.kind == ChangeKind.TOUCHED and change.ref == ISSUE_1
 
 
+@pytest.mark.vendor_samples
 def test_pull_request_events_are_ignored() -> None:
     assert _parse(EXAMPLES / "issues" / "milestoned.payload.json").changes == ()
 
 
+@pytest.mark.vendor_samples
 @pytest.mark.parametrize(
     ("name", "text"),
     [
@@ -147,41 +174,99 @@ def test_comment_created_and_edited(name: str, text: str) -> None:
 
 
 def test_comment_by_the_bot_is_by_syncd() -> None:
-    rules = Rules(instance="gh", bot_login="codertocat")
-    (change,) = _parse(EXAMPLES / "issue_comment" / "created.payload.json", rules).changes
+    payload = github_comment_event("Synced from support", login="Syncd-Bot")
+    (change,) = _built("issue_comment", payload).changes  # bot_login "syncd-bot"
     assert change.comment is not None and change.comment.by_syncd
+    other = github_comment_event("Looking into it", login="dev-alice")
+    (change,) = _built("issue_comment", other).changes
+    assert change.comment is not None and not change.comment.by_syncd
 
 
+@pytest.mark.vendor_samples
 def test_comment_deleted() -> None:
     (change,) = _parse(EXAMPLES / "issue_comment" / "deleted.payload.json").changes
     assert change.kind == ChangeKind.COMMENT_DELETED and change.ref == ISSUE_1
     assert change.comment is not None and change.comment.ref.key.endswith("#comment-492700400")
 
 
-def test_ping_and_unknown_events_are_ignored() -> None:
-    for path in (EXAMPLES / "ping").glob("*.json"):
+@pytest.mark.vendor_samples
+def test_published_pings_are_ignored() -> None:
+    pings = sorted((EXAMPLES / "ping").glob("*.json"))
+    assert pings
+    for path in pings:
         assert _parse(path).changes == ()
+
+
+def test_ping_and_unknown_events_are_ignored() -> None:
+    assert _built("ping", github_ping_event()).changes == ()
     body = b'{"zen": "x", "action": "created"}'
     assert webhooks.parse(_headers("star", body), body, RULES).changes == ()
 
 
+@pytest.mark.parametrize(
+    "action", ["opened", "edited", "labeled", "unlabeled", "assigned", "reopened", "locked"]
+)
+def test_issue_actions_on_a_whole_issue_become_upserts(action: str) -> None:
+    (change,) = _built("issues", github_issues_event(action)).changes
+    assert change.kind == ChangeKind.UPSERT and change.ref == BUILT_ISSUE
+    issue = change.issue
+    assert issue is not None and issue.ref == BUILT_ISSUE
+    assert issue.title == "Spelling error in the README file"
+    assert issue.status == IssueStatus.TODO and issue.labels == frozenset({"bug"})
+    assert issue.assignee == "dev-alice" and issue.priority is None
+    assert issue.url == "https://github.com/acme/widgets/issues/1"
+    assert change.at == issue.updated_at == datetime(2019, 5, 15, 15, 20, 18, tzinfo=UTC)
+    assert change.actor == "dev-alice" and change.source == "webhook"
+
+
+def test_deleted_transferred_pinned_and_pull_requests() -> None:
+    (gone,) = _built("issues", github_issues_event("deleted")).changes
+    assert gone.kind == ChangeKind.DELETED and gone.ref == BUILT_ISSUE and gone.issue is None
+    moved = github_issues_event("transferred")
+    moved["changes"] = {
+        "new_issue": github_issue(3, url="https://api.github.com/repos/acme/gadgets/issues/3"),
+        "new_repository": moved["repository"] | {"full_name": "acme/gadgets"},
+    }
+    (change,) = _built("issues", moved).changes
+    assert change.kind == ChangeKind.MOVED and change.ref == BUILT_ISSUE
+    assert change.new_ref == Ref.issue("gh", "acme/gadgets#3")
+    (touched,) = _built("issues", github_pinned_event()).changes
+    assert touched.kind == ChangeKind.TOUCHED and touched.ref == BUILT_ISSUE
+    pull = github_issues_event("milestoned")
+    pull["issue"]["pull_request"] = {"url": "https://api.github.com/repos/acme/widgets/pulls/1"}
+    assert _built("issues", pull).changes == ()
+
+
+@pytest.mark.parametrize("action", ["created", "edited", "deleted"])
+def test_comment_actions(action: str) -> None:
+    payload = github_comment_event("Fixed on main.", action=action)
+    (change,) = _built("issue_comment", payload).changes
+    kind = ChangeKind.COMMENT_DELETED if action == "deleted" else ChangeKind.COMMENT
+    assert change.kind == kind and change.ref == BUILT_ISSUE
+    comment = change.comment
+    assert comment is not None and comment.parent == BUILT_ISSUE
+    assert comment.ref == Ref.comment("gh", "acme/widgets#comment-492700401")
+    if action != "deleted":
+        assert comment.body == "Fixed on main." and comment.author == "dev-alice"
+        assert comment.public is False and not comment.by_syncd and comment.marker is None
+
+
 def test_marker_and_status_from_a_closed_issue() -> None:
-    payload = load(EXAMPLES / "issues" / "reopened.payload.json")
-    payload["action"] = "closed"
+    payload = github_issues_event("closed")
     payload["issue"].update(
         state="closed",
         state_reason="not_planned",
         body="text\n\n<!-- syncd:key=k-1 -->",
         labels=[*payload["issue"]["labels"], {"name": "priority: high"}],
     )
-    body = json.dumps(payload).encode()
-    (change,) = webhooks.parse(_headers("issues", body), body, RULES).changes
+    (change,) = _built("issues", payload).changes
     assert change.issue is not None
     assert change.issue.status == IssueStatus.WONT_DO
     assert change.issue.marker == "k-1" and change.issue.body == "text"
     assert change.issue.priority is not None and change.issue.priority.value == "high"
 
 
+@pytest.mark.vendor_samples
 def test_published_signature_vector_verifies() -> None:
     vector = load(SAMPLES / "signing-test-vectors.json")["github"]
     body = vector["payload"].encode()

@@ -20,8 +20,6 @@ def test_comments_reuse_the_visibility_read() -> None:
                 "base_url": srv.url,
                 "token": "syncd-token",
                 "bot_login": "syncd-bot",
-                "seconds_between_requests": 0,
-                "seconds_between_writes": 0,
             },
         )
         issue = Ref.issue("gh", f"acme/widgets#{number}")

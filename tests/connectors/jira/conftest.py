@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +12,9 @@ import pytest
 from connectors.jira import JiraConnector, JiraSettings
 from connectors.jira.emulator import JiraEmulator, build
 from syncd.testing.server import ServerThread
+from tests.conftest import SAMPLES as ALL_SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "vendor-samples" / "jira"
+SAMPLES = ALL_SAMPLES / "jira"
 SECRET = "s3cret-webhook"
 
 

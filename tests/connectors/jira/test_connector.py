@@ -11,7 +11,14 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.jira import CONNECTOR, JiraSettings, webhooks
-from syncd.errors import NotFound, PermanentError, RateLimited, TransientError, WebhookError
+from syncd.errors import (
+    CursorError,
+    NotFound,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    WebhookError,
+)
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
 from tests.connectors.jira.conftest import Served
 
@@ -233,6 +240,7 @@ def test_comment_paging(served: Served) -> None:
 
 
 def test_poll_pages_and_overlap_never_repeat(served: Served) -> None:
+    before = dict(served.emu.control.requests)  # the emulator is shared: count this test's own
     conn = served.connector(poll_page_size=2)
     _, cursor, _ = drain(conn, None)
     _, cursor, _ = drain(conn, cursor)  # absorb whatever earlier tests left in the window
@@ -248,7 +256,8 @@ def test_poll_pages_and_overlap_never_repeat(served: Served) -> None:
     assert any(c.kind == ChangeKind.COMMENT and c.comment.body == "polled comment" for c in changes)
     again, _, _ = drain(conn, cursor)
     assert again == []
-    requests = served.emu.control.requests
+    requests = {k: n - before.get(k, 0) for k, n in served.emu.control.requests.items()}
+    requests = {k: n for k, n in requests.items() if n}
     if served.flavour == "cloud":
         assert requests["POST /rest/api/{n}/search/jql"] > 0
         assert not any(k.endswith("/search") for k in requests)  # removed on Cloud
@@ -327,3 +336,21 @@ def test_parse_webhook_rejects_garbage(served: Served) -> None:
     with pytest.raises(WebhookError) as err:
         conn.parse_webhook({}, body.encode())
     assert err.value.status == 400
+
+
+def test_a_cursor_written_before_versions_is_upgraded(served: Served) -> None:
+    conn = served.connector()
+    _, current, _ = drain(conn, None)
+    assert current is not None and json.loads(current)["v"] == 1
+    legacy = json.dumps({k: v for k, v in json.loads(current).items() if k != "v"})
+    conn.check_cursor(legacy)
+    page = conn.poll(legacy)
+    assert page.cursor is not None and json.loads(page.cursor)["v"] == 1
+
+
+def test_an_unreadable_cursor_costs_no_request(served: Served) -> None:
+    conn = served.connector()
+    before = sum(served.emu.control.requests.values())
+    with pytest.raises(CursorError, match="jira"):
+        conn.poll('{"hw": "yesterday", "seen": {}}')
+    assert sum(served.emu.control.requests.values()) == before

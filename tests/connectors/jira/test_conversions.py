@@ -83,3 +83,18 @@ def test_wiki_escapes_what_would_be_markup() -> None:
 def test_markdown_escapes_survive() -> None:
     text = "literal \\*stars\\* and 1. not a list\n\n2\\. not a list either"
     assert adf.to_markdown(adf.from_markdown(text)) == text
+
+
+def test_transition_screens_name_the_fields_syncd_cannot_fill() -> None:
+    from connectors.jira.mapping import required_fields
+
+    screen = {
+        "fields": {
+            "resolution": {"required": True, "name": "Resolution"},
+            "customfield_10100": {"required": True, "name": "Root cause"},
+            "assignee": {"required": True, "hasDefaultValue": True, "name": "Assignee"},
+            "comment": {"required": False, "name": "Comment"},
+        }
+    }
+    assert required_fields(screen) == ["Root cause"]
+    assert required_fields({"fields": [{"id": "resolution"}]}) == []  # old servers: a list

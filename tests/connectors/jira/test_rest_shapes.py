@@ -1,5 +1,6 @@
 """Recorded Jira Server REST v2 responses map to canonical values; the emulator's Cloud
-answers validate against Atlassian's published REST v3 description."""
+answers validate against Atlassian's published REST v3 description (those tests are marked
+``vendor_samples``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from connectors.jira import mapping
 from connectors.jira.settings import DEFAULT_PRIORITIES
 from syncd.model import IssueStatus, Priority, Ref
+from tests.conftest import sample_files
 from tests.connectors.jira.conftest import SAMPLES, Served
 
 V2 = SAMPLES / "rest-server-v2"
@@ -30,7 +32,8 @@ def to_issue(raw: Any) -> Any:
     )
 
 
-@pytest.mark.parametrize("path", sorted((V2 / "issue").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.vendor_samples
+@pytest.mark.parametrize("path", sample_files("jira/rest-server-v2/issue"))
 def test_every_recorded_issue_maps(path: Any) -> None:
     raw = json.loads(path.read_text())
     issue = to_issue(raw)
@@ -39,6 +42,7 @@ def test_every_recorded_issue_maps(path: Any) -> None:
     assert issue.url.endswith("/browse/" + raw["key"]) and issue.updated_at is not None
 
 
+@pytest.mark.vendor_samples
 def test_issue_with_resolution_and_labels() -> None:
     issue = to_issue(load("issue/valid-all-expanded-with-resolution.json"))
     # status "Resolved" without a category, resolution "Incomplete": closed, not fixed
@@ -48,6 +52,7 @@ def test_issue_with_resolution_and_labels() -> None:
     assert labelled.labels and all(isinstance(lb, str) for lb in labelled.labels)
 
 
+@pytest.mark.vendor_samples
 def test_search_results_map() -> None:
     page = load("search/many-issues.json")
     issues = {i.ref.key: i for i in map(to_issue, page["issues"])}
@@ -57,6 +62,7 @@ def test_search_results_map() -> None:
     assert issues["TST-6"].status == IssueStatus.TODO  # "Reopened"
 
 
+@pytest.mark.vendor_samples
 def test_transition_needing_resolution() -> None:
     transition = load("transition/valid.json")
     assert mapping.needs_resolution(transition)
@@ -70,6 +76,7 @@ def example(name: str) -> Any:
     return json.loads(path.read_text())["example"]
 
 
+@pytest.mark.vendor_samples
 def test_cloud_examples_map() -> None:
     issue = to_issue(example("getIssue.200"))
     assert issue.ref.key == example("getIssue.200")["key"]
@@ -82,6 +89,7 @@ def test_cloud_examples_map() -> None:
     assert all(to_issue(i).ref.key == i["key"] for i in found["issues"])
 
 
+@pytest.mark.vendor_samples
 def test_comments_with_visibility() -> None:
     raw = load("issue/valid-visibility.json")
     parent = Ref.issue("jira", raw["key"])
@@ -152,6 +160,7 @@ def validate(instance: Any, schema_name: str) -> None:
     jsonschema.validate(instance, schema)
 
 
+@pytest.mark.vendor_samples
 def test_cloud_answers_validate(cloud: Served) -> None:
     http: httpx.Client = cloud.human()
     made = http.post(

@@ -13,22 +13,13 @@ import pytest
 
 from connectors.rt.emulator import build
 from syncd.testing.server import ServerThread
+from tests.conftest import SAMPLES
 
 from .shapes import record_session, sentence, shape
 
 HERE = Path(__file__).resolve().parent
 RECORDED = json.loads((HERE / "data" / "real-rt-5.0.3.json").read_text())
-EXAMPLES = (
-    HERE.parents[2]
-    / ".."
-    / "shared"
-    / "vendor-samples"
-    / "rt"
-    / "rt-5.0.8"
-    / "lib"
-    / "RT"
-    / "REST2-pod-json-examples"
-)
+EXAMPLES = SAMPLES / "rt" / "rt-5.0.8" / "lib" / "RT" / "REST2-pod-json-examples"
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +47,19 @@ def _example(number: str) -> Any:
     return json.loads(path.read_text())["example"]
 
 
+@pytest.mark.vendor_samples
 def test_create_answer_matches_the_published_example(emulated: dict[str, Any]) -> None:
     assert sorted(emulated["create_ticket"]["body"]) == sorted(_example("02"))
 
 
+@pytest.mark.vendor_samples
 def test_collection_keys_match_the_published_example(emulated: dict[str, Any]) -> None:
     published = set(_example("01"))
     assert published <= set(emulated["tickets_search"]["body"])
     assert set(emulated["history"]["body"]) == published  # total/pages null: still present
 
 
+@pytest.mark.vendor_samples
 def test_update_sentence_matches_the_published_example() -> None:
     emu = build()
     tid = emu.human_create("hello world", "x")

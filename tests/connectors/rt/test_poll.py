@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from syncd.model import ChangeKind, TicketStatus
@@ -84,3 +86,24 @@ def test_queues_without_rights_or_outside_the_settings_are_not_polled(
     changes, _, _ = _drain(everything, cursor)
     refs = {c.ref for c in changes}
     assert {general, support} <= refs and secret not in refs
+
+
+def test_cursor_since_starts_after_the_last_transaction_before_the_moment(
+    harness: RTHarness,
+) -> None:
+    conn = harness.connector
+    before = harness.human_create(f"before {uuid.uuid4().hex[:6]}")
+    time.sleep(1.1)  # RT's times have whole seconds
+    moment = datetime.now(UTC)
+    time.sleep(1.1)
+    after = harness.human_create(f"after {uuid.uuid4().hex[:6]}")
+    cursor = conn.cursor_since(moment)
+    time.sleep(1.1)
+    assert 0 < int(cursor) < int(conn.cursor_since(datetime.now(UTC)))
+    changes, _, _ = _drain(conn, cursor)
+    refs = {c.ref for c in changes if c.kind == ChangeKind.UPSERT}
+    assert after in refs and before not in refs
+
+
+def test_cursor_since_before_every_transaction_is_zero(harness: RTHarness) -> None:
+    assert harness.connector.cursor_since(datetime(2001, 1, 1, tzinfo=UTC)) == "0"

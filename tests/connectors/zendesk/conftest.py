@@ -19,8 +19,8 @@ from connectors.zendesk import ZendeskConnector, factory  # noqa: E402
 from connectors.zendesk.emulator import DEFAULT_SECRET, ZendeskEmulator, build  # noqa: E402
 from syncd.model import Ref  # noqa: E402
 from syncd.testing.server import ServerThread  # noqa: E402
+from tests.conftest import SAMPLES  # noqa: E402, F401  (the tests here import it from this module)
 
-SAMPLES = ROOT / ".." / "shared" / "vendor-samples"
 INSTANCE = "zd"
 
 

@@ -7,7 +7,8 @@ typed value may also be null (Zendesk sends ``"priority": null``, ``"assignee_id
 ``oneOf`` is read as ``anyOf`` (an audit event ``value`` of null matches both branches).
 The description types ``ticket_events`` items as ticket *metric* events; the ticket event
 export's own fields (``child_events``, ``updater_id`` ...) are not described there, so only
-the shared ones (``id``, ``ticket_id``) are really checked.
+the shared ones (``id``, ``ticket_id``) are really checked. Every test that reads the
+description or its examples is marked ``vendor_samples``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from connectors.zendesk.mapping import (
     comments_from_ticket_events,
     ticket_from_raw,
 )
-from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
+from syncd.model import Comment, FileRef, Priority, Ref, Ticket, TicketStatus
 
 from .conftest import SAMPLES
 
@@ -76,6 +77,7 @@ def agent(served: tuple[ZendeskEmulator, str]) -> httpx.Client:
     return httpx.Client(base_url=url, auth=("syncd@example.com/token", "syncd-token"), timeout=5)
 
 
+@pytest.mark.vendor_samples
 def test_every_endpoint_the_connector_calls(
     served: tuple[ZendeskEmulator, str], agent: httpx.Client
 ) -> None:
@@ -176,6 +178,7 @@ PRINTER = Ticket(
 NAMES = Names(users={20978392: "Printer Owner"})
 
 
+@pytest.mark.vendor_samples
 @pytest.mark.parametrize(
     ("name", "pick"),
     [
@@ -188,6 +191,7 @@ def test_vendor_ticket_examples(name: str, pick: Any) -> None:
     assert [ticket_from_raw(t, CTX, NAMES) for t in pick(example(name))] == [PRINTER]
 
 
+@pytest.mark.vendor_samples
 def test_vendor_audits_example() -> None:
     parent = Ref.ticket("zd", 666)
     audits = example("TicketAuditsForTicketResponseExample")["audits"]
@@ -207,6 +211,7 @@ def test_vendor_audits_example() -> None:
     ]
 
 
+@pytest.mark.vendor_samples
 def test_vendor_comments_example() -> None:
     parent = Ref.ticket("zd", 1)
     (raw,) = example("TicketCommentsResponseExample")["comments"]
@@ -220,9 +225,20 @@ def test_vendor_comments_example() -> None:
         public=True,
         created_at=when,
         updated_at=when,
+        attachments=("crash.log",),  # the example's attachment, by its file name
+        files=(
+            FileRef(
+                id="498483",
+                name="crash.log",
+                content_type="text/plain",
+                size=2532,
+                url="https://company.zendesk.com/attachments/crash.log",
+            ),
+        ),
     )
 
 
+@pytest.mark.vendor_samples
 def test_vendor_ticket_events_example_has_no_comments() -> None:
     # Zendesk's example is a metric event without child_events: nothing to sync
     events = example("ExportIncrementalTicketEventsResponseExample")["ticket_events"]

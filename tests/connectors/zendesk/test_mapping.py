@@ -122,6 +122,25 @@ def test_comments_from_audits_carry_markers() -> None:
     assert second.ref == Ref.comment("zd", 12)
 
 
+def test_comments_carry_their_attachments_names() -> None:
+    raw = {
+        "type": "Comment",
+        "id": 20,
+        "body": "see the log",
+        "public": True,
+        "attachments": [
+            {"id": 1, "file_name": "crash.log", "content_url": "https://x/1"},
+            {"id": 2, "content_url": "https://x/2"},  # no name: left out
+        ],
+    }
+    ctx = Context(connector="zd", bot_id=1)
+    (got,) = comments_from_audits([{"author_id": 2, "events": [raw]}], Ref.ticket("zd", 5), ctx)
+    assert got.attachments == ("crash.log",)
+    raw.pop("attachments")
+    (bare,) = comments_from_audits([{"author_id": 2, "events": [raw]}], Ref.ticket("zd", 5), ctx)
+    assert bare.attachments == ()
+
+
 def test_update_body_is_one_request() -> None:
     body = update_body(
         status=TicketStatus.ON_HOLD,

@@ -1,0 +1,148 @@
+"""A thin adapter over Freshdesk's API v2 on httpx.
+
+Every vendor failure leaves this module as an exception of :mod:`syncd.errors`; the last
+rate figures Freshdesk sent (``X-RateLimit-Total``, ``X-RateLimit-Remaining``; the credits a
+call cost in ``X-RateLimit-Used-CurrentRequest``) are kept for :meth:`FreshdeskClient.rate_budget`.
+Freshdesk limits per minute and says nothing of when its window resets: a 429 carries
+``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from syncd.connector import RateBudget
+from syncd.errors import RemoteError, classify_status, retry_after, transport_errors
+from syncd.paging import next_link, walk
+
+from .settings import FreshdeskSettings
+
+USER_AGENT = "syncd-freshdesk/0.1"
+LIMIT = ("x-ratelimit-total",)
+REMAINING = ("x-ratelimit-remaining",)
+USED = "x-ratelimit-used-currentrequest"
+
+
+def auth_header(settings: FreshdeskSettings) -> str:
+    """Basic auth with the API key as user and ``X`` as password, as Freshdesk asks."""
+    raw = f"{settings.secret('api_key')}:X".encode()
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+def message(resp: httpx.Response) -> str:
+    """Freshdesk's error text: ``{"description", "errors": [{field, message, code}]}``,
+    ``{"code", "message"}`` or a plain (often empty) body."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200] or resp.reason_phrase
+    if not isinstance(body, dict):
+        return resp.reason_phrase
+    parts = [str(body.get(k)) for k in ("description", "code", "message") if body.get(k)]
+    for err in body.get("errors") or ():
+        if isinstance(err, dict):
+            parts.append(f"{err.get('field')}: {err.get('message')} ({err.get('code')})")
+    return "; ".join(parts)[:500] or resp.reason_phrase
+
+
+class FreshdeskClient:
+    """Calls ``/api/v2`` with the API key; raises only ``syncd.errors``."""
+
+    def __init__(self, settings: FreshdeskSettings, http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self._auth = auth_header(settings)
+        self._owned = http is None
+        self.http = http or httpx.Client(timeout=settings.timeout)
+        self._lock = threading.Lock()
+        self._budget = RateBudget()
+        self.last_cost: int | None = None  # credits the last call cost
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.settings.root + path
+
+    def response(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One call; the answer when it is a success."""
+        headers = {"Authorization": self._auth, "User-Agent": USER_AGENT}
+        where = f"Freshdesk {method} {path}"
+        with transport_errors(where):
+            resp = self.http.request(
+                method,
+                self._url(path),
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.settings.timeout,
+            )
+        self._note_budget(resp)
+        if resp.status_code >= 400:
+            raise classify_status(
+                resp.status_code,
+                f"{where}: {resp.status_code} {message(resp)}",
+                retry_after=retry_after(resp.headers.get("retry-after")),
+            )
+        return resp
+
+    def request(self, method: str, path: str, **kw: Any) -> Any:
+        """One call; the decoded JSON body (``None`` for an empty one)."""
+        resp = self.response(method, path, **kw)
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise RemoteError(
+                f"Freshdesk {method} {path}: answer is not JSON", status=resp.status_code
+            ) from exc
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``path`` and decode the JSON body."""
+        return self.request("GET", path, params=params)
+
+    def pages(
+        self, path: str, params: Mapping[str, Any] | None = None, *, max_pages: int = 300
+    ) -> Iterator[list[Any]]:
+        """Each page of a list, following the ``Link`` header Freshdesk sends while there
+        is a next page (300 pages at most: Freshdesk's own cap)."""
+
+        def fetch(at: tuple[str, Mapping[str, Any] | None]) -> httpx.Response:
+            return self.response("GET", at[0], params=at[1])
+
+        def following(
+            resp: httpx.Response, _: object
+        ) -> tuple[str, Mapping[str, Any] | None] | None:
+            url = next_link(resp.headers.get("link"))
+            return (url, None) if url else None
+
+        for resp in walk(fetch, (path, params), following, max_pages=max_pages):
+            body = resp.json() if resp.content else []
+            yield body if isinstance(body, list) else []
+
+    def _note_budget(self, resp: httpx.Response) -> None:
+        seen = RateBudget.from_headers(resp.headers, limit=LIMIT, remaining=REMAINING)
+        used = resp.headers.get(USED)
+        with self._lock:
+            if seen is not None:
+                self._budget = seen
+            self.last_cost = int(used) if used and used.isdigit() else None
+
+    def rate_budget(self) -> RateBudget:
+        """The last figures Freshdesk sent."""
+        with self._lock:
+            return self._budget
+
+    def close(self) -> None:
+        """Close the HTTP client if this adapter built it."""
+        if self._owned:
+            self.http.close()

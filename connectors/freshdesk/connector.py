@@ -1,0 +1,244 @@
+"""The Freshdesk helpdesk connector: tickets, replies and private notes over API v2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from syncd.connector import (
+    Capability,
+    ConnectorBase,
+    DiagnoseContext,
+    Finding,
+    PollPage,
+    RateBudget,
+    WebhookResult,
+)
+from syncd.errors import ConfigError, NotFound, PermanentError, RemoteError
+from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
+
+from . import webhooks
+from .client import FreshdeskClient
+from .diagnose import diagnose
+from .mapping import Context, Names, comment_body, comments_from_raw, ticket_from_raw, update_body
+from .people import Directory
+from .poll import CURSOR, Poller, cursor_since
+from .settings import FreshdeskSettings
+
+CAPABILITIES = frozenset(
+    {
+        Capability.WEBHOOKS,
+        Capability.POLL,
+        Capability.COMMENTS,
+        Capability.INTERNAL_COMMENTS,
+        Capability.LABELS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+        Capability.CURSOR_SINCE,
+        Capability.DIAGNOSE,
+    }
+)
+VIEW_INCLUDE = "requester,company"
+
+
+class FreshdeskConnector(ConnectorBase):
+    """One Freshdesk account, as the engine sees it (a ``HelpdeskConnector``)."""
+
+    settings: FreshdeskSettings
+
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self, name: str, settings: FreshdeskSettings, http: httpx.Client | None = None
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.client = FreshdeskClient(settings, http)
+        self._bot: int | None = None
+        self.people = Directory(self.client)
+        self.poller = Poller(self)
+
+    # -- identity and names ---------------------------------------------------------------
+
+    @property
+    def ctx(self) -> Context:
+        """The mapping context, with the bot's id once known."""
+        return Context(
+            connector=self.name,
+            base_url=self.settings.root,
+            ticket_url_template=self.settings.ticket_url_template,
+            custom_statuses=self.settings.custom_statuses,
+            custom_fields=self.settings.custom_fields,
+            bot_id=self._bot,
+        )
+
+    def check(self) -> str:
+        """Read ``/agents/me`` and return who syncd acts as."""
+        me = self.client.get("/api/v2/agents/me")
+        contact = me.get("contact") or {}
+        self._bot = int(me["id"])
+        self.people.name_user(self._bot, str(contact.get("name") or me["id"]))
+        return f"{contact.get('name')} <{contact.get('email')}> (agent {me['id']})"
+
+    def bot_id(self) -> int:
+        """The id of the agent syncd writes as (read once)."""
+        if self._bot is None:
+            self.check()
+        assert self._bot is not None
+        return self._bot
+
+    def names(self) -> Names:
+        """A snapshot of the names known so far."""
+        return self.people.names()
+
+    def learn(self, raws: Iterable[Mapping[str, Any]]) -> None:
+        """Learn the names the tickets ``raws`` need."""
+        self.people.learn(raws)
+
+    def ticket(self, raw: Mapping[str, Any]) -> Ticket:
+        """Map a ticket object whose names were learnt (:meth:`learn`)."""
+        return ticket_from_raw(raw, self.ctx, self.names())
+
+    # -- tickets --------------------------------------------------------------------------
+
+    @staticmethod
+    def _id(ref: Ref) -> int:
+        if ref.kind not in (RefKind.TICKET, RefKind.COMMENT):
+            raise PermanentError(f"{ref} is not a Freshdesk ticket or conversation")
+        if not ref.key.isascii() or not ref.key.isdigit():
+            raise NotFound(f"{ref}: Freshdesk ids are numbers")
+        return int(ref.key)
+
+    def _read(self, ref: Ref) -> dict[str, Any]:
+        raw = self.client.get(f"/api/v2/tickets/{self._id(ref)}", {"include": VIEW_INCLUDE})
+        self.learn([raw])
+        return dict(raw)
+
+    def get_ticket(self, ref: Ref) -> Ticket:
+        """Read one ticket with its requester, group and company names."""
+        return self.ticket(self._read(ref))
+
+    def update_ticket(
+        self,
+        ref: Ref,
+        *,
+        status: TicketStatus | None = None,
+        priority: Priority | None = None,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        fields: Mapping[str, str] | None = None,
+        comment: str | None = None,
+        public: bool = False,
+        key: str | None = None,
+    ) -> Ticket:
+        """The comment first (a reply or a private note carrying ``key``), then one ``PUT``
+        of the fields: Freshdesk takes no conversation in a ticket update. A retry looks for
+        the comment by its key before writing it again (the runner's ``find_comment``)."""
+        if comment is not None:
+            self.add_comment(ref, comment, public=public, key=key or "")
+        tags: list[str] | None = None
+        if add_tags or remove_tags:
+            # Freshdesk replaces the whole list: read it, change only the named tags
+            current = [str(t) for t in self._read(ref).get("tags") or ()]
+            gone = set(remove_tags)
+            tags = [t for t in current if t not in gone]
+            tags += [t for t in add_tags if t not in tags]
+        try:
+            body = update_body(
+                status=status, priority=priority, tags=tags, fields=fields, ctx=self.ctx
+            )
+        except KeyError as exc:
+            raise ConfigError([("", "custom_fields", str(exc.args[0]))]) from None
+        if not body:
+            return self.get_ticket(ref)
+        answer = self.client.request("PUT", f"/api/v2/tickets/{self._id(ref)}", json=body)
+        self.learn([answer])
+        return self.ticket(answer)
+
+    # -- comments -------------------------------------------------------------------------
+
+    def comments(self, parent: Ref) -> list[Comment]:
+        """All replies and notes of a ticket, oldest first, each with its marker."""
+        path = f"/api/v2/tickets/{self._id(parent)}/conversations"
+        raws = [c for page in self.client.pages(path, {"per_page": 100}) for c in page]
+        self.bot_id()
+        self.people.users([c.get("user_id") for c in raws])
+        return comments_from_raw(raws, parent, self.ctx, self.names())
+
+    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
+        """A reply (public: the requester is e-mailed) or a private note, carrying ``key``."""
+        ticket_id = self._id(parent)
+        kind = "reply" if public else "notes"
+        made = self.client.request(
+            "POST",
+            f"/api/v2/tickets/{ticket_id}/{kind}",
+            json=comment_body(body, public=public, key=key or None),
+        )
+        if not isinstance(made, dict) or "id" not in made:
+            found = self.find_comment(parent, key)
+            if found is None:
+                raise RemoteError(f"{parent}: Freshdesk accepted the {kind} but does not list it")
+            return found
+        self.bot_id()
+        return comments_from_raw([made], parent, self.ctx, self.names())[0]
+
+    def find_comment(self, parent: Ref, key: str) -> Comment | None:
+        """The reply or note whose body hides ``key``."""
+        for comment in reversed(self.comments(parent)):
+            if comment.marker == key:
+                return comment
+        return None
+
+    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
+        """Not offered: syncd's copies on Freshdesk stay as written."""
+        raise PermanentError("editing conversations is not supported by the Freshdesk connector")
+
+    def delete_comment(self, ref: Ref, parent: Ref) -> None:
+        """Not offered: syncd's copies on Freshdesk stay as written."""
+        raise PermanentError("deleting conversations is not supported by the Freshdesk connector")
+
+    # -- changes --------------------------------------------------------------------------
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """Tickets changed since ``cursor`` and their new conversations."""
+        return self.poller.poll(cursor)
+
+    def cursor_since(self, moment: datetime) -> str:
+        """A cursor whose polls return what changed at or after ``moment``."""
+        return cursor_since(moment)
+
+    def check_cursor(self, cursor: str) -> None:
+        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
+        CURSOR.load(self.name, cursor)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check the secret header or the basic credentials the automation rule sends."""
+        secret = self.settings.secret("webhook_secret")
+        assert secret is not None
+        if self.settings.webhook_auth == "basic":
+            webhooks.verify_basic(headers, self.settings.webhook_username, secret)
+        else:
+            webhooks.verify_header(headers, self.settings.webhook_header, secret)
+
+    def webhooks_offline(self) -> bool:
+        """A delivery is read without any call: it only names the ticket."""
+        return True
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """A verified delivery: the ticket it names is to be read again."""
+        return webhooks.parse(body, self.name)
+
+    def diagnose(self, context: DiagnoseContext) -> list[Finding]:
+        """Check the API key, the statuses and fields syncd names, and the ticket list."""
+        return diagnose(self, context)
+
+    def rate_budget(self) -> RateBudget:
+        """The last figures Freshdesk sent."""
+        return self.client.rate_budget()
+
+    def close(self) -> None:
+        """Release HTTP connections."""
+        self.client.close()

@@ -1,0 +1,154 @@
+"""A developer on the emulated GitHub, for the demo, end-to-end tests and benchmarks.
+
+Acts in process through the emulator's ``*_as`` helpers (which fire the same webhooks as the
+API) and reads state without spending rate budget, so request counters only show syncd's own
+traffic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from syncd.connector import EmulatorKit
+from syncd.model import Comment, Issue, IssueStatus, Ref
+
+from ..mapping import (
+    Rules,
+    comment_from_raw,
+    issue_from_raw,
+    parse_comment_key,
+    parse_issue_key,
+)
+from ..settings import DEFAULT_PRIORITY_LABELS
+from .app import GitHubEmulator, build
+from .limits import GitHubLimits
+
+BOT_TOKEN = "syncd-token"
+DEV_LOGIN = "dev-alice"
+CLOSE_REASON = {
+    IssueStatus.DONE: "completed",
+    IssueStatus.WONT_DO: "not_planned",
+    IssueStatus.DUPLICATE: "duplicate",
+}
+
+
+class GitHubActor:
+    """``dev-alice`` on the emulated GitHub."""
+
+    def __init__(self, emulator: GitHubEmulator, instance: str, base_url: str) -> None:
+        self.emulator = emulator
+        self.instance = instance
+        self.base_url = base_url
+        self.login = DEV_LOGIN
+        self.rules = Rules(
+            instance=instance,
+            priority_labels=DEFAULT_PRIORITY_LABELS,
+            in_progress_labels=("in progress",),
+            bot_login="syncd-bot",
+        )
+        self.credentials = {
+            "syncd": {"token": BOT_TOKEN},
+            "developer": {"token": "dev-token", "login": DEV_LOGIN},
+        }
+
+    def ensure_project(self, project: str) -> None:
+        """Create the repository when it is not there yet."""
+        if project not in self.emulator.store.repos:
+            self.emulator.add_repo(project)
+
+    def comment(self, issue: Ref, body: str) -> Ref:
+        repo, number = parse_issue_key(issue.key)
+        cid = self.emulator.comment_as(self.login, repo, number, body)
+        return Ref.comment(self.instance, f"{repo}#comment-{cid}")
+
+    def edit_comment(self, issue: Ref, comment: Ref, body: str) -> None:
+        repo, cid = parse_comment_key(comment.key)
+        self.emulator.edit_comment_as(self.login, repo, cid, body)
+
+    def delete_comment(self, issue: Ref, comment: Ref) -> None:
+        repo, cid = parse_comment_key(comment.key)
+        self.emulator.delete_comment_as(self.login, repo, cid)
+
+    def set_status(self, issue: Ref, status: IssueStatus) -> None:
+        repo, number = parse_issue_key(issue.key)
+        if status.is_closed:
+            self.emulator.close_as(self.login, repo, number, CLOSE_REASON[status])
+        elif status == IssueStatus.IN_PROGRESS:
+            if self.issue(issue).status.is_closed:
+                self.emulator.reopen_as(self.login, repo, number)
+            self.emulator.label_as(self.login, repo, number, "in progress")
+        else:
+            self.emulator.reopen_as(self.login, repo, number)
+
+    def add_milestone(self, project: str, title: str, due_on: str | None = None) -> int:
+        """A milestone in ``project`` (``due_on``: ``2027-01-14T08:00:00Z``); its number."""
+        with self.emulator.store.lock:
+            repo = self.emulator.store.repo(project)
+            return self.emulator.store.add_milestone(repo, title, due_on=due_on).number
+
+    def set_milestone(self, issue: Ref, title: str | None) -> None:
+        """Put the issue in the milestone titled ``title`` (None: in none)."""
+        repo, number = parse_issue_key(issue.key)
+        with self.emulator.store.lock:
+            held = self.emulator.store.repo(repo).milestones.values()
+            found = next((m.number for m in held if m.title == title), None)
+        if title is not None and found is None:
+            raise ValueError(f"no milestone {title!r} in {repo}")
+        self.emulator.edit_issue_as(self.login, repo, number, milestone=found)
+
+    def delete(self, issue: Ref) -> None:
+        repo, number = parse_issue_key(issue.key)
+        self.emulator.delete_issue_as(self.login, repo, number)
+
+    def issue(self, ref: Ref) -> Issue:
+        repo, number = parse_issue_key(ref.key)
+        return issue_from_raw(self._public(self.emulator.issue(repo, number)), self.rules, repo)
+
+    def issues(self, project: str) -> list[Issue]:
+        with self.emulator.store.lock:
+            numbers = sorted(self.emulator.store.repo(project).issues)
+        return [self.issue(Ref.issue(self.instance, f"{project}#{n}")) for n in numbers]
+
+    def comments(self, ref: Ref) -> list[Comment]:
+        repo, number = parse_issue_key(ref.key)
+        return [
+            comment_from_raw(self._public(c), self.rules, repo)
+            for c in self.emulator.comments(repo, number)
+        ]
+
+    def _public(self, raw: dict[str, Any]) -> dict[str, Any]:
+        # in-process answers carry the emulator's placeholder host; show the served one
+        return {
+            k: (
+                v.replace("http://127.0.0.1", self.base_url, 1)
+                if isinstance(v, str) and v.startswith("http://127.0.0.1/")
+                else v
+            )
+            for k, v in raw.items()
+        }
+
+
+def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
+    """The connector settings syncd's bot uses against this emulator."""
+    return {
+        "kind": "github",
+        "base_url": base_url,
+        "token": BOT_TOKEN,
+        "webhook_secret": webhook_secret,
+        "bot_login": "syncd-bot",
+    }
+
+
+def build_for_tests(
+    webhook_url: str | None = None, webhook_secret: str | None = None, **kw: Any
+) -> GitHubEmulator:
+    """An emulator for the sandbox: GitHub's secondary limits lifted unless ``limits`` is
+    given (``limits={}``: all of GitHub's own), so tests that write fast measure syncd."""
+    if "limits" not in kw:
+        lifted = GitHubLimits.lifted()
+        kw["limits"] = replace(lifted, requests_per_hour=kw.pop("rate_limit", 5000))
+    return build(webhook_url, webhook_secret, **kw)
+
+
+KIT = EmulatorKit(build=build_for_tests, actor=GitHubActor, config=config)

@@ -1,0 +1,25 @@
+"""GitLab issues (gitlab.com and self-managed GitLab) as a syncd tracker, on python-gitlab."""
+
+from __future__ import annotations
+
+from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
+
+from .connector import GitLabConnector
+from .mapping import issue_reference
+from .settings import GitLabSettings
+
+# python-gitlab brings its own HTTP stack (requests): the injected client is not used
+create = settings_factory(GitLabSettings, lambda name, s, _http: GitLabConnector(name, s))
+
+
+CONNECTOR = ConnectorSpec(
+    kind="gitlab",
+    role=Role.TRACKER,
+    settings=GitLabSettings,
+    factory=create,
+    emulator_kit=lazy_kit("connectors.gitlab.emulator"),
+    issue_reference=issue_reference,
+    demo_projects=("acme/widgets",),
+)
+
+__all__ = ["CONNECTOR", "GitLabConnector", "GitLabSettings", "create"]

@@ -1,0 +1,351 @@
+"""The GitLab tracker connector: issues, notes, polling and webhooks of one account."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from syncd.connector import (
+    Capability,
+    ConnectorBase,
+    DiagnoseContext,
+    Finding,
+    PollPage,
+    RateBudget,
+    WebhookResult,
+)
+from syncd.errors import NotFound, RemoteError, WebhookError
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+
+from . import webhooks
+from .client import GitLabClient, project_path
+from .diagnose import diagnose
+from .mapping import (
+    Rules,
+    add_marker,
+    comment_from_raw,
+    draft_payload,
+    is_user_note,
+    issue_from_raw,
+    label_changes,
+    label_names,
+    parse_comment_key,
+    parse_issue_key,
+    parse_time,
+    project_is_public,
+    split_marker,
+    state_event,
+)
+from .poll import Poller, cursor_since
+from .settings import GitLabSettings
+
+CAPABILITIES = frozenset(
+    {
+        Capability.WEBHOOKS,
+        Capability.POLL,
+        Capability.COMMENTS,
+        Capability.INTERNAL_COMMENTS,
+        Capability.COMMENT_EDIT,
+        Capability.COMMENT_DELETE,
+        Capability.LABELS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+        Capability.ACCESS_CHECK,
+        Capability.ISSUE_SEARCH,
+        Capability.VISIBILITY,
+        Capability.CURSOR_SINCE,
+        Capability.DIAGNOSE,
+    }
+)
+VISIBILITY_TTL = 60.0  # seconds a project's visibility is trusted
+DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
+
+
+class GitLabConnector(ConnectorBase):
+    """syncd's view of GitLab issues, acting as one account (the bot)."""
+
+    settings: GitLabSettings
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self, name: str, settings: GitLabSettings, session: requests.Session | None = None
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self._client = GitLabClient(settings, str(settings.secret("token")), session)
+        self._username: str | None = settings.bot_username
+        self._known_rules: Rules | None = None
+        self._watched: list[str] = []
+        self.watch(settings.projects)
+        self._poller = Poller(
+            self._client,
+            self._rules,
+            max_pages=settings.max_poll_pages,
+            per_page=settings.per_page,
+            overlap=settings.poll_overlap,
+        )
+        self._visibility: dict[str, tuple[bool, float]] = {}
+
+    # --- account -------------------------------------------------------------------------
+
+    def check(self) -> str:
+        """The bot's username (``GET /user``); ``AuthError`` when the token is refused."""
+        data = self._client.call("GET", "/user").data or {}
+        self._username = str(data.get("username") or "")
+        return self._username
+
+    @property
+    def client(self) -> GitLabClient:
+        """The client over python-gitlab (for :mod:`.diagnose`)."""
+        return self._client
+
+    @property
+    def watched(self) -> list[str]:
+        """The projects polled, settings first then route targets."""
+        return list(self._watched)
+
+    def diagnose(self, context: DiagnoseContext) -> list[Finding]:
+        """Check the token and, per project, access, issues, labels and the webhook."""
+        return diagnose(self, context)
+
+    def watch(self, projects: Sequence[str]) -> None:
+        """Add projects (``group/project``) to poll; the engine passes its route targets."""
+        self._watched += [p for p in projects if p not in self._watched]
+
+    def _bot(self) -> str:
+        return self._username or self.check()
+
+    def _rules(self) -> Rules:
+        rules = self._known_rules
+        if rules is None or rules.bot_username != self._username:
+            s = self.settings
+            rules = self._known_rules = Rules(
+                instance=self.name,
+                priority_labels=s.priority_labels,
+                in_progress_labels=tuple(s.in_progress_labels),
+                wont_do_labels=tuple(s.wont_do_labels),
+                duplicate_labels=tuple(s.duplicate_labels),
+                bot_username=self._username,
+            )
+        return rules
+
+    # --- issues --------------------------------------------------------------------------
+
+    def _raw_issue(self, project: str, iid: int) -> dict[str, Any]:
+        data = self._client.call("GET", f"{project_path(project)}/issues/{iid}").data
+        if not isinstance(data, dict):
+            raise NotFound(f"GitLab issue {project}#{iid} answered without a body")
+        return data
+
+    def get_issue(self, ref: Ref) -> Issue:
+        """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
+        project, iid = self._issue_key(ref)
+        return issue_from_raw(self._raw_issue(project, iid), self._rules(), project)
+
+    def can_write(self, ref: Ref) -> bool:
+        """False when the project is archived or syncd's account is below Reporter there
+        (a Guest may comment, but not label, close or reopen)."""
+        project, _ = self._issue_key(ref)
+        data = self._client.call("GET", project_path(project)).data
+        if not isinstance(data, dict):
+            return True
+        access = (data.get("permissions") or {}).get("project_access") or {}
+        group = (data.get("permissions") or {}).get("group_access") or {}
+        level = max(int(access.get("access_level") or 0), int(group.get("access_level") or 0))
+        return not data.get("archived") and (level >= 20 or not data.get("permissions"))
+
+    def open_issues(self, project: str, limit: int) -> list[Issue]:
+        """Up to ``limit`` open issues of ``project``, most recently updated first."""
+        params = {"state": "opened", "order_by": "updated_at", "sort": "desc", "per_page": 100}
+        out: list[Issue] = []
+        for raw in self._client.records(f"{project_path(project)}/issues", params):
+            out.append(issue_from_raw(raw, self._rules(), project))
+            if len(out) >= limit:
+                break
+        return out
+
+    def is_public(self, project: str) -> bool:
+        """Whether anyone may read the project's issues (``visibility`` public and issues
+        not members-only); read at most once a minute per project."""
+        known = self._visibility.get(project)
+        if known is not None and time.monotonic() - known[1] < VISIBILITY_TTL:
+            return known[0]
+        public = project_is_public(self._client.call("GET", project_path(project)).data)
+        self._visibility[project] = (public, time.monotonic())
+        return public
+
+    def project_of(self, ref: Ref) -> str:
+        """The project of an issue or note ref (``group/project#...``)."""
+        project = ref.key.split("#", 1)[0]
+        if "/" not in project:
+            raise ValueError(f"not a GitLab issue or note: {ref}")
+        return project
+
+    def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
+        """Create an issue whose description carries the hidden marker ``key``."""
+        self._bot()
+        body = draft_payload(draft, key, self._rules())
+        if draft.assignee:
+            body["assignee_username"] = draft.assignee
+        raw = self._client.call("POST", f"{project_path(project)}/issues", body=body).data
+        return issue_from_raw(raw, self._rules(), project)
+
+    def find_issue(self, project: str, key: str, since: datetime | None) -> Issue | None:
+        """The issue the bot created with ``key``, newest first: its own issues, searched for
+        the key (GitLab's ``search`` reads titles and descriptions)."""
+        params: dict[str, Any] = {
+            "author_username": self._bot(),
+            "search": key,
+            "state": "all",
+            "order_by": "created_at",
+            "sort": "desc",
+            "per_page": self.settings.per_page,
+        }
+        for raw in self._client.records(f"{project_path(project)}/issues", params):
+            created = parse_time(raw.get("created_at"))
+            if since is not None and created is not None and created < since:
+                return None
+            if split_marker(raw.get("description"))[1] == key:
+                return issue_from_raw(raw, self._rules(), project)
+        return None
+
+    def update_issue(
+        self,
+        ref: Ref,
+        *,
+        status: IssueStatus | None = None,
+        priority: Priority | None = None,
+        add_labels: Sequence[str] = (),
+        remove_labels: Sequence[str] = (),
+        title: str | None = None,
+        body: str | None = None,
+    ) -> Issue:
+        """Change an issue in one PUT: labels, ``state_event``, title and description."""
+        project, iid = self._issue_key(ref)
+        raw = self._raw_issue(project, iid)
+        rules = self._rules()
+        to_add, to_remove = label_changes(
+            label_names(raw), rules, status=status, priority=priority,
+            add=add_labels, remove=remove_labels,
+        )  # fmt: skip
+        put: dict[str, Any] = {}
+        if to_add:
+            put["add_labels"] = ",".join(to_add)
+        if to_remove:
+            put["remove_labels"] = ",".join(to_remove)
+        if status is not None and (event := state_event(status, raw.get("state"))):
+            put["state_event"] = event
+        if title is not None and title != raw.get("title"):
+            put["title"] = title
+        if body is not None:
+            marker = split_marker(raw.get("description"))[1]
+            put["description"] = add_marker(body, marker) if marker else body
+        if put:
+            raw = self._client.call("PUT", f"{project_path(project)}/issues/{iid}", body=put).data
+        return issue_from_raw(raw, rules, project)
+
+    # --- notes ---------------------------------------------------------------------------
+
+    def comments(self, parent: Ref) -> list[Comment]:
+        """Every note people wrote on an issue (GitLab's system notes left out), oldest first."""
+        project, iid = self._issue_key(parent)
+        path = f"{project_path(project)}/issues/{iid}/notes"
+        params = {"order_by": "created_at", "sort": "asc", "per_page": self.settings.per_page}
+        rules = self._rules()
+        return [
+            comment_from_raw(raw, rules, project, iid)
+            for raw in self._client.records(path, params)
+            if is_user_note(raw)
+        ]
+
+    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
+        """A note as the bot with the hidden marker ``key``; ``public=False`` writes an
+        internal note, which only project members read."""
+        project, iid = self._issue_key(parent)
+        self._bot()
+        payload = {"body": add_marker(body, key), "internal": not public}
+        path = f"{project_path(project)}/issues/{iid}/notes"
+        raw = self._client.call("POST", path, body=payload).data
+        return comment_from_raw(raw, self._rules(), project, iid)
+
+    def find_comment(self, parent: Ref, key: str) -> Comment | None:
+        """The bot's note carrying ``key``, if any."""
+        self._bot()
+        return next((c for c in self.comments(parent) if c.marker == key and c.by_syncd), None)
+
+    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
+        """Replace a note's body, keeping its marker."""
+        project, iid, note_id = self._note_key(ref)
+        path = f"{project_path(project)}/issues/{iid}/notes/{note_id}"
+        marker = split_marker((self._client.call("GET", path).data or {}).get("body"))[1]
+        new_body = add_marker(body, marker) if marker else body
+        raw = self._client.call("PUT", path, body={"body": new_body}).data
+        return comment_from_raw(raw, self._rules(), project, iid)
+
+    def delete_comment(self, ref: Ref, parent: Ref) -> None:
+        """Delete a note; one already gone counts as deleted, so retries are safe."""
+        project, iid, note_id = self._note_key(ref)
+        with contextlib.suppress(NotFound):
+            self._client.call("DELETE", f"{project_path(project)}/issues/{iid}/notes/{note_id}")
+
+    # --- changes -------------------------------------------------------------------------
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """Issues and notes changed since ``cursor`` in every watched project."""
+        state = self._poller.load(self.name, cursor)  # an unreadable cursor costs no request
+        if self._username is None:
+            self.check()
+        return self._poller.poll(state, self._watched)
+
+    def cursor_since(self, moment: datetime) -> str:
+        """A cursor whose polls return what changed at or after ``moment``."""
+        return cursor_since(moment, self._watched)
+
+    def check_cursor(self, cursor: str) -> None:
+        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
+        self._poller.load(self.name, cursor)
+
+    def webhooks_offline(self) -> bool:
+        """Parsing a delivery calls GitLab only while the bot's username is unknown."""
+        return self._username is not None
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check ``X-Gitlab-Token`` against the configured secret."""
+        secret = self.settings.secret("webhook_secret", required=False)
+        if not secret:
+            raise WebhookError(401, "no webhook secret configured for this connector")
+        webhooks.verify(headers, secret)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """Turn a verified Issue Hook or Note Hook delivery into changes."""
+        if self._username is None:
+            with contextlib.suppress(RemoteError):
+                self.check()
+        return webhooks.parse(headers, body, self._rules())
+
+    def rate_budget(self) -> RateBudget:
+        """What GitLab's ``RateLimit-*`` headers said last."""
+        return self._client.budget()
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _issue_key(self, ref: Ref) -> tuple[str, int]:
+        try:
+            return parse_issue_key(ref.key)
+        except ValueError as exc:
+            raise NotFound(str(exc)) from exc
+
+    def _note_key(self, ref: Ref) -> tuple[str, int, int]:
+        try:
+            return parse_comment_key(ref.key)
+        except ValueError as exc:
+            raise NotFound(str(exc)) from exc

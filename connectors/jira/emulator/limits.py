@@ -1,0 +1,40 @@
+"""Jira Cloud's rate limits as the emulator keeps them, and its answer when one is passed.
+
+Jira Cloud does not publish one number: its budgets are shared, cost-based and change with
+the tenant. What it documents is the answer: 429 with ``Retry-After`` (seconds), and the
+``X-RateLimit-Limit``, ``X-RateLimit-Remaining``, ``X-RateLimit-Reset`` (an ISO 8601 time)
+and ``X-RateLimit-NearLimit`` headers, with ``RateLimit-Reason`` naming the budget. So the
+budget here is configurable: ``requests`` in a window of ``seconds`` for each user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+UNLIMITED = 10**9
+
+
+@dataclass(frozen=True)
+class JiraLimits:
+    """The budget each user of the emulated Jira gets (a thousand requests a minute)."""
+
+    requests: int = 1000
+    seconds: float = 60.0
+
+    @classmethod
+    def of(cls, value: JiraLimits | Mapping[str, Any] | None) -> JiraLimits:
+        """Limits from config (a mapping of the fields), as given, or the default budget."""
+        if isinstance(value, JiraLimits):
+            return value
+        return cls(**dict(value or {}))
+
+    @classmethod
+    def lifted(cls) -> JiraLimits:
+        """No limit worth the name: for runs that measure syncd alone."""
+        return cls(requests=UNLIMITED)
+
+
+# the RateLimit-Reason of a spent per-user budget
+REASON = "jira-quota-per-user-based"

@@ -1,0 +1,156 @@
+"""HTTP adapter over Redmine's JSON REST API (``X-Redmine-API-Key``).
+
+Every vendor failure leaves this module as a :mod:`syncd.errors` exception, through the
+shared table (:func:`~syncd.errors.classify_status`):
+
+- 401: :class:`AuthError` (the key is wrong or revoked, or the REST API is switched off);
+- 403: :class:`Forbidden` (syncd's user may not see or change that project or issue);
+- 404: :class:`NotFound`; 422 (``{"errors": [...]}``, a refused value): :class:`PermanentError`;
+- 429, and a 503 with ``Retry-After`` (a proxy in front of Redmine; Redmine itself has no
+  limits): :class:`RateLimited`; other 5xx, timeouts and resets: :class:`TransientError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from syncd.errors import (
+    AuthError,
+    PermanentError,
+    classify_status,
+    retry_after,
+    transport_errors,
+)
+
+from .settings import RedmineSettings
+
+MAX_PAGE = 100  # Redmine's largest ``limit``
+
+
+class RedmineClient:
+    """Authenticated REST calls with errors translated; one instance per connector."""
+
+    def __init__(self, instance: str, settings: RedmineSettings, http: httpx.Client | None) -> None:
+        self.instance = instance
+        self.settings = settings
+        self.base_url = settings.base_url
+        self._own_http = http is None
+        self.http = http or httpx.Client(timeout=settings.timeout)
+        key = settings.secret("api_key") or ""
+        self._headers = {"Accept": "application/json", "X-Redmine-API-Key": key}
+        self.requests = 0  # calls made, for tests and diagnostics
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One call; a non-2xx answer or a transport failure raises a syncd error."""
+        url = f"{self.base_url}{path}"
+        headers = dict(self._headers)
+        if json is not None:
+            headers["Content-Type"] = "application/json"
+        self.requests += 1
+        with transport_errors(f"{self.instance}: {method} {path}"):
+            resp = self.http.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.settings.timeout,
+            )
+        if resp.status_code >= 300:
+            raise self._error(method, path, resp)
+        return resp
+
+    def _error(self, method: str, path: str, resp: httpx.Response) -> Exception:
+        status = resp.status_code
+        where = f"{self.instance}: {method} {path}"
+        message = _message(resp)
+        if status == 401:
+            return AuthError(
+                f"{where}: Redmine refused the API key (401 {message}); check api_key, that "
+                "syncd's user is active, and Administration → Settings → API → Enable REST "
+                "web service",
+                status=status,
+            )
+        wait = retry_after(resp.headers.get("Retry-After"))
+        return classify_status(status, f"{where}: {status} {message}", retry_after=wait)
+
+    def get(
+        self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
+    ) -> Any:
+        """GET and decode the JSON body."""
+        return self._json(self.request("GET", path, params=params), "GET", path)
+
+    def get_dated(
+        self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
+    ) -> tuple[Any, datetime | None]:
+        """GET and decode the JSON body, with the server's time of the answer (``Date``)."""
+        resp = self.request("GET", path, params=params)
+        try:
+            when: datetime | None = parsedate_to_datetime(resp.headers.get("date", ""))
+        except (TypeError, ValueError):
+            when = None
+        return self._json(resp, "GET", path), when
+
+    def post(self, path: str, body: Any) -> Any:
+        """POST JSON; the decoded answer."""
+        return self._json(self.request("POST", path, json=body), "POST", path)
+
+    def put(self, path: str, body: Any) -> None:
+        """PUT JSON (Redmine answers 204 without a body)."""
+        self.request("PUT", path, json=body)
+
+    def _json(self, resp: httpx.Response, method: str, path: str) -> Any:
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError as exc:
+            # an HTML page (a login form, a proxy): the base URL is wrong, not a glitch
+            raise PermanentError(
+                f"{self.instance}: {method} {path}: not a Redmine JSON answer "
+                f"({resp.headers.get('content-type', '?')}); check base_url"
+            ) from exc
+
+    def pages(
+        self, path: str, name: str, params: list[tuple[str, Any]], *, limit: int = MAX_PAGE,
+        max_pages: int = 50,
+    ) -> Iterator[dict[str, Any]]:  # fmt: skip
+        """Every item of a collection (``name``: its key in the answer), by offset and limit."""
+        offset = 0
+        for _ in range(max_pages):
+            data = self.get(path, [*params, ("offset", offset), ("limit", limit)]) or {}
+            items = [i for i in data.get(name) or () if isinstance(i, dict)]
+            yield from items
+            offset += len(items)
+            if not items or offset >= int(data.get("total_count") or 0):
+                return
+
+    def close(self) -> None:
+        """Close the HTTP client if this adapter built it."""
+        if self._own_http:
+            self.http.close()
+
+
+def _message(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.reason_phrase or f"HTTP {resp.status_code}"
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        return "; ".join(str(e) for e in body["errors"])
+    return resp.reason_phrase or f"HTTP {resp.status_code}"
+
+
+__all__ = ["RedmineClient"]
