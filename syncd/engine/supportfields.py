@@ -49,9 +49,9 @@ def plan_ticket_fields(s: Situation, ticket: Ticket, rules: Rules) -> list[Actio
     if link.state == LinkState.ACTIVE and "priority" in s.delta and ticket.priority:
         was = before.priority if before else None
         out += _priority(view, route, ticket, was, siblings, rules, stamp)
-    if link.state != LinkState.ACTIVE and _back(s, ticket, before, rules):
-        again = before is not None and before.status not in SOLVED
-        out += _reopened(view, route, ticket, again, rules, stamp)
+    back = _back(s, ticket, before, rules) if link.state != LinkState.ACTIVE else None
+    if back is not None:
+        out += _reopened(view, route, ticket, back == "again", rules, stamp)
     return out
 
 
@@ -104,16 +104,22 @@ def _priority(
     return out
 
 
-def _back(s: Situation, ticket: Ticket, before: Ticket | None, rules: Rules) -> bool:
-    """Whether a ticket that left its issue is back: reopened after it was solved, or given
-    the escalation again (a route matches it now and did not before)."""
+def _back(s: Situation, ticket: Ticket, before: Ticket | None, rules: Rules) -> str | None:
+    """How a ticket that left its issue is back: ``reopened`` after it was solved, or given
+    the escalation ``again`` (a route matches it now and did not before); None: it is not.
+
+    A ticket syncd solved (its link ``resolved``) that moves to any unsolved status is
+    reopened, whatever status syncd saw last: vendors stamp whole seconds, so a reply in the
+    second of syncd's own solve is read again and shows only its outcome, not the solve."""
     if ticket.status in SOLVED:
-        return False
+        return None
+    if "status" in s.delta and s.links[0].state == LinkState.RESOLVED:
+        return "reopened"
     if "status" in s.delta and before is not None and before.status in SOLVED:
-        return True
-    if {"tags", "fields", "priority", "group"} & s.delta and before is not None:
-        return rules.match(ticket) is not None and rules.match(before) is None
-    return False
+        return "reopened"
+    if before is None or not {"tags", "fields", "priority", "group"} & s.delta:
+        return None
+    return "again" if rules.match(ticket) is not None and rules.match(before) is None else None
 
 
 def _reopened(

@@ -147,6 +147,23 @@ def test_reopened_ticket_reopens_its_closed_issue_by_default() -> None:
     assert actions[3].link_state == LinkState.ACTIVE
 
 
+def test_reopened_in_the_second_of_syncds_solve_is_still_a_reopen() -> None:
+    # the reply came in the second syncd solved the ticket: read again, the ticket shows only
+    # "open", and the last status syncd saw is the hand-off's on-hold, never "solved"
+    lk = link(LinkState.RESOLVED, IssueStatus.DONE)
+    s = changed(ticket(TicketStatus.ON_HOLD), ticket(TicketStatus.OPEN), lk, "status")
+    actions = plan(s, rules(support_changes={"on_reopen": "new_issue"}))
+    assert (ActionKind.CREATE_ISSUE, "escalated_again") in kinds(actions)
+    assert "escalated again" not in (actions[0].body or "")  # reopened, not escalated again
+
+
+@pytest.mark.parametrize("state", [LinkState.DECLINED, LinkState.DETACHED])
+def test_a_status_move_of_a_ticket_syncd_did_not_solve_is_not_a_reopen(state: LinkState) -> None:
+    lk = link(state, IssueStatus.WONT_DO)
+    s = changed(ticket(TicketStatus.OPEN), ticket(TicketStatus.PENDING), lk, "status")
+    assert not [a for a in plan(s, rules()) if a.message == "support_reopened"]
+
+
 def test_reopened_ticket_on_an_open_issue_follows_it_again() -> None:
     lk = link(LinkState.DETACHED, IssueStatus.IN_PROGRESS)
     s = changed(ticket(TicketStatus.SOLVED), ticket(TicketStatus.OPEN), lk, "status")
