@@ -1,7 +1,9 @@
-# Shared by the scripts that run a throw-away real server for the tests (rt.sh, redmine.sh).
-# The caller sets, before sourcing: NAME (for log lines), DIR (the server's folder), PIDFILE,
-# SERVER_LOG and PACKAGES (Debian packages; DEBCONF may hold debconf selections); and defines
-# ensure_database, start_server (with wait_answer) and the commands' own steps.
+# Shared by the scripts that run a throw-away real server for the tests (rt.sh, redmine.sh,
+# mail.sh). The caller sets, before sourcing: NAME (for log lines), DIR (the server's folder),
+# PIDFILE, SERVER_LOG and PACKAGES (Debian packages; DEBCONF may hold debconf selections;
+# NO_SERVICE_START=1 keeps the packages' own services from starting at install); and defines
+# ensure_database, start_server (with wait_answer) and the commands' own steps. A script with
+# servers of its own kind (mail.sh) takes the helpers and defines the rest itself.
 
 log() { echo "$NAME.sh: $*" >&2; }
 now() { date +%s.%N; }
@@ -39,10 +41,18 @@ ensure_packages() {
         ${DEBCONF:+"$DEBCONF"} | debconf-set-selections
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # a package's own service must not start (it would listen on every interface): a
+    # policy-rc.d that refuses every start, unless the machine has one already
+    local policy=/usr/sbin/policy-rc.d placed=""
+    if [[ -n "${NO_SERVICE_START:-}" && ! -e "$policy" ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && placed=1
+    fi
     apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >"$DIR/apt.log" 2>&1 || {
+        if [[ -n "$placed" ]]; then rm -f "$policy"; fi
         tail -20 "$DIR/apt.log" >&2
         return 1
     }
+    if [[ -n "$placed" ]]; then rm -f "$policy"; fi
     timed apt "$t0"
     log "packages installed in $(since "$t0") s"
 }

@@ -34,54 +34,10 @@ USERS=(
     "mallory:mallory@evil.test"
 )
 
-log() { echo "mail.sh: $*" >&2; }
-now() { date +%s.%N; }
-since() { python3 -c 'import sys, time; print(f"{time.time() - float(sys.argv[1]):.1f}")' "$1"; }
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-port_busy() {
-    python3 -c 'import socket, sys; s = socket.socket(); s.settimeout(1)
-sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
-}
-
-json_get() {  # json_get FILE KEY -> the value, or nothing
-    [[ -f "$1" ]] || return 0
-    python3 -c 'import json, sys; v = json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
-}
-
-ensure_packages() {
-    local missing=()
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    [[ ${#missing[@]} -eq 0 ]] && return 0
-    if [[ $(id -u) -ne 0 ]]; then
-        log "missing Debian packages: ${missing[*]}; run as root or install them with apt-get"
-        return 1
-    fi
-    local t0
-    t0=$(now)
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # the package's own service must not start (it would listen on every interface): a
-    # policy-rc.d that refuses every start, unless the machine has one already
-    local policy=/usr/sbin/policy-rc.d placed=""
-    if [[ ! -e "$policy" ]]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && placed=1
-    fi
-    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >"$DIR/apt.log" 2>&1 || {
-        if [[ -n "$placed" ]]; then rm -f "$policy"; fi
-        tail -20 "$DIR/apt.log" >&2
-        return 1
-    }
-    if [[ -n "$placed" ]]; then rm -f "$policy"; fi
-    echo "$(since "$t0")" >"$DIR/apt-seconds"
-    log "packages installed in $(since "$t0") s"
-}
+NAME=mail
+NO_SERVICE_START=1  # Dovecot's own service would listen on every interface
+# shellcheck source=tests/realservers/lib.sh
+source "$HERE/lib.sh"  # log, now, since, free_port, port_busy, json_get, ensure_packages
 
 # who the servers run as: this user, or nobody when we are root
 run_user() { if [[ $(id -u) -eq 0 ]]; then echo nobody; else id -un; fi; }
