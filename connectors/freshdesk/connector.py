@@ -27,6 +27,7 @@ from .mapping import Context, Names, comment_body, comments_from_raw, ticket_fro
 from .people import Directory
 from .poll import CURSOR, Poller, cursor_since
 from .settings import FreshdeskSettings
+from .text import to_html
 
 CAPABILITIES = frozenset(
     {
@@ -34,6 +35,8 @@ CAPABILITIES = frozenset(
         Capability.POLL,
         Capability.COMMENTS,
         Capability.INTERNAL_COMMENTS,
+        Capability.COMMENT_EDIT,
+        Capability.COMMENT_DELETE,
         Capability.LABELS,
         Capability.PRIORITY,
         Capability.MARKERS,
@@ -193,12 +196,33 @@ class FreshdeskConnector(ConnectorBase):
         return None
 
     def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """Not offered: syncd's copies on Freshdesk stay as written."""
-        raise PermanentError("editing conversations is not supported by the Freshdesk connector")
+        """A note's new body (``PUT /conversations/{id}``), keeping its key. The ticket's
+        conversations are read first for that key (Freshdesk shows no single conversation);
+        one not among them is ``NotFound``. Freshdesk edits notes only: a reply (already
+        e-mailed) answers 405, a ``PermanentError`` saying so."""
+        conversation = self._id(ref)
+        current = next((c for c in self.comments(parent) if c.ref == ref), None)
+        if current is None:
+            raise NotFound(f"{ref}: no such conversation on Freshdesk ticket {parent.key}")
+        path = f"/api/v2/conversations/{conversation}"
+        try:
+            answer = self.client.request("PUT", path, json={"body": to_html(body, current.marker)})
+        except PermanentError as exc:
+            if exc.status != 405:
+                raise
+            raise PermanentError(
+                f"{ref} is a reply, already e-mailed to the requester: Freshdesk edits only "
+                f"notes ({exc})",
+                status=405,
+            ) from exc
+        if not isinstance(answer, dict) or "id" not in answer:
+            raise RemoteError(f"Freshdesk PUT {path}: the answer is not a conversation")
+        return comments_from_raw([answer], parent, self.ctx, self.names())[0]
 
     def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """Not offered: syncd's copies on Freshdesk stay as written."""
-        raise PermanentError("deleting conversations is not supported by the Freshdesk connector")
+        """Delete a reply or a note (``DELETE /conversations/{id}``, 204); one already gone
+        is ``NotFound`` (the runner counts that as done)."""
+        self.client.request("DELETE", f"/api/v2/conversations/{self._id(ref)}")
 
     # -- changes --------------------------------------------------------------------------
 

@@ -13,7 +13,9 @@ A ticket changed again within the second the cursor took it at is not listed aga
 
 Freshdesk has no list of new conversations: a reply or a note changes its ticket's
 ``updated_at``, so the conversations of each changed ticket are read with it (one more call
-per changed ticket) and those changed since the cursor's time are returned.
+per changed ticket) and those changed since the cursor's time are returned: a new one, or a
+note an agent edited (its ``updated_at`` moves; the engine tells an edit by its body). A
+deleted conversation is simply no longer listed: nothing here can tell it was there.
 """
 
 from __future__ import annotations

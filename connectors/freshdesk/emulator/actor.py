@@ -90,9 +90,18 @@ class FreshdeskActor:
         )
         return Ref.ticket(self.instance, ticket_id)
 
-    def comment(self, ticket: Ref, body: str, *, public: bool, files: tuple[str, ...] = ()) -> None:
-        """A reply to the requester (public) or a private note."""
-        self.emulator.add_conversation(int(ticket.key), body, public=public, files=files)
+    def comment(self, ticket: Ref, body: str, *, public: bool, files: tuple[str, ...] = ()) -> Ref:
+        """A reply to the requester (public) or a private note; its ref."""
+        made = self.emulator.add_conversation(int(ticket.key), body, public=public, files=files)
+        return Ref.comment(self.instance, made.id)
+
+    def edit_comment(self, ticket: Ref, comment: Ref, body: str) -> None:
+        """The agent edits a note (Freshdesk edits no reply)."""
+        self.emulator.edit_conversation(int(comment.key), body)
+
+    def delete_comment(self, ticket: Ref, comment: Ref) -> None:
+        """The agent deletes a reply or a note."""
+        self.emulator.delete_conversation(int(comment.key))
 
     def set_status(self, ticket: Ref, status: str) -> None:
         """Set a status by its Freshdesk name (Open, Pending, Resolved, Closed, ...)."""

@@ -196,6 +196,17 @@ class FreshdeskEmulator:
             ticket_id, who, self.state.text(body), note=not public, files=files
         )
 
+    def edit_conversation(
+        self, conversation_id: int, body: str, *, author: Person | None = None
+    ) -> ConversationRec:
+        """An agent (``author``: another person) edits a note's body."""
+        who = author or self.agent
+        return self.state.edit_conversation(conversation_id, who, {"body": self.state.text(body)})
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """An agent deletes a reply or a note."""
+        self.state.delete_conversation(conversation_id)
+
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         """The ticket as the API shows it (with the requester and the company)."""
         with self.state.lock:

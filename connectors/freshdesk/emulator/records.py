@@ -31,6 +31,12 @@ def not_found() -> ApiError:
     return ApiError(404, None)
 
 
+def not_allowed(fired: str, allowed: str) -> ApiError:
+    """Freshdesk's 405: the method is not allowed on this record (a reply is not edited)."""
+    message = f"{fired} method is not allowed. It should be either of these: {allowed}"
+    return ApiError(405, {"code": "method_not_allowed", "message": message})
+
+
 @dataclass
 class Person:
     """An agent (with an API key) or a contact (a requester)."""
@@ -84,3 +90,5 @@ class ConversationRec:
     attachments: list[str] = field(default_factory=list)
     created_at: float = 0.0
     updated_at: float = 0.0
+    last_edited_at: float | None = None
+    last_edited_user_id: int | None = None

@@ -81,8 +81,8 @@ def conversation(c: ConversationRec) -> dict[str, Any]:
         "created_at": iso(c.created_at),
         "updated_at": iso(c.updated_at),
         "attachments": [_attachment(c, n, name) for n, name in enumerate(c.attachments, 1)],
-        "last_edited_at": None,
-        "last_edited_user_id": None,
+        "last_edited_at": iso(c.last_edited_at) if c.last_edited_at is not None else None,
+        "last_edited_user_id": c.last_edited_user_id,
     }
 
 

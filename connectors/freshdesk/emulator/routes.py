@@ -225,7 +225,17 @@ def routes(emu: FreshdeskEmulator) -> list[Route]:
         found = state().conversations_of(request.path_params["id"])
         return page(request, [render.conversation(c) for c in found])
 
+    async def edit_conversation(request: Request, who: Person) -> Reply:
+        data = await _body(request)
+        edited = state().edit_conversation(request.path_params["id"], who, data)
+        return 200, render.conversation(edited), {}
+
+    async def delete_conversation(request: Request, who: Person) -> Reply:
+        state().delete_conversation(request.path_params["id"])
+        return 204, None, {}
+
     p, t = "/api/v2", "/api/v2/tickets/{id:int}"
+    c = "/api/v2/conversations/{id:int}"
     return [
         Route(f"{p}/agents/me", endpoint(me), methods=["GET"]),
         Route(f"{p}/agents", endpoint(agents), methods=["GET"]),
@@ -240,4 +250,6 @@ def routes(emu: FreshdeskEmulator) -> list[Route]:
         Route(f"{t}/reply", endpoint(reply), methods=["POST"]),
         Route(f"{t}/notes", endpoint(note), methods=["POST"]),
         Route(f"{t}/conversations", endpoint(conversations), methods=["GET"]),
+        Route(c, endpoint(edit_conversation), methods=["PUT"]),
+        Route(c, endpoint(delete_conversation), methods=["DELETE"]),
     ]

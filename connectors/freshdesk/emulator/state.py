@@ -1,7 +1,9 @@
 """The Freshdesk emulator's objects and the rules that change them.
 
 Every change stamps the ticket's ``updated_at`` (a reply or a note too, as on Freshdesk) and
-tells ``on_change(ticket_id, event)``, which sends the automation rule's webhook.
+tells ``on_change(ticket_id, event)``, which sends the automation rule's webhook. A note's edit
+stamps the note (``updated_at``, ``last_edited_at``) and its ticket but sends no webhook:
+automation rules have no event for an edited note. A deleted conversation leaves no trace.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..text import to_html
-from .records import ConversationRec, Person, TicketRec, invalid, not_found
+from .records import ConversationRec, Person, TicketRec, invalid, not_allowed, not_found
 
 # status id -> its name in the agent's view; 6 and 7 are the custom statuses new accounts have
 STATUSES = {
@@ -202,6 +204,39 @@ class State:
             ticket.updated_at = now
         self._tell(ticket_id, "note added" if note else "reply sent")
         return made
+
+    def conversation(self, conversation_id: int) -> ConversationRec:
+        found = self.conversations.get(conversation_id)
+        if found is None:
+            raise not_found()
+        return found
+
+    def edit_conversation(self, conversation_id: int, editor: Person, data: Any) -> ConversationRec:
+        """``PUT /api/v2/conversations/{id}``: a note's new body. Only notes (``source`` 2,
+        private or public) can be edited; a reply answers 405 (only DELETE is allowed)."""
+        with self.lock:
+            made = self.conversation(conversation_id)
+            if made.source != 2:
+                raise not_allowed("PUT", "DELETE")
+            for key in data:
+                if key not in ("body", "attachments"):
+                    raise invalid(key, "Unexpected/invalid field in request", "invalid_field")
+            body = data.get("body")
+            if "body" in data and (not isinstance(body, str) or not body.strip()):
+                raise invalid("body", "It should be a/an String", "datatype_mismatch")
+            now = self.clock()
+            if isinstance(body, str):
+                made.body = body
+            made.updated_at = made.last_edited_at = now
+            made.last_edited_user_id = editor.id
+            self.ticket(made.ticket_id).updated_at = now
+            return made
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """``DELETE /api/v2/conversations/{id}``: a reply or a note, gone from every list."""
+        with self.lock:
+            self.conversation(conversation_id)
+            del self.conversations[conversation_id]
 
     def conversations_of(self, ticket_id: int) -> list[ConversationRec]:
         """A ticket's conversations, oldest first."""

@@ -93,13 +93,73 @@ def test_a_value_freshdesk_refuses_is_permanent_and_named(harness: FreshdeskHarn
         harness.connector.update_ticket(ref, fields={"unknown": "1"})
 
 
-def test_edit_and_delete_are_refused(harness: FreshdeskHarness) -> None:
-    ref = harness.human_create("no edits")
-    made = harness.connector.add_comment(ref, "v1", public=False, key="k-edit")
-    with pytest.raises(PermanentError):
-        harness.connector.edit_comment(made.ref, ref, "v2")
-    with pytest.raises(PermanentError):
-        harness.connector.delete_comment(made.ref, ref)
+def test_an_edited_note_keeps_its_key_and_says_who_edited(harness: FreshdeskHarness) -> None:
+    conn = harness.connector
+    ref = harness.human_create("edit a note")
+    made = conn.add_comment(ref, "v1", public=False, key="k-edit")
+    edited = conn.edit_comment(made.ref, ref, "v2 <b>bold</b>\nsecond line")
+    assert edited.ref == made.ref and edited.marker == "k-edit" and edited.by_syncd
+    assert edited.body == "v2 <b>bold</b>\nsecond line" and not edited.public
+    raw = harness.emu.conversations(int(ref.key))[0]
+    assert raw["last_edited_user_id"] == harness.emu.bot.id and raw["last_edited_at"]
+    assert raw["updated_at"] >= raw["created_at"]
+    assert conn.find_comment(ref, "k-edit") == edited
+    # an agent's note is edited as well (Freshdesk asks no authorship of the API)
+    theirs = harness.human_comment(ref, "agent note", public=False)
+    assert conn.edit_comment(theirs, ref, "agent note, amended").marker is None
+
+
+def test_a_reply_is_not_edited_but_deleted(harness: FreshdeskHarness) -> None:
+    """Freshdesk edits only notes: a reply, already e-mailed, answers 405 (DELETE only)."""
+    conn = harness.connector
+    ref = harness.human_create("edit a reply")
+    reply = conn.add_comment(ref, "we are on it", public=True, key="k-reply")
+    with pytest.raises(PermanentError) as err:
+        conn.edit_comment(reply.ref, ref, "we were on it")
+    assert err.value.status == 405 and not isinstance(err.value, NotFound)
+    assert "reply" in str(err.value) and "method_not_allowed" in str(err.value)
+    assert "we are on it" in conn.comments(ref)[0].body
+    conn.delete_comment(reply.ref, ref)
+    assert conn.comments(ref) == []
+
+
+def test_the_vendors_answers_to_edits_and_deletes(harness: FreshdeskHarness) -> None:
+    """Over the wire: 200 with the note, 204 with nothing, a bare 404, 405's body, 400's."""
+    ref = harness.human_create("wire")
+    note = harness.human_comment(ref, "note", public=False)
+    reply = harness.human_comment(ref, "reply", public=True)
+    agent = harness.agent
+    path = f"/api/v2/conversations/{note.key}"
+    answer = agent.put(path, json={"body": "<div>new</div>"})
+    assert answer.status_code == 200 and answer.json()["body_text"] == "new"
+    assert answer.json()["id"] == int(note.key) and answer.json()["source"] == 2
+    refused = agent.put(f"/api/v2/conversations/{reply.key}", json={"body": "<div>x</div>"})
+    assert refused.status_code == 405
+    assert refused.json() == {
+        "code": "method_not_allowed",
+        "message": "PUT method is not allowed. It should be either of these: DELETE",
+    }
+    bad = agent.put(path, json={"private": False})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "private"
+    gone = agent.delete(path)
+    assert gone.status_code == 204 and gone.content == b""
+    for method in ("PUT", "DELETE"):
+        missing = agent.request(method, path, json={"body": "<div>x</div>"})
+        assert missing.status_code == 404 and missing.content == b""
+
+
+def test_a_missing_conversation_is_not_found(harness: FreshdeskHarness) -> None:
+    conn = harness.connector
+    ref = harness.human_create("gone")
+    made = conn.add_comment(ref, "v1", public=False, key="k-gone")
+    conn.delete_comment(made.ref, ref)
+    with pytest.raises(NotFound):
+        conn.edit_comment(made.ref, ref, "v2")
+    with pytest.raises(NotFound):
+        conn.delete_comment(made.ref, ref)
+    with pytest.raises(NotFound):  # a conversation of another ticket is not this one's
+        other = harness.human_create("other")
+        conn.edit_comment(harness.human_comment(other, "x", public=False), ref, "v2")
 
 
 def test_ticket_names_group_company_fields_and_tags(harness: FreshdeskHarness) -> None:

@@ -80,6 +80,10 @@ def test_conversations_have_the_recorded_fields(
     listed = agent.get(f"/api/v2/tickets/{ref.key}/conversations").json()
     for recorded, mine in zip(_load("conversations.json"), listed, strict=True):
         same_shape(recorded, mine, "conversations.json")
+    # an edited note answers in a note's shape (no recording of an edit: note_1's fields)
+    edited = agent.put(f"/api/v2/conversations/{note['id']}", json={"body": "<div>m</div>"})
+    same_shape(_load("note_1.json"), edited.json(), "note_1.json")
+    assert isinstance(edited.json()["last_edited_at"], str)
 
 
 @pytest.mark.vendor_samples

@@ -143,3 +143,26 @@ def test_a_short_page_at_the_cursors_second_is_asked_again(setup: Any) -> None:
     third = emu.create_ticket("the next second")
     changes, _, _ = _walk(conn, str(page.cursor))
     assert _tickets(changes) == [first, third]
+
+
+def test_an_edited_note_comes_again_a_deleted_one_not(setup: Any) -> None:
+    """An edit moves the note's and its ticket's ``updated_at``: the next poll lists the
+    ticket and brings the note with its new body. A deletion leaves nothing to list."""
+    emu, conn, clock = setup
+    tid = emu.create_ticket("edits")
+    note = emu.add_conversation(tid, "first words", public=False)
+    gone = emu.add_conversation(tid, "soon deleted", public=False)
+    changes, cursor, _ = _walk(conn, conn.cursor_since(datetime.fromtimestamp(T0, UTC)))
+    assert {c.comment.body for c in changes if c.comment} == {"first words", "soon deleted"}
+    clock.now += 5
+    emu.edit_conversation(note.id, "better words")
+    emu.delete_conversation(gone.id)
+    changes, cursor, _ = _walk(conn, cursor)
+    comments = [c.comment for c in changes if c.kind == ChangeKind.COMMENT and c.comment]
+    assert [c.body for c in comments] == ["better words"]
+    assert comments[0].updated_at == datetime.fromtimestamp(T0 + 5, UTC)
+    assert comments[0].created_at == datetime.fromtimestamp(T0, UTC)
+    assert _tickets(changes) == [tid]
+    clock.now += 5
+    emu.delete_conversation(note.id)  # a deletion alone does not move the ticket
+    assert _walk(conn, cursor)[0] == []
