@@ -4,6 +4,8 @@ One clock per issue, started when its first ticket was escalated. ``observe`` fo
 snapshot into the clock (pauses while the issue waits on support, acknowledged when assigned
 or in progress, resolved when closed); ``readings`` says where each SLA stands at ``now``;
 ``plan_sla`` turns a reading that crossed a line into labels, internal notes and audit events.
+Readings of kind ``helpdesk`` (the ticket's own SLA in the helpdesk, the customer's promise)
+come from :mod:`syncd.engine.sla_helpdesk` and are planned the same way.
 """
 
 from __future__ import annotations
