@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_check
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from syncd.connector_sla import HelpdeskSla
 from syncd.emulator_kit import EmulatorKit as EmulatorKit
 from syncd.emulator_kit import lazy_kit as lazy_kit
 from syncd.errors import ConfigError, RemoteError
@@ -60,6 +61,8 @@ class Capability(StrEnum):
     ATTACHMENTS = "attachments"  # Attachments: reads and attaches files (syncd.connector_files)
     FIELDS = "fields"  # IssueFields: reads and writes the fields routes map, by name
     PUSH = "push"  # Push: wait_for_changes(timeout) says when to poll at once (IMAP IDLE)
+    # HelpdeskSlas: a ticket's own SLA goals, helpdesk_slas(ref) (syncd.connector_sla)
+    HELPDESK_SLA = "helpdesk_sla"
 
 
 class Role(StrEnum):
@@ -233,6 +236,10 @@ class ConnectorBase:
     def rate_budget(self) -> RateBudget:
         """Nothing known about the vendor's budget."""
         return RateBudget()
+
+    def helpdesk_slas(self, ref: Ref) -> list[HelpdeskSla]:
+        """No SLA of its own (helpdesks with ``HELPDESK_SLA`` read the ticket's)."""
+        return []
 
     def close(self) -> None:
         """Nothing to release."""

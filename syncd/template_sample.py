@@ -56,6 +56,7 @@ SAMPLE: dict[str, Any] = {
     "dev_priority": "high",
     "progress": "started",
     "kind": "resolve",
+    "helpdesk_sla": None,  # the helpdesk's SLA a line was crossed on (kind helpdesk)
     "limit": "40h",
     "deadline": "2026-12-01 17:00 UTC",
     "candidates": [

@@ -3,7 +3,9 @@
 A route may override any template by name; the root config may override the defaults. Every
 template sees ``ticket``, ``issue``, ``route``, ``sla`` (``sla.any``; ``sla.acknowledge`` and
 ``sla.resolve`` with ``limit``, ``deadline``, ``level``) and ``tier``; and, where it applies,
-``comment``, ``reason``, ``dev_priority``, ``progress``, ``candidates``, ``impact``,
+``comment``, ``reason``, ``kind``, ``limit``, ``deadline`` and ``helpdesk_sla`` (the SLA
+notes: the helpdesk SLA's name when the line crossed is the customer's promise, else
+none), ``dev_priority``, ``progress``, ``candidates``, ``impact``,
 ``change`` (what support changed: ``direction``, ``priority``, ``policy``, ...) and
 ``redacted`` (``summary``, ``total``, ``counts`` by kind, ``fields`` and ``where``,
 ``project``, ``public``), and ``history`` (the ticket's conversation: ``entries`` with
@@ -95,12 +97,14 @@ DEFAULTS: dict[str, str] = {
         "(their own scale)."
     ),
     "sla_at_risk": (
-        "SLA at risk on {{ issue.url }}: the time to {{ kind }} ({{ limit }}) runs out at "
-        "{{ deadline }}."
+        "SLA at risk on {{ issue.url }}: {% if helpdesk_sla %}the customer's SLA "
+        "{{ helpdesk_sla }} ({{ limit }}) runs out at {{ deadline }}.{% else %}the time to "
+        "{{ kind }} ({{ limit }}) runs out at {{ deadline }}.{% endif %}"
     ),
     "sla_breached": (
-        "SLA breached on {{ issue.url }}: the time to {{ kind }} ({{ limit }}) ran out at "
-        "{{ deadline }}."
+        "SLA breached on {{ issue.url }}: {% if helpdesk_sla %}the customer's SLA "
+        "{{ helpdesk_sla }} ({{ limit }}) ran out at {{ deadline }}.{% else %}the time to "
+        "{{ kind }} ({{ limit }}) ran out at {{ deadline }}.{% endif %}"
     ),
     "duplicate_suggested": (
         "Open issues that may describe the same problem:\n"

@@ -84,6 +84,18 @@ class SlaPolicy(Strict):
     # the clock stops while the issue waits on support
     pause_labels: list[str] = Field(default_factory=lambda: ["waiting-for-support"])
     pause_statuses: list[IssueStatus] = Field(default_factory=list)
+    # the helpdesk's own SLAs of the linked tickets (by name, any case) the clock follows:
+    # one that breaches before the dev team's time to resolve, or is at risk, makes the
+    # clock at risk / breached. Read at each check from helpdesks that keep SLAs (one read
+    # per linked ticket); none by default
+    helpdesk_sla: list[str] = Field(default_factory=list)
+
+    @field_validator("helpdesk_sla")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        if any(not name.strip() for name in v):
+            raise ValueError("a helpdesk SLA's name must not be blank")
+        return [name.strip() for name in v]
 
     def times(self, priority: Priority | None) -> SlaTimes | None:
         """The times in force for an issue of ``priority``."""

@@ -11,7 +11,7 @@ that adds the comment, with its own key, so a retried write finds the comment it
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.jira import mapping as jira
@@ -30,6 +30,7 @@ from syncd.connector import (
     RateBudget,
     WebhookResult,
 )
+from syncd.connector_sla import HelpdeskSla
 from syncd.errors import ConfigError, NotFound, PermanentError
 from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
 
@@ -47,6 +48,7 @@ CAPABILITIES = frozenset(
         Capability.MARKERS,
         Capability.CURSOR_SINCE,
         Capability.DIAGNOSE,
+        Capability.HELPDESK_SLA,
     }
 )
 
@@ -217,6 +219,13 @@ class JsmConnector(ConnectorBase):
         """JSM's own SLA metrics of the request, with their cycles."""
         key = self._key(ref)
         return [mapping.sla_from_raw(s) for s in self.client.sd_values(f"request/{key}/sla")]
+
+    def helpdesk_slas(self, ref: Ref) -> list[HelpdeskSla]:
+        """The request's SLA goals as the core reads them (``HELPDESK_SLA``): each metric's
+        running cycle, else its last completed one; metrics with no cycle are left out."""
+        now = datetime.now(UTC)
+        found = [mapping.neutral_sla(s, now) for s in self.sla(ref)]
+        return [s for s in found if s is not None]
 
     # -- comments ------------------------------------------------------------------------
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.jira import mapping as jira
+from syncd.connector_sla import HelpdeskSla
 from syncd.model import IssueStatus, Priority, Ref, Ticket, TicketStatus
 
 Raw = Mapping[str, Any]
@@ -177,6 +178,42 @@ def sla_from_raw(raw: Raw) -> Sla:
         name=str(raw.get("name") or ""),
         ongoing=_cycle(ongoing, ongoing=True) if ongoing else None,
         completed=tuple(_cycle(c, ongoing=False) for c in raw.get("completedCycles") or ()),
+    )
+
+
+def _ms(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(milliseconds=value)
+
+
+def neutral_sla(sla: Sla, now: datetime) -> HelpdeskSla | None:
+    """An SLA metric as the core's :class:`HelpdeskSla`, read at ``now``: its running cycle,
+    else its last completed one; None when no cycle has started (the SLA does not apply).
+    A running cycle that names no breach time (JSM leaves it out while paused) breaches,
+    unless paused, when its remaining time runs out, to the minute."""
+    if sla.ongoing is not None:
+        c = sla.ongoing
+        breach_at = c.breach_at
+        if breach_at is None and not c.paused and c.remaining_ms is not None:
+            breach_at = (now + timedelta(milliseconds=c.remaining_ms)).replace(
+                second=0, microsecond=0
+            )
+        return HelpdeskSla(
+            name=sla.name,
+            goal=_ms(c.goal_ms),
+            breach_at=None if c.paused else breach_at,
+            breached=c.breached or (c.remaining_ms is not None and c.remaining_ms < 0),
+            paused=c.paused,
+            remaining=_ms(c.remaining_ms) if c.paused else None,
+        )
+    if not sla.completed:
+        return None
+    last = sla.completed[-1]
+    return HelpdeskSla(
+        name=sla.name,
+        goal=_ms(last.goal_ms),
+        breach_at=last.breach_at,
+        breached=last.breached,
+        completed=True,
     )
 
 

@@ -303,7 +303,7 @@ class Service(Ingest):
         links about to expire, at the service's time; return what was raised and planned."""
         now = self.clock()
         return (
-            sla_job.check(self.store, self.rules, now)
+            sla_job.check(self.store, self.rules, now, self.connectors, self.budgets)
             + contact_job.remind(self.store, self.rules, now)
             + history_job.refresh(self.store, self.rules, now)
         )

@@ -111,17 +111,47 @@ def timeline(lf: LinkFacts) -> list[s.TimelineEntry]:
 
 def sla_deadlines(lf: LinkFacts) -> list[s.SlaDeadline]:
     """The latest SLA event of each kind, with its deadline."""
-    latest: dict[str, s.SlaDeadline] = {}
+    latest: dict[tuple[str, str], s.SlaDeadline] = {}
     for e in lf.events:
         if e.event in ("sla_at_risk", "sla_breached"):
             kind = str(e.detail.get("kind") or "resolve")
-            latest[kind] = s.SlaDeadline(
+            name = str(e.detail["helpdesk_sla"]) if e.detail.get("helpdesk_sla") else None
+            latest[(kind, name or "")] = s.SlaDeadline(
                 kind=kind,
                 state="breached" if e.event == "sla_breached" else "at_risk",
                 deadline=str(e.detail["deadline"]) if e.detail.get("deadline") else None,
                 at=e.at,
+                name=name,
             )
     return [latest[k] for k in sorted(latest)]
+
+
+def helpdesk_slas(lf: LinkFacts) -> list[s.HelpdeskSla]:
+    """The link's ticket's own SLAs recorded on the issue's clock."""
+    held = ((lf.clock or {}).get("helpdesk") or {}).get(lf.link.ticket_ref) or []
+    out = []
+    for e in held:
+        state: Literal["running", "paused", "met", "breached"] = "running"
+        if e.get("breached"):
+            state = "breached"
+        elif e.get("completed"):
+            state = "met"
+        elif e.get("paused"):
+            state = "paused"
+        goal = e.get("goal_seconds")
+        out.append(
+            s.HelpdeskSla(
+                name=str(e.get("name") or ""),
+                state=state,
+                goal_hours=round(goal / 3600, 2) if goal is not None else None,
+                breach_at=(
+                    datetime.fromisoformat(e["breach_at"]).astimezone(UTC)
+                    if e.get("breach_at")
+                    else None
+                ),
+            )
+        )
+    return out
 
 
 def link_page(lf: LinkFacts) -> s.LinkPage:
@@ -135,6 +165,7 @@ def link_page(lf: LinkFacts) -> s.LinkPage:
         acknowledge_hours=_r(hours_to(lf, ACK_EVENTS)),
         resolve_hours=_r(hours_to(lf, ("resolved",))),
         sla=sla_deadlines(lf),
+        helpdesk_sla=helpdesk_slas(lf),
         timeline=timeline(lf),
     )
 

@@ -160,6 +160,16 @@ class SlaDeadline(BaseModel):
     state: Literal["at_risk", "breached"]
     deadline: str | None
     at: datetime
+    name: str | None = Field(default=None, description="kind helpdesk: the helpdesk SLA")
+
+
+class HelpdeskSla(BaseModel):
+    """One of the ticket's own SLAs in the helpdesk, as the SLA check last read it."""
+
+    name: str
+    state: Literal["running", "paused", "met", "breached"]
+    goal_hours: float | None
+    breach_at: datetime | None = Field(description="when it breaches (or would have)")
 
 
 class LinkPage(BaseModel):
@@ -169,6 +179,9 @@ class LinkPage(BaseModel):
     acknowledge_hours: float | None
     resolve_hours: float | None
     sla: list[SlaDeadline]
+    helpdesk_sla: list[HelpdeskSla] = Field(
+        default_factory=list, description="the ticket's own SLAs the route follows"
+    )
     timeline: list[TimelineEntry]
 
 

@@ -4,6 +4,8 @@ One clock per issue, started when its first ticket was escalated. ``observe`` fo
 snapshot into the clock (pauses while the issue waits on support, acknowledged when assigned
 or in progress, resolved when closed); ``readings`` says where each SLA stands at ``now``;
 ``plan_sla`` turns a reading that crossed a line into labels, internal notes and audit events.
+Readings of kind ``helpdesk`` (the ticket's own SLA in the helpdesk, the customer's promise)
+come from :mod:`syncd.engine.sla_helpdesk` and are planned the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from syncd.engine.calendar import Span
 from syncd.model import Issue, IssueStatus, Ref
 from syncd.workflow import SlaPolicy
 
-Kind = Literal["acknowledge", "resolve"]
+Kind = Literal["acknowledge", "resolve", "helpdesk"]  # helpdesk: the ticket's own SLA
 Level = Literal["ok", "at_risk", "breached", "met", "paused"]
 AT_RISK_LABEL = "sla:at-risk"
 BREACHED_LABEL = "sla:breached"
@@ -82,20 +84,32 @@ class Reading:
     elapsed: timedelta
     deadline: datetime | None
     level: Level
+    name: str | None = None  # helpdesk: the SLA's name in the helpdesk
+    ticket: str | None = None  # helpdesk: the ticket whose SLA it is
 
     @property
     def share(self) -> float:
         return self.elapsed / self.limit if self.limit else 1.0
 
+    @property
+    def key(self) -> str:
+        """What the clock remembers a fired line under: the kind, or the helpdesk SLA."""
+        if self.name is None:
+            return self.kind
+        return f"{self.kind}:{'-'.join(self.name.casefold().split())}"
+
     def detail(self, route: str) -> dict[str, Any]:
         """The audit detail agreed with the dashboard."""
-        return {
+        out = {
             "kind": self.kind,
             "route": route,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "limit_seconds": int(self.limit.total_seconds()),
             "elapsed_seconds": int(self.elapsed.total_seconds()),
         }
+        if self.name is not None:
+            out |= {"helpdesk_sla": self.name, "ticket": self.ticket}
+        return out
 
 
 def _counted(clock: dict[str, Any], span: Span, end: datetime) -> timedelta:
@@ -166,7 +180,8 @@ def plan_sla(
 ) -> SlaPlan:
     """Labels, notes and audit events for readings that crossed a line since the last check.
 
-    ``notes`` holds the rendered internal notes by level (``at_risk``, ``breached``)."""
+    ``notes`` holds the rendered internal notes by reading and level (``resolve:at_risk``,
+    ``helpdesk:time-to-resolution:breached``: ``Reading.key``, then the level)."""
     fired: dict[str, str] = dict(clock.get("fired", {}))
     actions: list[Action] = []
     events: list[tuple[str, dict[str, Any]]] = []
@@ -174,17 +189,17 @@ def plan_sla(
     lane = str(issue)  # the labels' own lane, behind no ticket's writes (the notes go in theirs)
     # breaches first: an issue past one deadline carries sla:breached, never at-risk as well
     for r in sorted(found, key=lambda r: r.level != "breached"):
-        if r.level not in ("at_risk", "breached") or fired.get(r.kind) in (r.level, "breached"):
+        if r.level not in ("at_risk", "breached") or fired.get(r.key) in (r.level, "breached"):
             continue
         breached_before = "breached" in fired.values()
-        fired[r.kind] = r.level
+        fired[r.key] = r.level
         events.append((f"sla_{r.level}", r.detail(route)))
         label = BREACHED_LABEL if r.level == "breached" else AT_RISK_LABEL
         if not (r.level == "at_risk" and breached_before):
             actions.append(
                 Action(
                     kind=ActionKind.UPDATE_ISSUE,
-                    key=f"sla:{issue}:{r.kind}:{r.level}:label",
+                    key=f"sla:{issue}:{r.key}:{r.level}:label",
                     lane=lane,
                     target=issue,
                     link_id=links[0].id if links else None,
@@ -196,12 +211,12 @@ def plan_sla(
         actions += [
             Action(
                 kind=ActionKind.ADD_COMMENT,
-                key=f"sla:{issue}:{r.kind}:{r.level}:note:{link.ticket}",
+                key=f"sla:{issue}:{r.key}:{r.level}:note:{link.ticket}",
                 lane=str(link.ticket),
                 target=link.ticket,
                 link_id=link.id,
                 public=False,
-                body=notes.get(f"{r.kind}:{r.level}", ""),
+                body=notes.get(f"{r.key}:{r.level}", ""),
                 message=f"sla_{r.level}_note",
             )
             for link in links

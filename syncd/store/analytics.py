@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from syncd.model import LinkState
 from syncd.store.links import LinkRow, _link, utc
 from syncd.store.repository import Store
-from syncd.store.tables import audit, dead_letters, inbox, links, shadows
+from syncd.store.tables import audit, dead_letters, inbox, links, shadows, sla_clocks
 
 OPEN_STATES = (LinkState.ACTIVE,)
 SLA_EVENTS = ("sla_at_risk", "sla_breached")
@@ -55,6 +55,7 @@ class LinkFacts:
     events: list[Event] = field(default_factory=list)
     ticket: dict[str, Any] | None = None
     issue: dict[str, Any] | None = None
+    clock: dict[str, Any] | None = None  # the issue's SLA clock (kept on its first link)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,12 @@ def link_facts(store: Store, link_id: int) -> LinkFacts | None:
                 sa.select(shadows.c.ref, shadows.c.observed).where(shadows.c.ref.in_(refs))
             )
         }
+        first = sa.select(sa.func.min(links.c.id)).where(links.c.issue_ref == row.issue_ref)
+        clock = conn.execute(
+            sa.select(sla_clocks.c.state).where(sla_clocks.c.link_id == first.scalar_subquery())
+        ).first()
     lf.ticket, lf.issue = snaps.get(row.ticket_ref), snaps.get(row.issue_ref)
+    lf.clock = dict(clock.state) if clock else None
     return lf
 
 

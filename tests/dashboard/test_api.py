@@ -138,8 +138,9 @@ def test_link_page(filled: Filled) -> None:
     ]  # fmt: skip
     assert p["sla"] == [
         {"kind": "acknowledge", "state": "breached", "deadline": "2026-03-15T16:00:00+00:00",
-         "at": "2026-03-15T16:00:00Z"},
+         "at": "2026-03-15T16:00:00Z", "name": None},
     ]  # fmt: skip
+    assert p["helpdesk_sla"] == []  # no helpdesk SLA recorded on its clock
     assert p["ticket"]["url"] == "http://zd/102" and p["ticket"]["people"] == "Ada, Initech"
     assert p["issue"]["url"] == "http://gh/2"  # from the issue_created row
     done = _get(app, f"/api/dashboard/links/{ids['resolved']}")

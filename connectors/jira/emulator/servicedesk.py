@@ -7,7 +7,8 @@ see it, and a comment's customer visibility is the ``sd.public.comment`` propert
 API wrote it. JSM's statuses, transitions and issue types join Jira's tables when this module
 is loaded, as installing JSM on a site adds them. SLA clocks are computed when read from the
 request's created time, its first public answer by an agent and its status: the emulator
-keeps no status history, so a resolved request stops its clock at its last update.
+keeps no status history, so a resolved request stops its clock at its last update. Tests set
+an SLA's goal, breach time or pause with :meth:`ServiceDesk.set_sla`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from .servicedesk_records import (
     PROJECT_ID,
     REQUEST_TYPES,
     SD_PUBLIC,
+    SlaSetting,
     date,
     messages,
+    sla_id,
     sla_values,
 )
 
@@ -64,6 +67,7 @@ class ServiceDesk:
                 user.email = f"{name}@customer.example"
                 s.users[name] = user
             self.participants: dict[str, list[str]] = {}  # issue id -> user names
+            self.sla_settings: dict[str, dict[str, SlaSetting]] = {}  # issue id -> by SLA id
 
     # -- operations ----------------------------------------------------------------------
 
@@ -286,4 +290,11 @@ class ServiceDesk:
 
     def slas(self, issue: StoredIssue) -> list[Json]:
         """The request's ``SlaInformationDTO`` values at this moment."""
-        return sla_values(issue, self.store.now(), self.sd)
+        given = self.sla_settings.get(issue.id)
+        return sla_values(issue, self.store.now(), self.sd, given)
+
+    def set_sla(self, key: str, name: str, **setting: Any) -> None:
+        """Set the goal, breach time or pause of a request's SLA called ``name`` (tests)."""
+        with self.store.lock:
+            issue_id, sid = self.request(key).id, sla_id(name)
+            self.sla_settings.setdefault(issue_id, {})[sid] = SlaSetting(**setting)

@@ -7,7 +7,8 @@ site adds them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from .records import ISSUE_TYPES, STATUSES, TRANSITIONS, Json, OpError, StoredIssue
 
@@ -93,8 +94,32 @@ def duration(ms: int) -> Json:
     return {"millis": ms, "friendly": f"{sign}{ms_abs // 3_600_000}h {ms_abs // 60_000}m"}
 
 
-def sla_values(issue: StoredIssue, now: datetime, link: Callable[[str], str]) -> list[Json]:
-    """A request's ``SlaInformationDTO`` values at ``now`` (``link``: a service desk URL)."""
+@dataclass
+class SlaSetting:
+    """What a test set on one request's SLA: its goal, when it breaches (its cycle then
+    started a goal earlier), whether it is paused. None: as the emulator computes it."""
+
+    goal: timedelta | None = None
+    breach_at: datetime | None = None
+    paused: bool | None = None
+
+
+def sla_id(name: str) -> str:
+    """The id of the SLA metric called ``name`` (any case); KeyError if there is none."""
+    for sid, (known, _, _) in SLAS.items():
+        if known.casefold() == name.casefold():
+            return sid
+    raise KeyError(f"no SLA metric {name!r} (known: {', '.join(n for n, _, _ in SLAS.values())})")
+
+
+def sla_values(
+    issue: StoredIssue,
+    now: datetime,
+    link: Callable[[str], str],
+    settings: dict[str, SlaSetting] | None = None,
+) -> list[Json]:
+    """A request's ``SlaInformationDTO`` values at ``now`` (``link``: a service desk URL;
+    ``settings``: what tests set, by SLA id)."""
     answered = next(
         (
             c["created"]
@@ -105,18 +130,30 @@ def sla_values(issue: StoredIssue, now: datetime, link: Callable[[str], str]) ->
     )
     done = STATUSES[issue.status][1] == "done"
     stops = {"1": answered, "2": issue.updated if done else None}
-    return [_sla(issue, sid, stops[sid], now, link) for sid in SLAS]
+    given = settings or {}
+    return [_sla(issue, sid, stops[sid], now, link, given.get(sid)) for sid in SLAS]
 
 
 def _sla(
-    issue: StoredIssue, sid: str, stop: datetime | None, now: datetime, link: Callable[[str], str]
+    issue: StoredIssue,
+    sid: str,
+    stop: datetime | None,
+    now: datetime,
+    link: Callable[[str], str],
+    setting: SlaSetting | None,
 ) -> Json:
     name, goal, pausing = SLAS[sid]
+    setting = setting or SlaSetting()
+    if setting.goal is not None:
+        goal = int(setting.goal.total_seconds() * 1000)
+    start = issue.created
+    if setting.breach_at is not None:
+        start = setting.breach_at.astimezone(UTC) - timedelta(milliseconds=goal)
     end = stop or now
-    elapsed = int((end - issue.created).total_seconds() * 1000)
+    elapsed = int((end - start).total_seconds() * 1000)
     cycle: Json = {
-        "startTime": date(issue.created),
-        "breachTime": date(datetime.fromtimestamp(issue.created.timestamp() + goal / 1000, UTC)),
+        "startTime": date(start),
+        "breachTime": date(start + timedelta(milliseconds=goal)),
         "breached": elapsed > goal,
         "goalDuration": duration(goal),
         "elapsedTime": duration(elapsed),
@@ -130,7 +167,9 @@ def _sla(
     if stop is not None:
         out["completedCycles"] = [{**cycle, "stopTime": date(stop)}]
     else:
-        paused = issue.status in pausing
+        paused = issue.status in pausing if setting.paused is None else setting.paused
+        if paused:
+            del cycle["breachTime"]  # JSM cannot tell when a paused cycle will breach
         out["completedCycles"] = []
         out["ongoingCycle"] = {**cycle, "paused": paused, "withinCalendarHours": False}
     return out

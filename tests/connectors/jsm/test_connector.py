@@ -10,12 +10,15 @@ import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from connectors.jira.emulator import build
 from connectors.jira.emulator.servicedesk import DESK
+from syncd.connector import Capability
+from syncd.connector_sla import HelpdeskSlas
 from syncd.errors import ConfigError, NotFound, PermanentError, RateLimited, TransientError
 from syncd.model import ChangeKind, Ref, TicketStatus
 from tests.connectors.jsm.conftest import Served
@@ -115,6 +118,27 @@ def test_participants_request_types_and_sla(served: Served) -> None:
     other = h.human_create("Need a mouse")
     conn.add_comment(other, "internal", public=False, key=f"k-{uuid.uuid4().hex}")
     assert {s.name: s for s in conn.sla(other)}["Time to first response"].ongoing is not None
+
+
+def test_the_requests_own_sla_goals_as_the_core_reads_them(served: Served) -> None:
+    h = Harness(served)
+    conn = h.connector
+    assert Capability.HELPDESK_SLA in conn.capabilities and isinstance(conn, HelpdeskSlas)
+    ref = h.human_create("Need a screen")
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
+    served.emu.servicedesk.set_sla(
+        ref.key, "Time to resolution", goal=timedelta(hours=8), breach_at=due
+    )
+    goals = {g.name: g for g in conn.helpdesk_slas(ref)}
+    resolution = goals["Time to resolution"]
+    assert resolution.goal == timedelta(hours=8) and resolution.breach_at == due
+    assert not (resolution.breached or resolution.paused or resolution.completed)
+    served.emu.servicedesk.set_sla(ref.key, "Time to resolution", paused=True)
+    paused = {g.name: g for g in conn.helpdesk_slas(ref)}["Time to resolution"]
+    assert paused.paused and paused.breach_at is None and paused.remaining is not None
+    conn.add_comment(ref, "On it.", public=True, key=f"k-{uuid.uuid4().hex}")
+    first = {g.name: g for g in conn.helpdesk_slas(ref)}["Time to first response"]
+    assert first.completed and first.met
 
 
 def test_check_refuses_a_project_that_is_no_service_desk(served: Served) -> None:

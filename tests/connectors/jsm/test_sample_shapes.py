@@ -115,3 +115,40 @@ def test_emulated_answers_validate(flavour: str, request: pytest.FixtureRequest)
     assert (
         "fixed the problem" in agent.get(f"request/{ref.key}/comment").json()["values"][-1]["body"]
     )
+
+
+def test_sla_example_maps_to_the_cores_goals() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2015, 10, 11, 12, 0, 30, tzinfo=UTC)
+    slas = [mapping.sla_from_raw(s) for s in example("getSlaInformation.200")["values"]]
+    goals = [mapping.neutral_sla(s, now) for s in slas]
+    first = goals[0]
+    assert first is not None and first.name == "Time To First Response"
+    assert first.goal == timedelta(hours=4) and not first.breached and not first.completed
+    # the running cycle names no breach time: it breaches when its remaining time runs out
+    assert first.breach_at == datetime(2015, 10, 11, 14, 26, tzinfo=UTC)
+    assert first.breached is False  # an earlier cycle breached; the promise now running not
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+def test_emulated_sla_set_by_a_test_validates(flavour: str, request: pytest.FixtureRequest) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    served: Served = request.getfixturevalue(f"jsm_{flavour}")
+    h = Harness(served)
+    ref = h.human_create("SLA shapes")
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    served.emu.servicedesk.set_sla(ref.key, "Time to resolution", goal=timedelta(hours=2))
+    served.emu.servicedesk.set_sla(ref.key, "time to first response", breach_at=soon)
+    slas = h.agent.get(f"request/{ref.key}/sla").json()
+    validate(slas, "PagedDTOSlaInformationDTO")
+    by = {s["name"]: s["ongoingCycle"] for s in slas["values"]}
+    assert by["Time to resolution"]["goalDuration"]["millis"] == 7_200_000
+    assert by["Time to first response"]["breachTime"]["epochMillis"] == soon.timestamp() * 1000
+    served.emu.servicedesk.set_sla(ref.key, "Time to resolution", paused=True)
+    paused = h.agent.get(f"request/{ref.key}/sla/2").json()
+    validate(paused, "SlaInformationDTO")
+    assert paused["ongoingCycle"]["paused"] and "breachTime" not in paused["ongoingCycle"]
+    with pytest.raises(KeyError, match="no SLA metric"):
+        served.emu.servicedesk.set_sla(ref.key, "Time to lunch", paused=True)
