@@ -8,8 +8,10 @@ After each page the cursor moves to the last ticket's ``updated_at`` and back to
 walk never nears the 300th page and a ticket that moves to the end of the list while it is
 walked is not skipped; only a full page whose tickets all share one second turns to the next
 page (and past the 300th, to the next second, with a warning).
-A ticket changed again within the second the cursor took it at is not listed again (its
-``updated_at`` has not moved); the automation rule's webhook still brings that change.
+The ids taken at a second are kept only once that second is over by Freshdesk's clock (the
+answer's ``Date``, else this host's less two seconds): a ticket changed again within the
+second a poll took it keeps its ``updated_at``, and is listed again until then (the worker
+drops what it already holds).
 
 Freshdesk has no list of new conversations: a reply or a note changes its ticket's
 ``updated_at``, so the conversations of each changed ticket are read with it (one more call
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, StringConstraints
@@ -68,6 +71,20 @@ def start_cursor(now: float | None = None) -> str:
     return cursor_since(datetime.fromtimestamp(time.time() if now is None else now, UTC))
 
 
+def _clock(date: str | None) -> datetime:
+    """Now by Freshdesk's clock (an answer's ``Date``), else by this host's less 2 s of skew."""
+    try:
+        return parsedate_to_datetime(date) if date else datetime.now(UTC) - timedelta(seconds=2)
+    except (TypeError, ValueError):
+        return datetime.now(UTC) - timedelta(seconds=2)
+
+
+def _over(second: str, now: datetime) -> bool:
+    """Whether ``second`` (a stamp) has ended by ``now``."""
+    at = parse_time(second)
+    return at is not None and now >= at + timedelta(seconds=1)
+
+
 def _second(raw: dict[str, Any]) -> str:
     at = parse_time(raw.get("updated_at"))
     return stamp(at) if at is not None else ""
@@ -99,7 +116,7 @@ class Poller:
         seen = set(state.seen)
         fresh = [t for t in raws if not (_second(t) == state.since and t["id"] in seen)]
         changes = self._changes(fresh, state.since)
-        nxt = self._next(state, raws)
+        nxt = self._next(state, raws, _clock(resp.headers.get("date")))
         more = next_link(resp.headers.get("link")) is not None
         return PollPage(changes=changes, cursor=CURSOR.dump(nxt), more=more)
 
@@ -138,15 +155,17 @@ class Poller:
                 )
         return changes
 
-    def _next(self, state: FreshdeskCursor, raws: list[dict[str, Any]]) -> FreshdeskCursor:
+    def _next(
+        self, state: FreshdeskCursor, raws: list[dict[str, Any]], now: datetime
+    ) -> FreshdeskCursor:
         if not raws:
             return state
         last = max(_second(t) for t in raws)
+        over = _over(last, now)  # else a change later in that second would be skipped
         if last != state.since:
-            return FreshdeskCursor(
-                since=last, seen=sorted({t["id"] for t in raws if _second(t) == last})
-            )
-        seen = sorted(set(state.seen) | {t["id"] for t in raws})
+            at_last = {t["id"] for t in raws if _second(t) == last} if over else set()
+            return FreshdeskCursor(since=last, seen=sorted(at_last))
+        seen = sorted(set(state.seen) | {t["id"] for t in raws}) if over else []
         if len(raws) < self.connector.settings.per_page:
             # the rest of that second fits this page: ask it again, later tickets follow
             return FreshdeskCursor(since=state.since, page=state.page, seen=seen)

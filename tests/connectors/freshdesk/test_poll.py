@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ import pytest
 
 from connectors.freshdesk import FreshdeskConnector, factory
 from connectors.freshdesk.emulator import FreshdeskEmulator, build
-from connectors.freshdesk.poll import CURSOR, FreshdeskCursor
+from connectors.freshdesk.poll import CURSOR, FreshdeskCursor, _clock
 from syncd.model import ChangeKind
 from syncd.testing.server import ServerThread
 
@@ -166,3 +166,21 @@ def test_an_edited_note_comes_again_a_deleted_one_not(setup: Any) -> None:
     clock.now += 5
     emu.delete_conversation(note.id)  # a deletion alone does not move the ticket
     assert _walk(conn, cursor)[0] == []
+
+
+def test_a_second_not_over_by_freshdesks_clock_is_listed_again(setup: Any) -> None:
+    # a ticket changed twice within one second keeps one updated_at: had the first poll kept
+    # its id as taken, the second change would never be listed
+    emu, conn, _ = setup
+    ticket = emu.create_ticket("changed twice in a second")
+    second = datetime.fromtimestamp(T0, UTC)
+    first = conn.poll(_start(conn))
+    assert _tickets(list(first.changes)) == [ticket]
+    state = CURSOR.load(conn.name, first.cursor or "")
+    raws = [{"id": ticket, "updated_at": "2025-12-29T09:20:00Z"}]
+    poller = conn.poller  # the same rule the poll just applied, at two moments
+    during = poller._next(state, raws, second.replace(microsecond=600_000))
+    after = poller._next(state, raws, second + timedelta(seconds=1))
+    assert during.seen == [] and after.seen == [ticket]
+    assert _clock("Mon, 29 Dec 2025 09:20:01 GMT") == second + timedelta(seconds=1)
+    assert _clock("not a date") <= datetime.now(UTC)
