@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from syncd.connector import ConnectorSpec, Role
+from syncd.connector import ConnectorSpec, Role, lazy_kit
 
 from .connector import EmailConnector
 from .settings import EmailSettings
@@ -40,6 +40,7 @@ CONNECTOR = ConnectorSpec(
     settings=EmailSettings,
     factory=_factory,
     issue_reference=issue_reference,
+    emulator_kit=lazy_kit("connectors.email.emulator"),
 )
 
 __all__ = ["CONNECTOR", "EmailConnector", "EmailSettings"]
