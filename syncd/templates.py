@@ -61,6 +61,10 @@ DEFAULTS: dict[str, str] = {
         "**{{ comment.author }}** edited a comment on {{ issue.url }}:\n\n{{ comment.body }}"
     ),
     "dev_comment_deleted": "**{{ comment.author }}** deleted a comment on {{ issue.url }}.",
+    "dev_comment_edit_refused": (
+        "A comment copied here from {{ issue.url }} was edited there, and this ticket's copy "
+        "could not be changed ({{ reason }}). It now reads:\n\n{{ body }}"
+    ),
     "support_comment": "**{{ comment.author or 'Support' }}** (support) wrote:\n\n{{ body }}",
     "resolved": (
         "Good news: the problem you reported has been fixed by our developers. "

@@ -7,6 +7,8 @@
 - priority: the receiving team's own scale comes back as an internal note and a tag or field
   with the dev priority; the customer-facing priority follows only if the route says so;
 - files attached to the issue reach the ticket as an internal note (``files``);
+- a developer's edit the helpdesk refuses to apply to its copy (a reply already e-mailed to
+  the customer) reaches the ticket as an internal note with the new text;
 - a route whose sync was switched off turns its links into redirects.
 """
 
@@ -185,5 +187,30 @@ def _progress(
             public=True,
             body=rules.templates.render("progress", route.templates, **c),
             message="progress",
+        )
+    ]
+
+
+def plan_edit_refused(link: LinkView, failed: Action, reason: str, rules: Rules) -> list[Action]:
+    """An edit of a comment's copy on the ticket was refused for good (some helpdesks edit
+    notes only): the agent reads the new text in an internal note, nothing is lost."""
+    if failed.kind != ActionKind.EDIT_COMMENT or failed.parent != link.ticket:
+        return []
+    route = rules.route(link.route)
+    c = ctx(link, route, rules, reason=reason, body=failed.body or "")
+    body = rules.templates.render(
+        "dev_comment_edit_refused", route.templates if route else None, **c
+    )
+    return [
+        Action(
+            kind=ActionKind.ADD_COMMENT,
+            key=f"edit-refused:{failed.key}",
+            lane=str(link.ticket),
+            target=link.ticket,
+            link_id=link.id,
+            public=False,
+            source=failed.source,
+            message="dev_comment_edit_refused",
+            body=body,
         )
     ]

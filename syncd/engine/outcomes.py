@@ -16,6 +16,7 @@ import structlog
 
 from syncd import metrics
 from syncd.engine.actions import Action, ActionKind
+from syncd.engine.devside import plan_edit_refused
 from syncd.engine.execute import WRITE_REFUSED
 from syncd.engine.fieldplan import plan_field_refused
 from syncd.engine.health import Health
@@ -74,7 +75,9 @@ class Outcomes:
                 self.health.ok(name)
                 return self._not_there(row, action, exc)
             case _:
-                self._dead(row, action, f"{type(exc).__name__}: {exc}")
+                reason = f"{type(exc).__name__}: {exc}"
+                if not self._edit_refused(row, action, reason):
+                    self._dead(row, action, reason)
                 return True
 
     def _retry(
@@ -125,6 +128,32 @@ class Outcomes:
                 reason=reason,
             )
         log.error("action.dead", kind=action.kind.value, key=action.key, reason=reason)
+
+    def _edit_refused(self, row: sa.Row[Any], action: Action, reason: str) -> bool:
+        """An edit of a ticket's copy the helpdesk will not make (it edits notes only): done,
+        its new text told to the agent in a note, not a dead letter to replay in vain. False
+        when ``action`` is no such edit."""
+        if action.kind != ActionKind.EDIT_COMMENT or action.link_id is None:
+            return False
+        with self.store.tx() as tx:
+            link = self.store.link(tx, action.link_id)
+            view = link_view(self.store, tx, link) if link is not None else None
+            told = plan_edit_refused(view, action, reason, self.rules) if view else []
+            if not told:
+                return False
+            outbox.done(tx, row.id)
+            outbox.add(tx, [t.row() for t in told])
+            self.store.audit(
+                tx,
+                "edit_refused",
+                link_id=action.link_id,
+                ticket_ref=action.lane,
+                kind=action.kind.value,
+                key=action.key,
+                reason=reason,
+            )
+        log.warning("action.edit_refused", key=action.key, reason=reason)
+        return True
 
     def _not_there(self, row: sa.Row[Any], action: Action, exc: Exception) -> bool:
         """404/403: a verify read counts the strike; on a write, dead-letter and verify."""

@@ -225,7 +225,11 @@ def _issue_comment(s: Situation, comment: Comment, rules: Rules, *, deleted: boo
                     body=rules.templates.render("dev_comment", overrides, **cx),
                 )
             )
-        elif copies and rules.can(helpdesk, Capability.COMMENT_EDIT):
+        elif (
+            copies
+            and rules.can(helpdesk, Capability.COMMENT_EDIT)
+            and to_customer(link, comment, rules) is None  # a reply the customer has: a note
+        ):
             body = rules.templates.render("dev_comment", overrides, **cx)
             out += [
                 Action(

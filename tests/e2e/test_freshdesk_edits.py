@@ -18,6 +18,7 @@ import pytest
 
 from connectors.freshdesk.mapping import parse_time
 from syncd.model import Ref
+from syncd.store import analytics
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
 
@@ -113,6 +114,49 @@ def test_a_developers_edit_then_deletion_reach_the_ticket(with_webhooks: Sandbox
     sb.settle(WAIT)
     assert not notes(sb, ticket, public=True, text="null check")  # never a reply
     assert len(gh.issues(PROJECT)) == 1
+
+
+def test_a_developers_edited_reply_to_the_customer_is_told_to_the_agent(
+    with_webhooks: Sandbox,
+) -> None:
+    # the customer has the reply by e-mail, and Freshdesk edits notes only: the reply stays as
+    # sent, the agent reads the new text in a private note, and nothing sits in dead letters
+    sb = with_webhooks
+    gh = sb.tracker
+    ticket, issue = _escalate(sb, "Login loops")
+    dev = gh.comment(issue, "/customer We found the cause; a fix ships this week.")
+    sb.wait("the reply", lambda: notes(sb, ticket, public=True, text="ships this week"), WAIT)
+    gh.edit_comment(issue, dev, "/customer We found the cause; a fix ships on Monday.")
+    sb.wait(
+        "the agent told of the edit",
+        lambda: notes(sb, ticket, public=False, text="ships on Monday"),
+        WAIT,
+    )
+    sb.settle(WAIT)
+    assert notes(sb, ticket, public=True, text="ships this week")  # the reply as sent
+    assert not notes(sb, ticket, public=True, text="ships on Monday")
+    assert sb.service is not None
+    assert analytics.dead(sb.service.store) == []
+
+
+def test_an_edit_freshdesk_refuses_reaches_the_agent_as_a_note(with_webhooks: Sandbox) -> None:
+    sb = with_webhooks
+    gh = sb.tracker
+    ticket, issue = _escalate(sb, "Report totals off")
+    dev = gh.comment(issue, "Rounding happens twice.")
+    sb.wait("the note", lambda: notes(sb, ticket, public=False, text="happens twice"), WAIT)
+    faults = sb.sides["freshdesk"].emulator.control.faults
+    faults.add("status", status=422, method="PUT", path=r"/conversations/", times=None)
+    gh.edit_comment(issue, dev, "Rounding happens twice, in the exporter.")
+    sb.wait(
+        "the agent told of the refused edit",
+        lambda: notes(sb, ticket, public=False, text="could not be changed"),
+        WAIT,
+    )
+    said = notes(sb, ticket, public=False, text="could not be changed")
+    assert "in the exporter" in said[0].body  # type: ignore[attr-defined]
+    assert sb.service is not None
+    assert analytics.dead(sb.service.store) == []
 
 
 def test_an_agents_edited_note_reaches_the_issue_by_polling(polling: Sandbox) -> None:

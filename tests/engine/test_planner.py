@@ -8,6 +8,7 @@ import pytest
 
 from syncd.connector import Capability
 from syncd.engine.actions import ActionKind, LinkView
+from syncd.engine.devside import plan_edit_refused
 from syncd.engine.planner import Rules, Situation, plan, plan_linked, plan_verified
 from syncd.model import (
     Change,
@@ -276,6 +277,27 @@ def test_developer_edit_with_edit_capability_edits_copy() -> None:
         comment_on(ISSUE, "", public=True, kind=ChangeKind.COMMENT_DELETED, copies=(copy,)), r
     )
     assert d.kind == ActionKind.DELETE_COMMENT and d.target == copy
+
+
+def test_an_edited_reply_to_the_customer_is_told_to_the_agent_not_rewritten() -> None:
+    # the customer has the reply (by e-mail): rewriting it in the internal note's form would
+    # show them the issue's link and the developer's name, and some helpdesks edit notes only
+    copy = Ref.comment("zendesk", "555")
+    r = rules(frozenset({Capability.COMMENT_EDIT, Capability.COMMENT_DELETE}))
+    edited = comment_on(ISSUE, "/customer Fixed in 4.3", public=True, new=False, copies=(copy,))
+    (a,) = plan(edited, r)
+    assert a.kind == ActionKind.ADD_COMMENT and not a.public and a.target == TICKET
+    assert "edited" in (a.body or "") and "Fixed in 4.3" in (a.body or "")
+
+
+def test_an_edit_the_helpdesk_refuses_reaches_the_agent_as_a_note() -> None:
+    copy = Ref.comment("zendesk", "555")
+    r = rules(frozenset({Capability.COMMENT_EDIT}))
+    (edit,) = plan(comment_on(ISSUE, "v2", public=True, new=False, copies=(copy,)), r)
+    (note,) = plan_edit_refused(link(), edit, "PermanentError: notes only", r)
+    assert note.kind == ActionKind.ADD_COMMENT and note.target == TICKET and not note.public
+    assert "v2" in (note.body or "") and "notes only" in (note.body or "")
+    assert plan_edit_refused(link(), note, "any", r) == []  # only an edit of a ticket's copy
 
 
 def test_developer_delete_without_capability_adds_note() -> None:
