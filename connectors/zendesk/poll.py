@@ -24,7 +24,8 @@ from syncd.connector import PollPage
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.model import Change, ChangeKind, Comment, Ref
 
-from .mapping import comments_from_ticket_events, parse_time
+from .mapping import parse_time
+from .mapping_comments import comments_from_ticket_events
 
 if TYPE_CHECKING:
     from .connector import ZendeskConnector

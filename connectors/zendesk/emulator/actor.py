@@ -12,7 +12,8 @@ from typing import Any
 from syncd.connector import EmulatorKit
 from syncd.model import Comment, Priority, Ref, Ticket
 
-from ..mapping import Context, Names, comments_from_audits, ticket_from_raw
+from ..mapping import Context, Names, ticket_from_raw
+from ..mapping_comments import comments_from_audits
 from .app import ZendeskEmulator, build
 from .limits import ZendeskLimits
 
