@@ -10,14 +10,14 @@ Freshdesk limits per minute and says nothing of when its window resets: a 429 ca
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from syncd.connector import RateBudget
-from syncd.errors import RemoteError, classify_status, retry_after, transport_errors
+from syncd.errors import RemoteError
+from syncd.http_adapter import HttpAdapter, json_body, status_error
 from syncd.paging import next_link, walk
 
 from .settings import FreshdeskSettings
@@ -50,16 +50,13 @@ def message(resp: httpx.Response) -> str:
     return "; ".join(parts)[:500] or resp.reason_phrase
 
 
-class FreshdeskClient:
+class FreshdeskClient(HttpAdapter):
     """Calls ``/api/v2`` with the API key; raises only ``syncd.errors``."""
 
     def __init__(self, settings: FreshdeskSettings, http: httpx.Client | None = None) -> None:
+        super().__init__(http, timeout=settings.timeout)
         self.settings = settings
         self._auth = auth_header(settings)
-        self._owned = http is None
-        self.http = http or httpx.Client(timeout=settings.timeout)
-        self._lock = threading.Lock()
-        self._budget = RateBudget()
         self.last_cost: int | None = None  # credits the last call cost
 
     def _url(self, path: str) -> str:
@@ -76,35 +73,23 @@ class FreshdeskClient:
         """One call; the answer when it is a success."""
         headers = {"Authorization": self._auth, "User-Agent": USER_AGENT}
         where = f"Freshdesk {method} {path}"
-        with transport_errors(where):
-            resp = self.http.request(
-                method,
-                self._url(path),
-                params=params,
-                json=json,
-                headers=headers,
-                timeout=self.settings.timeout,
-            )
+        resp = self.send(
+            method, self._url(path), where=where, params=params, json=json, headers=headers
+        )
         self._note_budget(resp)
         if resp.status_code >= 400:
-            raise classify_status(
-                resp.status_code,
-                f"{where}: {resp.status_code} {message(resp)}",
-                retry_after=retry_after(resp.headers.get("retry-after")),
-            )
+            raise status_error(resp, where, message(resp))
         return resp
 
     def request(self, method: str, path: str, **kw: Any) -> Any:
         """One call; the decoded JSON body (``None`` for an empty one)."""
         resp = self.response(method, path, **kw)
-        if not resp.content:
-            return None
-        try:
-            return resp.json()
-        except ValueError as exc:
-            raise RemoteError(
+        return json_body(
+            resp,
+            lambda: RemoteError(
                 f"Freshdesk {method} {path}: answer is not JSON", status=resp.status_code
-            ) from exc
+            ),
+        )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode the JSON body."""
@@ -130,19 +115,6 @@ class FreshdeskClient:
             yield body if isinstance(body, list) else []
 
     def _note_budget(self, resp: httpx.Response) -> None:
-        seen = RateBudget.from_headers(resp.headers, limit=LIMIT, remaining=REMAINING)
         used = resp.headers.get(USED)
-        with self._lock:
-            if seen is not None:
-                self._budget = seen
-            self.last_cost = int(used) if used and used.isdigit() else None
-
-    def rate_budget(self) -> RateBudget:
-        """The last figures Freshdesk sent."""
-        with self._lock:
-            return self._budget
-
-    def close(self) -> None:
-        """Close the HTTP client if this adapter built it."""
-        if self._owned:
-            self.http.close()
+        self.keep_budget(RateBudget.from_headers(resp.headers, limit=LIMIT, remaining=REMAINING))
+        self.last_cost = int(used) if used and used.isdigit() else None

@@ -13,10 +13,9 @@ from syncd.connector import (
     ConnectorBase,
     DiagnoseContext,
     Finding,
-    PollPage,
-    RateBudget,
     WebhookResult,
 )
+from syncd.connector_kit import PolledConnector
 from syncd.errors import ConfigError, NotFound, PermanentError, RemoteError
 from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
 
@@ -47,12 +46,15 @@ CAPABILITIES = frozenset(
 VIEW_INCLUDE = "requester,company"
 
 
-class FreshdeskConnector(ConnectorBase):
+class FreshdeskConnector(PolledConnector, ConnectorBase):
     """One Freshdesk account, as the engine sees it (a ``HelpdeskConnector``)."""
 
     settings: FreshdeskSettings
+    client: FreshdeskClient
+    poller: Poller
 
     capabilities = CAPABILITIES
+    cursor_format = CURSOR
 
     def __init__(
         self, name: str, settings: FreshdeskSettings, http: httpx.Client | None = None
@@ -188,13 +190,6 @@ class FreshdeskConnector(ConnectorBase):
         self.bot_id()
         return comments_from_raw([made], parent, self.ctx, self.names())[0]
 
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The reply or note whose body hides ``key``."""
-        for comment in reversed(self.comments(parent)):
-            if comment.marker == key:
-                return comment
-        return None
-
     def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
         """A note's new body (``PUT /conversations/{id}``), keeping its key. The ticket's
         conversations are read first for that key (Freshdesk shows no single conversation);
@@ -226,17 +221,9 @@ class FreshdeskConnector(ConnectorBase):
 
     # -- changes --------------------------------------------------------------------------
 
-    def poll(self, cursor: str | None) -> PollPage:
-        """Tickets changed since ``cursor`` and their new conversations."""
-        return self.poller.poll(cursor)
-
     def cursor_since(self, moment: datetime) -> str:
         """A cursor whose polls return what changed at or after ``moment``."""
         return cursor_since(moment)
-
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        CURSOR.load(self.name, cursor)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check the secret header or the basic credentials the automation rule sends."""
@@ -258,11 +245,3 @@ class FreshdeskConnector(ConnectorBase):
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check the API key, the statuses and fields syncd names, and the ticket list."""
         return diagnose(self, context)
-
-    def rate_budget(self) -> RateBudget:
-        """The last figures Freshdesk sent."""
-        return self.client.rate_budget()
-
-    def close(self) -> None:
-        """Release HTTP connections."""
-        self.client.close()

@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, StringConstraints
 
 from syncd.connector import PollPage
+from syncd.connector_kit import CursorPoller, comment_seen, ticket_seen
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import NotFound
-from syncd.model import Change, ChangeKind
+from syncd.model import Change
 from syncd.paging import next_link
 
 from .mapping import parse_time, stamp
@@ -90,19 +91,19 @@ def _second(raw: dict[str, Any]) -> str:
     return stamp(at) if at is not None else ""
 
 
-class Poller:
+class Poller(CursorPoller[FreshdeskCursor]):
     """Reads one page of changed tickets per call."""
 
-    def __init__(self, connector: FreshdeskConnector) -> None:
-        self.connector = connector
+    connector: FreshdeskConnector
+    cursor_format = CURSOR
 
-    def poll(self, cursor: str | None) -> PollPage:
-        """One page of changes and the cursor after it."""
-        if cursor is None:
-            return PollPage(changes=(), cursor=start_cursor(), more=False)
+    def start(self) -> str:
+        """The tickets changed from now."""
+        return start_cursor()
+
+    def page(self, state: FreshdeskCursor) -> PollPage:
+        """One page of changed tickets after ``state`` and the cursor after it."""
         conn = self.connector
-        state = CURSOR.load(conn.name, cursor)
-        conn.bot_id()
         params = {
             "updated_since": state.since,
             "order_by": "updated_at",
@@ -127,15 +128,7 @@ class Poller:
         changes: list[Change] = []
         for raw in raws:
             ticket = conn.ticket(raw)
-            changes.append(
-                Change(
-                    kind=ChangeKind.UPSERT,
-                    ref=ticket.ref,
-                    ticket=ticket,
-                    at=ticket.updated_at,
-                    source="poll",
-                )
-            )
+            changes.append(ticket_seen(ticket))
             try:
                 comments = conn.comments(ticket.ref)
             except NotFound:
@@ -144,15 +137,7 @@ class Poller:
                 when = comment.updated_at or comment.created_at
                 if when is not None and after is not None and when < after:
                     continue
-                changes.append(
-                    Change(
-                        kind=ChangeKind.COMMENT,
-                        ref=ticket.ref,
-                        comment=comment,
-                        at=when,
-                        source="poll",
-                    )
-                )
+                changes.append(comment_seen(ticket.ref, comment, at=when))
         return changes
 
     def _next(

@@ -19,28 +19,22 @@ from typing import Any
 
 import httpx
 
-from syncd.errors import (
-    AuthError,
-    PermanentError,
-    classify_status,
-    retry_after,
-    transport_errors,
-)
+from syncd.errors import AuthError, PermanentError
+from syncd.http_adapter import HttpAdapter, json_body, status_error
 
 from .settings import RedmineSettings
 
 MAX_PAGE = 100  # Redmine's largest ``limit``
 
 
-class RedmineClient:
+class RedmineClient(HttpAdapter):
     """Authenticated REST calls with errors translated; one instance per connector."""
 
     def __init__(self, instance: str, settings: RedmineSettings, http: httpx.Client | None) -> None:
+        super().__init__(http, timeout=settings.timeout)
         self.instance = instance
         self.settings = settings
         self.base_url = settings.base_url
-        self._own_http = http is None
-        self.http = http or httpx.Client(timeout=settings.timeout)
         key = settings.secret("api_key") or ""
         self._headers = {"Accept": "application/json", "X-Redmine-API-Key": key}
         self.requests = 0  # calls made, for tests and diagnostics
@@ -59,15 +53,8 @@ class RedmineClient:
         if json is not None:
             headers["Content-Type"] = "application/json"
         self.requests += 1
-        with transport_errors(f"{self.instance}: {method} {path}"):
-            resp = self.http.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers=headers,
-                timeout=self.settings.timeout,
-            )
+        where = f"{self.instance}: {method} {path}"
+        resp = self.send(method, url, where=where, params=params, json=json, headers=headers)
         if resp.status_code >= 300:
             raise self._error(method, path, resp)
         return resp
@@ -83,8 +70,7 @@ class RedmineClient:
                 "web service",
                 status=status,
             )
-        wait = retry_after(resp.headers.get("Retry-After"))
-        return classify_status(status, f"{where}: {status} {message}", retry_after=wait)
+        return status_error(resp, where, message)
 
     def get(
         self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
@@ -112,16 +98,14 @@ class RedmineClient:
         self.request("PUT", path, json=body)
 
     def _json(self, resp: httpx.Response, method: str, path: str) -> Any:
-        if not resp.content:
-            return None
-        try:
-            return resp.json()
-        except ValueError as exc:
-            # an HTML page (a login form, a proxy): the base URL is wrong, not a glitch
-            raise PermanentError(
+        # an HTML page (a login form, a proxy): the base URL is wrong, not a glitch
+        return json_body(
+            resp,
+            lambda: PermanentError(
                 f"{self.instance}: {method} {path}: not a Redmine JSON answer "
                 f"({resp.headers.get('content-type', '?')}); check base_url"
-            ) from exc
+            ),
+        )
 
     def pages(
         self, path: str, name: str, params: list[tuple[str, Any]], *, limit: int = MAX_PAGE,
@@ -136,11 +120,6 @@ class RedmineClient:
             offset += len(items)
             if not items or offset >= int(data.get("total_count") or 0):
                 return
-
-    def close(self) -> None:
-        """Close the HTTP client if this adapter built it."""
-        if self._own_http:
-            self.http.close()
 
 
 def _message(resp: httpx.Response) -> str:

@@ -16,6 +16,7 @@ from syncd.connector import (
     PollPage,
     WebhookResult,
 )
+from syncd.connector_kit import WatchedProjects
 from syncd.errors import NotFound, PermanentError, WebhookError
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
 
@@ -44,7 +45,7 @@ CAPABILITIES = frozenset(
 )
 
 
-class RedmineConnector(ConnectorBase):
+class RedmineConnector(WatchedProjects, ConnectorBase):
     """syncd's view of one Redmine, acting as one user (its API key)."""
 
     settings: RedmineSettings
@@ -83,17 +84,6 @@ class RedmineConnector(ConnectorBase):
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check the key, the REST API, the projects, trackers, statuses and priorities."""
         return diagnose(self, context)
-
-    def watch(self, projects: Sequence[str]) -> None:
-        """Also poll these projects (identifiers); the engine passes its route targets."""
-        for project in projects:
-            if project not in self._watched:
-                self._watched.append(project)
-
-    @property
-    def watched(self) -> list[str]:
-        """The projects polled, settings first then route targets."""
-        return list(self._watched)
 
     # --- issues --------------------------------------------------------------------------
 

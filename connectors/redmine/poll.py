@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field
 
 from syncd.connector import PollPage
+from syncd.connector_kit import comment_seen
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import Forbidden, NotFound
 from syncd.model import Change, ChangeKind, Ref
@@ -133,15 +134,7 @@ class Poller:
         for note in mapping.notes_of(raw, rules):
             if note.created_at is not None and note.created_at < since:
                 continue
-            out.append(
-                Change(
-                    kind=ChangeKind.COMMENT,
-                    ref=ref,
-                    comment=note,
-                    actor=note.author,
-                    at=note.created_at,
-                )
-            )
+            out.append(comment_seen(ref, note, at=note.created_at, actor=note.author))
         return out
 
 

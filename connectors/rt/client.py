@@ -24,10 +24,8 @@ from syncd.errors import (
     PermanentError,
     RemoteError,
     TransientError,
-    classify_status,
-    retry_after,
-    transport_errors,
 )
+from syncd.http_adapter import HttpAdapter, json_body, status_error
 from syncd.paging import walk
 
 from .mapping import refused
@@ -44,15 +42,14 @@ def token_user_id(token: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-class RTClient:
+class RTClient(HttpAdapter):
     """Authenticated REST2 calls with errors translated; one instance per connector."""
 
     def __init__(self, instance: str, settings: RTSettings, http: httpx.Client | None) -> None:
+        super().__init__(http, timeout=settings.timeout)
         self.instance = instance
         self.settings = settings
         self.api = settings.api_url
-        self._own_http = http is None
-        self.http = http or httpx.Client(timeout=settings.timeout)
         token = settings.secret("token", required=False)
         self.token = token
         self._auth: httpx.Auth | None = None
@@ -76,16 +73,15 @@ class RTClient:
     ) -> httpx.Response:
         """One REST2 call; a non-2xx answer or a transport failure raises a syncd error."""
         url = path if path.startswith("http") else f"{self.api}{path}"
-        with transport_errors(f"{self.instance}: {method} {path}"):
-            resp = self.http.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers={**self._headers, **(headers or {})},
-                auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-                timeout=self.settings.timeout,
-            )
+        resp = self.send(
+            method,
+            url,
+            where=f"{self.instance}: {method} {path}",
+            params=params,
+            json=json,
+            headers={**self._headers, **(headers or {})},
+            auth=self._auth,
+        )
         if resp.status_code >= 300:
             raise self._error(method, path, resp)
         return resp
@@ -106,10 +102,7 @@ class RTClient:
             return Forbidden(f"{where}: no rights: {message}", status=status)
         if status == 412:
             message = "the record changed since it was read; read it again"
-        wait = retry_after(resp.headers.get("Retry-After"))
-        return classify_status(
-            status, f"{where}: {status} {message}", retry_after=wait, overrides=RT_STATUSES
-        )
+        return status_error(resp, where, message, overrides=RT_STATUSES)
 
     def get(self, path: str, **params: Any) -> Any:
         """GET and decode the JSON body."""
@@ -129,16 +122,14 @@ class RTClient:
         return self._json(resp, "PUT", path)
 
     def _json(self, resp: httpx.Response, method: str, path: str) -> Any:
-        if not resp.content:
-            return None
-        try:
-            return resp.json()
-        except ValueError as exc:
-            # an HTML login page or a proxy's page: the base URL is wrong, not a glitch
-            raise PermanentError(
+        # an HTML login page or a proxy's page: the base URL is wrong, not a glitch
+        return json_body(
+            resp,
+            lambda: PermanentError(
                 f"{self.instance}: {method} {path}: not a REST2 answer "
                 f"({resp.headers.get('content-type', '?')}); check base_url"
-            ) from exc
+            ),
+        )
 
     def check_refusals(self, what: str, messages: Any) -> None:
         """Raise PermanentError if a 2xx write answer reports a refused value."""
@@ -167,11 +158,6 @@ class RTClient:
         for data in walk(fetch, 1, _next_page, max_pages=max_pages):
             items = (data.get("items") or []) if isinstance(data, dict) else []
             yield from (i for i in items if isinstance(i, dict))
-
-    def close(self) -> None:
-        """Close the HTTP client if this adapter built it."""
-        if self._own_http:
-            self.http.close()
 
 
 def _next_page(data: Any, page: int) -> int | None:

@@ -16,17 +16,17 @@ from syncd.connector import (
     DiagnoseContext,
     Finding,
     PollPage,
-    RateBudget,
     WebhookResult,
 )
 from syncd.errors import ConfigError, Forbidden, NotFound, PermanentError
-from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
+from syncd.model import Priority, Ref, Ticket, TicketStatus
 
 from . import mapping, webhooks
 from .client import RTClient, token_user_id
+from .comments import CommentMethods
 from .diagnose import diagnose
-from .files import ATT_FIELDS, FileMethods
-from .poll import TXN_FIELDS, TransactionPoller
+from .files import FileMethods
+from .poll import TransactionPoller
 from .settings import RTSettings
 
 CAPABILITIES = frozenset(
@@ -48,7 +48,7 @@ _TICKET_LOOKUP = "RT::Queue-RT::Ticket"
 _TXN_LOOKUP = "RT::Queue-RT::Ticket-RT::Transaction"
 
 
-class RTConnector(FileMethods, ConnectorBase):
+class RTConnector(CommentMethods, FileMethods, ConnectorBase):
     """A ``HelpdeskConnector`` over REST2. RT has no tags: LABELS is not offered."""
 
     settings: RTSettings
@@ -189,7 +189,7 @@ class RTConnector(FileMethods, ConnectorBase):
         if priority is not None:
             payload["Priority"] = mapping.priority_to_rt(priority, self._priorities)
         resp, data = self.client.post("/ticket", payload)
-        tid = _id_from_location(resp.headers.get("Location")) or mapping.as_int(
+        tid = mapping.id_from_location(resp.headers.get("Location")) or mapping.as_int(
             (data or {}).get("id")
         )
         if not tid:
@@ -246,80 +246,6 @@ class RTConnector(FileMethods, ConnectorBase):
             self._post_message(tid, comment, public=public, key=key, extra=along)
         return self.get_ticket(ref)
 
-    # -- comments ------------------------------------------------------------------------
-
-    def comments(self, parent: Ref) -> list[Comment]:
-        """The ticket's first message, replies and notes, oldest first."""
-        tid = self._tid(parent)
-        txns = [t for t in self._history(tid) if t.get("Type") in mapping.MESSAGE_TYPES]
-        if not txns:
-            return []
-        texts: dict[int, list[dict[str, Any]]] = {}
-        params = {"fields": ATT_FIELDS, "per_page": 100}
-        for att in self.client.collection(f"/ticket/{tid}/attachments", params):
-            txn_id = mapping.as_int(mapping.nested_id(att.get("TransactionId")))
-            texts.setdefault(txn_id, []).append(att)
-        return [self.with_files(tid, t, texts.get(mapping.as_int(t.get("id")), [])) for t in txns]
-
-    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
-        """A reply (public) or a note carrying ``key`` in the key transaction custom field."""
-        tid = self._tid(parent)
-        return self._post_message(tid, body, public=public, key=key, extra={})
-
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The reply or note syncd wrote with ``key``, found through its transaction field."""
-        tid = self._tid(parent)
-        for txn in self._history(tid):
-            if txn.get("Type") not in mapping.MESSAGE_TYPES:
-                continue
-            keys = mapping.custom_fields(txn.get("CustomFields")).get(
-                self.settings.key_custom_field
-            )
-            if keys and key in keys:
-                return self.transaction_comment(tid, txn)
-        return None
-
-    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """RT keeps history immutable: not offered (no COMMENT_EDIT)."""
-        raise PermanentError(f"{self.name}: Request Tracker cannot edit a reply or note")
-
-    def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """RT keeps history immutable: not offered (no COMMENT_DELETE)."""
-        raise PermanentError(f"{self.name}: Request Tracker cannot delete a reply or note")
-
-    def _post_message(
-        self, tid: int, body: str, *, public: bool, key: str | None, extra: Mapping[str, Any]
-    ) -> Comment:
-        payload: dict[str, Any] = {"Content": body, "ContentType": "text/plain", **extra}
-        if key:
-            payload["TxnCustomFields"] = {self.settings.key_custom_field: key}
-        what = "correspond" if public else "comment"
-        resp, messages = self.client.post(f"/ticket/{tid}/{what}", payload)
-        self.client.check_refusals(f"{what} on ticket {tid}", messages)
-        txn_id = _id_from_location(resp.headers.get("Location"))
-        if txn_id:
-            txn = self.client.get(f"/transaction/{txn_id}")
-            return self.comment_of(tid, txn, body)
-        found = self.find_comment(Ref.ticket(self.name, tid), key) if key else None
-        if found is None:
-            raise PermanentError(f"{self.name}: {what} on ticket {tid} named no transaction")
-        return found
-
-    def _history(self, tid: int) -> list[dict[str, Any]]:
-        params = {"fields": TXN_FIELDS, "per_page": 100, "orderby": "id"}
-        return list(self.client.collection(f"/ticket/{tid}/history", params))
-
-    def comment_of(self, tid: int, txn: Mapping[str, Any], body: str) -> Comment:
-        """A transaction of ticket ``tid`` with its text as a canonical comment."""
-        return mapping.comment_from_rt(
-            txn,
-            body,
-            connector=self.name,
-            ticket_id=tid,
-            key_field=self.settings.key_custom_field,
-            me=self.me,
-        )
-
     # -- changes -------------------------------------------------------------------------
 
     def poll(self, cursor: str | None) -> PollPage:
@@ -347,10 +273,6 @@ class RTConnector(FileMethods, ConnectorBase):
         delivery, event, changes = webhooks.parse(self.name, headers, body, self.settings.queues)
         return WebhookResult(delivery_id=delivery or None, event=event, changes=changes)
 
-    def rate_budget(self) -> RateBudget:
-        """RT publishes no rate limit."""
-        return RateBudget()
-
     def close(self) -> None:
         """Release HTTP connections."""
         self.client.close()
@@ -360,11 +282,3 @@ class RTConnector(FileMethods, ConnectorBase):
         if tid <= 0:
             raise NotFound(f"{self.name}: {ref} is not an RT ticket id", status=404)
         return tid
-
-
-def _id_from_location(location: str | None) -> int | None:
-    """``/REST/2.0/ticket/12`` or ``/REST/2.0/transaction/34`` -> the trailing number."""
-    if not location:
-        return None
-    tail = location.rstrip("/").rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() else None

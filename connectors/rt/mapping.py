@@ -227,3 +227,11 @@ def transactions_query(after: int, queues: Iterable[str], before: datetime | Non
     if not names:
         return query + " AND id < 0"  # no queue to read: match nothing
     return query + " AND (" + " OR ".join(f"TicketQueue = {n}" for n in names) + ")"
+
+
+def id_from_location(location: str | None) -> int | None:
+    """``/REST/2.0/ticket/12`` or ``/REST/2.0/transaction/34`` -> the trailing number."""
+    if not location:
+        return None
+    tail = location.rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from syncd import cursors
 from syncd.connector import PollPage
+from syncd.connector_kit import comment_seen, ticket_seen
 from syncd.errors import Forbidden, NotFound
 from syncd.model import Change, ChangeKind, Ref
 
@@ -103,18 +104,10 @@ class TransactionPoller:
             return [Change(kind=ChangeKind.DELETED, ref=ref, source="poll")]
         except Forbidden:
             return []  # moved to a queue syncd may not see
-        out = [Change(kind=ChangeKind.UPSERT, ref=ref, ticket=ticket, at=ticket.updated_at)]
+        out = [ticket_seen(ticket)]
         for txn in txns:
             if txn.get("Type") not in mapping.MESSAGE_TYPES:
                 continue
             comment = self.connector.transaction_comment(tid, txn)
-            out.append(
-                Change(
-                    kind=ChangeKind.COMMENT,
-                    ref=ref,
-                    comment=comment,
-                    actor=comment.author,
-                    at=comment.created_at,
-                )
-            )
+            out.append(comment_seen(ref, comment, at=comment.created_at, actor=comment.author))
         return out

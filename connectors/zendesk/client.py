@@ -7,14 +7,15 @@ rate-limit figures Zendesk reported are kept for :meth:`ZendeskClient.rate_budge
 from __future__ import annotations
 
 import base64
-import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
 from syncd.connector import RateBudget
-from syncd.errors import RemoteError, TransientError, classify_status, retry_after
+from syncd.errors import RemoteError, TransientError
+from syncd.http_adapter import HttpAdapter, json_body, status_error
 
 from .settings import ZendeskSettings
 
@@ -52,16 +53,25 @@ def _message(resp: httpx.Response) -> str:
     return resp.reason_phrase
 
 
-class ZendeskClient:
+@contextmanager
+def _transport_errors(where: str) -> Iterator[None]:
+    """Zendesk's reading of httpx's failures: every one of them may be tried again."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"{where}: timed out") from exc
+    except httpx.HTTPError as exc:
+        # connect errors, resets, protocol errors: the request may not have arrived
+        raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+class ZendeskClient(HttpAdapter):
     """Calls ``/api/v2`` with the configured credential; raises only ``syncd.errors``."""
 
     def __init__(self, settings: ZendeskSettings, http: httpx.Client | None = None) -> None:
+        super().__init__(http, timeout=settings.timeout, base_url=settings.root)
         self.settings = settings
         self._auth = auth_header(settings)
-        self._owned = http is None
-        self.http = http or httpx.Client(base_url=settings.root, timeout=settings.timeout)
-        self._lock = threading.Lock()
-        self._budget = RateBudget()
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -82,35 +92,22 @@ class ZendeskClient:
         """One call; returns the decoded JSON body (``None`` for an empty one)."""
         headers = {"Authorization": self._auth, "Accept": "application/json"}
         headers["User-Agent"] = USER_AGENT
-        try:
-            resp = self.http.request(
-                method,
-                self._url(path),
-                params=params,
-                json=json,
-                headers=headers,
-                timeout=self.settings.timeout,
-            )
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"Zendesk {method} {path}: timed out") from exc
-        except httpx.HTTPError as exc:
-            # connect errors, resets, protocol errors: the request may not have arrived
-            raise TransientError(f"Zendesk {method} {path}: {type(exc).__name__}: {exc}") from exc
+        where = f"Zendesk {method} {path}"
+        resp = self.send(
+            method,
+            self._url(path),
+            where=where,
+            params=params,
+            json=json,
+            headers=headers,
+            errors=_transport_errors,
+        )
         self._note_budget(resp)
         if resp.status_code >= 400:
-            raise classify_status(
-                resp.status_code,
-                f"Zendesk {method} {path}: {resp.status_code} {_message(resp)}",
-                retry_after=retry_after(resp.headers.get("retry-after")),
-            )
-        if not resp.content:
-            return None
-        try:
-            return resp.json()
-        except ValueError as exc:
-            raise RemoteError(
-                f"Zendesk {method} {path}: answer is not JSON", status=resp.status_code
-            ) from exc
+            raise status_error(resp, where, _message(resp))
+        return json_body(
+            resp, lambda: RemoteError(f"{where}: answer is not JSON", status=resp.status_code)
+        )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode the JSON body."""
@@ -124,16 +121,4 @@ class ZendeskClient:
             reset=("ratelimit-reset",),
             reset_form="seconds",
         )
-        if seen is not None:
-            with self._lock:
-                self._budget = seen
-
-    def rate_budget(self) -> RateBudget:
-        """The last figures Zendesk sent."""
-        with self._lock:
-            return self._budget
-
-    def close(self) -> None:
-        """Close the HTTP client if this adapter built it."""
-        if self._owned:
-            self.http.close()
+        self.keep_budget(seen)

@@ -17,28 +17,20 @@ from syncd.connector import (
     DiagnoseContext,
     Finding,
     Pace,
-    PollPage,
-    RateBudget,
     WebhookResult,
 )
+from syncd.connector_kit import PolledConnector
 from syncd.errors import AuthError, ConfigError, NotFound, PermanentError, RemoteError
-from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
-from syncd.paging import walk
+from syncd.model import Priority, Ref, RefKind, Ticket, TicketStatus
 from syncd.webhooks import NeedsThread, on_event_loop
 
 from . import webhooks
 from .client import ZendeskClient
+from .comments import CommentMethods
 from .diagnose import diagnose
 from .files import FileMethods
 from .jobs import MAX_IDS, Jobs
-from .mapping import (
-    Context,
-    Names,
-    comments_from_audits,
-    names_from_sideloads,
-    ticket_from_raw,
-    update_body,
-)
+from .mapping import Context, Names, names_from_sideloads, ticket_from_raw, update_body
 from .poll import CURSOR, Poller, cursor_since
 from .settings import ZendeskSettings
 
@@ -60,12 +52,15 @@ CAPABILITIES = frozenset(
 SIDELOADS = "users,groups,organizations"
 
 
-class ZendeskConnector(FileMethods, ConnectorBase):
+class ZendeskConnector(CommentMethods, FileMethods, PolledConnector, ConnectorBase):
     """One Zendesk account, as the engine sees it (a ``HelpdeskConnector``)."""
 
     settings: ZendeskSettings
+    client: ZendeskClient
+    poller: Poller
 
     capabilities = CAPABILITIES
+    cursor_format = CURSOR
 
     def __init__(
         self, name: str, settings: ZendeskSettings, http: httpx.Client | None = None
@@ -216,72 +211,11 @@ class ZendeskConnector(FileMethods, ConnectorBase):
         answer = self.client.request("PUT", f"/api/v2/tickets/{self._id(ref)}.json", json=body)
         return dict(answer)
 
-    # -- comments -------------------------------------------------------------------------
-
-    def _audits(self, ticket_id: int) -> list[dict[str, Any]]:
-        first: tuple[str, dict[str, Any] | None] = (
-            f"/api/v2/tickets/{ticket_id}/audits.json",
-            {"per_page": 100},
-        )
-        pages = walk(lambda at: self.client.get(*at), first, _next_page)
-        return [audit for body in pages for audit in body.get("audits") or ()]
-
-    def comments(self, parent: Ref) -> list[Comment]:
-        """All comments of a ticket, oldest first, each with its marker (from the audits)."""
-        ticket_id = self._id(parent)
-        audits = self._audits(ticket_id)
-        self.bot_id()
-        self.resolve_users([a.get("author_id") for a in audits])
-        return comments_from_audits(audits, parent, self.ctx, self.names())
-
-    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
-        """Add a reply or note as one ticket update carrying ``key``."""
-        return self._comment(parent, body, public=public, key=key)
-
-    def _comment(
-        self, parent: Ref, body: str, *, public: bool, key: str, uploads: Sequence[str] = ()
-    ) -> Comment:
-        answer = self._update(parent, comment=body, public=public, key=key, uploads=uploads)
-        audit = answer.get("audit")
-        if isinstance(audit, dict):
-            # the update's own audit holds the new comment: no second read of the ticket
-            self.bot_id()
-            for comment in comments_from_audits([audit], parent, self.ctx, self.names()):
-                if comment.marker == key:
-                    return comment
-        found = self.find_comment(parent, key)
-        if found is None:
-            raise RemoteError(f"{parent}: Zendesk accepted the comment but does not list it")
-        return found
-
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The comment of the audit whose metadata carries ``key``."""
-        for comment in reversed(self.comments(parent)):
-            if comment.marker == key:
-                return comment
-        return None
-
-    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """Zendesk comments can only be redacted, never edited."""
-        raise PermanentError("editing comments is not supported by Zendesk")
-
-    def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """Zendesk comments can only be redacted, never deleted."""
-        raise PermanentError("deleting comments is not supported by Zendesk")
-
     # -- changes --------------------------------------------------------------------------
-
-    def poll(self, cursor: str | None) -> PollPage:
-        """Tickets and comments changed since ``cursor`` (incremental exports)."""
-        return self.poller.poll(cursor)
 
     def cursor_since(self, moment: datetime) -> str:
         """A cursor whose polls return what changed at or after ``moment``."""
         return cursor_since(moment)
-
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        CURSOR.load(self.name, cursor)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check Zendesk's signature and timestamp."""
@@ -317,17 +251,3 @@ class ZendeskConnector(FileMethods, ConnectorBase):
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check credentials, custom fields, the incremental export and the webhook."""
         return diagnose(self, context)
-
-    def rate_budget(self) -> RateBudget:
-        """The last figures Zendesk sent."""
-        return self.client.rate_budget()
-
-    def close(self) -> None:
-        """Release HTTP connections."""
-        self.client.close()
-
-
-def _next_page(body: Any, _: object) -> tuple[str, None] | None:
-    """Where Zendesk's ``next_page`` points (None: the last page)."""
-    url = body.get("next_page")
-    return (str(url), None) if url else None

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
-
-from .files import files_of
+from syncd.model import Priority, Ref, Ticket, TicketStatus
 
 MARKER_KEY = "syncd_key"
 # a batch update (update_many) sends one body to every ticket: each ticket's key by its id
@@ -96,7 +94,8 @@ def parse_time(raw: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _int_or_none(raw: Any) -> int | None:
+def int_or_none(raw: Any) -> int | None:
+    """A Zendesk id as a number; None for none, ``0`` or something unreadable."""
     if raw is None or raw == "" or raw == "0":
         return None
     try:
@@ -106,7 +105,7 @@ def _int_or_none(raw: Any) -> int | None:
 
 
 def _named(raw_id: Any, names: Mapping[int, str]) -> str | None:
-    ident = _int_or_none(raw_id)
+    ident = int_or_none(raw_id)
     if ident is None:
         return None
     return names.get(ident, str(ident))
@@ -119,7 +118,7 @@ def custom_fields_by_name(
     by_id = {fid: name for name, fid in field_ids.items()}
     out: dict[str, str] = {}
     for item in raw or ():
-        name = by_id.get(_int_or_none(item.get("id")) or -1)
+        name = by_id.get(int_or_none(item.get("id")) or -1)
         value = item.get("value")
         if name is None or value is None or value == "":
             continue
@@ -137,30 +136,8 @@ def _field_text(value: Any) -> str:
 
 def ticket_from_raw(raw: Mapping[str, Any], ctx: Context, names: Names | None = None) -> Ticket:
     """A ticket object of the REST API (show, update, incremental export) -> Ticket."""
-    names = names or Names()
-    ticket_id = raw["id"]
-    return Ticket(
-        ref=Ref.ticket(ctx.connector, ticket_id),
-        subject=raw.get("subject") or "",
-        description=raw.get("description") or "",
-        status=status_from_raw(raw.get("status")),
-        priority=priority_from_raw(raw.get("priority")),
-        tags=frozenset(raw.get("tags") or ()),
-        group=_named(raw.get("group_id"), names.groups),
-        organization=_named(raw.get("organization_id"), names.organizations),
-        requester=_requester(raw.get("requester_id"), names),
-        fields=custom_fields_by_name(raw.get("custom_fields"), ctx.custom_fields),
-        url=ctx.ticket_url(ticket_id),
-        created_at=parse_time(raw.get("created_at")),
-        updated_at=parse_time(raw.get("updated_at")),
-    )
-
-
-def _requester(raw_id: Any, names: Names) -> str | None:
-    # the requester is shown by name only: an unknown name stays unknown rather than
-    # leaking an id or an e-mail address into the developer tracker
-    ident = _int_or_none(raw_id)
-    return names.users.get(ident) if ident is not None else None
+    fields = custom_fields_by_name(raw.get("custom_fields"), ctx.custom_fields)
+    return _ticket(raw, raw["id"], ctx, names or Names(), fields)
 
 
 def ticket_from_detail(
@@ -171,119 +148,35 @@ def ticket_from_detail(
     Webhook details carry ids as strings, status and priority in upper case, and no custom
     fields, so ``fields`` is empty here.
     """
-    names = names or Names()
-    ticket_id = int(detail["id"])
+    return _ticket(detail, int(detail["id"]), ctx, names or Names(), {})
+
+
+def _ticket(
+    raw: Mapping[str, Any], ticket_id: Any, ctx: Context, names: Names, fields: dict[str, str]
+) -> Ticket:
+    """The ticket both shapes describe: the same keys, read the same way."""
     return Ticket(
         ref=Ref.ticket(ctx.connector, ticket_id),
-        subject=detail.get("subject") or "",
-        description=detail.get("description") or "",
-        status=status_from_raw(detail.get("status")),
-        priority=priority_from_raw(detail.get("priority")),
-        tags=frozenset(detail.get("tags") or ()),
-        group=_named(detail.get("group_id"), names.groups),
-        organization=_named(detail.get("organization_id"), names.organizations),
-        requester=_requester(detail.get("requester_id"), names),
+        subject=raw.get("subject") or "",
+        description=raw.get("description") or "",
+        status=status_from_raw(raw.get("status")),
+        priority=priority_from_raw(raw.get("priority")),
+        tags=frozenset(raw.get("tags") or ()),
+        group=_named(raw.get("group_id"), names.groups),
+        organization=_named(raw.get("organization_id"), names.organizations),
+        requester=_requester(raw.get("requester_id"), names),
+        fields=fields,
         url=ctx.ticket_url(ticket_id),
-        created_at=parse_time(detail.get("created_at")),
-        updated_at=parse_time(detail.get("updated_at")),
+        created_at=parse_time(raw.get("created_at")),
+        updated_at=parse_time(raw.get("updated_at")),
     )
 
 
-def comment_from_raw(
-    raw: Mapping[str, Any],
-    parent: Ref,
-    ctx: Context,
-    names: Names | None = None,
-    *,
-    marker: str | None = None,
-    created_at: str | None = None,
-) -> Comment:
-    """A comment (comments API, audit ``Comment`` event or ticket-event child) -> Comment."""
-    names = names or Names()
-    author_id = _int_or_none(raw.get("author_id"))
-    when = parse_time(raw.get("created_at") or created_at)
-    return Comment(
-        ref=Ref.comment(ctx.connector, raw["id"]),
-        parent=parent,
-        author=_author(author_id, names),
-        body=raw.get("body") or raw.get("plain_body") or "",
-        public=bool(raw.get("public", False)),
-        created_at=when,
-        updated_at=when,
-        marker=marker,
-        by_syncd=author_id is not None and author_id == ctx.bot_id,
-        attachments=_file_names(raw.get("attachments")),
-        # no "attachments" at all: the source did not say (read again when needed)
-        files=(
-            files_of(raw["attachments"], by_syncd=author_id == ctx.bot_id)
-            if "attachments" in raw
-            else None
-        ),
-    )
-
-
-def _file_names(raw: Any) -> tuple[str, ...]:
-    """The file names of a comment's ``attachments`` (the API's objects)."""
-    if not isinstance(raw, list):
-        return ()
-    return tuple(str(a["file_name"]) for a in raw if isinstance(a, dict) and a.get("file_name"))
-
-
-def _author(author_id: int | None, names: Names) -> str:
-    if author_id is None:
-        return ""
-    return names.users.get(author_id, str(author_id))
-
-
-def marker_of(audit: Mapping[str, Any]) -> str | None:
-    """The idempotency key syncd left in an audit's custom metadata, if any."""
-    metadata = audit.get("metadata") or {}
-    custom = metadata.get("custom") or {}
-    if not isinstance(custom, Mapping):
-        return None
-    key = custom.get(MARKER_KEY)
-    keys = custom.get(MARKERS_KEY)
-    if not key and isinstance(keys, Mapping):
-        key = keys.get(str(audit.get("ticket_id")))
-    return str(key) if key else None
-
-
-def comments_from_audits(
-    audits: Iterable[Mapping[str, Any]], parent: Ref, ctx: Context, names: Names | None = None
-) -> list[Comment]:
-    """Every ``Comment`` event of a ticket's audits, oldest first, with markers."""
-    out: list[Comment] = []
-    for audit in audits:
-        marker = marker_of(audit)
-        for event in audit.get("events") or ():
-            if event.get("type") not in ("Comment", "VoiceComment"):
-                continue
-            raw = dict(event)
-            raw.setdefault("author_id", audit.get("author_id"))
-            out.append(
-                comment_from_raw(
-                    raw, parent, ctx, names, marker=marker, created_at=audit.get("created_at")
-                )
-            )
-    return out
-
-
-def comments_from_ticket_events(
-    events: Iterable[Mapping[str, Any]], ctx: Context, names: Names | None = None
-) -> list[Comment]:
-    """``Comment`` children of the ticket event export (``include=comment_events``)."""
-    out: list[Comment] = []
-    for event in events:
-        parent = Ref.ticket(ctx.connector, event["ticket_id"])
-        for child in event.get("child_events") or ():
-            if child.get("event_type") != "Comment" or "id" not in child:
-                continue
-            raw = dict(child)
-            raw.setdefault("author_id", event.get("updater_id"))
-            out.append(
-                comment_from_raw(raw, parent, ctx, names, created_at=event.get("created_at"))
-            )
-    return out
+def _requester(raw_id: Any, names: Names) -> str | None:
+    # the requester is shown by name only: an unknown name stays unknown rather than
+    # leaking an id or an e-mail address into the developer tracker
+    ident = int_or_none(raw_id)
+    return names.users.get(ident) if ident is not None else None
 
 
 def names_from_sideloads(body: Mapping[str, Any]) -> Names:

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from syncd.connector import PollPage
+from syncd.connector_kit import CursorPoller, comment_seen, ticket_seen
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.model import Change, ChangeKind, Comment, Ref
 
-from .mapping import comments_from_ticket_events, parse_time
+from .mapping import parse_time
+from .mapping_comments import comments_from_ticket_events
 
 if TYPE_CHECKING:
     from .connector import ZendeskConnector
@@ -73,19 +75,18 @@ def cursor_since(moment: datetime) -> str:
     return start_cursor(moment.timestamp())
 
 
-class Poller:
+class Poller(CursorPoller[ZendeskCursor]):
     """Reads one page of each stream per call."""
 
-    def __init__(self, connector: ZendeskConnector) -> None:
-        self.connector = connector
+    connector: ZendeskConnector
+    cursor_format = CURSOR
 
-    def poll(self, cursor: str | None) -> PollPage:
-        """One page of changes and the cursor after it."""
-        if cursor is None:
-            return PollPage(changes=(), cursor=start_cursor(), more=False)
-        conn = self.connector
-        state = CURSOR.load(conn.name, cursor)
-        conn.bot_id()
+    def start(self) -> str:
+        """Both streams from now."""
+        return start_cursor()
+
+    def page(self, state: ZendeskCursor) -> PollPage:
+        """One page of each stream after ``state`` and the cursor after it."""
         ticket_changes, tickets, tickets_more = self._tickets(state.tickets)
         comment_changes, events, events_more = self._events(state.events)
         new_cursor = CURSOR.dump(ZendeskCursor(tickets=tickets, events=events))
@@ -114,16 +115,7 @@ class Poller:
                 at = parse_time(raw.get("updated_at"))
                 changes.append(Change(kind=ChangeKind.DELETED, ref=ref, at=at, source="poll"))
                 continue
-            ticket = conn.ticket(raw)
-            changes.append(
-                Change(
-                    kind=ChangeKind.UPSERT,
-                    ref=ticket.ref,
-                    ticket=ticket,
-                    at=ticket.updated_at,
-                    source="poll",
-                )
-            )
+            changes.append(ticket_seen(conn.ticket(raw)))
         after = body.get("after_cursor")
         new_state = TicketsState(start=st.start, cursor=str(after) if after else st.cursor)
         return changes, new_state, not body.get("end_of_stream", True)
@@ -147,13 +139,8 @@ class Poller:
             ]
         )
         changes = [
-            Change(
-                kind=ChangeKind.COMMENT,
-                ref=comment.parent,
-                comment=comment,
-                actor=_author_id(fresh, comment),
-                at=comment.created_at,
-                source="poll",
+            comment_seen(
+                comment.parent, comment, at=comment.created_at, actor=_author_id(fresh, comment)
             )
             for comment in comments_from_ticket_events(fresh, conn.ctx, conn.names())
         ]

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from syncd.connector import WebhookResult
+from syncd.connector_kit import comment_seen, ticket_seen
 from syncd.errors import WebhookError
 from syncd.model import Change, ChangeKind, Comment, Ref
 from syncd.webhooks import MAX_ID, Omittable, Shape, aware_time, header, json_object, validate
@@ -244,30 +245,13 @@ def _parse_event(payload: TicketEvent, ctx: Context, names: Names) -> WebhookRes
         read = Change(kind=ChangeKind.TOUCHED, ref=ticket.ref, actor=actor, at=at, source="webhook")
         return WebhookResult(delivery_id=delivery, event=event_type, changes=(read,))
     changes = [
-        Change(
-            kind=ChangeKind.UPSERT,
-            ref=ticket.ref,
-            ticket=ticket,
-            actor=actor,
-            at=at,
-            source="webhook",
-            partial=_missing(detail, names),
-        )
+        ticket_seen(ticket, source="webhook", actor=actor, at=at, partial=_missing(detail, names))
     ]
     if name == "comment_added":
         if comment_raw is None:
             raise WebhookError(400, "body: event.comment: missing from a comment_added event")
         comment = _comment(comment_raw, ticket.ref, ctx, names, at)
-        changes.append(
-            Change(
-                kind=ChangeKind.COMMENT,
-                ref=ticket.ref,
-                comment=comment,
-                actor=actor,
-                at=at,
-                source="webhook",
-            )
-        )
+        changes.append(comment_seen(ticket.ref, comment, at=at, source="webhook", actor=actor))
     return WebhookResult(delivery_id=delivery, event=event_type, changes=tuple(changes))
 
 

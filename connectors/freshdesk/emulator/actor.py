@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from syncd.emulator_kit import EmulatorKit
+from syncd.helpdesk_emulator import group_named
 from syncd.model import Comment, Priority, Ref, Ticket
 
 from ..mapping import Context, Names, comments_from_raw, priority_to_raw, ticket_from_raw
@@ -60,15 +61,7 @@ class FreshdeskActor:
         return int(self.emulator.state.contact(email, name).id)
 
     def _group(self, name: str | None) -> int | None:
-        if name is None:
-            return None
-        groups = self.emulator.state.groups
-        for gid, gname in groups.items():
-            if gname == name:
-                return int(gid)
-        gid = 5000000100 + len(groups) + 1
-        groups[gid] = name
-        return gid
+        return group_named(self.emulator.state.groups, name, 5000000100)
 
     def create_ticket(
         self,

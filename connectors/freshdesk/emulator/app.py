@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from syncd.emulator_kit import Clock, Latency, Quotas, retry_after
+from syncd.helpdesk_emulator import CUSTOMER_EMAIL, HelpdeskSeats, given
 from syncd.testing.emulation import EmulatorControl, EmulatorMiddleware, control_routes
 
 from ..settings import WEBHOOK_HEADER
@@ -35,7 +36,7 @@ AGENTS = (
     ("syncd", "syncd@example.com", "syncd-key"),
     ("Alice Agent", "agent@example.com", "agent-key"),
 )
-CUSTOMER = ("Carol Customer", "customer@example.com")
+CUSTOMER = ("Carol Customer", CUSTOMER_EMAIL)
 GROUPS = {5000000101: "Support", 5000000102: "Escalations"}
 COMPANIES = {5000000201: "Acme Corp"}
 
@@ -45,7 +46,7 @@ def retry_headers(seconds: float) -> dict[str, str]:
     return retry_after(seconds) | {"X-RateLimit-Remaining": "0"}
 
 
-class FreshdeskEmulator:
+class FreshdeskEmulator(HelpdeskSeats[State, Person]):
     """State, control and the ASGI app of one emulated Freshdesk account."""
 
     def __init__(
@@ -58,6 +59,7 @@ class FreshdeskEmulator:
         latency: Latency | None = None,
         clock: Clock = time.time,
     ) -> None:
+        HelpdeskSeats.__init__(self)
         self.secret = webhook_secret or DEFAULT_SECRET
         self.webhook_auth = webhook_auth
         self.control = EmulatorControl(self._sign, latency=latency, clock=clock)
@@ -65,8 +67,6 @@ class FreshdeskEmulator:
         self.set_limits(limits or FreshdeskLimits())
         self.state = State(clock)
         self.keys: dict[str, int] = {}
-        self.accounts: dict[str, Person] = {}
-        self._holds: list[list[Any]] = []
         self.reset()
         inner = Starlette(routes=[*self._routes(), *control_routes(self.control, self.reset)])
         self.app = EmulatorMiddleware(inner, self.control, render.errors, retry_headers)
@@ -91,22 +91,6 @@ class FreshdeskEmulator:
         self.state.groups.update(GROUPS)
         self.state.companies.update(COMPANIES)
         self.accounts[CUSTOMER[1]].company_id = next(iter(COMPANIES))
-
-    def state_ref(self) -> State:
-        """The current state (``reset`` replaces it)."""
-        return self.state
-
-    @property
-    def bot(self) -> Person:
-        return self.accounts["syncd@example.com"]
-
-    @property
-    def agent(self) -> Person:
-        return self.accounts["agent@example.com"]
-
-    @property
-    def customer(self) -> Person:
-        return self.accounts[CUSTOMER[1]]
 
     def caller(self, key: str | None) -> Person | None:
         """The agent an API key belongs to."""
@@ -136,17 +120,11 @@ class FreshdeskEmulator:
 
     # -- answers held past the client's timeout (the write lands, the answer is late) -------
 
-    def delay_answer(self, method: str = "PUT", seconds: float = 1.0, times: int = 1) -> None:
-        """Apply the next ``times`` writes of ``method`` but hold their answers ``seconds``."""
-        self._holds.append([method.upper(), seconds, times])
-
     async def hold_answer(self, method: str) -> None:
         """Wait as a ``delay_answer`` rule for ``method`` says."""
-        for rule in self._holds:
-            if rule[0] == method and rule[2] > 0:
-                rule[2] -= 1
-                await asyncio.sleep(float(rule[1]))
-                return
+        seconds = self.take_answer_delay(method)
+        if seconds:
+            await asyncio.sleep(seconds)
 
     # -- in-process helpers: act as humans without HTTP --------------------------------------
 
@@ -168,13 +146,7 @@ class FreshdeskEmulator:
             "requester_id": requester or self.customer.id,
             "tags": list(tags),
         }
-        for key, value in (
-            ("group_id", group_id),
-            ("priority", priority),
-            ("custom_fields", custom_fields),
-        ):
-            if value is not None:
-                data[key] = value
+        data |= given(group_id=group_id, priority=priority, custom_fields=custom_fields)
         return self.state.create_ticket(data).id
 
     def update(self, ticket_id: int, **data: Any) -> None:

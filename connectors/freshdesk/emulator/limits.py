@@ -9,18 +9,17 @@ past a limit Freshdesk answers 429 with ``Retry-After`` (seconds).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from syncd.emulator_kit import Quota, Quotas, Refused
+from syncd.helpdesk_emulator import VendorLimits
 
-UNLIMITED = 10**9
 Kind = Literal["update", "list"] | None
 
 
 @dataclass(frozen=True)
-class FreshdeskLimits:
+class FreshdeskLimits(VendorLimits):
     """The figures the emulator holds the account to (the Pro plan's by default)."""
 
     requests_per_minute: int = 400
@@ -28,18 +27,6 @@ class FreshdeskLimits:
     ticket_lists_per_minute: int = 100
     # every window's length times this: tests shrink a minute to seconds (1.0: Freshdesk's)
     window_scale: float = 1.0
-
-    @classmethod
-    def of(cls, value: FreshdeskLimits | Mapping[str, Any] | None) -> FreshdeskLimits:
-        """Limits from config (a mapping of the fields), as given, or the Pro plan's."""
-        if isinstance(value, FreshdeskLimits):
-            return value
-        return cls(**dict(value or {}))
-
-    @classmethod
-    def lifted(cls) -> FreshdeskLimits:
-        """No limit worth the name: for runs that measure syncd alone."""
-        return cls(**{f.name: UNLIMITED for f in fields(cls) if f.name != "window_scale"})
 
 
 class Credits:

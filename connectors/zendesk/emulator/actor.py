@@ -10,9 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 from syncd.connector import EmulatorKit
+from syncd.helpdesk_emulator import group_named
 from syncd.model import Comment, Priority, Ref, Ticket
 
-from ..mapping import Context, Names, comments_from_audits, ticket_from_raw
+from ..mapping import Context, Names, ticket_from_raw
+from ..mapping_comments import comments_from_audits
 from .app import ZendeskEmulator, build
 from .limits import ZendeskLimits
 
@@ -52,14 +54,7 @@ class ZendeskActor:
         return int(self.emulator.state.add_user(name, email, "end-user").id)
 
     def _group(self, name: str | None) -> int | None:
-        if name is None:
-            return None
-        for gid, gname in self.emulator.state.groups.items():
-            if gname == name:
-                return int(gid)
-        gid = 360000 + len(self.emulator.state.groups) + 1
-        self.emulator.state.groups[gid] = name
-        return gid
+        return group_named(self.emulator.state.groups, name, 360000)
 
     def create_ticket(
         self,

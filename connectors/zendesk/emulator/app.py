@@ -22,11 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from syncd.emulator_kit import Clock, Latency, Quotas, retry_after
+from syncd.helpdesk_emulator import HelpdeskSeats
 from syncd.testing.emulation import EmulatorControl, EmulatorMiddleware, RateBudget, control_routes
 
 from ..webhooks import sign
 from . import render as views
 from .admin import Admin
+from .humans import HumanActs
 from .limits import TicketUpdates, ZendeskLimits
 from .state import Audit, Invalid, State, TicketRec, User
 
@@ -57,7 +59,7 @@ def error_body(status: int, message: str) -> dict[str, Any]:
     return {"error": "InvalidEndpoint", "description": message}
 
 
-class ZendeskEmulator:
+class ZendeskEmulator(HumanActs, HelpdeskSeats[State, User]):
     """State, control and the ASGI app of one emulated Zendesk account."""
 
     def __init__(
@@ -69,6 +71,7 @@ class ZendeskEmulator:
         latency: Latency | None = None,
         clock: Clock = time.time,
     ) -> None:
+        HelpdeskSeats.__init__(self)
         self.secret = webhook_secret or DEFAULT_SECRET
         self.control = EmulatorControl(self._sign, latency=latency, clock=clock)
         self.control.webhooks.configure(webhook_url)
@@ -78,9 +81,7 @@ class ZendeskEmulator:
         # ticket fields and registered webhooks (kept by reset, like the accounts)
         self.admin = Admin(self)
         self.state = State()
-        self._answer_delays: list[list[Any]] = []
         self.tokens: dict[str, int] = {}
-        self.accounts: dict[str, User] = {}
         self.reset()
         app = Starlette(routes=[*self._routes(), *control_routes(self.control, self.reset)])
         self.app = EmulatorMiddleware(
@@ -119,22 +120,6 @@ class ZendeskEmulator:
         self.state.groups.update(GROUPS)
         self.state.organizations.update(ORGANIZATIONS)
 
-    def state_ref(self) -> State:
-        """The current state (``reset`` replaces it)."""
-        return self.state
-
-    @property
-    def bot(self) -> User:
-        return self.accounts["syncd@example.com"]
-
-    @property
-    def agent(self) -> User:
-        return self.accounts["agent@example.com"]
-
-    @property
-    def customer(self) -> User:
-        return self.accounts["customer@example.com"]
-
     def _sign(self, body: bytes) -> dict[str, str]:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {
@@ -153,102 +138,6 @@ class ZendeskEmulator:
                 name, ticket, audit.author_id, event, sequence, pos, len(hooks)
             )
             self.control.webhooks.send(payload["type"], {}, payload, key=ticket.id)
-
-    def delay_answer(self, method: str = "PUT", seconds: float = 1.0, times: int = 1) -> None:
-        """Apply the next ``times`` writes of ``method`` but hold their answers ``seconds``."""
-        self._answer_delays.append([method.upper(), seconds, times])
-
-    def take_answer_delay(self, method: str) -> float:
-        """The hold owed to this request, if a ``delay_answer`` rule matches."""
-        for rule in self._answer_delays:
-            if rule[0] == method and rule[2] > 0:
-                rule[2] -= 1
-                return float(rule[1])
-        return 0.0
-
-    # -- in-process helpers: act as humans without HTTP --------------------------------------
-
-    def _user(self, who: str | int | User | None, default: User) -> User:
-        if who is None:
-            return default
-        if isinstance(who, User):
-            return who
-        if isinstance(who, int):
-            return self.state.users[who]
-        return self.accounts[who]
-
-    def create_ticket(
-        self,
-        subject: str,
-        description: str = "",
-        *,
-        tags: list[str] | tuple[str, ...] = (),
-        requester: str | int | None = None,
-        group_id: int | None = None,
-        organization_id: int | None = None,
-        priority: str | None = None,
-        custom_fields: dict[int, Any] | None = None,
-        author: str | int | None = None,
-        files: tuple[str | tuple[str, bytes], ...] = (),
-    ) -> int:
-        """Create a ticket as an agent (or ``author``) with ``files``; returns its id."""
-        uploads = self.state.uploads.by_hand(files)
-        data: dict[str, Any] = {
-            "subject": subject,
-            "comment": {"body": description or subject, "uploads": uploads},
-            "requester_id": self._user(requester, self.customer).id,
-            "tags": list(tags),
-        }
-        for key, value in (
-            ("group_id", group_id),
-            ("organization_id", organization_id),
-            ("priority", priority),
-        ):
-            if value is not None:
-                data[key] = value
-        if custom_fields:
-            data["custom_fields"] = [{"id": k, "value": v} for k, v in custom_fields.items()]
-        ticket, _ = self.state.create_ticket(self._user(author, self.agent), data)
-        return ticket.id
-
-    def update(self, ticket_id: int, author: str | int | None = None, **data: Any) -> None:
-        """Apply a ticket update as a human (``status=``, ``tags=``, ``comment=`` ...)."""
-        self.state.update_ticket(ticket_id, self._user(author, self.agent), data)
-
-    def add_comment(
-        self,
-        ticket_id: int,
-        body: str,
-        public: bool = True,
-        author: str | int | None = None,
-        files: tuple[str | tuple[str, bytes], ...] = (),
-    ) -> int:
-        """Add a comment as a human with ``files`` (see ``Uploads.by_hand``); returns its id."""
-        who = self._user(author, self.agent)
-        comment = {"body": body, "public": public, "uploads": self.state.uploads.by_hand(files)}
-        _, audit = self.state.update_ticket(ticket_id, who, {"comment": comment})
-        return int(next(e["id"] for e in audit.events if e["type"] == "Comment"))
-
-    def set_status(self, ticket_id: int, status: str, author: str | int | None = None) -> None:
-        """Change the status as a human (Zendesk names: new, open, pending, hold, ...)."""
-        self.update(ticket_id, author, status=status)
-
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
-        """The ticket as the API shows it."""
-        return views.ticket_json(self.state.tickets[ticket_id], self.public_url)
-
-    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
-        """The ticket's comments as the API lists them."""
-        return [
-            views.comment_json(e, a)
-            for a in self.state.audits_of(ticket_id)
-            for e in a.events
-            if e["type"] == "Comment"
-        ]
-
-    def audits(self, ticket_id: int) -> list[dict[str, Any]]:
-        """The ticket's audits as the API lists them."""
-        return [views.audit_json(a) for a in self.state.audits_of(ticket_id)]
 
     # -- HTTP -----------------------------------------------------------------------------
 

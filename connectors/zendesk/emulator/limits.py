@@ -9,17 +9,14 @@ answers 429 with ``Retry-After`` (whole seconds) and an ``APIRateLimitExceeded``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from syncd.emulator_kit import Quota, Quotas, Refused
-
-UNLIMITED = 10**9
+from syncd.helpdesk_emulator import VendorLimits
 
 
 @dataclass(frozen=True)
-class ZendeskLimits:
+class ZendeskLimits(VendorLimits):
     """The figures the emulator holds an account to (Zendesk's own by default)."""
 
     requests_per_minute: int = 700
@@ -28,18 +25,6 @@ class ZendeskLimits:
     exports_per_minute: int = 10
     # every window's length times this: tests shrink a minute to seconds (1.0: Zendesk's)
     window_scale: float = 1.0
-
-    @classmethod
-    def of(cls, value: ZendeskLimits | Mapping[str, Any] | None) -> ZendeskLimits:
-        """Limits from config (a mapping of the fields), as given, or Zendesk's."""
-        if isinstance(value, ZendeskLimits):
-            return value
-        return cls(**dict(value or {}))
-
-    @classmethod
-    def lifted(cls) -> ZendeskLimits:
-        """No limit worth the name: for runs that measure syncd alone."""
-        return cls(**{f.name: UNLIMITED for f in fields(cls) if f.name != "window_scale"})
 
 
 class TicketUpdates:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.requests import Request
+
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -21,6 +23,31 @@ class Invalid(Exception):
     def __init__(self, field_name: str, message: str, error: str = "InvalidValue") -> None:
         self.details = {field_name: [{"description": message, "error": error}]}
         super().__init__(message)
+
+
+class Fail(Exception):
+    """A refusal the routes answer as it is: status, body and headers."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def not_found() -> Fail:
+    """Zendesk's 404."""
+    return Fail(404, {"error": "RecordNotFound", "description": "Not found"})
+
+
+def int_param(request: Request, name: str, default: int, top: int) -> int:
+    """A page-size or page-number parameter, held to ``1..top``; 400 when unreadable."""
+    try:
+        return max(1, min(top, int(request.query_params.get(name, default))))
+    except ValueError:
+        raise Fail(400, {"error": "InvalidPaginationParameter", "description": name}) from None
+
+
+def forbidden() -> dict[str, str]:
+    """Zendesk's 403 body."""
+    return {"error": "Forbidden", "description": "You do not have access to this page."}
 
 
 @dataclass

@@ -17,8 +17,10 @@ from syncd.emulator_kit import page_of
 
 from . import render as views
 from . import uploads
+from .exports import export_routes
 from .jobs import MAX_ACTIVE, TooManyJobs
 from .limits import DESCRIPTIONS, limited_body
+from .records import Fail, forbidden, int_param, not_found
 from .state import Invalid, User
 
 if TYPE_CHECKING:
@@ -26,22 +28,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request, User], Awaitable[Response]]
 MANY = 100  # ids one update_many request may name
-
-
-class _Fail(Exception):
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
-def _not_found() -> _Fail:
-    return _Fail(404, {"error": "RecordNotFound", "description": "Not found"})
-
-
-def _int_param(request: Request, name: str, default: int, top: int) -> int:
-    try:
-        return max(1, min(top, int(request.query_params.get(name, default))))
-    except ValueError:
-        raise _Fail(400, {"error": "InvalidPaginationParameter", "description": name}) from None
 
 
 def routes(emu: ZendeskEmulator) -> list[Route]:
@@ -66,7 +52,7 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
                 return limited(request, who, "requests", emu.control.budget.wait())
             if incremental:
                 if who.role != "admin":
-                    return JSONResponse(views_forbidden(), status_code=403)
+                    return JSONResponse(forbidden(), status_code=403)
                 if not emu.incremental.spend(key):
                     return limited(request, who, "incremental exports", emu.incremental.wait())
             if update:
@@ -80,7 +66,7 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
                     # the write is done; only its answer is late, as when a proxy times out
                     await asyncio.sleep(delay)
                 return answer
-            except _Fail as fail:
+            except Fail as fail:
                 return JSONResponse(fail.body, status_code=fail.status, headers=fail.headers)
             except Invalid as exc:
                 body: dict[str, Any] = {
@@ -96,16 +82,16 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
         try:
             data = json.loads(await request.body() or b"{}")
         except ValueError:
-            raise _Fail(400, {"error": "Unprocessable Entity", "description": "bad JSON"}) from None
+            raise Fail(400, {"error": "Unprocessable Entity", "description": "bad JSON"}) from None
         ticket = data.get("ticket") if isinstance(data, dict) else None
         if not isinstance(ticket, dict):
-            raise _Fail(400, {"error": "InvalidValue", "description": 'expected {"ticket": {}}'})
+            raise Fail(400, {"error": "InvalidValue", "description": 'expected {"ticket": {}}'})
         return ticket
 
     def ticket_or_404(request: Request) -> Any:
         ticket = state().ticket(int(request.path_params["ticket_id"]))
         if ticket is None:
-            raise _not_found()
+            raise not_found()
         return ticket
 
     async def me(request: Request, who: User) -> Response:
@@ -114,7 +100,7 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
     async def show_user(request: Request, who: User) -> Response:
         user = state().users.get(int(request.path_params["user_id"]))
         if user is None:
-            raise _not_found()
+            raise not_found()
         return emu._json(request, who, {"user": views.user_json(user, emu._base(request))})
 
     async def show_ticket(request: Request, who: User) -> Response:
@@ -150,20 +136,20 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
         try:
             ids = [int(i) for i in raw.split(",") if i.strip()]
         except ValueError:
-            raise _Fail(400, {"error": "InvalidValue", "description": "ids"}) from None
+            raise Fail(400, {"error": "InvalidValue", "description": "ids"}) from None
         if not ids:
             # the other form, an array of ticket objects each with its own changes, is not
             # emulated: syncd sends one change to many tickets
-            raise _Fail(400, {"error": "InvalidValue", "description": "ids is required"})
+            raise Fail(400, {"error": "InvalidValue", "description": "ids is required"})
         if len(ids) > MANY:
-            raise _Fail(
+            raise Fail(
                 400, {"error": "InvalidValue", "description": f"At most {MANY} ids are allowed"}
             )
         data = await body_of(request)
         try:
             job = state().jobs.update_many(who, ids, data)
         except TooManyJobs:
-            raise _Fail(
+            raise Fail(
                 429,
                 {
                     "error": "TooManyJobs",
@@ -178,14 +164,14 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
     async def job_status(request: Request, who: User) -> Response:
         job = state().jobs.get(str(request.path_params["job_id"]))
         if job is None:
-            raise _not_found()
+            raise not_found()
         return emu._json(
             request, who, {"job_status": views.job_status_json(job, emu._base(request))}
         )
 
     def page(request: Request, items: list[Any], key: str) -> dict[str, Any]:
-        per_page = _int_param(request, "per_page", 100, 100)
-        number = _int_param(request, "page", 1, 10**6)
+        per_page = int_param(request, "per_page", 100, 100)
+        number = int_param(request, "page", 1, 10**6)
         chunk = page_of(items, number, per_page)
         url = f"{emu._base(request)}{request.url.path}"
 
@@ -214,60 +200,6 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
         ]
         return emu._json(request, who, page(request, items, "comments"))
 
-    async def export_tickets(request: Request, who: User) -> Response:
-        st = state()
-        per_page = _int_param(request, "per_page", 1000, 1000)
-        cursor = request.query_params.get("cursor")
-        with st.lock:
-            if cursor:
-                try:
-                    after = views.decode_cursor(cursor)
-                except (ValueError, UnicodeDecodeError):
-                    raise _Fail(
-                        422, {"error": "InvalidValue", "description": "Invalid cursor"}
-                    ) from None
-                chosen = [t for t in st.tickets.values() if t.seq > after]
-            else:
-                start = _start_time(request)
-                chosen = [t for t in st.tickets.values() if t.updated_at >= start]
-                after = st.seq if not chosen else 0
-            chosen.sort(key=lambda t: t.seq)
-            batch = chosen[:per_page]
-            last = batch[-1].seq if batch else after
-            base = emu._base(request)
-            body: dict[str, Any] = {
-                "tickets": [views.ticket_json(t, base) for t in batch],
-                "after_cursor": views.encode_cursor(last),
-                "before_cursor": None,
-                "before_url": None,
-                "end_of_stream": len(chosen) <= per_page,
-            }
-            body["after_url"] = f"{base}{request.url.path}?cursor={body['after_cursor']}"
-            body.update(views.sideloads(st, batch, request.query_params.get("include", ""), base))
-        return emu._json(request, who, body)
-
-    async def export_events(request: Request, who: User) -> Response:
-        st = state()
-        start = _start_time(request)
-        per_page = _int_param(request, "per_page", 1000, 1000)
-        with_comments = "comment_events" in request.query_params.get("include", "")
-        with st.lock:
-            chosen = sorted(
-                (a for a in st.audits if a.created_at >= start), key=lambda a: (a.created_at, a.id)
-            )
-            batch = chosen[:per_page]
-            events = [views.ticket_event_json(a, with_comments) for a in batch]
-        end = batch[-1].created_at if batch else start
-        query = {"start_time": end, **({"include": "comment_events"} if with_comments else {})}
-        body = {
-            "ticket_events": events,
-            "count": len(events),
-            "end_time": end,
-            "end_of_stream": len(chosen) <= per_page,
-            "next_page": f"{emu._base(request)}{request.url.path}?{urlencode(query)}",
-        }
-        return emu._json(request, who, body)
-
     p = "/api/v2"
     return [
         Route(f"{p}/users/me.json", endpoint(me), methods=["GET"]),
@@ -283,44 +215,7 @@ def routes(emu: ZendeskEmulator) -> list[Route]:
         ),
         Route(f"{p}/tickets/{{ticket_id:int}}/audits.json", endpoint(audits), methods=["GET"]),
         Route(f"{p}/tickets/{{ticket_id:int}}/comments.json", endpoint(comments), methods=["GET"]),
-        Route(
-            f"{p}/incremental/tickets/cursor.json",
-            endpoint(export_tickets, incremental=True),
-            methods=["GET"],
-        ),
-        Route(
-            f"{p}/incremental/ticket_events.json",
-            endpoint(export_events, incremental=True),
-            methods=["GET"],
-        ),
+        *export_routes(emu, endpoint),
         *emu.admin.routes(endpoint),
         *uploads.routes(emu, endpoint),
     ]
-
-
-def _now() -> float:
-    import time
-
-    return time.time()
-
-
-def _start_time(request: Request) -> int:
-    raw = request.query_params.get("start_time")
-    if raw is None:
-        raise _Fail(400, {"error": "InvalidValue", "description": "start_time is required"})
-    try:
-        start = int(raw)
-    except ValueError:
-        raise _Fail(
-            400, {"error": "InvalidValue", "description": "start_time is invalid"}
-        ) from None
-    if start > _now():
-        raise _Fail(
-            422, {"error": "InvalidValue", "description": "start_time cannot be in the future"}
-        )
-    return start
-
-
-def views_forbidden() -> dict[str, str]:
-    """Zendesk's 403 body."""
-    return {"error": "Forbidden", "description": "You do not have access to this page."}

@@ -216,7 +216,14 @@ class State:
                 hook = {"group_id": "group_assignment_changed"}.get(key)
                 change(key, getattr(ticket, key), value, hook, upper=False)
                 setattr(ticket, key, value)
-        self._apply_tags(ticket, data, events, hooks, created)
+        old_tags, new_tags = list(ticket.tags), self._tags_after(ticket.tags, data)
+        if new_tags != old_tags:
+            ticket.tags = new_tags
+            change("tags", old_tags, new_tags, None)
+            if not created:
+                added = [t for t in new_tags if t not in old_tags]
+                removed = [t for t in old_tags if t not in new_tags]
+                hooks.append(("tags_changed", {"tags_added": added, "tags_removed": removed}))
         for item in data.get("custom_fields") or ():
             fid, value = int(item["id"]), item.get("value")
             old = ticket.custom_fields.get(fid)
@@ -225,15 +232,9 @@ class State:
                 ticket.custom_fields[fid] = value
 
     @staticmethod
-    def _apply_tags(
-        ticket: TicketRec,
-        data: dict[str, Any],
-        events: list[dict[str, Any]],
-        hooks: list[tuple[str, dict[str, Any]]],
-        created: bool,
-    ) -> None:
-        old = list(ticket.tags)
-        new = list(old)
+    def _tags_after(tags: list[str], data: dict[str, Any]) -> list[str]:
+        """The tags once ``data`` (``tags``, ``additional_tags``, ``remove_tags``) is applied."""
+        new = list(tags)
         if "tags" in data:
             new = list(dict.fromkeys(str(t).strip().lower() for t in data["tags"] or ()))
         for tag in data.get("additional_tags") or ():
@@ -241,14 +242,4 @@ class State:
             if tag not in new:
                 new.append(tag)
         drop = {str(t).strip().lower() for t in data.get("remove_tags") or ()}
-        new = [t for t in new if t not in drop]
-        if new == old:
-            return
-        ticket.tags = new
-        if created:
-            events.append({"type": "Create", "field_name": "tags", "value": new})
-            return
-        events.append({"type": "Change", "field_name": "tags", "value": new, "previous_value": old})
-        added = [t for t in new if t not in old]
-        removed = [t for t in old if t not in new]
-        hooks.append(("tags_changed", {"tags_added": added, "tags_removed": removed}))
+        return [t for t in new if t not in drop]

@@ -24,13 +24,11 @@ import jsonschema
 import pytest
 
 from connectors.zendesk.emulator import ZendeskEmulator
-from connectors.zendesk.mapping import (
-    Context,
-    Names,
+from connectors.zendesk.mapping import Context, Names, ticket_from_raw
+from connectors.zendesk.mapping_comments import (
     comment_from_raw,
     comments_from_audits,
     comments_from_ticket_events,
-    ticket_from_raw,
 )
 from syncd.model import Comment, FileRef, Priority, Ref, Ticket, TicketStatus
 

@@ -9,7 +9,6 @@ import pytest
 from connectors.zendesk.mapping import (
     Context,
     Names,
-    comments_from_audits,
     custom_fields_by_name,
     parse_time,
     priority_from_raw,
@@ -18,6 +17,7 @@ from connectors.zendesk.mapping import (
     ticket_from_raw,
     update_body,
 )
+from connectors.zendesk.mapping_comments import comments_from_audits
 from syncd.model import Priority, Ref, TicketStatus
 
 CTX = Context(connector="zd", base_url="https://acme.zendesk.com/", custom_fields={"sev": 11})
