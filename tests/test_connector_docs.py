@@ -17,7 +17,7 @@ DOC = ROOT / "docs" / "connectors.md"
 SYSTEMS = sorted(p.name for p in (ROOT / "connectors").iterdir() if (p / "__init__.py").is_file())
 # parts a system may go without, each for a reason the doc gives: an emulator where the tests
 # run against the vendor's real server only, webhooks where the vendor sends none
-WITHOUT_EMULATOR = {"redmine", "email"}
+WITHOUT_EMULATOR = {"redmine"}
 WITHOUT_WEBHOOKS = {"redmine", "email"}
 # systems whose vendor runs inside another's server, emulated by that system's emulator: their
 # own emulator/ holds only __init__.py and actor.py (Jira Service Management is part of Jira)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
 
 import structlog
 from pydantic import Field
@@ -53,8 +54,6 @@ CURSOR = CursorFormat("email", EmailCursor, version=1)
 
 def events_of(fetched: Sequence[Fetched]) -> list[Event]:
     """The events among filed messages (headers fetched with :data:`HEADERS`)."""
-    from email import message_from_bytes
-
     out: list[Event] = []
     for f in fetched:
         msg = message_from_bytes(f.data)
@@ -154,7 +153,7 @@ class Reader:
             return 0
         assert case is not None
         source = f"{validity}:{uid}"
-        if not self.box.search(s.case_folder, "HEADER", mapping.SOURCE, source):
+        if not self._filed(source):
             text = inc.text or "(no text of its own)"
             if not whole:
                 text += (
@@ -189,6 +188,18 @@ class Reader:
             )
         self.box.flag(s.inbox, uid, [mapping.SEEN], add=True)
         return 1
+
+    def _filed(self, source: str) -> bool:
+        """Whether the reply read from inbox message ``source`` is filed already. IMAP's
+        HEADER search matches within the value (``7:2`` finds ``7:25`` and ``17:2``), so what
+        it finds is compared whole."""
+        folder = self.settings.case_folder
+        found = self.box.search(folder, "HEADER", mapping.SOURCE, source)
+        part = f"BODY.PEEK[HEADER.FIELDS ({mapping.SOURCE})]"
+        return any(
+            str(message_from_bytes(f.data).get(mapping.SOURCE, "")).strip() == source
+            for f in (self.box.fetch(folder, found, part) if found else [])
+        )
 
     def _judge(self, inc: hygiene.Incoming) -> tuple[str | None, str | None]:
         """(why the message is refused, None) or (None, its case)."""

@@ -74,6 +74,7 @@ class Poller:
         self.refused: dict[str, str | None] = {}
         self._stopping = threading.Event()
         self._listeners: dict[str, threading.Thread] = {}
+        self._news: dict[str, threading.Event] = {}  # news told while a poll may be running
 
     def every(
         self, name: str, seconds: float, fn: Callable[[], object], *, singleton: bool = True
@@ -234,6 +235,7 @@ class Poller:
                     self._stopping.wait(min(interval, 30.0))
                     continue
                 if news and self.scheduler is not None and not self._stopping.is_set():
+                    self._news.setdefault(name, threading.Event()).set()
                     with suppress(JobLookupError):
                         self.scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC))
 
@@ -245,7 +247,7 @@ class Poller:
         assert self.scheduler is not None
         interval = float(self.connectors[name].settings.poll_interval)
         self.scheduler.add_job(
-            self.poll,
+            self._poll_job,
             "interval",
             args=[name],
             seconds=interval,
@@ -255,6 +257,19 @@ class Poller:
             next_run_time=datetime.now(UTC),
             replace_existing=True,
         )
+
+    def _poll_job(self, name: str) -> int:
+        """The scheduled poll of ``name``, repeated while news came in during it: the run the
+        news asked for is skipped while this one still runs (one at a time), so without this
+        what arrived after this poll read the inbox would wait for the next interval."""
+        news = self._news.setdefault(name, threading.Event())
+        total = 0
+        for _ in range(MAX_PAGES):
+            news.clear()
+            total += self.poll(name)
+            if not news.is_set() or self._stopping.is_set():
+                break
+        return total
 
     def reschedule(self, changed: list[str], removed: list[str]) -> None:
         """After a reload: poll changed connectors on their (maybe new) interval from now,

@@ -19,6 +19,8 @@ from syncd.demo.history import seed_sandbox
 from syncd.demo.jsm_story import play_jsm
 from syncd.demo.jsm_story import route as jsm_route
 from syncd.demo.story import FIELD_IDS, Step, play, play_jira
+from syncd.demo.supplier_story import play_supplier
+from syncd.demo.supplier_story import route as supplier_route
 from syncd.emulator_kit import VENDOR_LATENCY
 from syncd.testing.sandbox import Sandbox, default_routes
 
@@ -42,9 +44,11 @@ def demo_routes() -> list[dict[str, object]]:
     """The demo config's routes: the service desk's system problems tagged `escalate` go to
     GitHub, and so do the Freshdesk desk's escalations; on Zendesk, `escalate` + `vendor`
     redirects to GitHub, `escalate` + `backend` goes to Jira project WID, `escalate` alone
-    goes to GitHub acme/widgets. Mapped fields: the ticket's "Product version" becomes Jira's
-    "Affects Version"; Jira's fix versions and GitHub's milestone come back to the ticket's
-    "Fix version", and the customer is told the release and its date."""
+    goes to GitHub acme/widgets, and `escalate` + `supplier` is mailed to the supplier
+    help@supplier.test (the mail emulator), whose answers come back by mail. Mapped fields:
+    the ticket's "Product version" becomes Jira's "Affects Version"; Jira's fix versions and
+    GitHub's milestone come back to the ticket's "Fix version", and the customer is told the
+    release and its date."""
     vendor, widgets = default_routes("github", "acme/widgets")
     backend = {
         "name": "backend",
@@ -60,13 +64,23 @@ def demo_routes() -> list[dict[str, object]]:
     }
     milestone = {"ticket": "Fix version", "issue": "milestone", "direction": "to_ticket"}
     widgets = {**widgets, "helpdesk": "zendesk", "notify_progress": True, "fields": [milestone]}
-    return [jsm_route(), freshdesk_route(), vendor, backend, widgets]
+    return [jsm_route(), freshdesk_route(), vendor, backend, supplier_route(), widgets]
 
 
 def _banner(sb: Sandbox, console: Console) -> None:
     lines = [f"daemon      {sb.url}  (webhooks at /webhooks/<connector>, /readyz, /metrics)"]
     lines.append(f"dashboard   {sb.url}/dashboard  (a few weeks of simulated history)")
     for side in sb.sides.values():
+        if side.kind == "email":
+            mail = side.emulator.info()
+            lines.append(f"{side.name:<11} {side.url}  (mail emulator: webmail; /_emulator/mail)")
+            lines.append(
+                f"{'':<11} SMTP {mail['host']}:{mail['smtp_port']} (STARTTLS), "
+                f"{mail['smtps_port']} (TLS); IMAP {mail['imap_port']} (STARTTLS), "
+                f"{mail['imaps_port']} (TLS)"
+            )
+            lines.append(f"{'':<11} CA file {mail['ca_file']}")
+            continue
         lines.append(f"{side.name:<11} {side.url}  (emulator; control at /_emulator/stats)")
     lines.append(f"store       {sb.folder / 'syncd.db'}")
     lines.append(f"config      {sb.folder / 'syncd.yaml'}")
@@ -91,6 +105,13 @@ def _how_to_act(sb: Sandbox, console: Console) -> None:
             "a developer comments on the first issue (syncd copies it to its ticket):",
             f"  curl -s -H 'Authorization: token {token}' -H 'Content-Type: application/json' \\",
             f'    -d \'{{"body": "Found it"}}\' {url}',
+        ]
+    if "email" in sb.sides:
+        lines += [
+            "",
+            "the supplier answers a case by mail (its mailbox above, over IMAP and SMTP, the CA",
+            "file in the banner): a reply keeping [case SYN-…] in the subject reaches the ticket;",
+            "a line starting with #resolved hands the ticket back",
         ]
     console.print(Panel("\n".join(lines), title="act as a person", expand=False))
 
@@ -135,7 +156,7 @@ def main(
     sb = Sandbox(
         folder=folder,
         port=port,
-        more=("jira", "jsm", "freshdesk"),
+        more=("jira", "jsm", "freshdesk", "email"),
         routes=demo_routes(),
         overrides={"zendesk": {"custom_fields": FIELD_IDS}},
         build_kwargs={
@@ -167,6 +188,8 @@ def main(
             ok = play_jsm(sb, report) and ok
             console.print()
             ok = play_freshdesk(sb, report) and ok
+            console.print()
+            ok = play_supplier(sb, report) and ok
             console.print("[bold green]story complete[/]" if ok else "[bold red]story failed[/]")
             return 0 if ok else 1
         hd = sb.helpdesk
@@ -189,14 +212,21 @@ def main(
             requester="Alan Turing",
         )
         hd.create_ticket(
+            "Label printer prints blank pages",
+            "Since the driver update every label is blank.",
+            tags=["escalate", "supplier"],
+            requester="Edsger Dijkstra",
+        )
+        hd.create_ticket(
             "How do I change my password?",
             "Simple question.",
             tags=["howto"],
             requester="Alan Turing",
         )
         console.print(
-            "Four tickets created: one to GitHub, one redirected, one to Jira, one left "
-            "alone. Act on the emulators' APIs, or press Ctrl-C to stop.\n"
+            "Five tickets created: one to GitHub, one redirected, one to Jira, one mailed to "
+            "the supplier, one left alone. Act on the emulators' APIs, answer as the supplier "
+            "by mail, or press Ctrl-C to stop.\n"
         )
         after = history_end
         while True:

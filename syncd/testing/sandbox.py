@@ -133,7 +133,9 @@ class Sandbox:
                 if side.kit is None
                 else side.kit.config(side.url, side.secret)
             )
-            conf.update(poll_interval=self.poll_interval, webhooks=self.webhooks)
+            # a vendor without webhooks (mail: IMAP IDLE instead) keeps its kit's ``false``
+            hooks = self.webhooks and bool(conf.get("webhooks", True))
+            conf.update(poll_interval=self.poll_interval, webhooks=hooks)
             if not self.vendor_limits:
                 conf["limits"] = []  # syncd spaces nothing: the emulators lift their budgets
             conf.update(self.overrides.get(side.name, {}))
@@ -191,6 +193,8 @@ class Sandbox:
             if side.server is not None:
                 side.emulator.control.webhooks.close()
                 side.server.stop()
+                # an emulator with servers of its own (mail: SMTP, IMAP) stops them too
+                getattr(side.emulator, "close", lambda: None)()
 
     def info(self) -> dict[str, Any]:
         """What scripts need to drive a running sandbox."""

@@ -33,10 +33,12 @@ def test_demo_scripted_plays_the_whole_story(tmp_path: Path) -> None:
     assert "✗" not in res.stdout
     data = json.loads(info.read_text())
     assert data["daemon"].startswith("http://127.0.0.1:")
-    assert set(data["emulators"]) == {"zendesk", "github", "jira", "jsm", "freshdesk"}
+    assert set(data["emulators"]) == {"zendesk", "github", "jira", "jsm", "freshdesk", "email"}
     for emu in data["emulators"].values():
         assert emu["url"].startswith("http://127.0.0.1:") and emu["webhook_secret"]
     assert not Path(data["config"]).parent.exists()  # its folder (with secrets) is gone
+    assert re.search(r"SMTP 127\.0\.0\.1:\d+ \(STARTTLS\)", res.stdout)  # the mail emulator
+    assert "the supplier writes `#resolved` → ticket solved" in res.stdout
     redirect = next(line for line in res.stdout.splitlines() if "redirect message" in line)
     assert re.search(r"https?://\S+/issues/\d+", redirect), redirect  # the URL is whole
 
@@ -67,6 +69,7 @@ def test_demo_says_how_to_act_and_cleans_up_on_sigterm(tmp_path: Path) -> None:
     assert "act as a person" in out
     assert "agent@example.com" in out and "dev-token" in out  # who is who
     assert "curl -s -H 'Authorization: token dev-token'" in out
+    assert "supplier-mail-secret" in out  # the supplier's mailbox, to answer cases by mail
     assert not folder.exists()
 
 

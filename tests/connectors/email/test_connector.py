@@ -78,6 +78,30 @@ def test_a_reply_is_threaded_by_its_headers_when_the_subject_lost_the_reference(
     assert issue.status == IssueStatus.IN_PROGRESS and issue.assignee == h.supplier.address
 
 
+def test_a_reply_is_filed_though_a_longer_source_holds_its_own(harness: EmailHarness) -> None:
+    # IMAP's HEADER search matches within a value: a copy filed from inbox message 25 must
+    # not pass for the copy of message 2, or message 2's reply would never be filed
+    h = harness
+    ref, opened = _open(h, "Substring of a source")
+    ctx = ssl.create_default_context(cafile=h.info["ca_file"])
+    conn = imaplib.IMAP4(h.info["host"], h.info["imap_port"])
+    try:
+        conn.starttls(ctx)
+        conn.login("syncd", h.info["users"]["syncd"]["password"])
+        _, got = conn.status("INBOX", "(UIDNEXT UIDVALIDITY)")
+        words = (got[0] or b"").decode().replace("(", " ").replace(")", " ").split()
+        validity, nxt = words[words.index("UIDVALIDITY") + 1], words[words.index("UIDNEXT") + 1]
+        longer = f"X-Syncd-Source: {validity}:{nxt}7\r\nSubject: elsewhere\r\n\r\nfiled\r\n"
+        folder = h.connector.settings.case_folder
+        conn.append(folder, "(\\Seen)", None, longer.encode())
+    finally:
+        conn.logout()
+    mid = h.supplier.reply(opened, "The one answer that counts.")
+    _delivered(h, mid)
+    bodies = [c.body for c in h.connector.comments(ref)]
+    assert "The one answer that counts." in bodies
+
+
 def test_machines_and_forgers_are_refused_and_kept_in_the_inbox(harness: EmailHarness) -> None:
     h = harness
     ref, opened = _open(h, "Refusals")

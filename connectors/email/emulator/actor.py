@@ -1,0 +1,199 @@
+"""A supplier on the emulated mail provider, for the demo and the tests, and the :data:`KIT`.
+
+The supplier reads the case mails syncd sent to its mailbox, and answers as a person's mail
+client does, over SMTP with STARTTLS and AUTH like any sender: ``Re:`` and the subject with
+the case reference, ``In-Reply-To`` and ``References``, the quoted message below the answer
+and a signature. :meth:`SupplierActor.resolve` answers with the resolve keyword syncd's
+settings name (``#resolved`` by default), which hands the ticket back.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import weakref
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage, Message
+from email.policy import SMTP, default
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+import httpx
+
+from syncd.emulator_kit import EmulatorKit
+from syncd.model import IssueStatus, Ref
+
+from .app import MailEmulator, build
+from .records import MailError
+
+SUPPLIER = "supplier"
+RESOLVE_KEYWORD = "#resolved"  # EmailSettings.resolve_keywords' default
+SIGNATURE = "Jane Doe, Supplier Support"
+_RUNNING: weakref.WeakValueDictionary[str, MailEmulator] = weakref.WeakValueDictionary()
+
+
+class SupplierActor:
+    """``Jane Doe`` of the supplier (the ``supplier`` mailbox: help@ and jane@supplier.test)."""
+
+    def __init__(
+        self, emulator: MailEmulator, instance: str, base_url: str, user: str = SUPPLIER
+    ) -> None:
+        self.emulator = emulator
+        self.instance = instance
+        self.base_url = base_url
+        _RUNNING[base_url.rstrip("/")] = emulator
+        info = emulator.info()
+        self.info = info
+        self.user = user  # another of the provider's users acts alike (``as_user``)
+        self.password = str(info["users"][user]["password"])
+        self.address = str(info["users"][user]["address"])
+        self.credentials = {
+            "syncd": {"user": "syncd", "password": info["users"]["syncd"]["password"]},
+            "supplier": {
+                "user": SUPPLIER,
+                "password": self.password,
+                "imap": f"{info['host']}:{info['imap_port']} (STARTTLS)",
+                "smtp": f"{info['host']}:{info['smtp_port']} (STARTTLS)",
+            },
+        }
+
+    def as_user(self, user: str) -> SupplierActor:
+        """The same, as another mailbox of the provider (``mallory``, ``other``...)."""
+        return SupplierActor(self.emulator, self.instance, self.base_url, user)
+
+    def ensure_project(self, project: str) -> None:
+        """A supplier is an address: give it a mailbox when the provider has none."""
+        if self.emulator.store.owner(project) is None:
+            local = project.split("@", 1)[0].lower()
+            self.emulator.add_user(project.lower(), f"{local}-mail-secret", [project])
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def messages(self) -> list[Message]:
+        """Everything in this mailbox's inbox, oldest first (read in place, as IMAP would)."""
+        store = self.emulator.store
+        with store.lock:
+            account = store.accounts[self.user]
+            try:
+                raws = [m.raw for m in account.folder("INBOX").messages]
+            except MailError:
+                raws = []
+        return [message_from_bytes(raw, policy=default) for raw in raws]
+
+    def case_mails(self, case: str, *, reply: bool | None = None) -> list[Message]:
+        """The mails of case ``case`` syncd sent (``reply``: only follow-ups, or only the
+        opening mail)."""
+        out = []
+        for m in self.messages():
+            subject = str(m["Subject"] or "")
+            if f"[case {case}]" not in subject:
+                continue
+            if reply is None or subject.startswith("Re:") is reply:
+                out.append(m)
+        return out
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def send(self, to: str, subject: str, body: str, **headers: str) -> str:
+        """A new mail over SMTP; its Message-ID."""
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = headers.pop("From", self.address)
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = make_msgid(domain=self.address.split("@")[1])
+        for name, value in headers.items():
+            msg[name.replace("_", "-")] = value
+        msg.set_content(body)
+        host, port = self.info["host"], self.info["smtp_port"]
+        with smtplib.SMTP(host, port, timeout=30) as conn:
+            conn.starttls(context=self.emulator.certificate.client_context())
+            conn.login(self.user, self.password)
+            conn.sendmail(self.address, [to], msg.as_bytes())
+        return str(msg["Message-ID"])
+
+    def reply(
+        self,
+        to_msg: Message,
+        body: str,
+        *,
+        subject: str | None = None,
+        sender: str | None = None,
+        **headers: str,
+    ) -> str:
+        """Answer ``to_msg`` in its thread: quoted history and a signature below (``sender``:
+        the From written, another than the account's own)."""
+        quoted = "\n".join(f"> {line}" for line in _text(to_msg).splitlines())
+        said = f"On {to_msg['Date']}, {to_msg['From']} wrote:"
+        text = f"{body}\n\n-- \n{SIGNATURE}\n\n{said}\n{quoted}\n"
+        refs = " ".join(
+            filter(None, [str(to_msg.get("References", "")), str(to_msg["Message-ID"])])
+        )
+        return self.send(
+            str(to_msg.get("Reply-To") or to_msg["From"]),
+            subject if subject is not None else f"Re: {to_msg['Subject']}",
+            text,
+            In_Reply_To=str(to_msg["Message-ID"]),
+            References=refs.strip(),
+            **({"From": sender} if sender else {}),
+            **headers,
+        )
+
+    def resolve(self, to_msg: Message, body: str, keyword: str = RESOLVE_KEYWORD) -> str:
+        """Answer that the case is solved: the keyword starts the answer's first line."""
+        return self.reply(to_msg, f"{keyword} {body}")
+
+    def _latest(self, issue: Ref) -> Message:
+        found = self.case_mails(issue.key)
+        if not found:
+            raise LookupError(f"no mail of case {issue.key} in {self.address}'s inbox")
+        return found[-1]
+
+    def comment(self, issue: Ref, body: str) -> Ref:
+        """Answer the case's latest mail (the tracker actors' ``comment``)."""
+        self.reply(self._latest(issue), body)
+        return issue
+
+    def set_status(self, issue: Ref, status: IssueStatus) -> None:
+        """A supplier can only say it is solved: any closed status resolves the case."""
+        if not status.is_closed:
+            raise ValueError("a supplier cannot reopen a case by mail")
+        self.resolve(self._latest(issue), "Solved on our side.")
+
+
+def _text(msg: Message) -> str:
+    try:
+        part = msg.get_body(("plain",)) if hasattr(msg, "get_body") else None
+        content = part.get_content() if part is not None else ""
+    except (LookupError, ValueError, KeyError, AttributeError):
+        return ""
+    return content if isinstance(content, str) else ""
+
+
+def config(base_url: str, webhook_secret: str | None = None) -> dict[str, Any]:
+    """The connector settings of syncd's mailbox (``syncd``) on the emulator at ``base_url``
+    (read in process, or from its ``/_emulator/mail``)."""
+    url = base_url.rstrip("/")
+    running = _RUNNING.get(url)
+    info = running.info() if running is not None else httpx.get(f"{url}/_emulator/mail").json()
+    me = info["users"]["syncd"]
+    return {
+        "kind": "email",
+        "base_url": url,
+        "case_url": "{base_url}/?_task=mail&_user=syncd&_mbox=syncd&_search={reference}",
+        "webhooks": False,
+        "address": me["address"],
+        "display_name": "Acme Support",
+        "imap_host": info["host"],
+        "imap_port": info["imaps_port"],
+        "imap_security": "tls",
+        "imap_user": "syncd",
+        "imap_password": me["password"],
+        "smtp_host": info["host"],
+        "smtp_port": info["smtp_port"],
+        "smtp_security": "starttls",
+        "ca_file": info["ca_file"],
+    }
+
+
+KIT = EmulatorKit(build=build, actor=SupplierActor, config=config)
