@@ -1,15 +1,21 @@
 """Building blocks of a connector's ``diagnose`` (``syncd connectors test``): the findings
-list, and the findings every vendor shares (cannot reach, no public URL, webhooks off).
+list, the findings every vendor shares (cannot reach, no public URL, webhooks off), the
+first call that reaches the vendor with syncd's credentials (:func:`first_call`) and the
+webhook URL there is to check (:func:`webhook_target`).
 
 :mod:`syncd.selftest` gives connectors their context and runs them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from syncd.connector import CheckStatus, Finding
-from syncd.errors import RemoteError
+from syncd.connector import CheckStatus, DiagnoseContext, Finding
+from syncd.errors import AuthError, RemoteError, TransientError
+
+T = TypeVar("T")
 
 # what a failed connection says, in the words an admin searches for
 _REASONS = (
@@ -98,3 +104,32 @@ def webhook_unknown(check: str = "webhook") -> Finding:
 def webhooks_off(check: str = "webhook") -> Finding:
     """The webhook check of a connector whose webhooks are switched off."""
     return Finding(check, CheckStatus.OK, "webhooks: false: syncd polls only; nothing to register")
+
+
+def first_call(
+    checks: Checks, url: str, call: Callable[[], T], *, check: str, fix: str, refused: str = ""
+) -> T | None:
+    """The answer of a diagnose's first call, the one that reaches the vendor at ``url`` with
+    syncd's credentials; None once ``checks`` says why there is none: the vendor cannot be
+    reached (:func:`unreachable`, then the only finding) or it refuses the credentials
+    (``check`` missing, ``refused`` before the vendor's words, and ``fix``). Any other error
+    is the caller's to read."""
+    try:
+        return call()
+    except TransientError as exc:
+        checks.append(unreachable(url, exc))
+    except AuthError as exc:
+        checks.missing(check, f"{refused}: {exc}" if refused else str(exc), fix)
+    return None
+
+
+def webhook_target(context: DiagnoseContext, checks: Checks, check: str = "webhook") -> str | None:
+    """The URL the vendor should deliver to, when there is a webhook to check there; None once
+    ``checks`` says why there is none (webhooks off, or server.public_url empty)."""
+    if not context.webhooks:
+        checks.append(webhooks_off(check))
+        return None
+    if context.webhook_url is None:
+        checks.append(webhook_unknown(check))
+        return None
+    return context.webhook_url

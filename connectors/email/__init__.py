@@ -9,11 +9,8 @@ wakes the poll), and threads them back by the case reference in the subject, the
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import httpx
-
-from syncd.connector import ConnectorSpec, Role, lazy_kit
+from syncd.connector import ConnectorSpec, settings_factory
 
 from .connector import EmailConnector
 from .settings import EmailSettings
@@ -27,20 +24,15 @@ def issue_reference(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _factory(instance: str, settings: Any, http: httpx.Client | None) -> EmailConnector:
-    if not isinstance(settings, EmailSettings):
-        settings = EmailSettings.model_validate(settings)
-    return EmailConnector(instance, settings)
-
+# SMTP and IMAP connections of its own: the injected HTTP client is not used
+_factory = settings_factory(EmailSettings, lambda name, s, _http: EmailConnector(name, s))
 
 CONNECTOR = ConnectorSpec(
-    kind="email",
-    role=Role.TRACKER,
-    third_party=True,
+    connector=EmailConnector,
     settings=EmailSettings,
     factory=_factory,
     issue_reference=issue_reference,
-    emulator_kit=lazy_kit("connectors.email.emulator"),
+    third_party=True,
 )
 
 __all__ = ["CONNECTOR", "EmailConnector", "EmailSettings"]

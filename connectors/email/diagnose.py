@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from syncd.connector import DiagnoseContext, Finding
-from syncd.diagnose import Checks, unreachable
-from syncd.errors import AuthError, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call
+from syncd.errors import AuthError, RemoteError
 
 from .mapping import ADDRESS
 
@@ -28,14 +28,17 @@ def diagnose(conn: EmailConnector, context: DiagnoseContext) -> list[Finding]:
     s = conn.settings
     imap = f"imap://{s.imap_host}:{s.imap_port}"
     try:
-        fresh = conn.box.connect()
-    except TransientError as exc:
-        return [unreachable(imap, exc)]
-    except AuthError as exc:
-        checks.missing("IMAP login", str(exc), "set imap_user and imap_password(_file)")
-        return checks
+        fresh = first_call(
+            checks,
+            imap,
+            conn.box.connect,
+            check="IMAP login",
+            fix="set imap_user and imap_password(_file)",
+        )
     except RemoteError as exc:
         checks.failed("IMAP login", exc, "give the server's CA in ca_file")
+        return checks
+    if fresh is None:
         return checks
     try:
         _, caps = fresh.capability()

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
+from syncd.connector import ConnectorSpec
 
 from .connector import FreshdeskConnector
 from .settings import FreshdeskSettings
 
+CONNECTOR = ConnectorSpec(connector=FreshdeskConnector, settings=FreshdeskSettings)
+
 # tests inject the HTTP client pointed at the emulator
-factory = settings_factory(FreshdeskSettings, FreshdeskConnector)
-
-
-CONNECTOR = ConnectorSpec(
-    kind="freshdesk",
-    role=Role.HELPDESK,
-    settings=FreshdeskSettings,
-    factory=factory,
-    emulator_kit=lazy_kit("connectors.freshdesk.emulator"),
-)
+factory = CONNECTOR.factory
 
 __all__ = ["CONNECTOR", "FreshdeskConnector", "FreshdeskSettings", "factory"]

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from syncd.connector import DiagnoseContext, Finding
-from syncd.diagnose import Checks, unreachable, webhook_unknown, webhooks_off
-from syncd.errors import AuthError, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call, webhook_target
+from syncd.errors import RemoteError
 
 from .mapping import stamp
 
@@ -29,18 +29,18 @@ def diagnose(conn: FreshdeskConnector, context: DiagnoseContext) -> list[Finding
     """The findings of one Freshdesk connector."""
     checks = Checks()
     try:
-        who = conn.check()
-    except TransientError as exc:
-        return [unreachable(conn.settings.root, exc)]
-    except AuthError as exc:
-        checks.missing(
-            "credentials",
-            f"Freshdesk refused the API key: {exc}",
-            "set api_key to the key of syncd's agent (Profile settings → View API key)",
+        who = first_call(
+            checks,
+            conn.settings.root,
+            conn.check,
+            check="credentials",
+            refused="Freshdesk refused the API key",
+            fix="set api_key to the key of syncd's agent (Profile settings → View API key)",
         )
-        return checks
     except RemoteError as exc:
         checks.failed("credentials", exc)
+        return checks
+    if who is None:
         return checks
     checks.ok("credentials", who)
     _fields(conn, context, checks)
@@ -106,11 +106,8 @@ def _ticket_list(conn: FreshdeskConnector, checks: Checks) -> None:
 
 
 def _webhook(conn: FreshdeskConnector, context: DiagnoseContext, checks: Checks) -> None:
-    if not context.webhooks:
-        checks.append(webhooks_off())
-        return
-    if context.webhook_url is None:
-        checks.append(webhook_unknown())
+    url = webhook_target(context, checks)
+    if url is None:
         return
     settings = conn.settings
     how = (
@@ -122,5 +119,5 @@ def _webhook(conn: FreshdeskConnector, context: DiagnoseContext, checks: Checks)
         "webhook",
         "Freshdesk's API does not list automation rules",
         f"check a rule in {RULES_SCREEN} whose action triggers a webhook: POST "
-        f'{context.webhook_url}, JSON content {{"ticket_id": {{{{ticket.id}}}}}}, with {how}',
+        f'{url}, JSON content {{"ticket_id": {{{{ticket.id}}}}}}, with {how}',
     )

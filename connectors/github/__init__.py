@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
+from syncd.connector import ConnectorSpec, settings_factory
 
 from .connector import GitHubConnector
 from .mapping import issue_reference
@@ -13,11 +13,9 @@ create = settings_factory(GitHubSettings, lambda name, s, _http: GitHubConnector
 
 
 CONNECTOR = ConnectorSpec(
-    kind="github",
-    role=Role.TRACKER,
+    connector=GitHubConnector,
     settings=GitHubSettings,
     factory=create,
-    emulator_kit=lazy_kit("connectors.github.emulator"),
     issue_reference=issue_reference,
     demo_projects=("acme/widgets",),
 )

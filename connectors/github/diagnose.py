@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from syncd.connector import DiagnoseContext, Finding, ProjectUse
-from syncd.diagnose import Checks, unreachable, webhook_unknown, webhooks_off
-from syncd.errors import AuthError, Forbidden, NotFound, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call, webhook_target
+from syncd.errors import Forbidden, NotFound, RemoteError
 
 if TYPE_CHECKING:
     from .connector import GitHubConnector
@@ -35,17 +35,16 @@ ROLES = (
 def diagnose(conn: GitHubConnector, context: DiagnoseContext) -> list[Finding]:
     """The findings of one GitHub connector."""
     checks = Checks()
-    try:
-        me = conn.client.call("GET", "/user")
-    except TransientError as exc:
-        return [unreachable(conn.settings.base_url, exc)]
-    except AuthError as exc:
-        checks.missing(
-            "token",
-            f"GitHub refused the token: {exc}",
-            "create a new token for syncd's account (Settings → Developer settings → "
-            "Personal access tokens) and set token / token_file",
-        )
+    me = first_call(
+        checks,
+        conn.settings.base_url,
+        lambda: conn.client.call("GET", "/user"),
+        check="token",
+        refused="GitHub refused the token",
+        fix="create a new token for syncd's account (Settings → Developer settings → "
+        "Personal access tokens) and set token / token_file",
+    )
+    if me is None:
         return checks
     login = str((me.data or {}).get("login") or "?")
     raw = me.headers.get("x-oauth-scopes")
@@ -193,13 +192,9 @@ def _webhook(
     data: dict[str, Any],
 ) -> None:
     check = f"{repo}: webhook"
-    if not context.webhooks:
-        checks.append(webhooks_off(check))
+    url = webhook_target(context, checks, check)
+    if url is None:
         return
-    if context.webhook_url is None:
-        checks.append(webhook_unknown(check))
-        return
-    url = context.webhook_url
     screen = f"Settings → Webhooks of {repo}"
     try:
         hooks = _hooks(conn, f"/repos/{repo}/hooks")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
+from syncd.connector import ConnectorSpec, settings_factory
 
 from .connector import GitLabConnector
 from .mapping import issue_reference
@@ -13,11 +13,9 @@ create = settings_factory(GitLabSettings, lambda name, s, _http: GitLabConnector
 
 
 CONNECTOR = ConnectorSpec(
-    kind="gitlab",
-    role=Role.TRACKER,
+    connector=GitLabConnector,
     settings=GitLabSettings,
     factory=create,
-    emulator_kit=lazy_kit("connectors.gitlab.emulator"),
     issue_reference=issue_reference,
     demo_projects=("acme/widgets",),
 )

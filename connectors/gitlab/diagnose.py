@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from syncd.connector import DiagnoseContext, Finding, ProjectUse
-from syncd.diagnose import Checks, unreachable, webhook_unknown, webhooks_off
-from syncd.errors import AuthError, Forbidden, NotFound, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call, webhook_target
+from syncd.errors import Forbidden, NotFound, RemoteError
 
 from .client import project_path
 
@@ -29,17 +29,16 @@ ROLES = {10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maint
 def diagnose(conn: GitLabConnector, context: DiagnoseContext) -> list[Finding]:
     """The findings of one GitLab connector."""
     checks = Checks()
-    try:
-        me = conn.client.call("GET", "/user").data or {}
-    except TransientError as exc:
-        return [unreachable(conn.settings.base_url, exc)]
-    except AuthError as exc:
-        checks.missing(
-            "token",
-            f"GitLab refused the token: {exc}",
-            "create a personal, project or group access token with the api scope for syncd's "
-            "account (User settings → Access tokens) and set token / token_file",
-        )
+    me = first_call(
+        checks,
+        conn.settings.base_url,
+        lambda: conn.client.call("GET", "/user").data or {},
+        check="token",
+        refused="GitLab refused the token",
+        fix="create a personal, project or group access token with the api scope for syncd's "
+        "account (User settings → Access tokens) and set token / token_file",
+    )
+    if me is None:
         return checks
     _token(conn, checks, str(me.get("username") or "?"))
     if context.webhooks and not conn.settings.secret("webhook_secret", required=False):
@@ -155,11 +154,8 @@ def _labels(conn: GitLabConnector, checks: Checks, use: ProjectUse) -> None:
 
 def _webhook(conn: GitLabConnector, context: DiagnoseContext, checks: Checks, name: str) -> None:
     check = f"{name}: webhook"
-    if not context.webhooks:
-        checks.append(webhooks_off(check))
-        return
-    if context.webhook_url is None:
-        checks.append(webhook_unknown(check))
+    url = webhook_target(context, checks, check)
+    if url is None:
         return
     try:
         hooks = list(conn.client.records(f"{project_path(name)}/hooks", {"per_page": 100}))
@@ -167,20 +163,20 @@ def _webhook(conn: GitLabConnector, context: DiagnoseContext, checks: Checks, na
         checks.unknown(
             check,
             "only a project's Maintainers may list its webhooks",
-            f"check Settings → Webhooks of {name} for {context.webhook_url}",
+            f"check Settings → Webhooks of {name} for {url}",
         )
         return
     except RemoteError as exc:
         checks.failed(check, exc)
         return
     hook = next(
-        (h for h in hooks if str(h.get("url", "")).rstrip("/") == context.webhook_url.rstrip("/")),
+        (h for h in hooks if str(h.get("url", "")).rstrip("/") == url.rstrip("/")),
         None,
     )
     if hook is None:
         checks.missing(
             check,
-            f"no webhook to {context.webhook_url}",
+            f"no webhook to {url}",
             f"add one in Settings → Webhooks of {name}: that URL, the secret token, "
             "and the Issues, Confidential issues, Comments and Confidential comments events",
         )
@@ -193,4 +189,4 @@ def _webhook(conn: GitLabConnector, context: DiagnoseContext, checks: Checks, na
             f"tick those events on the webhook in Settings → Webhooks of {name}",
         )
     else:
-        checks.ok(check, f"{context.webhook_url}: issues and comments, confidential too")
+        checks.ok(check, f"{url}: issues and comments, confidential too")

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.jira.fieldcheck import check_fields
 from syncd.connector import DiagnoseContext, Finding, ProjectUse
-from syncd.diagnose import Checks, unreachable, webhook_unknown, webhooks_off
-from syncd.errors import AuthError, Forbidden, NotFound, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call, webhook_target
+from syncd.errors import AuthError, Forbidden, NotFound, RemoteError
 
 if TYPE_CHECKING:
     from .connector import JiraConnector
@@ -53,17 +53,20 @@ def diagnose(conn: JiraConnector, context: DiagnoseContext) -> list[Finding]:
     """The findings of one Jira connector."""
     checks = Checks()
     s = conn.settings
-    try:
-        me = conn.client.get("myself", {"expand": "groups"})
-    except TransientError as exc:
-        return [unreachable(s.base_url, exc)]
-    except AuthError as exc:
-        how = (
-            "check email and api_token (id.atlassian.com → Security → API tokens)"
-            if s.flavour == "cloud"
-            else "check pat (Profile → Personal Access Tokens), or username and password"
-        )
-        checks.missing("credentials", f"Jira refused the credentials: {exc}", how)
+    how = (
+        "check email and api_token (id.atlassian.com → Security → API tokens)"
+        if s.flavour == "cloud"
+        else "check pat (Profile → Personal Access Tokens), or username and password"
+    )
+    me = first_call(
+        checks,
+        s.base_url,
+        lambda: conn.client.get("myself", {"expand": "groups"}),
+        check="credentials",
+        refused="Jira refused the credentials",
+        fix=how,
+    )
+    if me is None:
         return checks
     flavour = "Jira Cloud" if s.flavour == "cloud" else "Jira Data Center"
     who = f"{me.get('displayName')} ({me.get('accountId') or me.get('name')}), {flavour}"
@@ -229,13 +232,9 @@ def _group(conn: JiraConnector, checks: Checks, groups: set[str]) -> None:
 def _webhook(
     conn: JiraConnector, context: DiagnoseContext, checks: Checks, projects: list[str]
 ) -> None:
-    if not context.webhooks:
-        checks.append(webhooks_off())
+    url = webhook_target(context, checks)
+    if url is None:
         return
-    if context.webhook_url is None:
-        checks.append(webhook_unknown())
-        return
-    url = context.webhook_url
     events = ", ".join(EVENTS)
     try:
         hooks = conn.client.get_path("/rest/webhooks/1.0/webhook") or []

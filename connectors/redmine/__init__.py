@@ -8,29 +8,14 @@ in a text custom field.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
-from syncd.connector import ConnectorSpec, Role
+from syncd.connector import ConnectorSpec
 
 from .connector import RedmineConnector
 from .mapping import issue_reference
 from .settings import RedmineSettings
 
-
-def _factory(instance: str, settings: Any, http: httpx.Client | None) -> RedmineConnector:
-    if not isinstance(settings, RedmineSettings):
-        settings = RedmineSettings.model_validate(settings)
-    return RedmineConnector(instance, settings, http)
-
-
 CONNECTOR = ConnectorSpec(
-    kind="redmine",
-    role=Role.TRACKER,
-    settings=RedmineSettings,
-    factory=_factory,
-    issue_reference=issue_reference,
+    connector=RedmineConnector, settings=RedmineSettings, issue_reference=issue_reference
 )
 
 __all__ = ["CONNECTOR", "RedmineConnector", "RedmineSettings"]

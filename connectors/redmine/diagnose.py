@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from syncd.connector import DiagnoseContext, Finding, ProjectUse
-from syncd.diagnose import Checks, unreachable
-from syncd.errors import AuthError, Forbidden, NotFound, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call
+from syncd.errors import Forbidden, NotFound, RemoteError, TransientError
 
 if TYPE_CHECKING:
     from .connector import RedmineConnector
@@ -28,19 +28,18 @@ def diagnose(conn: RedmineConnector, context: DiagnoseContext) -> list[Finding]:
     checks = Checks()
     s = conn.settings
     try:
-        login = conn.check()
-    except TransientError as exc:
-        return [unreachable(s.base_url, exc)]
-    except AuthError as exc:
-        checks.missing(
-            "credentials",
-            str(exc),
-            "copy the API access key of syncd's Redmine user (My account → API access key) "
+        login = first_call(
+            checks,
+            s.base_url,
+            conn.check,
+            check="credentials",
+            fix="copy the API access key of syncd's Redmine user (My account → API access key) "
             f"into api_key / api_key_file, and check {API_SCREEN}",
         )
-        return checks
     except Forbidden as exc:
         checks.missing("credentials", f"the REST API refused: {exc}", f"tick {API_SCREEN}")
+        return checks
+    if login is None:
         return checks
     admin = " (an administrator: more rights than syncd needs)" if conn.me().get("admin") else ""
     checks.ok("credentials", f"{login}{admin}")

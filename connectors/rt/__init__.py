@@ -8,20 +8,11 @@ field.
 
 from __future__ import annotations
 
-from syncd.connector import ConnectorSpec, Role, lazy_kit, settings_factory
+from syncd.connector import ConnectorSpec
 
 from .connector import RTConnector
 from .settings import RTSettings
 
-_factory = settings_factory(RTSettings, RTConnector)
-
-
-CONNECTOR = ConnectorSpec(
-    kind="rt",
-    role=Role.HELPDESK,
-    settings=RTSettings,
-    factory=_factory,
-    emulator_kit=lazy_kit("connectors.rt.emulator"),
-)
+CONNECTOR = ConnectorSpec(connector=RTConnector, settings=RTSettings)
 
 __all__ = ["CONNECTOR", "RTConnector", "RTSettings"]

@@ -16,8 +16,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from syncd.connector import DiagnoseContext, Finding
-from syncd.diagnose import Checks, unreachable, webhook_unknown, webhooks_off
-from syncd.errors import AuthError, ConfigError, Forbidden, NotFound, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call, webhook_unknown, webhooks_off
+from syncd.errors import ConfigError, Forbidden, NotFound, RemoteError
 
 from .client import token_user_id
 
@@ -41,24 +41,23 @@ def diagnose(conn: RTConnector, context: DiagnoseContext) -> list[Finding]:
     checks = Checks()
     s = conn.settings
     try:
-        info = conn.client.get("/rt")
-        me = _me(conn)
-    except TransientError as exc:
-        return [unreachable(s.base_url, exc)]
-    except AuthError as exc:
-        checks.missing(
-            "credentials",
-            str(exc),
-            "create a new auth token for syncd's RT user (Logged in as → Settings → Auth "
+        found = first_call(
+            checks,
+            s.base_url,
+            lambda: (conn.client.get("/rt"), _me(conn)),
+            check="credentials",
+            fix="create a new auth token for syncd's RT user (Logged in as → Settings → Auth "
             "Tokens) and set token / token_file, or check username and password",
         )
-        return checks
     except (ConfigError, RemoteError) as exc:
         detail = (
             "; ".join(m for _, _, m in exc.problems) if isinstance(exc, ConfigError) else str(exc)
         )
         checks.missing("credentials", detail, "set username: the name of syncd's RT user")
         return checks
+    if found is None:
+        return checks
+    info, me = found
     name = str(me.get("Name"))
     version = (info or {}).get("Version", "?")
     if str(me.get("Privileged")) not in ("1", "True", "true"):

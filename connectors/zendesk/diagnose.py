@@ -14,8 +14,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from syncd.connector import DiagnoseContext, Finding
-from syncd.diagnose import Checks, unreachable, webhook_unknown, webhooks_off
-from syncd.errors import AuthError, Forbidden, NotFound, RateLimited, RemoteError, TransientError
+from syncd.diagnose import Checks, first_call, webhook_unknown, webhooks_off
+from syncd.errors import Forbidden, NotFound, RateLimited, RemoteError
 
 from .poll import TICKETS
 from .webhooks import EVENT_PREFIX
@@ -42,17 +42,16 @@ def diagnose(conn: ZendeskConnector, context: DiagnoseContext) -> list[Finding]:
     """The findings of one Zendesk connector."""
     checks = Checks()
     root = conn.settings.root
-    try:
-        body = conn.client.get("/api/v2/users/me.json")
-    except TransientError as exc:
-        return [unreachable(root, exc)]
-    except AuthError as exc:
-        checks.missing(
-            "credentials",
-            f"Zendesk refused the credentials: {exc}",
-            "check email and api_token (Admin Center → Apps and integrations → APIs → "
-            "Zendesk API → API tokens), or oauth_token",
-        )
+    body = first_call(
+        checks,
+        root,
+        lambda: conn.client.get("/api/v2/users/me.json"),
+        check="credentials",
+        refused="Zendesk refused the credentials",
+        fix="check email and api_token (Admin Center → Apps and integrations → APIs → "
+        "Zendesk API → API tokens), or oauth_token",
+    )
+    if body is None:
         return checks
     user = body.get("user") or {}
     if not _credentials(checks, user):

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncd.store import db
+from syncd.store.cursor_rows import Cursors
 from syncd.store.deliveries import Deliveries
 from syncd.store.links import LinkRow, Links, utc
 from syncd.store.prepared import Prepared
@@ -25,7 +26,6 @@ from syncd.store.tables import (
     TS,
     audit,
     comment_map,
-    cursors,
     dead_letters,
     inbox,
     outbox,
@@ -75,7 +75,7 @@ _AUDIT = Prepared(
 )
 
 
-class Store(Deliveries, Links, Shadows):
+class Store(Deliveries, Links, Shadows, Cursors):
     """All persistent state of syncd."""
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -223,53 +223,6 @@ class Store(Deliveries, Links, Shadows):
     def is_comment_copy(self, tx: Tx, ref: str) -> bool:
         """True when ``ref`` is a comment syncd wrote as a copy of another."""
         return _COMMENT_COPY.first(tx, {"ref": ref}) is not None
-
-    # -- cursors ------------------------------------------------------------------------
-    def cursor(self, connector: str, stream: str = "default") -> str | None:
-        """The stored poll cursor of ``connector`` (None: none yet); takes no write lock."""
-        with self.peek() as conn:
-            return conn.execute(
-                sa.select(cursors.c.value).where(
-                    cursors.c.connector == connector, cursors.c.stream == stream
-                )
-            ).scalar()
-
-    def all_cursors(self) -> list[sa.Row[Any]]:
-        """Every stored cursor: connector, stream, value, updated_at; by connector."""
-        with self.peek() as conn:
-            query = sa.select(cursors).order_by(cursors.c.connector, cursors.c.stream)
-            return list(conn.execute(query).fetchall())
-
-    def swap_cursor(
-        self, tx: Tx, connector: str, old: str | None, new: str | None, stream: str = "default"
-    ) -> bool:
-        """Store ``new`` only if the cursor is still ``old``; False when another process (a
-        ``syncd cursor reset``) replaced it meanwhile."""
-        where = [cursors.c.connector == connector, cursors.c.stream == stream]
-        # FOR UPDATE: on PostgreSQL a reset waits for this transaction (SQLite's is one writer)
-        current = tx.execute(sa.select(cursors.c.value).where(*where).with_for_update()).first()
-        if current is None:
-            if old is not None:
-                return False
-        elif current.value != old:
-            return False
-        self.set_cursor(tx, connector, new, stream)
-        return True
-
-    def set_cursor(
-        self, tx: Tx, connector: str, value: str | None, stream: str = "default"
-    ) -> None:
-        res = tx.execute(
-            cursors.update()
-            .where(cursors.c.connector == connector, cursors.c.stream == stream)
-            .values(value=value, updated_at=now())
-        )
-        if not res.rowcount:
-            tx.execute(
-                cursors.insert().values(
-                    connector=connector, stream=stream, value=value, updated_at=now()
-                )
-            )
 
     # -- audit --------------------------------------------------------------------------
     def audit(
