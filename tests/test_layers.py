@@ -22,6 +22,10 @@ UPWARD = {
     "syncd.store": ("syncd.engine", "syncd.daemon", "syncd.cli", "syncd.dashboard"),
     "syncd.model": ("syncd.engine", "syncd.store", "syncd.daemon", "syncd.cli"),
     "syncd.connector": ("syncd.engine", "syncd.store", "syncd.daemon", "syncd.cli"),
+    **{
+        f"syncd.connector_{part}": ("syncd.engine", "syncd.store", "syncd.daemon", "syncd.cli")
+        for part in ("contract", "settings", "optional", "diagnose", "spec", "kit", "sla", "files")
+    },
 }
 
 
