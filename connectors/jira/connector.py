@@ -15,7 +15,7 @@ from connectors.jira.fields import FieldCatalog, FieldMethods
 from connectors.jira.files import FileMethods
 from connectors.jira.poll import Poller, cursor_since
 from connectors.jira.settings import JiraSettings
-from connectors.jira.site import SiteMethods
+from connectors.jira.site import SITE_CAPABILITIES, SiteMethods
 from connectors.jira.visibility import ProjectVisibility
 from syncd.connector import (
     Capability,
@@ -27,26 +27,12 @@ from syncd.connector import (
 from syncd.errors import NotFound, PermanentError, RemoteError
 from syncd.model import Issue, IssueDraft, IssueStatus, Priority, Ref, RefKind
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.TRANSITIONS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.ISSUE_SEARCH,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-        Capability.ATTACHMENTS,
-        Capability.FIELDS,
-    }
-)
+CAPABILITIES = SITE_CAPABILITIES | {
+    Capability.ISSUE_SEARCH,
+    Capability.VISIBILITY,
+    Capability.ATTACHMENTS,
+    Capability.FIELDS,
+}
 
 ISSUE_FIELDS = mapping.ISSUE_FIELDS
 

@@ -15,12 +15,32 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from connectors.jira import webhooks
-from syncd.connector import PollPage, RateBudget
+from syncd.connector import Capability, PollPage, RateBudget
 
 if TYPE_CHECKING:
     from connectors.jira.client import JiraClient
     from connectors.jira.poll import JqlPoller
     from connectors.jira.settings import JiraAccess
+
+# what a connector on a Jira site can do through the code both share: Jira's comments (with
+# their properties, visibility and markers), workflow transitions, labels and priority
+# edits, the JQL poll and its cursors, the webhook, and the checks of `connectors test`
+SITE_CAPABILITIES = frozenset(
+    {
+        Capability.WEBHOOKS,
+        Capability.POLL,
+        Capability.COMMENTS,
+        Capability.INTERNAL_COMMENTS,
+        Capability.COMMENT_EDIT,
+        Capability.COMMENT_DELETE,
+        Capability.TRANSITIONS,
+        Capability.LABELS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+        Capability.CURSOR_SINCE,
+        Capability.DIAGNOSE,
+    }
+)
 
 
 class SiteMethods:

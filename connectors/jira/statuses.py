@@ -25,10 +25,15 @@ _CATEGORY_OF = {
 }
 
 
+def category_key(status: Raw | None) -> str:
+    """A status's category key (``new``, ``indeterminate`` or ``done``; "" if not given)."""
+    return str(((status or {}).get("statusCategory") or {}).get("key") or "").lower()
+
+
 def status_of(fields: Raw) -> IssueStatus:
     """Status category plus resolution as a canonical status."""
     status = fields.get("status") or {}
-    category = ((status.get("statusCategory") or {}).get("key") or "").lower()
+    category = category_key(status)
     resolution = ((fields.get("resolution") or {}).get("name") or "").casefold()
     if not category:
         # very old servers send no category: a resolution means closed

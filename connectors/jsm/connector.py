@@ -16,7 +16,7 @@ from typing import Any
 
 from connectors.jira import mapping as jira
 from connectors.jira.connector import JiraConnector
-from connectors.jira.site import SiteMethods
+from connectors.jira.site import SITE_CAPABILITIES, SiteMethods
 from connectors.jsm import mapping, webhooks
 from connectors.jsm.client import ServiceDeskClient
 from connectors.jsm.diagnose import diagnose
@@ -33,23 +33,7 @@ from syncd.connector_sla import HelpdeskSla
 from syncd.errors import ConfigError, NotFound, PermanentError
 from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.TRANSITIONS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-        Capability.HELPDESK_SLA,
-    }
-)
+CAPABILITIES = SITE_CAPABILITIES | {Capability.HELPDESK_SLA}
 
 
 class JsmConnector(SiteMethods, ConnectorBase):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
-from connectors.jira.poll import JiraCursor, JqlPoller
+from connectors.jira.poll import JiraCursor, JqlPoller, NewComment, Raw, Seen
 from connectors.jsm import mapping
 from syncd.cursors import CursorFormat
 from syncd.model import Change, ChangeKind, Ref
@@ -56,18 +56,13 @@ class RequestPoller(JqlPoller):
         """The cursor state, naming the projects polled."""
         return JsmCursor(projects=list(self.desk.projects), **values)
 
-    def snapshot(self, raw: dict[str, Any], before: list[str] | None) -> list[Change]:
+    def snapshot(self, raw: Raw, before: list[str] | None) -> list[Change]:
         """The request's ticket (its partial fields: those only the service desk API has)."""
         ticket = self.desk.ticket_of(raw)
         partial = mapping.NOT_IN_ISSUE
         return [Change(kind=ChangeKind.UPSERT, ref=ticket.ref, ticket=ticket, partial=partial)]
 
-    def comment_changes(
-        self,
-        raw: dict[str, Any],
-        fresh: list[tuple[dict[str, Any], str, datetime]],
-        seen: dict[str, list[str]],
-    ) -> list[Change]:
+    def comment_changes(self, raw: Raw, fresh: list[NewComment], seen: Seen) -> list[Change]:
         """The request's comments read again through the connector (visibility and syncd's
         key included), those new to the cursor."""
         stamps = {str(c["id"]): stamp for c, stamp, _ in fresh}
