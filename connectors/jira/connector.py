@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -10,52 +9,35 @@ from typing import Any
 
 from connectors.jira import mapping, webhooks
 from connectors.jira.client import JiraClient
+from connectors.jira.comments import CommentMethods
 from connectors.jira.diagnose import diagnose
-from connectors.jira.fields import FieldCatalog, JiraField, payload, read
+from connectors.jira.fields import FieldCatalog, FieldMethods
 from connectors.jira.files import FileMethods
-from connectors.jira.poll import CURSOR, Poller, cursor_since
+from connectors.jira.poll import Poller, cursor_since
 from connectors.jira.settings import JiraSettings
+from connectors.jira.site import SITE_CAPABILITIES, SiteMethods
 from connectors.jira.visibility import ProjectVisibility
 from syncd.connector import (
     Capability,
     ConnectorBase,
     DiagnoseContext,
     Finding,
-    PollPage,
-    RateBudget,
     WebhookResult,
 )
-from syncd.errors import Forbidden, NotFound, PermanentError, RemoteError
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref, RefKind
-from syncd.paging import next_offset, walk
+from syncd.errors import NotFound, PermanentError, RemoteError
+from syncd.model import Issue, IssueDraft, IssueStatus, Priority, Ref, RefKind
 
-log = logging.getLogger(__name__)
-
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.TRANSITIONS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.ISSUE_SEARCH,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-        Capability.ATTACHMENTS,
-        Capability.FIELDS,
-    }
-)
+CAPABILITIES = SITE_CAPABILITIES | {
+    Capability.ISSUE_SEARCH,
+    Capability.VISIBILITY,
+    Capability.ATTACHMENTS,
+    Capability.FIELDS,
+}
 
 ISSUE_FIELDS = mapping.ISSUE_FIELDS
 
 
-class JiraConnector(FileMethods, ConnectorBase):
+class JiraConnector(SiteMethods, CommentMethods, FieldMethods, FileMethods, ConnectorBase):
     """A Jira Cloud or Data Center instance as a :class:`~syncd.connector.TrackerConnector`."""
 
     settings: JiraSettings
@@ -127,58 +109,6 @@ class JiraConnector(FileMethods, ConnectorBase):
         names = ",".join(dict.fromkeys([*ISSUE_FIELDS, *self.field_ids()]))
         params = {"fields": names, "properties": mapping.PROPERTY}
         return dict(self.client.get(f"issue/{key}", params=params))
-
-    # -- mapped fields --------------------------------------------------------------------
-
-    def map_fields(self, names: Sequence[str]) -> None:
-        """Also read these fields (by display name or id) on every issue read."""
-        with self._lock:
-            self._mapped += [n for n in names if n not in self._mapped]
-
-    def _found(self) -> list[tuple[str, JiraField]]:
-        if not self._mapped:
-            return []
-        out = []
-        for name in list(self._mapped):
-            f = self.catalog.find(name)
-            if f is None:
-                if name not in self._unknown:
-                    self._unknown.add(name)
-                    log.warning("jira.field_unknown: Jira has no field named %r", name)
-                continue
-            out.append((name, f))
-        return out
-
-    def field_ids(self) -> list[str]:
-        """The ids of the mapped fields, for the ``fields`` of issue reads and searches."""
-        return list(dict.fromkeys(f.id for _, f in self._found()))
-
-    def _with_fields(self, issue: Issue, raw: Mapping[str, Any]) -> Issue:
-        found = self._found()
-        if not found:
-            return issue
-        values, dates = read(mapping.unwrap_fields(raw.get("fields") or {}), found)
-        return issue.model_copy(update={"fields": values, "dates": {**issue.dates, **dates}})
-
-    def set_fields(self, ref: Ref, values: Mapping[str, str]) -> Issue:
-        """Write fields by name in one edit; a field Jira does not have or that refuses its
-        value is a PermanentError naming the field, the value and Jira's reason."""
-        edit: dict[str, Any] = {}
-        named: dict[str, str] = {}
-        for name, value in values.items():
-            f = self.catalog.resolve(name)
-            edit[f.id] = payload(f, value, self.settings.flavour)
-            named[f.id] = f"{name!r} = {value!r}"
-        try:
-            self.client.send("PUT", f"issue/{ref.key}", {"fields": edit})
-        except PermanentError as exc:
-            if isinstance(exc, NotFound | Forbidden):
-                raise
-            reason = str(exc)
-            for fid, said in named.items():
-                reason = reason.replace(fid, said)
-            raise PermanentError(f"Jira refused {', '.join(named.values())}: {reason}") from exc
-        return self.get_issue(ref)
 
     def get_issue(self, ref: Ref) -> Issue:
         """Read one issue; a moved issue comes back under its new key."""
@@ -316,78 +246,11 @@ class JiraConnector(FileMethods, ConnectorBase):
             raise ValueError(f"not a Jira issue key: {ref}")
         return project
 
-    # -- comments -------------------------------------------------------------------------
-
-    def _issue_id(self, key: str) -> str:
-        if key not in self._ids:
-            raw = self.client.get(f"issue/{key}", {"fields": "summary"})
-            self._ids[key] = str(raw["id"])
-            self._ids[str(raw["key"])] = str(raw["id"])
-        return self._ids[key]
-
-    def _comment(self, parent: Ref, raw: Mapping[str, Any]) -> Comment:
-        issue_id = mapping.issue_id_from_comment(raw) or self._issue_id(parent.key)
-        return mapping.comment_from_raw(self.name, parent, issue_id, raw, bot=self.bot_ids())
-
-    def comments(self, parent: Ref) -> list[Comment]:
-        """All comments on an issue, oldest first, with their properties."""
-
-        def fetch(start: int) -> Any:
-            params = {"startAt": start, "maxResults": 100, "expand": "properties"}
-            return self.client.get(f"issue/{parent.key}/comment", params)
-
-        def following(page: Any, start: int) -> int | None:
-            return next_offset(start, len(page.get("comments", [])), int(page.get("total", 0)))
-
-        pages = walk(fetch, 0, following, max_pages=10_000)
-        return [self._comment(parent, raw) for page in pages for raw in page.get("comments", [])]
-
-    def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
-        """Add a comment; internal ones get the configured visibility."""
-        props: list[dict[str, Any]] = [{"key": mapping.PROPERTY, "value": {"key": key}}]
-        payload: dict[str, Any] = {
-            "body": mapping.markdown_to_body(body, self.settings.flavour),
-            "properties": props,
-        }
-        if not public:
-            payload["visibility"] = self.settings.internal_visibility.model_dump()
-            if self.settings.service_management:
-                props.append({"key": mapping.SD_PUBLIC, "value": {"internal": True}})
-        raw = self.client.send("POST", f"issue/{parent.key}/comment?expand=properties", payload)
-        return self._comment(parent, raw)
-
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The comment whose ``syncd`` property holds ``key``."""
-        return next((c for c in self.comments(parent) if c.marker == key), None)
-
-    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """Replace a comment's body, keeping its restriction."""
-        path = f"issue/{parent.key}/comment/{ref.key.rsplit('/', 1)[-1]}"
-        current = self.client.get(path, {"expand": "properties"})
-        payload: dict[str, Any] = {"body": mapping.markdown_to_body(body, self.settings.flavour)}
-        if current.get("visibility"):
-            # resend the restriction: an edit must never make a private comment public
-            payload["visibility"] = current["visibility"]
-        raw = self.client.send("PUT", f"{path}?expand=properties", payload)
-        return self._comment(parent, raw)
-
-    def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """Delete a comment."""
-        self.client.send("DELETE", f"issue/{parent.key}/comment/{ref.key.rsplit('/', 1)[-1]}")
-
     # -- changes --------------------------------------------------------------------------
-
-    def poll(self, cursor: str | None) -> PollPage:
-        """Issues and comments updated since the cursor, with an overlap window."""
-        return self._poller.poll(cursor)
 
     def cursor_since(self, moment: datetime) -> str:
         """A cursor whose polls return what changed at or after ``moment``."""
         return cursor_since(moment)
-
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        CURSOR.load(self.name, cursor)
 
     def _context(self) -> webhooks.Context:
         return webhooks.Context(
@@ -404,19 +267,6 @@ class JiraConnector(FileMethods, ConnectorBase):
         fields, the field catalog) is unknown."""
         return self._me is not None and (not self._mapped or self.catalog.loaded)
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
-        """Check ``X-Hub-Signature`` when a secret is configured."""
-        secret = self.settings.secret("webhook_secret", required=False)
-        webhooks.verify(secret, headers, body)
-
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified delivery into changes."""
         return webhooks.parse(self._context(), headers, body)
-
-    def rate_budget(self) -> RateBudget:
-        """The last rate-limit figures Jira sent."""
-        return self.client.rate_budget()
-
-    def close(self) -> None:
-        """Release HTTP connections."""
-        self.client.close()

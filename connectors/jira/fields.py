@@ -1,5 +1,6 @@
 """Jira fields by name: the catalog of ``GET /rest/api/{2,3}/field``, and mapped values read
-from an issue's fields and written back in the shape each field's schema asks for.
+from an issue's fields and written back in the shape each field's schema asks for, and the
+connector's part that reads and writes them (:class:`FieldMethods`).
 
 Routes name fields as people see them: a custom field by its display name ("Customer
 Impact"), a system field by its id (``fixVersions``) or its name in either flavour ("Fix
@@ -8,13 +9,22 @@ Version/s" on Data Center, "Fix versions" on Cloud; "Affects Version" finds ``ve
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from syncd.errors import PermanentError
+from connectors.jira.mapping import unwrap_fields
+from syncd.errors import Forbidden, NotFound, PermanentError
+from syncd.model import Issue, Ref
+
+if TYPE_CHECKING:
+    from connectors.jira.client import JiraClient
+    from connectors.jira.settings import JiraSettings
+
+log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 RELOAD = 60.0  # seconds before a name that was not found is looked up again
@@ -163,3 +173,69 @@ def payload(f: JiraField, value: str, flavour: str) -> Any:
         except ValueError:
             raise PermanentError(f"Jira field {f.name!r} takes a number, not {value!r}") from None
     return value
+
+
+class FieldMethods:
+    """The connector's ``Capability.FIELDS``: the fields routes map, read on every issue read
+    and written by name in one edit."""
+
+    settings: JiraSettings
+    client: JiraClient
+    catalog: FieldCatalog
+    _lock: threading.Lock
+    _mapped: list[str]  # field names routes map, read on every issue read
+    _unknown: set[str]  # mapped names the instance has no field for (logged)
+
+    if TYPE_CHECKING:
+
+        def get_issue(self, ref: Ref) -> Issue: ...
+
+    def map_fields(self, names: Sequence[str]) -> None:
+        """Also read these fields (by display name or id) on every issue read."""
+        with self._lock:
+            self._mapped += [n for n in names if n not in self._mapped]
+
+    def _found(self) -> list[tuple[str, JiraField]]:
+        if not self._mapped:
+            return []
+        out = []
+        for name in list(self._mapped):
+            f = self.catalog.find(name)
+            if f is None:
+                if name not in self._unknown:
+                    self._unknown.add(name)
+                    log.warning("jira.field_unknown: Jira has no field named %r", name)
+                continue
+            out.append((name, f))
+        return out
+
+    def field_ids(self) -> list[str]:
+        """The ids of the mapped fields, for the ``fields`` of issue reads and searches."""
+        return list(dict.fromkeys(f.id for _, f in self._found()))
+
+    def _with_fields(self, issue: Issue, raw: Mapping[str, Any]) -> Issue:
+        found = self._found()
+        if not found:
+            return issue
+        values, dates = read(unwrap_fields(raw.get("fields") or {}), found)
+        return issue.model_copy(update={"fields": values, "dates": {**issue.dates, **dates}})
+
+    def set_fields(self, ref: Ref, values: Mapping[str, str]) -> Issue:
+        """Write fields by name in one edit; a field Jira does not have or that refuses its
+        value is a PermanentError naming the field, the value and Jira's reason."""
+        edit: dict[str, Any] = {}
+        named: dict[str, str] = {}
+        for name, value in values.items():
+            f = self.catalog.resolve(name)
+            edit[f.id] = payload(f, value, self.settings.flavour)
+            named[f.id] = f"{name!r} = {value!r}"
+        try:
+            self.client.send("PUT", f"issue/{ref.key}", {"fields": edit})
+        except PermanentError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            reason = str(exc)
+            for fid, said in named.items():
+                reason = reason.replace(fid, said)
+            raise PermanentError(f"Jira refused {', '.join(named.values())}: {reason}") from exc
+        return self.get_issue(ref)

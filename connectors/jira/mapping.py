@@ -1,4 +1,6 @@
-"""Pure conversions between Jira's JSON (REST v2 and v3, webhooks) and canonical values."""
+"""Pure conversions between Jira's JSON (REST v2 and v3, webhooks) and canonical values.
+
+Statuses and workflow transitions are :mod:`connectors.jira.statuses`' (re-exported here)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,14 @@ from typing import Any
 
 from connectors.jira import adf, wiki
 from connectors.jira.files import files_from_raw
-from syncd.model import Comment, Issue, IssueStatus, Priority, Ref
+from connectors.jira.statuses import (
+    category_of,
+    needs_resolution,
+    pick_transition,
+    required_fields,
+    status_of,
+)
+from syncd.model import Comment, Issue, Priority, Ref
 
 Raw = Mapping[str, Any]
 
@@ -44,15 +53,6 @@ _PRIORITY_FALLBACK = {
     "lowest": Priority.LOW,
     "minor": Priority.LOW,
     "trivial": Priority.LOW,
-}
-_WONT_DO = {"won't do", "won't fix", "wont do", "wont fix", "cannot reproduce", "incomplete"}
-_DUPLICATE = {"duplicate"}
-_CATEGORY_OF = {
-    IssueStatus.TODO: "new",
-    IssueStatus.IN_PROGRESS: "indeterminate",
-    IssueStatus.DONE: "done",
-    IssueStatus.WONT_DO: "done",
-    IssueStatus.DUPLICATE: "done",
 }
 
 
@@ -96,83 +96,6 @@ def priority_of(name: str | None, names: Mapping[Priority, str]) -> Priority | N
         if jira_name.casefold() == name.casefold():
             return canonical
     return _PRIORITY_FALLBACK.get(name.casefold())
-
-
-def status_of(fields: Raw) -> IssueStatus:
-    """Status category plus resolution as a canonical status."""
-    status = fields.get("status") or {}
-    category = ((status.get("statusCategory") or {}).get("key") or "").lower()
-    resolution = ((fields.get("resolution") or {}).get("name") or "").casefold()
-    if not category:
-        # very old servers send no category: a resolution means closed
-        name = (status.get("name") or "").casefold()
-        if resolution or name in ("done", "closed", "resolved"):
-            category = "done"
-        elif "progress" in name or "review" in name:
-            category = "indeterminate"
-        else:
-            category = "new"
-    if category == "done":
-        if resolution in _WONT_DO:
-            return IssueStatus.WONT_DO
-        if resolution in _DUPLICATE:
-            return IssueStatus.DUPLICATE
-        return IssueStatus.DONE
-    if category == "indeterminate":
-        return IssueStatus.IN_PROGRESS
-    return IssueStatus.TODO
-
-
-def category_of(target: IssueStatus) -> str:
-    """The status category key a canonical status lives in."""
-    return _CATEGORY_OF[target]
-
-
-def pick_transition(
-    transitions: Iterable[Raw], target: IssueStatus, status_name: str | None = None
-) -> Raw | None:
-    """The transition that reaches ``target``: by mapped status name, else by category."""
-    options = list(transitions)
-    if status_name:
-        for t in options:
-            if ((t.get("to") or {}).get("name") or "").casefold() == status_name.casefold():
-                return t
-    want = category_of(target)
-    matching = [
-        t
-        for t in options
-        if (((t.get("to") or {}).get("statusCategory") or {}).get("key") or "") == want
-    ]
-    # prefer a transition that ends in a status named like the target ("Done", "To Do")
-    preferred = {"new": "to do", "indeterminate": "in progress", "done": "done"}[want]
-    for t in matching:
-        if ((t.get("to") or {}).get("name") or "").casefold() == preferred:
-            return t
-    return matching[0] if matching else None
-
-
-def required_fields(transition: Raw) -> list[str]:
-    """Fields the transition's screen requires, without a default, that syncd does not fill
-    (it fills the resolution); read with ``expand=transitions.fields``."""
-    fields = transition.get("fields") or {}
-    if not isinstance(fields, dict):
-        return []
-    return sorted(
-        str(meta.get("name") or fid)
-        for fid, meta in fields.items()
-        if fid != "resolution"
-        and isinstance(meta, dict)
-        and meta.get("required")
-        and not meta.get("hasDefaultValue")
-    )
-
-
-def needs_resolution(transition: Raw) -> bool:
-    """Whether the transition's screen asks for a resolution (``expand=transitions.fields``)."""
-    fields = transition.get("fields") or {}
-    if isinstance(fields, list):  # old servers list the fields
-        return any(f.get("id") == "resolution" for f in fields)
-    return "resolution" in fields
 
 
 def user_name(user: Raw | None) -> str:
@@ -301,3 +224,30 @@ def issue_reference(text: str) -> str | None:
     if m := _ISSUE_URL.search(text) or _ISSUE_KEY.match(text.strip()):
         return m.group(1).upper()
     return None
+
+
+__all__ = [
+    "ISSUE_FIELDS",
+    "PROPERTY",
+    "SD_PUBLIC",
+    "body_to_markdown",
+    "category_of",
+    "comment_from_raw",
+    "comment_key",
+    "comment_properties",
+    "format_time",
+    "is_public",
+    "issue_from_raw",
+    "issue_id_from_comment",
+    "issue_marker",
+    "issue_reference",
+    "markdown_to_body",
+    "needs_resolution",
+    "parse_time",
+    "pick_transition",
+    "priority_of",
+    "required_fields",
+    "status_of",
+    "unwrap_fields",
+    "user_name",
+]

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 POLL_FIELDS = [*mapping.ISSUE_FIELDS, "comment"]
 JQL_TIME = r"^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}$"
 
+Raw = dict[str, Any]  # an issue as a search returns it
+# what the cursor says it returned: issue id -> [updated, key], "c:<comment id>" -> [updated]
+Seen = dict[str, list[str]]
+NewComment = tuple[Raw, str, datetime]  # a comment new to the cursor, its stamp, its time
+
 
 class JiraCursor(CursorModel):
     """The poll cursor: the newest ``updated`` seen, what the overlap window already returned
@@ -173,15 +178,35 @@ class JqlPoller:
         """The ``fields`` a poll's search asks for."""
         return self.FIELDS
 
-    def _issue_changes(
-        self, raw: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
-    ) -> list[Change]:
-        """The changes one found issue brings (``seen`` records what was returned)."""
+    def _issue_changes(self, raw: Raw, seen: Seen, since_at: datetime) -> list[Change]:
+        """The changes one found issue brings (``seen`` records what was returned): its
+        snapshot when its ``updated`` moved, then its comments new to the cursor."""
+        fields = raw.get("fields") or {}
+        issue_id, key = str(raw["id"]), str(raw["key"])
+        updated = str(fields.get("updated") or "")
+        out: list[Change] = []
+        before = seen.get(issue_id)
+        if before is None or before[0] != updated:
+            out.extend(self.snapshot(raw, before))
+            seen[issue_id] = [updated, key]
+        fresh = list(self.new_comments(fields, seen, since_at))
+        if fresh:
+            out.extend(self.comment_changes(raw, fresh, seen))
+        return out
+
+    def snapshot(self, raw: Raw, before: list[str] | None) -> list[Change]:
+        """The changes of a found issue whose ``updated`` moved (``before``: what the cursor
+        held for it, [updated, key], if anything)."""
+        raise NotImplementedError
+
+    def comment_changes(self, raw: Raw, fresh: list[NewComment], seen: Seen) -> list[Change]:
+        """The changes of a found issue's comments new to the cursor (from
+        :meth:`new_comments`), recording in ``seen`` those returned."""
         raise NotImplementedError
 
     def new_comments(
-        self, fields: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
-    ) -> Iterator[tuple[dict[str, Any], str, datetime]]:
+        self, fields: dict[str, Any], seen: Seen, since_at: datetime
+    ) -> Iterator[NewComment]:
         """The comments of a found issue's fields made or edited in the window and not
         returned yet (``seen["c:<id>"]`` holds the stamp returned), with their stamps."""
         for c in (fields.get("comment") or {}).get("comments", []):
@@ -204,24 +229,22 @@ class Poller(JqlPoller):
         """The poll's fields and the fields routes map (``fields:``)."""
         return list(dict.fromkeys([*self.FIELDS, *self.tracker.field_ids()]))
 
-    def _issue_changes(
-        self, raw: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
-    ) -> list[Change]:
-        fields = raw.get("fields") or {}
-        issue_id, key = str(raw["id"]), str(raw["key"])
-        updated = str(fields.get("updated") or "")
+    def snapshot(self, raw: Raw, before: list[str] | None) -> list[Change]:
+        """The issue, after a move from the key the cursor knew it by when it moved."""
+        issue = self.tracker._issue(raw)
         out: list[Change] = []
-        before = seen.get(issue_id)
-        if before is None or before[0] != updated:
-            issue = self.tracker._issue(raw)
-            if before is not None and len(before) > 1 and before[1] != key:
-                old = Ref.issue(self.conn.name, before[1])
-                out.append(Change(kind=ChangeKind.MOVED, ref=old, new_ref=issue.ref))
-            out.append(Change(kind=ChangeKind.UPSERT, ref=issue.ref, issue=issue))
-            seen[issue_id] = [updated, key]
-        parent = Ref.issue(self.conn.name, key)
+        if before is not None and len(before) > 1 and before[1] != str(raw["key"]):
+            old = Ref.issue(self.conn.name, before[1])
+            out.append(Change(kind=ChangeKind.MOVED, ref=old, new_ref=issue.ref))
+        out.append(Change(kind=ChangeKind.UPSERT, ref=issue.ref, issue=issue))
+        return out
+
+    def comment_changes(self, raw: Raw, fresh: list[NewComment], seen: Seen) -> list[Change]:
+        """The comments as the search returned them (with their properties)."""
+        issue_id, parent = str(raw["id"]), Ref.issue(self.conn.name, str(raw["key"]))
         bot = self.tracker.bot_ids()
-        for c, stamp, at in self.new_comments(fields, seen, since_at):
+        out: list[Change] = []
+        for c, stamp, at in fresh:
             comment = mapping.comment_from_raw(self.conn.name, parent, issue_id, c, bot=bot)
             out.append(Change(kind=ChangeKind.COMMENT, ref=parent, comment=comment, at=at))
             seen[f"c:{c['id']}"] = [stamp]

@@ -33,8 +33,8 @@ from syncd.webhooks import Omittable, Shape, aware_time, decode, header
 SIGNATURE = "x-hub-signature"
 IDENTIFIER = "x-atlassian-webhook-identifier"
 
-_COMMENT_TYPES = {"issue_commented", "issue_comment_edited"}
-_UPSERTS = {"jira:issue_created", "jira:issue_updated"}
+COMMENT_TYPES = {"issue_commented", "issue_comment_edited"}
+UPSERTS = {"jira:issue_created", "jira:issue_updated"}  # deliveries with the issue's snapshot
 # 9999-12-31T23:59:59.999Z: the last millisecond a date holds
 MAX_MILLIS = 253_402_300_799_999
 
@@ -222,10 +222,8 @@ def _changes(ctx: Context, payload: Payload) -> list[Change]:
 
     if event == "jira:issue_deleted":
         return [Change(kind=ChangeKind.DELETED, ref=ref, **common)]
-    if event.startswith("comment_"):
-        if comment_raw is None:
-            raise WebhookError(400, f"body: comment: missing from {event}")
-        comment = _comment(ctx, ref, issue_raw, comment_raw)
+    if (said := event_comment(event, comment_raw)) is not None:
+        comment = _comment(ctx, ref, issue_raw, said)
         kind = ChangeKind.COMMENT_DELETED if event == "comment_deleted" else ChangeKind.COMMENT
         return [Change(kind=kind, ref=ref, comment=comment, **common)]
 
@@ -235,10 +233,10 @@ def _changes(ctx: Context, payload: Payload) -> list[Change]:
     if moved_from and moved_from != issue_raw.key:
         old = Ref.issue(ctx.connector, _old_key(moved_from))
         changes.append(Change(kind=ChangeKind.MOVED, ref=old, new_ref=ref, **common))
-    if event in _UPSERTS:
+    if event in UPSERTS:
         changes.append(_upsert(ctx, ref, issue_raw, common))
     type_name = payload.issue_event_type_name
-    if comment_raw and (type_name in _COMMENT_TYPES or type_name is None):
+    if comment_raw is not None and comment_made(type_name):
         comment = _comment(ctx, ref, issue_raw, comment_raw)
         changes.append(Change(kind=ChangeKind.COMMENT, ref=ref, comment=comment, **common))
     elif type_name == "issue_comment_deleted" or (
@@ -247,6 +245,22 @@ def _changes(ctx: Context, payload: Payload) -> list[Change]:
         # which comment went is not said: ask the engine to read the issue's comments again
         changes.append(Change(kind=ChangeKind.TOUCHED, ref=ref, **common))
     return changes
+
+
+def event_comment(event: str, comment: Comment | None) -> Comment | None:
+    """The comment of a ``comment_*`` event (``WebhookError(400)`` where it has none); None
+    for other events."""
+    if not event.startswith("comment_"):
+        return None
+    if comment is None:
+        raise WebhookError(400, f"body: comment: missing from {event}")
+    return comment
+
+
+def comment_made(type_name: str | None) -> bool:
+    """Whether a ``jira:issue_*`` delivery's event type says a comment it carries was made
+    or edited (old servers name no type: such a comment is taken as made)."""
+    return type_name in COMMENT_TYPES or type_name is None
 
 
 def _old_key(value: str) -> str:

@@ -16,47 +16,31 @@ from typing import Any
 
 from connectors.jira import mapping as jira
 from connectors.jira.connector import JiraConnector
+from connectors.jira.site import SITE_CAPABILITIES, SiteMethods
 from connectors.jsm import mapping, webhooks
 from connectors.jsm.client import ServiceDeskClient
 from connectors.jsm.diagnose import diagnose
-from connectors.jsm.poll import CURSOR, RequestPoller, cursor_since
+from connectors.jsm.poll import RequestPoller, cursor_since
 from connectors.jsm.settings import JsmSettings
 from syncd.connector import (
     Capability,
     ConnectorBase,
     DiagnoseContext,
     Finding,
-    PollPage,
-    RateBudget,
     WebhookResult,
 )
 from syncd.connector_sla import HelpdeskSla
 from syncd.errors import ConfigError, NotFound, PermanentError
 from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.TRANSITIONS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-        Capability.HELPDESK_SLA,
-    }
-)
+CAPABILITIES = SITE_CAPABILITIES | {Capability.HELPDESK_SLA}
 
 
-class JsmConnector(ConnectorBase):
+class JsmConnector(SiteMethods, ConnectorBase):
     """Service projects of a Jira Cloud or Data Center site as a ``HelpdeskConnector``."""
 
     settings: JsmSettings
+    client: ServiceDeskClient
 
     capabilities = CAPABILITIES
 
@@ -259,25 +243,13 @@ class JsmConnector(ConnectorBase):
 
     # -- changes -------------------------------------------------------------------------
 
-    def poll(self, cursor: str | None) -> PollPage:
-        """Requests and comments updated since the cursor, with an overlap window."""
-        return self._poller.poll(cursor)
-
     def cursor_since(self, moment: datetime) -> str:
         """A cursor whose polls return what changed at or after ``moment``."""
         return cursor_since(moment, self.projects)
 
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        CURSOR.load(self.name, cursor)
-
     def webhooks_offline(self) -> bool:
         """Parsing a delivery calls Jira only while the bot's account is unknown."""
         return self.issues.webhooks_offline()
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
-        """Check ``X-Hub-Signature`` when a secret is configured."""
-        webhooks.verify(self.settings.secret("webhook_secret", required=False), headers, body)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified delivery into ticket changes of the service projects."""
@@ -290,11 +262,3 @@ class JsmConnector(ConnectorBase):
             bot=self.bot_ids(),
         )
         return webhooks.parse(ctx, headers, body)
-
-    def rate_budget(self) -> RateBudget:
-        """The last rate-limit figures Jira sent."""
-        return self.client.rate_budget()
-
-    def close(self) -> None:
-        """Release HTTP connections."""
-        self.client.close()

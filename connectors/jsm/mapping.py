@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.jira import mapping as jira
+from connectors.jira.statuses import category_key
 from syncd.connector_sla import HelpdeskSla
 from syncd.model import IssueStatus, Priority, Ref, Ticket, TicketStatus
 
@@ -46,6 +47,10 @@ _CATEGORY = {
 }
 
 
+# a status no name maps, by its category (a category syncd does not know: new)
+_BY_CATEGORY = {"done": TicketStatus.SOLVED, "indeterminate": TicketStatus.OPEN}
+
+
 def status_of(status: Raw | None, names: Mapping[str, TicketStatus]) -> TicketStatus:
     """A JSM status (``{"name", "statusCategory"}``) as a canonical ticket status: by its
     name where ``names`` knows it, else by its category."""
@@ -53,12 +58,7 @@ def status_of(status: Raw | None, names: Mapping[str, TicketStatus]) -> TicketSt
     name = str(status.get("name") or "").casefold()
     if name in names:
         return names[name]
-    category = str((status.get("statusCategory") or {}).get("key") or "").lower()
-    if category == "done":
-        return TicketStatus.SOLVED
-    if category == "indeterminate":
-        return TicketStatus.OPEN
-    return TicketStatus.NEW
+    return _BY_CATEGORY.get(category_key(status), TicketStatus.NEW)
 
 
 def category_of(target: TicketStatus) -> IssueStatus:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
-from connectors.jira.poll import JiraCursor, JqlPoller
+from connectors.jira.poll import JiraCursor, JqlPoller, NewComment, Raw, Seen
 from connectors.jsm import mapping
 from syncd.cursors import CursorFormat
 from syncd.model import Change, ChangeKind, Ref
@@ -56,29 +56,22 @@ class RequestPoller(JqlPoller):
         """The cursor state, naming the projects polled."""
         return JsmCursor(projects=list(self.desk.projects), **values)
 
-    def _issue_changes(
-        self, raw: dict[str, Any], seen: dict[str, list[str]], since_at: datetime
-    ) -> list[Change]:
-        fields = raw.get("fields") or {}
-        issue_id, key = str(raw["id"]), str(raw["key"])
-        updated = str(fields.get("updated") or "")
+    def snapshot(self, raw: Raw, before: list[str] | None) -> list[Change]:
+        """The request's ticket (its partial fields: those only the service desk API has)."""
+        ticket = self.desk.ticket_of(raw)
+        partial = mapping.NOT_IN_ISSUE
+        return [Change(kind=ChangeKind.UPSERT, ref=ticket.ref, ticket=ticket, partial=partial)]
+
+    def comment_changes(self, raw: Raw, fresh: list[NewComment], seen: Seen) -> list[Change]:
+        """The request's comments read again through the connector (visibility and syncd's
+        key included), those new to the cursor."""
+        stamps = {str(c["id"]): stamp for c, stamp, _ in fresh}
+        parent = Ref.ticket(self.conn.name, str(raw["key"]))
         out: list[Change] = []
-        before = seen.get(issue_id)
-        if before is None or before[0] != updated:
-            ticket = self.desk.ticket_of(raw)
-            partial = mapping.NOT_IN_ISSUE
-            out.append(
-                Change(kind=ChangeKind.UPSERT, ref=ticket.ref, ticket=ticket, partial=partial)
-            )
-            seen[issue_id] = [updated, key]
-        fresh = {str(c["id"]): stamp for c, stamp, _ in self.new_comments(fields, seen, since_at)}
-        if not fresh:
-            return out
-        parent = Ref.ticket(self.conn.name, key)
         for comment in self.desk.comments(parent):
             cid = comment.ref.key.rsplit("/", 1)[-1]
-            if cid in fresh:
+            if cid in stamps:
                 at = comment.updated_at or comment.created_at
                 out.append(Change(kind=ChangeKind.COMMENT, ref=parent, comment=comment, at=at))
-                seen[f"c:{cid}"] = [fresh[cid]]
+                seen[f"c:{cid}"] = [stamps[cid]]
         return out

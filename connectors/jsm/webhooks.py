@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.jira import mapping as jira
-from connectors.jira.webhooks import Issue, Payload, delivery_id, sign, verify
+from connectors.jira.webhooks import (
+    UPSERTS,
+    Issue,
+    Payload,
+    comment_made,
+    delivery_id,
+    event_comment,
+    sign,
+    verify,
+)
 from connectors.jsm import mapping
 from syncd.connector import WebhookResult
 from syncd.errors import WebhookError
@@ -26,8 +35,6 @@ from syncd.webhooks import decode
 
 __all__ = ["Context", "parse", "sign", "verify"]
 
-_UPSERTS = {"jira:issue_created", "jira:issue_updated"}
-_COMMENT_TYPES = {"issue_commented", "issue_comment_edited"}
 # ticket fields a snapshot lacks when Jira leaves these issue fields out
 _PARTIAL = {
     "description": "description",
@@ -72,15 +79,13 @@ def _changes(ctx: Context, payload: Payload) -> list[Change]:
     ref = Ref.ticket(ctx.connector, issue.key)
     if event == "jira:issue_deleted":
         return [Change(kind=ChangeKind.DELETED, ref=ref, **common)]
-    if event.startswith("comment_"):
-        if comment is None:
-            raise WebhookError(400, f"body: comment: missing from {event}")
+    if event_comment(event, comment) is not None:
         return [_comment(ctx, ref, issue, payload, event, common)]
     changes: list[Change] = []
-    if event in _UPSERTS:
+    if event in UPSERTS:
         changes.append(_upsert(ctx, ref, issue, common))
     type_name = payload.issue_event_type_name
-    if comment is not None and (type_name in _COMMENT_TYPES or type_name is None):
+    if comment is not None and comment_made(type_name):
         changes.append(_comment(ctx, ref, issue, payload, "comment_created", common))
     elif type_name == "issue_comment_deleted":
         changes.append(Change(kind=ChangeKind.TOUCHED, ref=ref, **common))

@@ -1,36 +1,30 @@
-"""The REST endpoints of the emulated Jira (``/rest/api/2`` and, on Cloud, ``/rest/api/3``)."""
+"""The REST endpoints of the emulated Jira (``/rest/api/2`` and, on Cloud, ``/rest/api/3``):
+the route table, and the handlers of the server, account, fields, issues, their properties,
+transitions and remote links. Authentication and dispatch are :mod:`.rest_dispatch`'s,
+comments :mod:`.comment_routes`', search :mod:`.search`'s."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connectors.jira.emulator.admin import AdminHandlers
+from connectors.jira.emulator.comment_routes import CommentHandlers, read_property, write_property
 from connectors.jira.emulator.fields import catalog, project_versions
-from connectors.jira.emulator.limits import REASON
 from connectors.jira.emulator.permissions import PermissionHandlers
 from connectors.jira.emulator.records import PRIORITIES, RESOLUTIONS, STATUSES, Json, OpError, User
+from connectors.jira.emulator.rest_dispatch import Handler, RestDispatch
 from connectors.jira.emulator.search import SearchHandlers, list_param
 
 if TYPE_CHECKING:
     from connectors.jira.emulator.app import JiraEmulator
 
-Handler = Callable[[User, str, re.Match[str], Request, Any], tuple[int, Any]]
 
-NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
-
-
-class Api(SearchHandlers, PermissionHandlers, AdminHandlers):
+class Api(RestDispatch, CommentHandlers, SearchHandlers, PermissionHandlers, AdminHandlers):
     """Routes REST calls to the emulator's operations."""
 
     def __init__(self, emulator: JiraEmulator) -> None:
@@ -78,9 +72,6 @@ class Api(SearchHandlers, PermissionHandlers, AdminHandlers):
             add(method, r"search/jql", self.search_jql)
             add(method, r"search", self.search_classic)
 
-    def _add(self, method: str, pattern: str, handler: Handler) -> None:
-        self.table.append((method, re.compile(f"^{pattern}$"), handler))
-
     def routes(self) -> list[Route]:
         """The Starlette routes."""
         methods = ["GET", "POST", "PUT", "DELETE"]
@@ -88,97 +79,6 @@ class Api(SearchHandlers, PermissionHandlers, AdminHandlers):
             Route("/rest/api/{api}/{path:path}", self.dispatch, methods=methods),
             *self.admin_routes(),
         ]
-
-    # -- plumbing ------------------------------------------------------------------------
-
-    def _user(self, request: Request) -> User | None:
-        header = request.headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() == "basic":
-            try:
-                login, _, secret = base64.b64decode(value).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return None
-            if self.store.flavour == "cloud" and "@" not in login:
-                return None  # Cloud basic auth takes the account e-mail, never a username
-            return self.store.user_by_auth(login, secret)
-        if scheme.lower() == "bearer" and self.store.flavour == "datacenter":
-            return self.store.user_by_auth(None, value.strip())
-        return None
-
-    def _rate_headers(self, user: User | None) -> dict[str, str]:
-        budget = self.emu.control.budget
-        who = user.name if user else "anonymous"
-        remaining = budget.remaining(who)
-        reset = datetime.fromtimestamp(budget.reset_at(), tz=UTC).isoformat().replace("+00:00", "Z")
-        headers = {
-            "X-RateLimit-Limit": str(budget.limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": reset,
-        }
-        if remaining < budget.limit * 0.2:
-            headers["X-RateLimit-NearLimit"] = "true"
-        return headers
-
-    async def dispatch(self, request: Request) -> Response:
-        """Authenticate, spend rate budget, route, and answer in Jira's shapes."""
-        api = request.path_params["api"]
-        path = request.path_params["path"].rstrip("/")
-        if self.store.base_url == "http://127.0.0.1":
-            self.store.base_url = str(request.base_url).rstrip("/")
-        allowed = ("2", "3", "latest") if self.store.flavour == "cloud" else ("2", "latest")
-        if api not in allowed:
-            return JSONResponse({"errorMessages": ["Not Found"], "errors": {}}, status_code=404)
-        api = "2" if api == "latest" else api
-        user = self._user(request)
-        if user is None:
-            denied = {"errorMessages": [NOT_AUTHENTICATED], "errors": {}}
-            return JSONResponse(denied, status_code=401, headers={"WWW-Authenticate": "Basic"})
-        if not self.emu.control.budget.spend(user.name):
-            self.emu.control.refuse("requests")
-            headers = self._rate_headers(user)
-            wait = max(1, math.ceil(self.emu.control.budget.wait()))
-            headers |= {
-                "Retry-After": str(wait),
-                "X-RateLimit-NearLimit": "true",
-                "RateLimit-Reason": REASON,
-            }
-            limited = {"errorMessages": ["Rate limit exceeded."], "errors": {}}
-            return JSONResponse(limited, status_code=429, headers=headers)
-        if path == "search" and self.store.flavour == "cloud" and request.method in ("GET", "POST"):
-            msg = "The requested API has been removed. Please migrate to /rest/api/3/search/jql."
-            return JSONResponse({"errorMessages": [msg], "errors": {}}, status_code=410)
-        for method, pattern, handler in self.table:
-            match = pattern.match(path)
-            if method != request.method or not match:
-                continue
-            raw = await request.body()
-            kind = request.headers.get("content-type", "")
-            try:
-                multipart = kind.startswith("multipart/")
-                body: Any = (kind, raw) if multipart else json.loads(raw) if raw else None
-            except ValueError:
-                return JSONResponse({"errorMessages": ["Invalid JSON"], "errors": {}}, 400)
-            try:
-                with self.store.lock:
-                    status, payload = handler(user, api, match, request, body)
-            except OpError as exc:
-                return JSONResponse(
-                    exc.body, status_code=exc.status, headers=self._rate_headers(user)
-                )
-            headers = self._rate_headers(user)
-            if status == 204:
-                return Response(status_code=204, headers=headers)
-            return JSONResponse(payload, status_code=status, headers=headers)
-        known = any(p.match(path) for _, p, _ in self.table)
-        status = 405 if known else 404
-        return JSONResponse(
-            {
-                "errorMessages": ["Not Found" if status == 404 else "Method Not Allowed"],
-                "errors": {},
-            },
-            status,
-        )
 
     def _issue(self, user: User, key: str) -> Any:
         return self.emu._get(key, user)
@@ -299,18 +199,12 @@ class Api(SearchHandlers, PermissionHandlers, AdminHandlers):
     def get_property(
         self, user: User, api: str, m: re.Match[str], r: Request, body: Any
     ) -> tuple[int, Any]:
-        issue = self._issue(user, m["key"])
-        if m["prop"] not in issue.properties:
-            raise OpError(404, [f"The property with key '{m['prop']}' does not exist."])
-        return 200, {"key": m["prop"], "value": issue.properties[m["prop"]]}
+        return read_property(self._issue(user, m["key"]).properties, m["prop"])
 
     def put_property(
         self, user: User, api: str, m: re.Match[str], r: Request, body: Any
     ) -> tuple[int, Any]:
-        issue = self._issue(user, m["key"])
-        existed = m["prop"] in issue.properties
-        issue.properties[m["prop"]] = body
-        return (200 if existed else 201), None
+        return write_property(self._issue(user, m["key"]).properties, m["prop"], body)
 
     def get_transitions(
         self, user: User, api: str, m: re.Match[str], r: Request, body: Any
@@ -330,84 +224,6 @@ class Api(SearchHandlers, PermissionHandlers, AdminHandlers):
         self.admin.need(user, self._issue(user, m["key"]).project, "TRANSITION_ISSUES")
         self.emu.transition(user.name, m["key"], tid, body.get("fields"))
         return 204, None
-
-    def list_comments(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        issue = self._issue(user, m["key"])
-        start = int(r.query_params.get("startAt", 0))
-        size = min(int(r.query_params.get("maxResults", 50)), 100)
-        props = "properties" in (r.query_params.get("expand") or "")
-        page = issue.comments[start : start + size]
-        return 200, {
-            "startAt": start,
-            "maxResults": size,
-            "total": len(issue.comments),
-            "comments": [self.store.render_comment(issue, c, api, props) for c in page],
-        }
-
-    def add_comment(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        body = body or {}
-        self._check_body(api, body.get("body"), "comment")
-        self.admin.need(user, self._issue(user, m["key"]).project, "ADD_COMMENTS")
-        issue, c = self.emu.add_comment(
-            user.name, m["key"], body.get("body"), body.get("visibility"), body.get("properties")
-        )
-        props = "properties" in (r.query_params.get("expand") or "")
-        return 201, self.store.render_comment(issue, c, api, props)
-
-    def get_comment(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        issue = self._issue(user, m["key"])
-        props = "properties" in (r.query_params.get("expand") or "")
-        return 200, self.store.render_comment(
-            issue, self.emu.find_comment(issue, m["cid"]), api, props
-        )
-
-    def edit_comment(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        body = body or {}
-        self._check_body(api, body.get("body"), "comment")
-        issue, c = self.emu.edit_comment(
-            user.name, m["key"], m["cid"], body.get("body"), body.get("visibility")
-        )
-        props = "properties" in (r.query_params.get("expand") or "")
-        return 200, self.store.render_comment(issue, c, api, props)
-
-    def delete_comment(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        self.emu.delete_comment(user.name, m["key"], m["cid"])
-        return 204, None
-
-    def _comment_by_id(self, user: User, cid: str) -> Json:
-        for issue in self.store.issues.values():
-            if issue.key in user.hidden:
-                continue
-            for c in issue.comments:
-                if c["id"] == cid:
-                    return c
-        raise OpError(404, [f"Can not find a comment for the id: {cid}."])
-
-    def get_comment_property(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        c = self._comment_by_id(user, m["cid"])
-        if m["prop"] not in c["properties"]:
-            raise OpError(404, [f"The property with key '{m['prop']}' does not exist."])
-        return 200, {"key": m["prop"], "value": c["properties"][m["prop"]]}
-
-    def put_comment_property(
-        self, user: User, api: str, m: re.Match[str], r: Request, body: Any
-    ) -> tuple[int, Any]:
-        c = self._comment_by_id(user, m["cid"])
-        existed = m["prop"] in c["properties"]
-        c["properties"][m["prop"]] = body
-        return (200 if existed else 201), None
 
     def list_links(
         self, user: User, api: str, m: re.Match[str], r: Request, body: Any

@@ -1,14 +1,13 @@
 """The service desk API of the emulated Jira (``/rest/servicedeskapi``), both flavours.
 
 The same accounts, rate budget and rate headers as the platform API (authentication and
-headers are :class:`~.routes.Api`'s); errors in the service desk API's own shape
+headers are :mod:`.rest_dispatch`'s); errors in the service desk API's own shape
 (``errorMessage`` and ``i18nErrorMessage``). Lists page with ``start``/``limit``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .limits import REASON
 from .records import TRANSITIONS, Json, OpError, User
+from .rest_dispatch import answer, limited, unrouted
 from .servicedesk import CUSTOMER_TRANSITIONS, DESK, REQUEST_TYPES, ServiceDesk, date, messages
 
 if TYPE_CHECKING:
@@ -86,11 +85,7 @@ class ServiceDeskApi:
             denied = sd_error(401, "You are not authenticated. Authentication required.")
             return JSONResponse(denied, status_code=401, headers={"WWW-Authenticate": "Basic"})
         if not self.emu.control.budget.spend(user.name):
-            self.emu.control.refuse("requests")
-            wait = max(1, math.ceil(self.emu.control.budget.wait()))
-            headers = api._rate_headers(user)
-            headers |= {"Retry-After": str(wait), "X-RateLimit-NearLimit": "true"}
-            headers["RateLimit-Reason"] = REASON
+            headers = limited(self.emu.control, api._rate_headers(user))
             return JSONResponse(sd_error(429, "Rate limit exceeded."), 429, headers=headers)
         headers = api._rate_headers(user)
         for method, pattern, handler in self.table:
@@ -108,11 +103,8 @@ class ServiceDeskApi:
             except OpError as exc:
                 message = "; ".join(messages(exc))
                 return JSONResponse(sd_error(exc.status, message), exc.status, headers=headers)
-            if status == 204:
-                return Response(status_code=204, headers=headers)
-            return JSONResponse(payload, status_code=status, headers=headers)
-        known = any(p.match(path) for _, p, _ in self.table)
-        status = 405 if known else 404
+            return answer(status, payload, headers)
+        status = unrouted(self.table, path)
         return JSONResponse(
             sd_error(status, "Not Found" if status == 404 else "Method Not Allowed"), status
         )
