@@ -1,5 +1,6 @@
-"""Machinery every vendor emulator shares: request counters, fault injection, a rate budget
-and a webhook sender.
+"""Machinery every vendor emulator shares: request counters, fault injection
+(:mod:`syncd.testing.faults`), a rate budget and a webhook sender
+(:mod:`syncd.testing.webhook_sender`).
 
 A vendor emulator (``connectors/<system>/emulator.py``) is an ASGI app holding the vendor's
 objects; it wraps itself in :class:`EmulatorMiddleware` and owns one :class:`EmulatorControl`.
@@ -12,97 +13,21 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import queue
-import random
-import re
 import threading
 import time
-import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import httpx
+from typing import Any
 
 from syncd.emulator_kit import Clock, Latency, retry_after
+from syncd.testing.faults import Faults, endpoint_of
+from syncd.testing.webhook_sender import WebhookSender
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-FaultKind = Literal["status", "timeout", "reset", "reset_after", "latency", "rate_limit"]
-_NUMERIC = re.compile(r"/\d+(?=/|$|\.json)")
-
-
-def endpoint_of(method: str, path: str) -> str:
-    """Group requests by endpoint: ``GET /repos/a/b/issues/{n}``."""
-    return f"{method} {_NUMERIC.sub('/{n}', path)}"
-
-
-@dataclass
-class FaultRule:
-    """One injected fault. ``times`` counts how often it fires (``None``: always);
-    ``probability`` makes it fire at random; ``path`` is a regex on the request path."""
-
-    kind: FaultKind
-    status: int = 500
-    path: str | None = None
-    method: str | None = None
-    times: int | None = 1
-    probability: float = 1.0
-    seconds: float = 0.0  # latency, timeout hold, or Retry-After
-    fired: int = 0
-
-    def matches(self, method: str, path: str, rng: random.Random) -> bool:
-        if self.times is not None and self.fired >= self.times:
-            return False
-        if self.method and self.method.upper() != method:
-            return False
-        if self.path and not re.search(self.path, path):
-            return False
-        return self.probability >= 1.0 or rng.random() < self.probability
-
-
-@dataclass
-class Faults:
-    """The faults configured on one emulator, plus dropped-webhook settings."""
-
-    rules: list[FaultRule] = field(default_factory=list)
-    latency: float = 0.0
-    drop_webhooks: float = 0.0  # share of webhook deliveries silently dropped
-    drop_next_webhooks: int = 0
-    rng: random.Random = field(default_factory=lambda: random.Random(7))
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, kind: FaultKind, **kw: Any) -> FaultRule:
-        rule = FaultRule(kind=kind, **kw)
-        with self.lock:
-            self.rules.append(rule)
-        return rule
-
-    def clear(self) -> None:
-        with self.lock:
-            self.rules.clear()
-            self.latency = 0.0
-            self.drop_webhooks = 0.0
-            self.drop_next_webhooks = 0
-
-    def pick(self, method: str, path: str) -> FaultRule | None:
-        with self.lock:
-            for rule in self.rules:
-                if rule.matches(method, path, self.rng):
-                    rule.fired += 1
-                    return rule
-        return None
-
-    def should_drop_webhook(self) -> bool:
-        with self.lock:
-            if self.drop_next_webhooks > 0:
-                self.drop_next_webhooks -= 1
-                return True
-            return self.drop_webhooks > 0 and self.rng.random() < self.drop_webhooks
 
 
 @dataclass
@@ -154,114 +79,6 @@ class RateBudget:
             self.used[who] = self.limit
             if for_seconds is not None:
                 self.window_start = self.clock() - self.window + for_seconds
-
-
-_Delivery = tuple[str, dict[str, str], bytes]  # event, signed headers, body
-
-
-class WebhookSender:
-    """Delivers webhooks from background threads, like a vendor does.
-
-    Vendors deliver on several connections at once (none of them promises an
-    order), so one slow answer does not hold up every later delivery. Here deliveries about
-    different records (``key``) overlap on up to ``lanes`` connections, while deliveries
-    about one record leave in the order they were made, which keeps tests reproducible.
-    ``sign(body) -> headers`` adds the vendor's signature headers. Deliveries are recorded in
-    ``log`` as ``(event, status or error)``; dropped ones as ``(event, "dropped")``.
-    ``on_send(body)``, when set, is called as each delivery leaves (the benchmarks time a
-    change from there).
-    """
-
-    def __init__(
-        self, faults: Faults, sign: Callable[[bytes], dict[str, str]], *, lanes: int = 4
-    ) -> None:
-        self.faults = faults
-        self.sign = sign
-        self.url: str | None = None
-        self.log: list[tuple[str, str]] = []
-        # every signed delivery, sent or not, for tests that feed them by hand
-        self.captured: list[tuple[str, dict[str, str], bytes]] = []
-        self.capture_limit = 1000
-        self.on_send: Callable[[bytes], None] | None = None
-        self._queues: list[queue.Queue[_Delivery | None]] = [
-            queue.Queue() for _ in range(max(1, lanes))
-        ]
-        self._threads: list[threading.Thread | None] = [None] * len(self._queues)
-        self._client = httpx.Client(timeout=10.0)
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def configure(
-        self, url: str | None, sign: Callable[[bytes], dict[str, str]] | None = None
-    ) -> None:
-        self.url = url
-        if sign is not None:
-            self.sign = sign
-
-    def send(
-        self,
-        event: str,
-        headers: Mapping[str, str],
-        payload: Mapping[str, Any],
-        key: object = None,
-    ) -> None:
-        """Sign and record one delivery; queue it for sending when a URL is configured.
-        Deliveries with the same ``key`` (a record's id) leave in order."""
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        signed = {"Content-Type": "application/json", **headers, **self.sign(body)}
-        self.captured.append((event, signed, body))
-        del self.captured[: -self.capture_limit]
-        if not self.url:
-            return
-        with self._idle:
-            self._pending += 1
-        lane = 0 if key is None else zlib.crc32(str(key).encode()) % len(self._queues)
-        self._queues[lane].put((event, signed, body))
-        thread = self._threads[lane]
-        if thread is None or not thread.is_alive():
-            thread = threading.Thread(
-                target=self._run, args=(lane,), name=f"webhook-sender-{lane}", daemon=True
-            )
-            self._threads[lane] = thread
-            thread.start()
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every queued delivery was attempted."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._pending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
-
-    def _run(self, lane: int) -> None:
-        while True:
-            item = self._queues[lane].get()
-            if item is None:
-                return
-            event, headers, body = item
-            try:
-                if self.faults.should_drop_webhook() or not self.url:
-                    self.log.append((event, "dropped"))
-                    continue
-                if self.on_send is not None:
-                    self.on_send(body)
-                try:
-                    resp = self._client.post(self.url, content=body, headers=headers)
-                    self.log.append((event, str(resp.status_code)))
-                except httpx.HTTPError as exc:
-                    self.log.append((event, type(exc).__name__))
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
-
-    def close(self) -> None:
-        for q in self._queues:
-            q.put(None)
-        self._client.close()
 
 
 class EmulatorControl:
