@@ -26,9 +26,11 @@ from syncd.connector_contract import Capability as Capability
 from syncd.connector_contract import Connector as Connector
 from syncd.connector_contract import ConnectorBase as ConnectorBase
 from syncd.connector_contract import HelpdeskConnector as HelpdeskConnector
+from syncd.connector_contract import IssueChange as IssueChange
 from syncd.connector_contract import PollPage as PollPage
 from syncd.connector_contract import Role as Role
 from syncd.connector_contract import SideName as SideName
+from syncd.connector_contract import TicketChange as TicketChange
 from syncd.connector_contract import TrackerConnector as TrackerConnector
 from syncd.connector_contract import WebhookResult as WebhookResult
 from syncd.connector_diagnose import CheckStatus as CheckStatus
@@ -72,6 +74,7 @@ __all__ = [
     "FieldUse",
     "Finding",
     "HelpdeskConnector",
+    "IssueChange",
     "IssueFields",
     "IssueReference",
     "IssueSearch",
@@ -83,6 +86,7 @@ __all__ = [
     "RateBudget",
     "Role",
     "SideName",
+    "TicketChange",
     "TrackerConnector",
     "Visibility",
     "WebhookResult",

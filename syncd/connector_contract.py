@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypedDict, Unpack, runtime_checkable
 
 from syncd.connector_settings import ConnectorSettings
 from syncd.connector_sla import HelpdeskSla
@@ -180,6 +180,32 @@ class ConnectorBase:
         """Nothing to release."""
 
 
+class TicketChange(TypedDict, total=False):
+    """What one ``update_ticket`` may change; a key left out (or None, or empty) is left as
+    it is."""
+
+    status: TicketStatus | None
+    priority: Priority | None
+    add_tags: Sequence[str]
+    remove_tags: Sequence[str]
+    fields: Mapping[str, str] | None  # custom fields by the names the config gives them
+    comment: str | None  # added in the same write, carrying ``key``
+    public: bool  # the comment is a reply the customer reads (else an internal note)
+    key: str | None
+
+
+class IssueChange(TypedDict, total=False):
+    """What one ``update_issue`` may change; a key left out (or None, or empty) is left as
+    it is."""
+
+    status: IssueStatus | None
+    priority: Priority | None
+    add_labels: Sequence[str]
+    remove_labels: Sequence[str]
+    title: str | None
+    body: str | None
+
+
 @runtime_checkable
 class HelpdeskConnector(Connector, Protocol):
     """A helpdesk: tickets, public replies and internal notes."""
@@ -188,19 +214,7 @@ class HelpdeskConnector(Connector, Protocol):
         """Read one ticket; ``NotFound`` if it is gone."""
         ...
 
-    def update_ticket(
-        self,
-        ref: Ref,
-        *,
-        status: TicketStatus | None = None,
-        priority: Priority | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        fields: Mapping[str, str] | None = None,
-        comment: str | None = None,
-        public: bool = False,
-        key: str | None = None,
-    ) -> Ticket:
+    def update_ticket(self, ref: Ref, **change: Unpack[TicketChange]) -> Ticket:
         """Change a ticket in one write; ``comment`` (with ``key``) is added in the same call."""
         ...
 
@@ -221,16 +235,6 @@ class TrackerConnector(Connector, Protocol):
         """Find an issue syncd created with ``key`` (created at or after ``since``)."""
         ...
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def update_issue(self, ref: Ref, **change: Unpack[IssueChange]) -> Issue:
         """Change an issue's status, priority, labels, title or body."""
         ...

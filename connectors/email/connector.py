@@ -11,8 +11,8 @@ sees the same message), and never files a second case or comment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Unpack
 from urllib.parse import quote
 
 import structlog
@@ -22,11 +22,12 @@ from syncd.connector import (
     ConnectorBase,
     DiagnoseContext,
     Finding,
+    IssueChange,
     PollPage,
     WebhookResult,
 )
 from syncd.errors import NotFound, PermanentError, WebhookError
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.model import Comment, Issue, IssueDraft, Ref
 
 from . import compose, mapping
 from .client import Mailbox
@@ -166,37 +167,36 @@ class EmailConnector(ConnectorBase):
         self._deliver(newest)
         return self.get_issue(mapping.issue_ref(self.name, newest.case))
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def update_issue(self, ref: Ref, **change: Unpack[IssueChange]) -> Issue:
         """Record syncd's change to the case. A case syncd closes or reopens is told to the
         supplier in its thread (``status_template``); other changes are not mailed."""
         issue, events = self._issue(ref)
         for e in events:
             if e.kind == "update" and e.unsent:
                 self._deliver(e)  # an earlier call filed its notice and stopped before SMTP
-        change = mapping.changes(issue, status, priority, add_labels, remove_labels, title, body)
-        if not change:
+        status = change.get("status")
+        moved = mapping.changes(
+            issue,
+            status,
+            change.get("priority"),
+            change.get("add_labels", ()),
+            change.get("remove_labels", ()),
+            change.get("title"),
+            change.get("body"),
+        )
+        if not moved:
             return issue
         s, now = self.settings, datetime.now(UTC)
         flips = status is not None and status.is_closed != issue.status.is_closed
         if flips and s.notify_status:
             assert status is not None
             raw, sent = compose.status_notice(s, ref.key, issue.title, status, events, now)
-            change.update(sent)
+            moved.update(sent)
             flags = ["\\Seen", mapping.UNSENT]
         else:
-            what = ", ".join(sorted(change))
+            what = ", ".join(sorted(moved))
             raw, flags = compose.note(ref.key, s.address, f"update: {what}", now), ["\\Seen"]
-        self.box.append(s.case_folder, compose.filed(ref.key, "update", change, raw), flags)
+        self.box.append(s.case_folder, compose.filed(ref.key, "update", moved, raw), flags)
         for e in self.case_events(ref.key):
             if e.kind == "update" and e.unsent:
                 self._deliver(e)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -13,11 +13,12 @@ from syncd.connector import (
     ConnectorBase,
     DiagnoseContext,
     Finding,
+    TicketChange,
     WebhookResult,
 )
 from syncd.connector_kit import PolledConnector
 from syncd.errors import ConfigError, NotFound, PermanentError, RemoteError
-from syncd.model import Comment, Priority, Ref, RefKind, Ticket, TicketStatus
+from syncd.model import Comment, Ref, RefKind, Ticket
 
 from . import webhooks
 from .client import FreshdeskClient
@@ -126,34 +127,27 @@ class FreshdeskConnector(PolledConnector, ConnectorBase):
         """Read one ticket with its requester, group and company names."""
         return self.ticket(self._read(ref))
 
-    def update_ticket(
-        self,
-        ref: Ref,
-        *,
-        status: TicketStatus | None = None,
-        priority: Priority | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        fields: Mapping[str, str] | None = None,
-        comment: str | None = None,
-        public: bool = False,
-        key: str | None = None,
-    ) -> Ticket:
+    def update_ticket(self, ref: Ref, **change: Unpack[TicketChange]) -> Ticket:
         """The comment first (a reply or a private note carrying ``key``), then one ``PUT``
         of the fields: Freshdesk takes no conversation in a ticket update. A retry looks for
         the comment by its key before writing it again (the runner's ``find_comment``)."""
+        comment, key = change.get("comment"), change.get("key") or ""
         if comment is not None:
-            self.add_comment(ref, comment, public=public, key=key or "")
+            self.add_comment(ref, comment, public=change.get("public", False), key=key)
+        add, gone = change.get("add_tags", ()), set(change.get("remove_tags", ()))
         tags: list[str] | None = None
-        if add_tags or remove_tags:
+        if add or gone:
             # Freshdesk replaces the whole list: read it, change only the named tags
             current = [str(t) for t in self._read(ref).get("tags") or ()]
-            gone = set(remove_tags)
             tags = [t for t in current if t not in gone]
-            tags += [t for t in add_tags if t not in tags]
+            tags += [t for t in add if t not in tags]
         try:
             body = update_body(
-                status=status, priority=priority, tags=tags, fields=fields, ctx=self.ctx
+                status=change.get("status"),
+                priority=change.get("priority"),
+                tags=tags,
+                fields=change.get("fields"),
+                ctx=self.ctx,
             )
         except KeyError as exc:
             raise ConfigError([("", "custom_fields", str(exc.args[0]))]) from None

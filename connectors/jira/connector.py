@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from connectors.jira import mapping, webhooks
 from connectors.jira.client import JiraClient
@@ -22,10 +22,11 @@ from syncd.connector import (
     ConnectorBase,
     DiagnoseContext,
     Finding,
+    IssueChange,
     WebhookResult,
 )
 from syncd.errors import NotFound, PermanentError, RemoteError
-from syncd.model import Issue, IssueDraft, IssueStatus, Priority, Ref, RefKind
+from syncd.model import Issue, IssueDraft, IssueStatus, Ref, RefKind
 
 CAPABILITIES = SITE_CAPABILITIES | {
     Capability.ISSUE_SEARCH,
@@ -174,26 +175,17 @@ class JiraConnector(SiteMethods, CommentMethods, FieldMethods, FileMethods, Conn
                 return self._issue(raw)
         return None
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def update_issue(self, ref: Ref, **change: Unpack[IssueChange]) -> Issue:
         """Edit fields in one PUT, then move the status through the workflow."""
         fields: dict[str, Any] = {}
-        if title is not None:
+        if (title := change.get("title")) is not None:
             fields["summary"] = title
-        if body is not None:
+        if (body := change.get("body")) is not None:
             fields["description"] = mapping.markdown_to_body(body, self.settings.flavour)
-        if priority is not None:
+        if (priority := change.get("priority")) is not None:
             fields["priority"] = {"name": self.settings.priority_name(priority)}
-        labels = [{"add": lb} for lb in add_labels] + [{"remove": lb} for lb in remove_labels]
+        labels = [{"add": lb} for lb in change.get("add_labels", ())]
+        labels += [{"remove": lb} for lb in change.get("remove_labels", ())]
         edit: dict[str, Any] = {}
         if fields:
             edit["fields"] = fields
@@ -201,7 +193,7 @@ class JiraConnector(SiteMethods, CommentMethods, FieldMethods, FileMethods, Conn
             edit["update"] = {"labels": labels}
         if edit:
             self.client.send("PUT", f"issue/{ref.key}", edit)
-        if status is not None:
+        if (status := change.get("status")) is not None:
             self._move_to(ref.key, IssueStatus(status))
         return self.get_issue(ref)
 

@@ -10,9 +10,9 @@ that adds the comment, with its own key, so a retried write finds the comment it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from connectors.jira import mapping as jira
 from connectors.jira.connector import JiraConnector
@@ -27,11 +27,12 @@ from syncd.connector import (
     ConnectorBase,
     DiagnoseContext,
     Finding,
+    TicketChange,
     WebhookResult,
 )
 from syncd.connector_sla import HelpdeskSla
 from syncd.errors import ConfigError, NotFound, PermanentError
-from syncd.model import Comment, Priority, Ref, Ticket, TicketStatus
+from syncd.model import Comment, Ref, Ticket, TicketStatus
 
 CAPABILITIES = SITE_CAPABILITIES | {Capability.HELPDESK_SLA}
 
@@ -126,32 +127,26 @@ class JsmConnector(SiteMethods, ConnectorBase):
         kind = (request or {}).get("requestType") or {}
         return self.ticket_of(raw, request_type=str(kind["name"]) if kind.get("name") else None)
 
-    def update_ticket(
-        self,
-        ref: Ref,
-        *,
-        status: TicketStatus | None = None,
-        priority: Priority | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        fields: Mapping[str, str] | None = None,
-        comment: str | None = None,
-        public: bool = False,
-        key: str | None = None,
-    ) -> Ticket:
+    def update_ticket(self, ref: Ref, **change: Unpack[TicketChange]) -> Ticket:
         """Priority and labels in one edit, then the comment (public: the customer reads it),
         then the status through the request's workflow. Custom fields are not written."""
         issue_key = self._key(ref)
-        if priority is not None or add_tags or remove_tags:
+        priority, add, remove = (
+            change.get("priority"),
+            change.get("add_tags", ()),
+            change.get("remove_tags", ()),
+        )
+        if priority is not None or add or remove:
             self.issues.update_issue(
                 Ref.issue(self.name, issue_key),
                 priority=priority,
-                add_labels=add_tags,
-                remove_labels=remove_tags,
+                add_labels=add,
+                remove_labels=remove,
             )
-        if comment is not None:
-            self.add_comment(ref, comment, public=public, key=key or "")
-        if status is not None:
+        if (comment := change.get("comment")) is not None:
+            public, key = change.get("public", False), change.get("key") or ""
+            self.add_comment(ref, comment, public=public, key=key)
+        if (status := change.get("status")) is not None:
             self._move_to(issue_key, TicketStatus(status))
         return self.get_ticket(ref)
 

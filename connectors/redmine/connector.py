@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -13,12 +13,13 @@ from syncd.connector import (
     ConnectorBase,
     DiagnoseContext,
     Finding,
+    IssueChange,
     PollPage,
     WebhookResult,
 )
 from syncd.connector_kit import WatchedProjects
 from syncd.errors import NotFound, PermanentError, WebhookError
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.model import Comment, Issue, IssueDraft, Priority, Ref
 
 from . import mapping
 from .catalog import Catalog
@@ -140,45 +141,38 @@ class RedmineConnector(WatchedProjects, ConnectorBase):
                 return mapping.issue_from_raw(raw, rules)
         return None
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def update_issue(self, ref: Ref, **change: Unpack[IssueChange]) -> Issue:
         """Change an issue in one PUT; a status Redmine's workflow refuses is an error."""
         raw = self._raw(ref)
         rules = self.rules()
         current = mapping.issue_from_raw(raw, rules)
-        change: dict[str, Any] = {}
+        put: dict[str, Any] = {}
         written: str | None = None  # the status name written, if any
+        status = change.get("status")
         if status is not None and mapping.issue_status(raw, rules) != status:
             written = self.settings.write_statuses()[status]
-            change["status_id"] = self.catalog.status_id(written)
+            put["status_id"] = self.catalog.status_id(written)
+        priority, title = change.get("priority"), change.get("title")
         if priority is not None and current.priority != priority:
-            change["priority_id"] = self._priority_id(priority)
+            put["priority_id"] = self._priority_id(priority)
         if title is not None and title != current.title:
-            change["subject"] = title
-        if body is not None:
+            put["subject"] = title
+        if (body := change.get("body")) is not None:
             marker = mapping.split_marker(raw.get("description"))[1]
-            change["description"] = mapping.add_marker(body, marker) if marker else body
-        labels = (current.labels | set(add_labels)) - set(remove_labels)
+            put["description"] = mapping.add_marker(body, marker) if marker else body
+        labels = current.labels | set(change.get("add_labels", ()))
+        labels -= set(change.get("remove_labels", ()))
         if labels != current.labels:
             field = self._labels_field(self.catalog.identifier(int(raw["project"]["id"])))
             if field is not None:
                 value = mapping.join_labels(labels)
-                change["custom_fields"] = [{"id": field, "value": value}]
-        if not change:
+                put["custom_fields"] = [{"id": field, "value": value}]
+        if not put:
             return current
-        self.client.put(f"/issues/{raw['id']}.json", {"issue": change})
+        self.client.put(f"/issues/{raw['id']}.json", {"issue": put})
         after = self._raw(ref)
         now = int((after.get("status") or {}).get("id") or 0)
-        if written is not None and now != change["status_id"]:
+        if written is not None and now != put["status_id"]:
             # Redmine drops a status its workflow does not allow, and still answers 204
             raise PermanentError(
                 f"{self.name}: Redmine's workflow does not let syncd's user move issue "

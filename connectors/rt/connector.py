@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -16,10 +16,11 @@ from syncd.connector import (
     DiagnoseContext,
     Finding,
     PollPage,
+    TicketChange,
     WebhookResult,
 )
 from syncd.errors import ConfigError, Forbidden, NotFound, PermanentError
-from syncd.model import Priority, Ref, Ticket, TicketStatus
+from syncd.model import Priority, Ref, Ticket
 
 from . import mapping, webhooks
 from .client import RTClient, token_user_id
@@ -211,19 +212,7 @@ class RTConnector(CommentMethods, FileMethods, ConnectorBase):
         field = self.settings.link_custom_field.replace("}", "")
         return self.find_tickets(f"'CF.{{{field}}}' = {mapping.ticket_sql_quote(url)}")
 
-    def update_ticket(
-        self,
-        ref: Ref,
-        *,
-        status: TicketStatus | None = None,
-        priority: Priority | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        fields: Mapping[str, str] | None = None,
-        comment: str | None = None,
-        public: bool = False,
-        key: str | None = None,
-    ) -> Ticket:
+    def update_ticket(self, ref: Ref, **change: Unpack[TicketChange]) -> Ticket:
         """Change a ticket; status, custom fields and the comment go in one call when possible.
 
         RT has no tags, so ``add_tags``/``remove_tags`` are ignored (LABELS is not offered).
@@ -231,6 +220,12 @@ class RTConnector(CommentMethods, FileMethods, ConnectorBase):
         priority change costs one PUT before the message.
         """
         tid = self._tid(ref)
+        status, priority, fields = (
+            change.get("status"),
+            change.get("priority"),
+            change.get("fields"),
+        )
+        comment = change.get("comment")
         along: dict[str, Any] = {}  # what the reply or note call can set too
         if status is not None:
             along["Status"] = mapping.status_to_rt(status, self._writes)
@@ -243,6 +238,7 @@ class RTConnector(CommentMethods, FileMethods, ConnectorBase):
             messages = self.client.put(f"/ticket/{tid}", put)
             self.client.check_refusals(f"update of ticket {tid}", messages)
         if comment is not None:
+            public, key = change.get("public", False), change.get("key")
             self._post_message(tid, comment, public=public, key=key, extra=along)
         return self.get_ticket(ref)
 

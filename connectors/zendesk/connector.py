@@ -6,7 +6,7 @@ import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -17,11 +17,12 @@ from syncd.connector import (
     DiagnoseContext,
     Finding,
     Pace,
+    TicketChange,
     WebhookResult,
 )
 from syncd.connector_kit import PolledConnector
 from syncd.errors import AuthError, ConfigError, NotFound, PermanentError, RemoteError
-from syncd.model import Priority, Ref, RefKind, Ticket, TicketStatus
+from syncd.model import Ref, RefKind, Ticket, TicketStatus
 from syncd.webhooks import NeedsThread, on_event_loop
 
 from . import webhooks
@@ -157,31 +158,9 @@ class ZendeskConnector(CommentMethods, FileMethods, PolledConnector, ConnectorBa
         self.remember(body)
         return self.ticket(body["ticket"])
 
-    def update_ticket(
-        self,
-        ref: Ref,
-        *,
-        status: TicketStatus | None = None,
-        priority: Priority | None = None,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        fields: Mapping[str, str] | None = None,
-        comment: str | None = None,
-        public: bool = False,
-        key: str | None = None,
-    ) -> Ticket:
+    def update_ticket(self, ref: Ref, **change: Unpack[TicketChange]) -> Ticket:
         """Change a ticket in one ``PUT``; the key rides in the audit's metadata."""
-        answer = self._update(
-            ref,
-            status=status,
-            priority=priority,
-            add_tags=add_tags,
-            remove_tags=remove_tags,
-            fields=fields,
-            comment=comment,
-            public=public,
-            key=key,
-        )
+        answer = self._update(ref, **change)
         return self.ticket(answer["ticket"])
 
     def batch_limit(self) -> int:
