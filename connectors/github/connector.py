@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncd.connector import (
-    Capability,
-    ConnectorBase,
-    DiagnoseContext,
-    Finding,
-    PollPage,
-    RateBudget,
-    WebhookResult,
-)
-from syncd.errors import NotFound, RemoteError, WebhookError
+from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
+from syncd.errors import NotFound
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.tracker_kit import BotTracker, keyed, remarked
 
 from . import webhooks
 from .client import GitHubClient
@@ -42,7 +34,7 @@ from .mapping import (
     split_marker,
     state_for,
 )
-from .poll import Poller, cursor_since
+from .poll import Poller
 from .settings import GitHubSettings
 
 CAPABILITIES = frozenset(
@@ -66,26 +58,24 @@ CAPABILITIES = frozenset(
     }
 )
 
-VISIBILITY_TTL = 60.0  # seconds a repository's visibility is trusted
 
-
-class GitHubConnector(ConnectorBase):
+class GitHubConnector(BotTracker):
     """syncd's view of GitHub Issues, acting as one account (the bot)."""
 
     settings: GitHubSettings
 
+    _client: GitHubClient
     capabilities = CAPABILITIES
+    ref_kind = "GitHub issue or comment"
 
     def __init__(self, name: str, settings: GitHubSettings) -> None:
         self.name = name
         self.settings = settings
+        self.start_watching(settings.repositories)
         self._client = GitHubClient(settings, str(settings.secret("token")))
-        self._login: str | None = settings.bot_login
+        self._bot_name = settings.bot_login
         self._known_rules: Rules | None = None
-        self._watched: list[str] = []
-        self.watch(settings.repositories)
         self._poller = Poller(self._client, self._rules, settings.max_poll_pages, settings.per_page)
-        self._visibility: dict[str, tuple[bool, float]] = {}  # project -> (public, read at)
 
     # --- account -------------------------------------------------------------------------
 
@@ -93,7 +83,7 @@ class GitHubConnector(ConnectorBase):
         """The bot's login (``GET /user``); ``AuthError`` when the token is refused."""
         with self._client.errors():
             login = str(self._client.gh.get_user().login)
-        self._login = login
+        self._bot_name = login
         return login
 
     @property
@@ -105,29 +95,15 @@ class GitHubConnector(ConnectorBase):
         """Check the token and, per repository, access, Issues, labels and the webhook."""
         return diagnose(self, context)
 
-    def watch(self, projects: Sequence[str]) -> None:
-        """Add repositories (``owner/name``) to poll; the engine passes its route targets."""
-        for project in projects:
-            if project not in self._watched:
-                self._watched.append(project)
-
-    @property
-    def watched(self) -> list[str]:
-        """The repositories polled, settings first then route targets."""
-        return list(self._watched)
-
-    def _bot(self) -> str:
-        return self._login or self.check()
-
     def _rules(self) -> Rules:
         # built again only when the bot's login changed: every delivery asks for them
         rules = self._known_rules
-        if rules is None or rules.bot_login != self._login:
+        if rules is None or rules.bot_login != self._bot_name:
             rules = self._known_rules = Rules(
                 instance=self.name,
                 priority_labels=self.settings.priority_labels,
                 in_progress_labels=self.settings.in_progress_labels,
-                bot_login=self._login,
+                bot_login=self._bot_name,
             )
         return rules
 
@@ -157,34 +133,17 @@ class GitHubConnector(ConnectorBase):
         """Up to ``limit`` open issues of ``project`` (pull requests left out), newest first."""
         params = {"state": "open", "sort": "updated", "direction": "desc", "per_page": 100}
         out: list[Issue] = []
-        for raw in self._records(f"/repos/{project}/issues", params):
+        for raw in self._client.records(f"/repos/{project}/issues", params):
             if not is_pull_request(raw):
                 out.append(issue_from_raw(raw, self._rules()))
             if len(out) >= limit:
                 break
         return out
 
-    def is_public(self, project: str) -> bool:
+    def read_public(self, project: str) -> bool:
         """Whether anyone may read the repository (``visibility`` of ``GET /repos/{repo}``;
-        an ``internal`` repository, readable by an enterprise's members, is not public).
-
-        Read at most once a minute per repository: the outgoing-text gate asks before every
-        write that carries something to redact. A failed read raises (a transient one is
-        retried with the write, a refused one is taken for public by the gate)."""
-        known = self._visibility.get(project)
-        if known is not None and time.monotonic() - known[1] < VISIBILITY_TTL:
-            return known[0]
-        data = self._client.call("GET", f"/repos/{project}").data
-        public = repo_is_public(data)
-        self._visibility[project] = (public, time.monotonic())
-        return public
-
-    def project_of(self, ref: Ref) -> str:
-        """The repository of an issue or comment ref (``owner/name#...``)."""
-        repo = ref.key.split("#", 1)[0]
-        if "/" not in repo:
-            raise ValueError(f"not a GitHub issue or comment: {ref}")
-        return repo
+        an ``internal`` repository, readable by an enterprise's members, is not public)."""
+        return repo_is_public(self._client.call("GET", f"/repos/{project}").data)
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose body carries the hidden marker ``key``."""
@@ -212,7 +171,7 @@ class GitHubConnector(ConnectorBase):
         if since is not None:
             # since filters on updated_at, which is never older than created_at
             params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for raw in self._records(f"/repos/{project}/issues", params):
+        for raw in self._client.records(f"/repos/{project}/issues", params):
             if is_pull_request(raw):
                 continue
             created = parse_time(raw.get("created_at"))
@@ -259,8 +218,7 @@ class GitHubConnector(ConnectorBase):
         if title is not None and title != raw.get("title"):
             patch["title"] = title
         if body is not None:
-            marker = split_marker(raw.get("body"))[1]
-            patch["body"] = add_marker(body, marker) if marker else body
+            patch["body"] = remarked(raw.get("body"), body)
         if patch:
             raw = self._client.call("PATCH", path, body=patch).data
         elif to_add or to_remove:
@@ -285,7 +243,7 @@ class GitHubConnector(ConnectorBase):
         rules = self._rules()
         params = {"per_page": self.settings.per_page}
         path = f"/repos/{repo}/issues/{number}/comments"
-        return [comment_from_raw(raw, rules, repo) for raw in self._records(path, params)]
+        return [comment_from_raw(raw, rules, repo) for raw in self._client.records(path, params)]
 
     def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
         """Comment as the bot with the hidden marker ``key`` (GitHub has no internal notes)."""
@@ -296,21 +254,12 @@ class GitHubConnector(ConnectorBase):
         ).data
         return comment_from_raw(raw, self._rules(), repo)
 
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The bot's comment carrying ``key``, if any."""
-        self._bot()
-        for comment in self.comments(parent):
-            if comment.marker == key and comment.by_syncd:
-                return comment
-        return None
-
     def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
         """Replace a comment's body, keeping its marker."""
         repo, comment_id = self._comment_key(ref)
         path = f"/repos/{repo}/issues/comments/{comment_id}"
         current = self._client.call("GET", path).data
-        marker = split_marker(current.get("body"))[1]
-        new_body = add_marker(body, marker) if marker else body
+        new_body = remarked(current.get("body"), body)
         raw = self._client.call("PATCH", path, body={"body": new_body}).data
         return comment_from_raw(raw, self._rules(), repo)
 
@@ -322,67 +271,22 @@ class GitHubConnector(ConnectorBase):
 
     # --- changes -------------------------------------------------------------------------
 
-    def poll(self, cursor: str | None) -> PollPage:
-        """Issues and comments changed since ``cursor`` in every watched repository."""
-        state = self._poller.load(self.name, cursor)  # an unreadable cursor costs no request
-        if self._login is None:
-            self.check()
-        return self._poller.poll(state, self._watched)
-
-    def cursor_since(self, moment: datetime) -> str:
-        """A cursor whose polls return what changed at or after ``moment`` (every watched
-        repository)."""
-        return cursor_since(moment, self._watched)
-
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        self._poller.load(self.name, cursor)
-
-    def webhooks_offline(self) -> bool:
-        """Verifying and parsing a delivery calls GitHub only while the bot's login is
-        unknown (see :meth:`parse_webhook`)."""
-        return self._login is not None
-
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Hub-Signature-256`` against the configured secret."""
-        secret = self.settings.secret("webhook_secret", required=False)
-        if not secret:
-            raise WebhookError(401, "no webhook secret configured for this connector")
-        webhooks.verify(headers, body, secret)
+        webhooks.verify(headers, body, self.webhook_secret())
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified ``issues`` / ``issue_comment`` delivery into changes."""
-        if self._login is None:
-            # unreachable now: by_syncd stays False, the marker still names syncd's writes
-            with contextlib.suppress(RemoteError):
-                self.check()
+        self.learn_bot_quietly()
         return webhooks.parse(headers, body, self._rules())
-
-    def rate_budget(self) -> RateBudget:
-        """The core budget GitHub reported on the last answer."""
-        return self._client.budget()
-
-    def close(self) -> None:
-        """Release PyGithub's connections."""
-        self._client.close()
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _records(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-        for resp in self._client.pages(path, params):
-            yield from (r for r in resp.data or () if isinstance(r, dict))
-
     def _issue_key(self, ref: Ref) -> tuple[str, int]:
-        try:
-            return parse_issue_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+        return keyed(parse_issue_key, ref)
 
     def _comment_key(self, ref: Ref) -> tuple[str, int]:
-        try:
-            return parse_comment_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+        return keyed(parse_comment_key, ref)
 
 
 def _open_or(target: IssueStatus) -> IssueStatus:

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import requests
 
-from syncd.connector import (
-    Capability,
-    ConnectorBase,
-    DiagnoseContext,
-    Finding,
-    PollPage,
-    RateBudget,
-    WebhookResult,
-)
-from syncd.errors import NotFound, RemoteError, WebhookError
+from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
+from syncd.errors import NotFound
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.tracker_kit import BotTracker, keyed, remarked
 
 from . import webhooks
 from .client import GitLabClient, project_path
@@ -41,7 +33,7 @@ from .mapping import (
     split_marker,
     state_event,
 )
-from .poll import Poller, cursor_since
+from .poll import Poller
 from .settings import GitLabSettings
 
 CAPABILITIES = frozenset(
@@ -62,26 +54,26 @@ CAPABILITIES = frozenset(
         Capability.DIAGNOSE,
     }
 )
-VISIBILITY_TTL = 60.0  # seconds a project's visibility is trusted
 DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
 
 
-class GitLabConnector(ConnectorBase):
+class GitLabConnector(BotTracker):
     """syncd's view of GitLab issues, acting as one account (the bot)."""
 
     settings: GitLabSettings
+    _client: GitLabClient
     capabilities = CAPABILITIES
+    ref_kind = "GitLab issue or note"
 
     def __init__(
         self, name: str, settings: GitLabSettings, session: requests.Session | None = None
     ) -> None:
         self.name = name
         self.settings = settings
+        self.start_watching(settings.projects)
         self._client = GitLabClient(settings, str(settings.secret("token")), session)
-        self._username: str | None = settings.bot_username
+        self._bot_name = settings.bot_username
         self._known_rules: Rules | None = None
-        self._watched: list[str] = []
-        self.watch(settings.projects)
         self._poller = Poller(
             self._client,
             self._rules,
@@ -89,40 +81,27 @@ class GitLabConnector(ConnectorBase):
             per_page=settings.per_page,
             overlap=settings.poll_overlap,
         )
-        self._visibility: dict[str, tuple[bool, float]] = {}
 
     # --- account -------------------------------------------------------------------------
 
     def check(self) -> str:
         """The bot's username (``GET /user``); ``AuthError`` when the token is refused."""
         data = self._client.call("GET", "/user").data or {}
-        self._username = str(data.get("username") or "")
-        return self._username
+        self._bot_name = str(data.get("username") or "")
+        return self._bot_name
 
     @property
     def client(self) -> GitLabClient:
         """The client over python-gitlab (for :mod:`.diagnose`)."""
         return self._client
 
-    @property
-    def watched(self) -> list[str]:
-        """The projects polled, settings first then route targets."""
-        return list(self._watched)
-
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check the token and, per project, access, issues, labels and the webhook."""
         return diagnose(self, context)
 
-    def watch(self, projects: Sequence[str]) -> None:
-        """Add projects (``group/project``) to poll; the engine passes its route targets."""
-        self._watched += [p for p in projects if p not in self._watched]
-
-    def _bot(self) -> str:
-        return self._username or self.check()
-
     def _rules(self) -> Rules:
         rules = self._known_rules
-        if rules is None or rules.bot_username != self._username:
+        if rules is None or rules.bot_username != self._bot_name:
             s = self.settings
             rules = self._known_rules = Rules(
                 instance=self.name,
@@ -130,7 +109,7 @@ class GitLabConnector(ConnectorBase):
                 in_progress_labels=tuple(s.in_progress_labels),
                 wont_do_labels=tuple(s.wont_do_labels),
                 duplicate_labels=tuple(s.duplicate_labels),
-                bot_username=self._username,
+                bot_username=self._bot_name,
             )
         return rules
 
@@ -169,22 +148,10 @@ class GitLabConnector(ConnectorBase):
                 break
         return out
 
-    def is_public(self, project: str) -> bool:
+    def read_public(self, project: str) -> bool:
         """Whether anyone may read the project's issues (``visibility`` public and issues
-        not members-only); read at most once a minute per project."""
-        known = self._visibility.get(project)
-        if known is not None and time.monotonic() - known[1] < VISIBILITY_TTL:
-            return known[0]
-        public = project_is_public(self._client.call("GET", project_path(project)).data)
-        self._visibility[project] = (public, time.monotonic())
-        return public
-
-    def project_of(self, ref: Ref) -> str:
-        """The project of an issue or note ref (``group/project#...``)."""
-        project = ref.key.split("#", 1)[0]
-        if "/" not in project:
-            raise ValueError(f"not a GitLab issue or note: {ref}")
-        return project
+        not members-only)."""
+        return project_is_public(self._client.call("GET", project_path(project)).data)
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose description carries the hidden marker ``key``."""
@@ -243,8 +210,7 @@ class GitLabConnector(ConnectorBase):
         if title is not None and title != raw.get("title"):
             put["title"] = title
         if body is not None:
-            marker = split_marker(raw.get("description"))[1]
-            put["description"] = add_marker(body, marker) if marker else body
+            put["description"] = remarked(raw.get("description"), body)
         if put:
             raw = self._client.call("PUT", f"{project_path(project)}/issues/{iid}", body=put).data
         return issue_from_raw(raw, rules, project)
@@ -273,17 +239,11 @@ class GitLabConnector(ConnectorBase):
         raw = self._client.call("POST", path, body=payload).data
         return comment_from_raw(raw, self._rules(), project, iid)
 
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The bot's note carrying ``key``, if any."""
-        self._bot()
-        return next((c for c in self.comments(parent) if c.marker == key and c.by_syncd), None)
-
     def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
         """Replace a note's body, keeping its marker."""
         project, iid, note_id = self._note_key(ref)
         path = f"{project_path(project)}/issues/{iid}/notes/{note_id}"
-        marker = split_marker((self._client.call("GET", path).data or {}).get("body"))[1]
-        new_body = add_marker(body, marker) if marker else body
+        new_body = remarked((self._client.call("GET", path).data or {}).get("body"), body)
         raw = self._client.call("PUT", path, body={"body": new_body}).data
         return comment_from_raw(raw, self._rules(), project, iid)
 
@@ -295,57 +255,19 @@ class GitLabConnector(ConnectorBase):
 
     # --- changes -------------------------------------------------------------------------
 
-    def poll(self, cursor: str | None) -> PollPage:
-        """Issues and notes changed since ``cursor`` in every watched project."""
-        state = self._poller.load(self.name, cursor)  # an unreadable cursor costs no request
-        if self._username is None:
-            self.check()
-        return self._poller.poll(state, self._watched)
-
-    def cursor_since(self, moment: datetime) -> str:
-        """A cursor whose polls return what changed at or after ``moment``."""
-        return cursor_since(moment, self._watched)
-
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        self._poller.load(self.name, cursor)
-
-    def webhooks_offline(self) -> bool:
-        """Parsing a delivery calls GitLab only while the bot's username is unknown."""
-        return self._username is not None
-
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Gitlab-Token`` against the configured secret."""
-        secret = self.settings.secret("webhook_secret", required=False)
-        if not secret:
-            raise WebhookError(401, "no webhook secret configured for this connector")
-        webhooks.verify(headers, secret)
+        webhooks.verify(headers, self.webhook_secret())
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified Issue Hook or Note Hook delivery into changes."""
-        if self._username is None:
-            with contextlib.suppress(RemoteError):
-                self.check()
+        self.learn_bot_quietly()
         return webhooks.parse(headers, body, self._rules())
-
-    def rate_budget(self) -> RateBudget:
-        """What GitLab's ``RateLimit-*`` headers said last."""
-        return self._client.budget()
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._client.close()
 
     # --- helpers -------------------------------------------------------------------------
 
     def _issue_key(self, ref: Ref) -> tuple[str, int]:
-        try:
-            return parse_issue_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+        return keyed(parse_issue_key, ref)
 
     def _note_key(self, ref: Ref) -> tuple[str, int, int]:
-        try:
-            return parse_comment_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+        return keyed(parse_comment_key, ref)

@@ -1,0 +1,178 @@
+"""What the trackers that act as one bot account share: a list of watched projects polled by
+a poller, the bot's own name learnt from the tracker on first need, each project's
+visibility read at most once a :attr:`BotTracker.visibility_ttl`, markers kept through an
+edit, and keys that do not parse answered as a missing record.
+
+A connector extends :class:`BotTracker`, sets ``_client``, ``_poller`` and ``_bot_name`` in
+its ``__init__`` (after :meth:`BotTracker.start_watching`), and writes ``check`` (which
+learns ``_bot_name``) and ``read_public``; the defaults here do the rest alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from .connector import ConnectorBase, PollPage, RateBudget
+from .errors import NotFound, RemoteError, WebhookError
+from .markers import add_marker, split_marker
+from .model import Comment, Ref
+
+T = TypeVar("T")
+
+
+class BudgetedClient(Protocol):
+    """The part of a tracker's HTTP client the defaults use."""
+
+    def budget(self) -> RateBudget: ...
+
+    def close(self) -> None: ...
+
+
+class ProjectPoller(Protocol):
+    """A poller over a list of projects, its cursor one state per project."""
+
+    def load(self, name: str, cursor: str | None) -> Any: ...
+
+    def poll(self, state: Any, projects: Iterable[str]) -> PollPage: ...
+
+    def since(self, moment: datetime, projects: Iterable[str]) -> str: ...
+
+
+def records(pages: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Every object of a paged list: the dicts in each page's ``data``."""
+    for page in pages:
+        yield from (r for r in page.data or () if isinstance(r, dict))
+
+
+def keyed(parse: Callable[[str], T], ref: Ref) -> T:
+    """``parse(ref.key)``; a key that does not parse names nothing there (``NotFound``)."""
+    try:
+        return parse(ref.key)
+    except ValueError as exc:
+        raise NotFound(str(exc)) from exc
+
+
+def remarked(current: str | None, body: str) -> str:
+    """``body`` carrying the marker the ``current`` text carries, if any: an edit keeps it."""
+    marker = split_marker(current)[1]
+    return add_marker(body, marker) if marker else body
+
+
+class BotTracker(ConnectorBase):
+    """The defaults of a tracker reached as one bot account (see the module's docstring)."""
+
+    name: str
+    _client: BudgetedClient
+    _poller: ProjectPoller
+    _bot_name: str | None
+    visibility_ttl = 60.0  # seconds a project's visibility is trusted
+    ref_kind = "issue or comment"  # what ``project_of`` says a malformed ref is not
+
+    def start_watching(self, projects: Sequence[str]) -> None:
+        """Start with ``projects`` watched and no visibility known."""
+        self._watched: list[str] = []
+        self._visibility: dict[str, tuple[bool, float]] = {}  # project -> (public, read at)
+        self.watch(projects)
+
+    def check(self) -> str:
+        """The bot's name as the tracker knows it; sets ``_bot_name``."""
+        raise NotImplementedError
+
+    def read_public(self, project: str) -> bool:
+        """Whether anyone may read ``project``'s issues, read from the tracker now."""
+        raise NotImplementedError
+
+    def comments(self, parent: Ref) -> list[Comment]:
+        """Every comment on an issue, oldest first."""
+        raise NotImplementedError
+
+    # --- projects ------------------------------------------------------------------------
+
+    def watch(self, projects: Sequence[str]) -> None:
+        """Also poll these projects; the engine passes its route targets."""
+        for project in projects:
+            if project not in self._watched:
+                self._watched.append(project)
+
+    @property
+    def watched(self) -> list[str]:
+        """The projects polled, settings first then route targets."""
+        return list(self._watched)
+
+    def is_public(self, project: str) -> bool:
+        """:meth:`read_public`, read at most once a ``visibility_ttl`` per project: the
+        outgoing-text gate asks before every write that carries something to redact. A
+        failed read raises (a transient one is retried with the write, a refused one is
+        taken for public by the gate)."""
+        known = self._visibility.get(project)
+        if known is not None and time.monotonic() - known[1] < self.visibility_ttl:
+            return known[0]
+        public = self.read_public(project)
+        self._visibility[project] = (public, time.monotonic())
+        return public
+
+    def project_of(self, ref: Ref) -> str:
+        """The project of an issue or comment ref (``namespace/name#...``)."""
+        project = ref.key.split("#", 1)[0]
+        if "/" not in project:
+            raise ValueError(f"not a {self.ref_kind}: {ref}")
+        return project
+
+    # --- the bot -------------------------------------------------------------------------
+
+    def _bot(self) -> str:
+        return self._bot_name or self.check()
+
+    def find_comment(self, parent: Ref, key: str) -> Comment | None:
+        """The bot's comment carrying ``key``, if any."""
+        self._bot()
+        found = self.comments(parent)
+        return next((c for c in found if c.marker == key and c.by_syncd), None)
+
+    # --- changes -------------------------------------------------------------------------
+
+    def poll(self, cursor: str | None) -> PollPage:
+        """Issues and comments changed since ``cursor`` in every watched project."""
+        state = self._poller.load(self.name, cursor)  # an unreadable cursor costs no request
+        if self._bot_name is None:
+            self.check()
+        return self._poller.poll(state, self._watched)
+
+    def cursor_since(self, moment: datetime) -> str:
+        """A cursor whose polls return what changed at or after ``moment`` (every watched
+        project)."""
+        return self._poller.since(moment, self._watched)
+
+    def check_cursor(self, cursor: str) -> None:
+        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
+        self._poller.load(self.name, cursor)
+
+    def webhooks_offline(self) -> bool:
+        """Parsing a delivery calls the tracker only while the bot's name is unknown."""
+        return self._bot_name is not None
+
+    def webhook_secret(self) -> str:
+        """The configured webhook secret; a 401 ``WebhookError`` when there is none."""
+        secret = self.settings.secret("webhook_secret", required=False)
+        if not secret:
+            raise WebhookError(401, "no webhook secret configured for this connector")
+        return str(secret)
+
+    def learn_bot_quietly(self) -> None:
+        """Learn the bot's name before parsing a delivery; a tracker out of reach leaves it
+        unknown (``by_syncd`` stays False, the marker still names syncd's writes)."""
+        if self._bot_name is None:
+            with contextlib.suppress(RemoteError):
+                self.check()
+
+    def rate_budget(self) -> RateBudget:
+        """The budget the tracker reported on its last answer."""
+        return self._client.budget()
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
