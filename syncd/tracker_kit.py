@@ -13,13 +13,15 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from .connector import ConnectorBase, PollPage, RateBudget
 from .errors import NotFound, RemoteError, WebhookError
 from .markers import add_marker, split_marker
-from .model import Comment, Ref
+from .model import Comment, Issue, IssueStatus, Priority, Ref
+from .tracker_labels import LabelRules, label_changes
 
 T = TypeVar("T")
 
@@ -62,6 +64,34 @@ def remarked(current: str | None, body: str) -> str:
     return add_marker(body, marker) if marker else body
 
 
+@dataclass(frozen=True)
+class IssueEdit:
+    """What ``update_issue`` was asked to change (None and empty: leave as it is)."""
+
+    status: IssueStatus | None
+    priority: Priority | None
+    add_labels: tuple[str, ...]
+    remove_labels: tuple[str, ...]
+    title: str | None
+    body: str | None
+
+    def labels(self, current: Iterable[str], rules: LabelRules) -> tuple[list[str], list[str]]:
+        """The labels to add and to remove: those asked for, and those of the status and
+        priority asked for."""
+        return label_changes(
+            current,
+            rules,
+            status=self.status,
+            priority=self.priority,
+            add=self.add_labels,
+            remove=self.remove_labels,
+        )
+
+    def new_title(self, current: Any) -> str | None:
+        """The title to write, when one was asked for and it differs from ``current``."""
+        return self.title if self.title is not None and self.title != current else None
+
+
 class BotTracker(ConnectorBase):
     """The defaults of a tracker reached as one bot account (see the module's docstring)."""
 
@@ -89,6 +119,26 @@ class BotTracker(ConnectorBase):
     def comments(self, parent: Ref) -> list[Comment]:
         """Every comment on an issue, oldest first."""
         raise NotImplementedError
+
+    def apply_edit(self, ref: Ref, edit: IssueEdit) -> Issue:
+        """Make the changes ``update_issue`` was asked for."""
+        raise NotImplementedError
+
+    def update_issue(
+        self,
+        ref: Ref,
+        *,
+        status: IssueStatus | None = None,
+        priority: Priority | None = None,
+        add_labels: Sequence[str] = (),
+        remove_labels: Sequence[str] = (),
+        title: str | None = None,
+        body: str | None = None,
+    ) -> Issue:
+        """Change an issue (:meth:`apply_edit`); what is not given stays as it is."""
+        target = IssueStatus(status) if status is not None else None
+        edit = IssueEdit(target, priority, tuple(add_labels), tuple(remove_labels), title, body)
+        return self.apply_edit(ref, edit)
 
     # --- projects ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ a new issue starts with, and whether an author is syncd's own account.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .model import IssueDraft, IssueStatus, Priority
@@ -26,6 +27,21 @@ class LabelRules(Protocol):
 
     @property
     def status_labels(self) -> Mapping[IssueStatus, Sequence[str]]: ...
+
+
+@dataclass(frozen=True)
+class InProgressRules:
+    """Per-instance mapping choices: the instance name and the labels of priorities and of
+    in progress (a connector's ``Rules`` adds its bot account and any other statuses)."""
+
+    instance: str
+    priority_labels: Mapping[str, str] = field(default_factory=dict)
+    in_progress_labels: Sequence[str] = ()
+
+    @property
+    def status_labels(self) -> Mapping[IssueStatus, Sequence[str]]:
+        """The statuses labels say: in progress, which an open issue's state cannot tell."""
+        return {IssueStatus.IN_PROGRESS: self.in_progress_labels}
 
 
 def issue_priority(labels: Iterable[str], priority_labels: Mapping[str, str]) -> Priority | None:

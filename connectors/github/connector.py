@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.errors import NotFound
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
-from syncd.tracker_kit import BotTracker, keyed, remarked
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
+from syncd.tracker_kit import BotTracker, IssueEdit, keyed, remarked
 
 from . import webhooks
 from .client import GitHubClient
@@ -25,7 +25,6 @@ from .mapping import (
     is_pull_request,
     issue_from_raw,
     issue_status,
-    label_changes,
     label_names,
     parse_comment_key,
     parse_issue_key,
@@ -181,30 +180,12 @@ class GitHubConnector(BotTracker):
                 return issue_from_raw(raw, self._rules())
         return None
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def apply_edit(self, ref: Ref, edit: IssueEdit) -> Issue:
         """Change an issue: labels first, then one PATCH for state, title and body."""
         repo, number = self._issue_key(ref)
         raw = self._raw_issue(repo, number)
         rules = self._rules()
-        target = IssueStatus(status) if status is not None else None
-        to_add, to_remove = label_changes(
-            label_names(raw),
-            rules,
-            status=target,
-            priority=priority,
-            add=add_labels,
-            remove=remove_labels,
-        )
+        to_add, to_remove = edit.labels(label_names(raw), rules)
         path = f"/repos/{repo}/issues/{number}"
         if to_add:
             self._client.call("POST", f"{path}/labels", body={"labels": to_add})
@@ -213,12 +194,13 @@ class GitHubConnector(BotTracker):
             with contextlib.suppress(NotFound):
                 self._client.call("DELETE", f"{path}/labels/{quote(label, safe='')}")
         patch: dict[str, Any] = {}
+        target = edit.status
         if target is not None and issue_status(raw) != _open_or(target):
             patch.update(state_for(target, raw.get("state")))
-        if title is not None and title != raw.get("title"):
-            patch["title"] = title
-        if body is not None:
-            patch["body"] = remarked(raw.get("body"), body)
+        if (new_title := edit.new_title(raw.get("title"))) is not None:
+            patch["title"] = new_title
+        if edit.body is not None:
+            patch["body"] = remarked(raw.get("body"), edit.body)
         if patch:
             raw = self._client.call("PATCH", path, body=patch).data
         elif to_add or to_remove:

@@ -8,14 +8,14 @@ reverse.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from syncd.markers import add_marker, split_marker
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
-from syncd.tracker_labels import by_account, draft_labels
+from syncd.tracker_labels import InProgressRules, by_account, draft_labels
 from syncd.tracker_labels import issue_priority as issue_priority
 from syncd.tracker_labels import label_changes as label_changes
 
@@ -25,18 +25,10 @@ Raw = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class Rules:
+class Rules(InProgressRules):
     """Per-instance mapping choices: the instance name, label conventions, the bot login."""
 
-    instance: str
-    priority_labels: Mapping[str, str] = field(default_factory=dict)
-    in_progress_labels: Sequence[str] = ()
     bot_login: str | None = None
-
-    @property
-    def status_labels(self) -> dict[IssueStatus, Sequence[str]]:
-        """In progress is the one status GitHub's states cannot tell: a label says it."""
-        return {IssueStatus.IN_PROGRESS: self.in_progress_labels}
 
 
 # --- markers -------------------------------------------------------------------------------

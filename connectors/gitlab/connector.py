@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +11,8 @@ import requests
 
 from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.errors import NotFound
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
-from syncd.tracker_kit import BotTracker, keyed, remarked
+from syncd.model import Comment, Issue, IssueDraft, Ref
+from syncd.tracker_kit import BotTracker, IssueEdit, keyed, remarked
 
 from . import webhooks
 from .client import GitLabClient, project_path
@@ -24,7 +24,6 @@ from .mapping import (
     draft_payload,
     is_user_note,
     issue_from_raw,
-    label_changes,
     label_names,
     parse_comment_key,
     parse_issue_key,
@@ -181,36 +180,23 @@ class GitLabConnector(BotTracker):
                 return issue_from_raw(raw, self._rules(), project)
         return None
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def apply_edit(self, ref: Ref, edit: IssueEdit) -> Issue:
         """Change an issue in one PUT: labels, ``state_event``, title and description."""
         project, iid = self._issue_key(ref)
         raw = self._raw_issue(project, iid)
         rules = self._rules()
-        to_add, to_remove = label_changes(
-            label_names(raw), rules, status=status, priority=priority,
-            add=add_labels, remove=remove_labels,
-        )  # fmt: skip
+        to_add, to_remove = edit.labels(label_names(raw), rules)
         put: dict[str, Any] = {}
         if to_add:
             put["add_labels"] = ",".join(to_add)
         if to_remove:
             put["remove_labels"] = ",".join(to_remove)
-        if status is not None and (event := state_event(status, raw.get("state"))):
+        if edit.status is not None and (event := state_event(edit.status, raw.get("state"))):
             put["state_event"] = event
-        if title is not None and title != raw.get("title"):
-            put["title"] = title
-        if body is not None:
-            put["description"] = remarked(raw.get("description"), body)
+        if (new_title := edit.new_title(raw.get("title"))) is not None:
+            put["title"] = new_title
+        if edit.body is not None:
+            put["description"] = remarked(raw.get("description"), edit.body)
         if put:
             raw = self._client.call("PUT", f"{project_path(project)}/issues/{iid}", body=put).data
         return issue_from_raw(raw, rules, project)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from syncd.markers import add_marker, split_marker
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
-from syncd.tracker_labels import by_account, draft_labels
+from syncd.tracker_labels import InProgressRules, by_account, draft_labels
 from syncd.tracker_labels import issue_priority as issue_priority
 from syncd.tracker_labels import label_changes as label_changes
 
@@ -25,21 +25,18 @@ Raw = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class Rules:
+class Rules(InProgressRules):
     """Per-instance mapping choices: the instance name, label conventions, the bot."""
 
-    instance: str
-    priority_labels: Mapping[str, str] = field(default_factory=dict)
-    in_progress_labels: Sequence[str] = ()
     wont_do_labels: Sequence[str] = ()
     duplicate_labels: Sequence[str] = ()
     bot_username: str | None = None
 
     @property
-    def status_labels(self) -> dict[IssueStatus, Sequence[str]]:
+    def status_labels(self) -> Mapping[IssueStatus, Sequence[str]]:
         """The statuses GitLab's two states cannot tell, each said by a label."""
         return {
-            IssueStatus.IN_PROGRESS: self.in_progress_labels,
+            **super().status_labels,
             IssueStatus.WONT_DO: self.wont_do_labels,
             IssueStatus.DUPLICATE: self.duplicate_labels,
         }
