@@ -29,6 +29,7 @@ from syncd.testing.emulation import (
     RateBudget,
     control_routes,
 )
+from syncd.testing.emulator_parts import TokenAccounts
 
 from .admin import Admin
 from .inprocess import InProcess
@@ -41,7 +42,7 @@ from .state import Store
 DEFAULT_TOKENS = {"syncd-token": "syncd-bot", "dev-token": "dev-alice", "pm-token": "pm-bob"}
 
 
-class GitHubEmulator(InProcess):
+class GitHubEmulator(InProcess, TokenAccounts):
     """State, control and ASGI app of one emulated GitHub."""
 
     def __init__(
@@ -83,10 +84,6 @@ class GitHubEmulator(InProcess):
         self.control.budget = RateBudget(limits.requests_per_hour, window, clock=clock)
         self.secondary = Secondary(limits, Quotas(clock))
 
-    def _add_tokens(self) -> None:
-        for token, login in self.tokens.items():
-            self.store.add_user(login, token, bot="bot" in login)
-
     def _sign(self, body: bytes) -> dict[str, str]:
         if not self.webhook_secret:
             return {}
@@ -100,17 +97,9 @@ class GitHubEmulator(InProcess):
     def _retry_headers(seconds: float) -> dict[str, str]:
         return {**retry_after(seconds, minimum=0), "X-RateLimit-Resource": "core"}
 
-    def reset(self) -> None:
-        """Forget every repository, issue and comment; keep the accounts."""
-        with self.store.lock:
-            self.store = Store()
-            self._add_tokens()
-
-    def configure_webhooks(self, url: str | None, secret: str | None = None) -> None:
-        """Point deliveries at ``url``, signed with ``secret`` when given."""
-        if secret is not None:
-            self.webhook_secret = secret
-        self.control.webhooks.configure(url)
+    def new_store(self) -> Store:
+        """No repository, issue or comment (a reset keeps the accounts)."""
+        return Store()
 
     # --- shapes at the current base URL --------------------------------------------------
 

@@ -54,12 +54,6 @@ class InProcess:
             if token:
                 self.tokens[token] = login
 
-    def revoke(self, token: str) -> None:
-        """Make GitHub refuse ``token`` from now on (401)."""
-        with self.store.lock:
-            self.store.tokens.pop(token, None)
-            self.tokens.pop(token, None)
-
     def add_repo(self, full_name: str) -> dict[str, Any]:
         """Create a repository (``owner/name``); idempotent."""
         with self.store.lock:
