@@ -5,7 +5,8 @@ edit, and keys that do not parse answered as a missing record.
 
 A connector extends :class:`BotTracker`, sets ``_client``, ``_poller`` and ``_bot_name`` in
 its ``__init__`` (after :meth:`BotTracker.start_watching`), and writes ``check`` (which
-learns ``_bot_name``) and ``read_public``; the defaults here do the rest alike.
+learns ``_bot_name``), ``read_public``, the paths of its REST resources and how its records
+become issues and comments; the defaults here do the rest alike.
 """
 
 from __future__ import annotations
@@ -26,8 +27,17 @@ from .tracker_labels import LabelRules, label_changes
 T = TypeVar("T")
 
 
-class BudgetedClient(Protocol):
+class Answer(Protocol):
+    """A tracker's answer as its client returns it."""
+
+    @property
+    def data(self) -> Any: ...
+
+
+class RestClient(Protocol):
     """The part of a tracker's HTTP client the defaults use."""
+
+    def call(self, verb: str, path: str, *, body: Any = None) -> Answer: ...
 
     def budget(self) -> RateBudget: ...
 
@@ -96,11 +106,13 @@ class BotTracker(ConnectorBase):
     """The defaults of a tracker reached as one bot account (see the module's docstring)."""
 
     name: str
-    _client: BudgetedClient
+    _client: RestClient
     _poller: ProjectPoller
     _bot_name: str | None
     visibility_ttl = 60.0  # seconds a project's visibility is trusted
-    ref_kind = "issue or comment"  # what ``project_of`` says a malformed ref is not
+    vendor = "tracker"  # the tracker's name in messages
+    comment_noun = "comment"  # what the tracker calls a comment
+    edit_verb = "PATCH"  # the method that edits a comment
 
     def start_watching(self, projects: Sequence[str]) -> None:
         """Start with ``projects`` watched and no visibility known."""
@@ -118,6 +130,26 @@ class BotTracker(ConnectorBase):
 
     def comments(self, parent: Ref) -> list[Comment]:
         """Every comment on an issue, oldest first."""
+        raise NotImplementedError
+
+    def _issue_key(self, ref: Ref) -> tuple[str, int]:
+        """The project and number of an issue ref; ``NotFound`` when it names none."""
+        raise NotImplementedError
+
+    def issue_path(self, project: str, number: int) -> str:
+        """The REST path of an issue."""
+        raise NotImplementedError
+
+    def comment_path(self, ref: Ref) -> str:
+        """The REST path of a comment; ``NotFound`` when the ref names none."""
+        raise NotImplementedError
+
+    def issue_of(self, raw: Any, project: str) -> Issue:
+        """A REST issue of ``project`` as a canonical issue."""
+        raise NotImplementedError
+
+    def comment_of(self, raw: Any, ref: Ref) -> Comment:
+        """A REST comment (the one ``ref`` names) as a canonical comment."""
         raise NotImplementedError
 
     def apply_edit(self, ref: Ref, edit: IssueEdit) -> Issue:
@@ -139,6 +171,33 @@ class BotTracker(ConnectorBase):
         target = IssueStatus(status) if status is not None else None
         edit = IssueEdit(target, priority, tuple(add_labels), tuple(remove_labels), title, body)
         return self.apply_edit(ref, edit)
+
+    # --- issues and comments --------------------------------------------------------------
+
+    def _raw_issue(self, project: str, number: int) -> dict[str, Any]:
+        data = self._client.call("GET", self.issue_path(project, number)).data
+        if not isinstance(data, dict):
+            raise NotFound(f"{self.vendor} issue {project}#{number} answered without a body")
+        return data
+
+    def get_issue(self, ref: Ref) -> Issue:
+        """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
+        project, number = self._issue_key(ref)
+        return self.issue_of(self._raw_issue(project, number), project)
+
+    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
+        """Replace a comment's body, keeping its marker."""
+        path = self.comment_path(ref)
+        current = self._client.call("GET", path).data or {}
+        new_body = remarked(current.get("body"), body)
+        raw = self._client.call(self.edit_verb, path, body={"body": new_body}).data
+        return self.comment_of(raw, ref)
+
+    def delete_comment(self, ref: Ref, parent: Ref) -> None:
+        """Delete a comment; one already gone counts as deleted, so retries are safe."""
+        path = self.comment_path(ref)
+        with contextlib.suppress(NotFound):
+            self._client.call("DELETE", path)
 
     # --- projects ------------------------------------------------------------------------
 
@@ -169,7 +228,7 @@ class BotTracker(ConnectorBase):
         """The project of an issue or comment ref (``namespace/name#...``)."""
         project = ref.key.split("#", 1)[0]
         if "/" not in project:
-            raise ValueError(f"not a {self.ref_kind}: {ref}")
+            raise ValueError(f"not a {self.vendor} issue or {self.comment_noun}: {ref}")
         return project
 
     # --- the bot -------------------------------------------------------------------------

@@ -65,7 +65,7 @@ class GitHubConnector(BotTracker):
 
     _client: GitHubClient
     capabilities = CAPABILITIES
-    ref_kind = "GitHub issue or comment"
+    vendor = "GitHub"
 
     def __init__(self, name: str, settings: GitHubSettings) -> None:
         self.name = name
@@ -108,16 +108,14 @@ class GitHubConnector(BotTracker):
 
     # --- issues --------------------------------------------------------------------------
 
-    def _raw_issue(self, repo: str, number: int) -> dict[str, Any]:
-        data = self._client.call("GET", f"/repos/{repo}/issues/{number}").data
-        if not isinstance(data, dict):
-            raise NotFound(f"GitHub issue {repo}#{number} answered without a body")
-        return data
+    def issue_path(self, project: str, number: int) -> str:
+        """``/repos/{owner}/{repo}/issues/{number}``."""
+        return f"/repos/{project}/issues/{number}"
 
-    def get_issue(self, ref: Ref) -> Issue:
-        """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
-        repo, number = self._issue_key(ref)
-        return issue_from_raw(self._raw_issue(repo, number), self._rules())
+    def issue_of(self, raw: Any, project: str) -> Issue:
+        """A REST issue as a canonical issue, its repository read from the answer (a moved
+        issue answers under its new repository)."""
+        return issue_from_raw(raw, self._rules())
 
     def can_write(self, ref: Ref) -> bool:
         """False when the issue's repository is archived or we may no longer push to it."""
@@ -186,7 +184,7 @@ class GitHubConnector(BotTracker):
         raw = self._raw_issue(repo, number)
         rules = self._rules()
         to_add, to_remove = edit.labels(label_names(raw), rules)
-        path = f"/repos/{repo}/issues/{number}"
+        path = self.issue_path(repo, number)
         if to_add:
             self._client.call("POST", f"{path}/labels", body={"labels": to_add})
         for label in to_remove:
@@ -236,21 +234,6 @@ class GitHubConnector(BotTracker):
         ).data
         return comment_from_raw(raw, self._rules(), repo)
 
-    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """Replace a comment's body, keeping its marker."""
-        repo, comment_id = self._comment_key(ref)
-        path = f"/repos/{repo}/issues/comments/{comment_id}"
-        current = self._client.call("GET", path).data
-        new_body = remarked(current.get("body"), body)
-        raw = self._client.call("PATCH", path, body={"body": new_body}).data
-        return comment_from_raw(raw, self._rules(), repo)
-
-    def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """Delete a comment; one already gone counts as deleted, so retries are safe."""
-        repo, comment_id = self._comment_key(ref)
-        with contextlib.suppress(NotFound):
-            self._client.call("DELETE", f"/repos/{repo}/issues/comments/{comment_id}")
-
     # --- changes -------------------------------------------------------------------------
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
@@ -267,8 +250,14 @@ class GitHubConnector(BotTracker):
     def _issue_key(self, ref: Ref) -> tuple[str, int]:
         return keyed(parse_issue_key, ref)
 
-    def _comment_key(self, ref: Ref) -> tuple[str, int]:
-        return keyed(parse_comment_key, ref)
+    def comment_path(self, ref: Ref) -> str:
+        """``/repos/{owner}/{repo}/issues/comments/{id}``: comment ids are the repository's."""
+        repo, comment_id = keyed(parse_comment_key, ref)
+        return f"/repos/{repo}/issues/comments/{comment_id}"
+
+    def comment_of(self, raw: Any, ref: Ref) -> Comment:
+        """A REST comment as a canonical comment."""
+        return comment_from_raw(raw, self._rules(), self.project_of(ref))
 
 
 def _open_or(target: IssueStatus) -> IssueStatus:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import requests
 
 from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
-from syncd.errors import NotFound
 from syncd.model import Comment, Issue, IssueDraft, Ref
 from syncd.tracker_kit import BotTracker, IssueEdit, keyed, remarked
 
@@ -62,7 +60,9 @@ class GitLabConnector(BotTracker):
     settings: GitLabSettings
     _client: GitLabClient
     capabilities = CAPABILITIES
-    ref_kind = "GitLab issue or note"
+    vendor = "GitLab"
+    comment_noun = "note"
+    edit_verb = "PUT"
 
     def __init__(
         self, name: str, settings: GitLabSettings, session: requests.Session | None = None
@@ -114,16 +114,13 @@ class GitLabConnector(BotTracker):
 
     # --- issues --------------------------------------------------------------------------
 
-    def _raw_issue(self, project: str, iid: int) -> dict[str, Any]:
-        data = self._client.call("GET", f"{project_path(project)}/issues/{iid}").data
-        if not isinstance(data, dict):
-            raise NotFound(f"GitLab issue {project}#{iid} answered without a body")
-        return data
+    def issue_path(self, project: str, number: int) -> str:
+        """``/projects/{url-encoded path}/issues/{iid}``."""
+        return f"{project_path(project)}/issues/{number}"
 
-    def get_issue(self, ref: Ref) -> Issue:
-        """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
-        project, iid = self._issue_key(ref)
-        return issue_from_raw(self._raw_issue(project, iid), self._rules(), project)
+    def issue_of(self, raw: Any, project: str) -> Issue:
+        """A REST issue as a canonical issue."""
+        return issue_from_raw(raw, self._rules(), project)
 
     def can_write(self, ref: Ref) -> bool:
         """False when the project is archived or syncd's account is below Reporter there
@@ -198,7 +195,7 @@ class GitLabConnector(BotTracker):
         if edit.body is not None:
             put["description"] = remarked(raw.get("description"), edit.body)
         if put:
-            raw = self._client.call("PUT", f"{project_path(project)}/issues/{iid}", body=put).data
+            raw = self._client.call("PUT", self.issue_path(project, iid), body=put).data
         return issue_from_raw(raw, rules, project)
 
     # --- notes ---------------------------------------------------------------------------
@@ -206,7 +203,7 @@ class GitLabConnector(BotTracker):
     def comments(self, parent: Ref) -> list[Comment]:
         """Every note people wrote on an issue (GitLab's system notes left out), oldest first."""
         project, iid = self._issue_key(parent)
-        path = f"{project_path(project)}/issues/{iid}/notes"
+        path = f"{self.issue_path(project, iid)}/notes"
         params = {"order_by": "created_at", "sort": "asc", "per_page": self.settings.per_page}
         rules = self._rules()
         return [
@@ -221,23 +218,9 @@ class GitLabConnector(BotTracker):
         project, iid = self._issue_key(parent)
         self._bot()
         payload = {"body": add_marker(body, key), "internal": not public}
-        path = f"{project_path(project)}/issues/{iid}/notes"
+        path = f"{self.issue_path(project, iid)}/notes"
         raw = self._client.call("POST", path, body=payload).data
         return comment_from_raw(raw, self._rules(), project, iid)
-
-    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """Replace a note's body, keeping its marker."""
-        project, iid, note_id = self._note_key(ref)
-        path = f"{project_path(project)}/issues/{iid}/notes/{note_id}"
-        new_body = remarked((self._client.call("GET", path).data or {}).get("body"), body)
-        raw = self._client.call("PUT", path, body={"body": new_body}).data
-        return comment_from_raw(raw, self._rules(), project, iid)
-
-    def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """Delete a note; one already gone counts as deleted, so retries are safe."""
-        project, iid, note_id = self._note_key(ref)
-        with contextlib.suppress(NotFound):
-            self._client.call("DELETE", f"{project_path(project)}/issues/{iid}/notes/{note_id}")
 
     # --- changes -------------------------------------------------------------------------
 
@@ -255,5 +238,12 @@ class GitLabConnector(BotTracker):
     def _issue_key(self, ref: Ref) -> tuple[str, int]:
         return keyed(parse_issue_key, ref)
 
-    def _note_key(self, ref: Ref) -> tuple[str, int, int]:
-        return keyed(parse_comment_key, ref)
+    def comment_path(self, ref: Ref) -> str:
+        """``.../issues/{iid}/notes/{id}``: a note's path needs its issue's iid."""
+        project, iid, note_id = keyed(parse_comment_key, ref)
+        return f"{self.issue_path(project, iid)}/notes/{note_id}"
+
+    def comment_of(self, raw: Any, ref: Ref) -> Comment:
+        """A REST note as a canonical comment."""
+        project, iid, _ = keyed(parse_comment_key, ref)
+        return comment_from_raw(raw, self._rules(), project, iid)
