@@ -98,12 +98,7 @@ class GitHubConnector(BotTracker):
         # built again only when the bot's login changed: every delivery asks for them
         rules = self._known_rules
         if rules is None or rules.bot_login != self._bot_name:
-            rules = self._known_rules = Rules(
-                instance=self.name,
-                priority_labels=self.settings.priority_labels,
-                in_progress_labels=self.settings.in_progress_labels,
-                bot_login=self._bot_name,
-            )
+            rules = self._known_rules = self.settings.rules(self.name, self._bot_name)
         return rules
 
     # --- issues --------------------------------------------------------------------------

@@ -101,15 +101,7 @@ class GitLabConnector(BotTracker):
     def _rules(self) -> Rules:
         rules = self._known_rules
         if rules is None or rules.bot_username != self._bot_name:
-            s = self.settings
-            rules = self._known_rules = Rules(
-                instance=self.name,
-                priority_labels=s.priority_labels,
-                in_progress_labels=tuple(s.in_progress_labels),
-                wont_do_labels=tuple(s.wont_do_labels),
-                duplicate_labels=tuple(s.duplicate_labels),
-                bot_username=self._bot_name,
-            )
+            rules = self._known_rules = self.settings.rules(self.name, self._bot_name)
         return rules
 
     # --- issues --------------------------------------------------------------------------

@@ -15,13 +15,12 @@ from syncd.model import Comment, Issue, IssueStatus, Ref
 from syncd.testing.emulator_parts import EmulatorActor, bot_settings
 
 from ..mapping import (
-    Rules,
     comment_from_raw,
     issue_from_raw,
     parse_comment_key,
     parse_issue_key,
 )
-from ..settings import DEFAULT_PRIORITY_LABELS
+from ..settings import GitHubSettings
 from .app import GitHubEmulator, build
 from .limits import GitHubLimits
 
@@ -40,12 +39,7 @@ class GitHubActor(EmulatorActor[GitHubEmulator]):
     def __init__(self, emulator: GitHubEmulator, instance: str, base_url: str) -> None:
         super().__init__(emulator, instance, base_url)
         self.login = DEV_LOGIN
-        self.rules = Rules(
-            instance=instance,
-            priority_labels=DEFAULT_PRIORITY_LABELS,
-            in_progress_labels=("in progress",),
-            bot_login="syncd-bot",
-        )
+        self.rules = GitHubSettings().rules(instance, "syncd-bot")
         self.credentials = {
             "syncd": {"token": BOT_TOKEN},
             "developer": {"token": "dev-token", "login": DEV_LOGIN},

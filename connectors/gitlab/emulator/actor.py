@@ -13,7 +13,6 @@ from syncd.model import Comment, Issue, IssueStatus, Ref
 from syncd.testing.emulator_parts import EmulatorActor, bot_settings
 
 from ..mapping import (
-    Rules,
     comment_from_raw,
     issue_from_raw,
     label_changes,
@@ -21,13 +20,12 @@ from ..mapping import (
     parse_issue_key,
     state_event,
 )
-from ..settings import DEFAULT_PRIORITY_LABELS, GitLabSettings
+from ..settings import GitLabSettings
 from .app import GitLabEmulator, build
 from .state import Store
 
 BOT_TOKEN = "syncd-token"
 DEV = "dev-alice"
-_DEFAULTS = GitLabSettings()
 
 
 class GitLabActor(EmulatorActor[GitLabEmulator]):
@@ -36,14 +34,7 @@ class GitLabActor(EmulatorActor[GitLabEmulator]):
     def __init__(self, emulator: GitLabEmulator, instance: str, base_url: str) -> None:
         super().__init__(emulator, instance, base_url)
         self.username = DEV
-        self.rules = Rules(
-            instance=instance,
-            priority_labels=DEFAULT_PRIORITY_LABELS,
-            in_progress_labels=tuple(_DEFAULTS.in_progress_labels),
-            wont_do_labels=tuple(_DEFAULTS.wont_do_labels),
-            duplicate_labels=tuple(_DEFAULTS.duplicate_labels),
-            bot_username="syncd-bot",
-        )
+        self.rules = GitLabSettings().rules(instance, "syncd-bot")
         self.credentials = {
             "syncd": {"token": BOT_TOKEN},
             "developer": {"token": "dev-token", "username": DEV},
