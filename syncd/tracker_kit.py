@@ -1,7 +1,9 @@
 """What the trackers that act as one bot account share: a list of watched projects polled by
-a poller, the bot's own name learnt from the tracker on first need, each project's
-visibility read at most once a :attr:`BotTracker.visibility_ttl`, markers kept through an
-edit, and keys that do not parse answered as a missing record.
+a poller, the bot's own name learnt from the tracker on first need (and the mapping rules
+built again when it changes), each project's visibility read at most once a
+:attr:`BotTracker.visibility_ttl`, ``update_issue`` taken as an :class:`IssueEdit`, and an
+issue read and a comment edited or deleted over the REST paths a connector names. Smaller
+parts are in :mod:`syncd.tracker_parts`, labels in :mod:`syncd.tracker_labels`.
 
 A connector extends :class:`BotTracker`, sets ``_client``, ``_poller`` and ``_bot_name`` in
 its ``__init__`` (after :meth:`BotTracker.start_watching`), and writes ``check`` (which
@@ -13,18 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .connector import ConnectorBase, PollPage, RateBudget
 from .errors import NotFound, RemoteError, WebhookError
-from .markers import add_marker, split_marker
 from .model import Comment, Issue, IssueStatus, Priority, Ref
-from .tracker_labels import LabelRules, label_changes
+from .tracker_parts import IssueEdit, remarked
 
-T = TypeVar("T")
+R = TypeVar("R")  # a connector's mapping rules
 
 
 class Answer(Protocol):
@@ -54,56 +54,9 @@ class ProjectPoller(Protocol):
     def since(self, moment: datetime, projects: Iterable[str]) -> str: ...
 
 
-def records(pages: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Every object of a paged list: the dicts in each page's ``data``."""
-    for page in pages:
-        yield from (r for r in page.data or () if isinstance(r, dict))
-
-
-def keyed(parse: Callable[[str], T], ref: Ref) -> T:
-    """``parse(ref.key)``; a key that does not parse names nothing there (``NotFound``)."""
-    try:
-        return parse(ref.key)
-    except ValueError as exc:
-        raise NotFound(str(exc)) from exc
-
-
-def remarked(current: str | None, body: str) -> str:
-    """``body`` carrying the marker the ``current`` text carries, if any: an edit keeps it."""
-    marker = split_marker(current)[1]
-    return add_marker(body, marker) if marker else body
-
-
-@dataclass(frozen=True)
-class IssueEdit:
-    """What ``update_issue`` was asked to change (None and empty: leave as it is)."""
-
-    status: IssueStatus | None
-    priority: Priority | None
-    add_labels: tuple[str, ...]
-    remove_labels: tuple[str, ...]
-    title: str | None
-    body: str | None
-
-    def labels(self, current: Iterable[str], rules: LabelRules) -> tuple[list[str], list[str]]:
-        """The labels to add and to remove: those asked for, and those of the status and
-        priority asked for."""
-        return label_changes(
-            current,
-            rules,
-            status=self.status,
-            priority=self.priority,
-            add=self.add_labels,
-            remove=self.remove_labels,
-        )
-
-    def new_title(self, current: Any) -> str | None:
-        """The title to write, when one was asked for and it differs from ``current``."""
-        return self.title if self.title is not None and self.title != current else None
-
-
-class BotTracker(ConnectorBase):
-    """The defaults of a tracker reached as one bot account (see the module's docstring)."""
+class BotTracker(ConnectorBase, Generic[R]):
+    """The defaults of a tracker reached as one bot account (see the module's docstring);
+    ``R`` is the type of its mapping rules."""
 
     name: str
     _client: RestClient
@@ -115,13 +68,18 @@ class BotTracker(ConnectorBase):
     edit_verb = "PATCH"  # the method that edits a comment
 
     def start_watching(self, projects: Sequence[str]) -> None:
-        """Start with ``projects`` watched and no visibility known."""
+        """Start with ``projects`` watched and no visibility or rules known."""
+        self._known_rules: tuple[str | None, R] | None = None  # (the bot then, the rules)
         self._watched: list[str] = []
         self._visibility: dict[str, tuple[bool, float]] = {}  # project -> (public, read at)
         self.watch(projects)
 
     def check(self) -> str:
         """The bot's name as the tracker knows it; sets ``_bot_name``."""
+        raise NotImplementedError
+
+    def rules_for(self, bot: str | None) -> R:
+        """The mapping rules, with ``bot`` as syncd's account."""
         raise NotImplementedError
 
     def read_public(self, project: str) -> bool:
@@ -235,6 +193,13 @@ class BotTracker(ConnectorBase):
 
     def _bot(self) -> str:
         return self._bot_name or self.check()
+
+    def _rules(self) -> R:
+        # built again only when the bot's name changed: every delivery asks for them
+        known = self._known_rules
+        if known is None or known[0] != self._bot_name:
+            known = self._known_rules = (self._bot_name, self.rules_for(self._bot_name))
+        return known[1]
 
     def find_comment(self, parent: Ref, key: str) -> Comment | None:
         """The bot's comment carrying ``key``, if any."""

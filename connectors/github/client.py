@@ -28,7 +28,7 @@ from syncd.errors import (
 )
 from syncd.paging import next_link, walk
 from syncd.ratelimit import read_reset
-from syncd.tracker_kit import records
+from syncd.tracker_parts import records
 
 from .settings import GitHubSettings
 

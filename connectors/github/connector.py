@@ -11,7 +11,8 @@ from urllib.parse import quote
 from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.errors import NotFound
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
-from syncd.tracker_kit import BotTracker, IssueEdit, keyed, remarked
+from syncd.tracker_kit import BotTracker
+from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
 from .client import GitHubClient
@@ -58,7 +59,7 @@ CAPABILITIES = frozenset(
 )
 
 
-class GitHubConnector(BotTracker):
+class GitHubConnector(BotTracker[Rules]):
     """syncd's view of GitHub Issues, acting as one account (the bot)."""
 
     settings: GitHubSettings
@@ -73,7 +74,6 @@ class GitHubConnector(BotTracker):
         self.start_watching(settings.repositories)
         self._client = GitHubClient(settings, str(settings.secret("token")))
         self._bot_name = settings.bot_login
-        self._known_rules: Rules | None = None
         self._poller = Poller(self._client, self._rules, settings.max_poll_pages, settings.per_page)
 
     # --- account -------------------------------------------------------------------------
@@ -94,12 +94,9 @@ class GitHubConnector(BotTracker):
         """Check the token and, per repository, access, Issues, labels and the webhook."""
         return diagnose(self, context)
 
-    def _rules(self) -> Rules:
-        # built again only when the bot's login changed: every delivery asks for them
-        rules = self._known_rules
-        if rules is None or rules.bot_login != self._bot_name:
-            rules = self._known_rules = self.settings.rules(self.name, self._bot_name)
-        return rules
+    def rules_for(self, bot: str | None) -> Rules:
+        """The mapping rules of the settings, ``bot`` the bot's login."""
+        return self.settings.rules(self.name, bot)
 
     # --- issues --------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from gitlab.exceptions import GitlabError
 
 from syncd.connector import RateBudget
 from syncd.errors import RateLimited, RemoteError, TransientError, classify_status, retry_after
-from syncd.tracker_kit import records
+from syncd.tracker_parts import records
 
 from .settings import GitLabSettings
 

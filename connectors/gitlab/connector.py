@@ -10,7 +10,8 @@ import requests
 
 from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.model import Comment, Issue, IssueDraft, Ref
-from syncd.tracker_kit import BotTracker, IssueEdit, keyed, remarked
+from syncd.tracker_kit import BotTracker
+from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
 from .client import GitLabClient, project_path
@@ -54,7 +55,7 @@ CAPABILITIES = frozenset(
 DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
 
 
-class GitLabConnector(BotTracker):
+class GitLabConnector(BotTracker[Rules]):
     """syncd's view of GitLab issues, acting as one account (the bot)."""
 
     settings: GitLabSettings
@@ -72,7 +73,6 @@ class GitLabConnector(BotTracker):
         self.start_watching(settings.projects)
         self._client = GitLabClient(settings, str(settings.secret("token")), session)
         self._bot_name = settings.bot_username
-        self._known_rules: Rules | None = None
         self._poller = Poller(
             self._client,
             self._rules,
@@ -98,11 +98,9 @@ class GitLabConnector(BotTracker):
         """Check the token and, per project, access, issues, labels and the webhook."""
         return diagnose(self, context)
 
-    def _rules(self) -> Rules:
-        rules = self._known_rules
-        if rules is None or rules.bot_username != self._bot_name:
-            rules = self._known_rules = self.settings.rules(self.name, self._bot_name)
-        return rules
+    def rules_for(self, bot: str | None) -> Rules:
+        """The mapping rules of the settings, ``bot`` the bot's username."""
+        return self.settings.rules(self.name, bot)
 
     # --- issues --------------------------------------------------------------------------
 
