@@ -5,17 +5,17 @@ built again when it changes), each project's visibility read at most once a
 issue read and a comment edited or deleted over the REST paths a connector names. Smaller
 parts are in :mod:`syncd.tracker_parts`, labels in :mod:`syncd.tracker_labels`.
 
-A connector extends :class:`BotTracker`, sets ``_client``, ``_poller`` and ``_bot_name`` in
-its ``__init__`` (after :meth:`BotTracker.start_watching`), and writes ``check`` (which
-learns ``_bot_name``), ``read_public``, the paths of its REST resources and how its records
-become issues and comments; the defaults here do the rest alike.
+A connector extends :class:`BotTracker`, calls :meth:`BotTracker.start` and sets ``_poller``
+in its ``__init__``, and writes ``check`` (which learns ``_bot_name``), ``read_public``, the
+paths of its REST resources and how its records become issues and comments; the defaults
+here do the rest alike.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -23,8 +23,6 @@ from .connector import ConnectorBase, PollPage, RateBudget
 from .errors import NotFound, RemoteError, WebhookError
 from .model import Comment, Issue, IssueStatus, Priority, Ref
 from .tracker_parts import IssueEdit, remarked
-
-R = TypeVar("R")  # a connector's mapping rules
 
 
 class Answer(Protocol):
@@ -54,12 +52,16 @@ class ProjectPoller(Protocol):
     def since(self, moment: datetime, projects: Iterable[str]) -> str: ...
 
 
-class BotTracker(ConnectorBase, Generic[R]):
+R = TypeVar("R")  # a connector's mapping rules
+C = TypeVar("C", bound=RestClient)  # a connector's client
+
+
+class BotTracker(ConnectorBase, Generic[R, C]):
     """The defaults of a tracker reached as one bot account (see the module's docstring);
-    ``R`` is the type of its mapping rules."""
+    ``R`` is the type of its mapping rules, ``C`` of its client."""
 
     name: str
-    _client: RestClient
+    _client: C
     _poller: ProjectPoller
     _bot_name: str | None
     visibility_ttl = 60.0  # seconds a project's visibility is trusted
@@ -67,8 +69,19 @@ class BotTracker(ConnectorBase, Generic[R]):
     comment_noun = "comment"  # what the tracker calls a comment
     edit_verb = "PATCH"  # the method that edits a comment
 
-    def start_watching(self, projects: Sequence[str]) -> None:
-        """Start with ``projects`` watched and no visibility or rules known."""
+    def start(
+        self,
+        projects: Sequence[str],
+        client: C,
+        rules: Callable[[str, str | None], R],
+        bot: str | None,
+    ) -> None:
+        """Start with ``projects`` watched through ``client``, the bot's name ``bot`` (None:
+        asked for when needed), ``rules(instance, bot)`` the mapping rules, and no visibility
+        or rules known yet."""
+        self._client = client
+        self._make_rules = rules
+        self._bot_name = bot
         self._known_rules: tuple[str | None, R] | None = None  # (the bot then, the rules)
         self._watched: list[str] = []
         self._visibility: dict[str, tuple[bool, float]] = {}  # project -> (public, read at)
@@ -76,10 +89,6 @@ class BotTracker(ConnectorBase, Generic[R]):
 
     def check(self) -> str:
         """The bot's name as the tracker knows it; sets ``_bot_name``."""
-        raise NotImplementedError
-
-    def rules_for(self, bot: str | None) -> R:
-        """The mapping rules, with ``bot`` as syncd's account."""
         raise NotImplementedError
 
     def read_public(self, project: str) -> bool:
@@ -157,6 +166,11 @@ class BotTracker(ConnectorBase, Generic[R]):
         with contextlib.suppress(NotFound):
             self._client.call("DELETE", path)
 
+    @property
+    def client(self) -> C:
+        """The tracker's HTTP client (for the connector's ``diagnose``)."""
+        return self._client
+
     # --- projects ------------------------------------------------------------------------
 
     def watch(self, projects: Sequence[str]) -> None:
@@ -198,7 +212,10 @@ class BotTracker(ConnectorBase, Generic[R]):
         # built again only when the bot's name changed: every delivery asks for them
         known = self._known_rules
         if known is None or known[0] != self._bot_name:
-            known = self._known_rules = (self._bot_name, self.rules_for(self._bot_name))
+            known = self._known_rules = (
+                self._bot_name,
+                self._make_rules(self.name, self._bot_name),
+            )
         return known[1]
 
     def find_comment(self, parent: Ref, key: str) -> Comment | None:

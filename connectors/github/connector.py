@@ -59,21 +59,19 @@ CAPABILITIES = frozenset(
 )
 
 
-class GitHubConnector(BotTracker[Rules]):
+class GitHubConnector(BotTracker[Rules, GitHubClient]):
     """syncd's view of GitHub Issues, acting as one account (the bot)."""
 
     settings: GitHubSettings
 
-    _client: GitHubClient
     capabilities = CAPABILITIES
     vendor = "GitHub"
 
     def __init__(self, name: str, settings: GitHubSettings) -> None:
         self.name = name
         self.settings = settings
-        self.start_watching(settings.repositories)
-        self._client = GitHubClient(settings, str(settings.secret("token")))
-        self._bot_name = settings.bot_login
+        client = GitHubClient(settings, str(settings.secret("token")))
+        self.start(settings.repositories, client, settings.rules, settings.bot_login)
         self._poller = Poller(self._client, self._rules, settings.max_poll_pages, settings.per_page)
 
     # --- account -------------------------------------------------------------------------
@@ -85,18 +83,9 @@ class GitHubConnector(BotTracker[Rules]):
         self._bot_name = login
         return login
 
-    @property
-    def client(self) -> GitHubClient:
-        """The client over PyGithub (for :mod:`.diagnose`)."""
-        return self._client
-
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check the token and, per repository, access, Issues, labels and the webhook."""
         return diagnose(self, context)
-
-    def rules_for(self, bot: str | None) -> Rules:
-        """The mapping rules of the settings, ``bot`` the bot's login."""
-        return self.settings.rules(self.name, bot)
 
     # --- issues --------------------------------------------------------------------------
 

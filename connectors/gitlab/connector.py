@@ -55,11 +55,10 @@ CAPABILITIES = frozenset(
 DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
 
 
-class GitLabConnector(BotTracker[Rules]):
+class GitLabConnector(BotTracker[Rules, GitLabClient]):
     """syncd's view of GitLab issues, acting as one account (the bot)."""
 
     settings: GitLabSettings
-    _client: GitLabClient
     capabilities = CAPABILITIES
     vendor = "GitLab"
     comment_noun = "note"
@@ -70,9 +69,8 @@ class GitLabConnector(BotTracker[Rules]):
     ) -> None:
         self.name = name
         self.settings = settings
-        self.start_watching(settings.projects)
-        self._client = GitLabClient(settings, str(settings.secret("token")), session)
-        self._bot_name = settings.bot_username
+        client = GitLabClient(settings, str(settings.secret("token")), session)
+        self.start(settings.projects, client, settings.rules, settings.bot_username)
         self._poller = Poller(
             self._client,
             self._rules,
@@ -89,18 +87,9 @@ class GitLabConnector(BotTracker[Rules]):
         self._bot_name = str(data.get("username") or "")
         return self._bot_name
 
-    @property
-    def client(self) -> GitLabClient:
-        """The client over python-gitlab (for :mod:`.diagnose`)."""
-        return self._client
-
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check the token and, per project, access, issues, labels and the webhook."""
         return diagnose(self, context)
-
-    def rules_for(self, bot: str | None) -> Rules:
-        """The mapping rules of the settings, ``bot`` the bot's username."""
-        return self.settings.rules(self.name, bot)
 
     # --- issues --------------------------------------------------------------------------
 
