@@ -5,18 +5,42 @@ account, a reset forgets the records but keeps the accounts, a revoked token is 
 webhooks are pointed at a URL with a secret. :class:`EmulatorActor` is the start of an actor
 (an emulator, the instance name syncd knows it by, the URL it is served at);
 :func:`served` shows an in-process answer at that URL, and :func:`bot_settings` is what
-syncd's own account is configured with against an emulator.
+syncd's own account is configured with against an emulator. :class:`VendorLimits` reads a
+vendor's limits from config, or lifts them.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from .emulation import EmulatorControl
 
+UNLIMITED = 10**9  # a limit no run reaches
 PLACEHOLDER = "http://127.0.0.1"  # the host of answers built in process, before a request
 E = TypeVar("E")
+
+
+class VendorLimits:
+    """The start of a frozen dataclass of a vendor's limits (the vendor's own by default):
+    read from config, or lifted for runs that measure syncd alone."""
+
+    KEPT: ClassVar[tuple[str, ...]] = ()  # the fields lifting leaves as they are
+
+    @classmethod
+    def of(cls, value: Self | Mapping[str, Any] | None) -> Self:
+        """Limits from config (a mapping of the fields), as given, or the vendor's."""
+        if value is None:
+            return cls()
+        return cls(**dict(value)) if isinstance(value, Mapping) else value
+
+    @classmethod
+    def lifted(cls) -> Self:
+        """No limit worth the name: every field but the kept ones at :data:`UNLIMITED`."""
+        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]  # a dataclass
+        return cls(**{name: UNLIMITED for name in names if name not in cls.KEPT})
 
 
 class TokenStore(Protocol):
