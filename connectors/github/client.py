@@ -28,6 +28,7 @@ from syncd.errors import (
 )
 from syncd.paging import next_link, walk
 from syncd.ratelimit import read_reset
+from syncd.tracker_parts import records
 
 from .settings import GitHubSettings
 
@@ -178,6 +179,10 @@ class GitHubClient:
 
         first = (resume, None, None) if resume else (path, params, etag)
         yield from walk(fetch, first, following, max_pages=self.MAX_PAGES)
+
+    def records(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every object of a list, page after page."""
+        return records(self.pages(path, params))
 
     def budget(self) -> RateBudget:
         """What the last answer said about the core rate budget."""

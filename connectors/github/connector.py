@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncd.connector import (
-    Capability,
-    ConnectorBase,
-    DiagnoseContext,
-    Finding,
-    PollPage,
-    RateBudget,
-    WebhookResult,
-)
-from syncd.errors import NotFound, RemoteError, WebhookError
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
+from syncd.errors import NotFound
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
+from syncd.tracker_kit import BotTracker
+from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
 from .client import GitHubClient
@@ -33,7 +26,6 @@ from .mapping import (
     is_pull_request,
     issue_from_raw,
     issue_status,
-    label_changes,
     label_names,
     parse_comment_key,
     parse_issue_key,
@@ -42,7 +34,7 @@ from .mapping import (
     split_marker,
     state_for,
 )
-from .poll import Poller, cursor_since
+from .poll import Poller
 from .settings import GitHubSettings
 
 CAPABILITIES = frozenset(
@@ -66,26 +58,21 @@ CAPABILITIES = frozenset(
     }
 )
 
-VISIBILITY_TTL = 60.0  # seconds a repository's visibility is trusted
 
-
-class GitHubConnector(ConnectorBase):
+class GitHubConnector(BotTracker[Rules, GitHubClient]):
     """syncd's view of GitHub Issues, acting as one account (the bot)."""
 
     settings: GitHubSettings
 
     capabilities = CAPABILITIES
+    vendor = "GitHub"
 
     def __init__(self, name: str, settings: GitHubSettings) -> None:
         self.name = name
         self.settings = settings
-        self._client = GitHubClient(settings, str(settings.secret("token")))
-        self._login: str | None = settings.bot_login
-        self._known_rules: Rules | None = None
-        self._watched: list[str] = []
-        self.watch(settings.repositories)
+        client = GitHubClient(settings, str(settings.secret("token")))
+        self.start(settings.repositories, client, settings.rules, settings.bot_login)
         self._poller = Poller(self._client, self._rules, settings.max_poll_pages, settings.per_page)
-        self._visibility: dict[str, tuple[bool, float]] = {}  # project -> (public, read at)
 
     # --- account -------------------------------------------------------------------------
 
@@ -93,56 +80,23 @@ class GitHubConnector(ConnectorBase):
         """The bot's login (``GET /user``); ``AuthError`` when the token is refused."""
         with self._client.errors():
             login = str(self._client.gh.get_user().login)
-        self._login = login
+        self._bot_name = login
         return login
-
-    @property
-    def client(self) -> GitHubClient:
-        """The client over PyGithub (for :mod:`.diagnose`)."""
-        return self._client
 
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check the token and, per repository, access, Issues, labels and the webhook."""
         return diagnose(self, context)
 
-    def watch(self, projects: Sequence[str]) -> None:
-        """Add repositories (``owner/name``) to poll; the engine passes its route targets."""
-        for project in projects:
-            if project not in self._watched:
-                self._watched.append(project)
-
-    @property
-    def watched(self) -> list[str]:
-        """The repositories polled, settings first then route targets."""
-        return list(self._watched)
-
-    def _bot(self) -> str:
-        return self._login or self.check()
-
-    def _rules(self) -> Rules:
-        # built again only when the bot's login changed: every delivery asks for them
-        rules = self._known_rules
-        if rules is None or rules.bot_login != self._login:
-            rules = self._known_rules = Rules(
-                instance=self.name,
-                priority_labels=self.settings.priority_labels,
-                in_progress_labels=self.settings.in_progress_labels,
-                bot_login=self._login,
-            )
-        return rules
-
     # --- issues --------------------------------------------------------------------------
 
-    def _raw_issue(self, repo: str, number: int) -> dict[str, Any]:
-        data = self._client.call("GET", f"/repos/{repo}/issues/{number}").data
-        if not isinstance(data, dict):
-            raise NotFound(f"GitHub issue {repo}#{number} answered without a body")
-        return data
+    def issue_path(self, project: str, number: int) -> str:
+        """``/repos/{owner}/{repo}/issues/{number}``."""
+        return f"/repos/{project}/issues/{number}"
 
-    def get_issue(self, ref: Ref) -> Issue:
-        """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
-        repo, number = self._issue_key(ref)
-        return issue_from_raw(self._raw_issue(repo, number), self._rules())
+    def issue_of(self, raw: Any, project: str) -> Issue:
+        """A REST issue as a canonical issue, its repository read from the answer (a moved
+        issue answers under its new repository)."""
+        return issue_from_raw(raw, self._rules())
 
     def can_write(self, ref: Ref) -> bool:
         """False when the issue's repository is archived or we may no longer push to it."""
@@ -157,34 +111,17 @@ class GitHubConnector(ConnectorBase):
         """Up to ``limit`` open issues of ``project`` (pull requests left out), newest first."""
         params = {"state": "open", "sort": "updated", "direction": "desc", "per_page": 100}
         out: list[Issue] = []
-        for raw in self._records(f"/repos/{project}/issues", params):
+        for raw in self._client.records(f"/repos/{project}/issues", params):
             if not is_pull_request(raw):
                 out.append(issue_from_raw(raw, self._rules()))
             if len(out) >= limit:
                 break
         return out
 
-    def is_public(self, project: str) -> bool:
+    def read_public(self, project: str) -> bool:
         """Whether anyone may read the repository (``visibility`` of ``GET /repos/{repo}``;
-        an ``internal`` repository, readable by an enterprise's members, is not public).
-
-        Read at most once a minute per repository: the outgoing-text gate asks before every
-        write that carries something to redact. A failed read raises (a transient one is
-        retried with the write, a refused one is taken for public by the gate)."""
-        known = self._visibility.get(project)
-        if known is not None and time.monotonic() - known[1] < VISIBILITY_TTL:
-            return known[0]
-        data = self._client.call("GET", f"/repos/{project}").data
-        public = repo_is_public(data)
-        self._visibility[project] = (public, time.monotonic())
-        return public
-
-    def project_of(self, ref: Ref) -> str:
-        """The repository of an issue or comment ref (``owner/name#...``)."""
-        repo = ref.key.split("#", 1)[0]
-        if "/" not in repo:
-            raise ValueError(f"not a GitHub issue or comment: {ref}")
-        return repo
+        an ``internal`` repository, readable by an enterprise's members, is not public)."""
+        return repo_is_public(self._client.call("GET", f"/repos/{project}").data)
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose body carries the hidden marker ``key``."""
@@ -212,7 +149,7 @@ class GitHubConnector(ConnectorBase):
         if since is not None:
             # since filters on updated_at, which is never older than created_at
             params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for raw in self._records(f"/repos/{project}/issues", params):
+        for raw in self._client.records(f"/repos/{project}/issues", params):
             if is_pull_request(raw):
                 continue
             created = parse_time(raw.get("created_at"))
@@ -222,31 +159,13 @@ class GitHubConnector(ConnectorBase):
                 return issue_from_raw(raw, self._rules())
         return None
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def apply_edit(self, ref: Ref, edit: IssueEdit) -> Issue:
         """Change an issue: labels first, then one PATCH for state, title and body."""
         repo, number = self._issue_key(ref)
         raw = self._raw_issue(repo, number)
         rules = self._rules()
-        target = IssueStatus(status) if status is not None else None
-        to_add, to_remove = label_changes(
-            label_names(raw),
-            rules,
-            status=target,
-            priority=priority,
-            add=add_labels,
-            remove=remove_labels,
-        )
-        path = f"/repos/{repo}/issues/{number}"
+        to_add, to_remove = edit.labels(label_names(raw), rules)
+        path = self.issue_path(repo, number)
         if to_add:
             self._client.call("POST", f"{path}/labels", body={"labels": to_add})
         for label in to_remove:
@@ -254,13 +173,13 @@ class GitHubConnector(ConnectorBase):
             with contextlib.suppress(NotFound):
                 self._client.call("DELETE", f"{path}/labels/{quote(label, safe='')}")
         patch: dict[str, Any] = {}
+        target = edit.status
         if target is not None and issue_status(raw) != _open_or(target):
             patch.update(state_for(target, raw.get("state")))
-        if title is not None and title != raw.get("title"):
-            patch["title"] = title
-        if body is not None:
-            marker = split_marker(raw.get("body"))[1]
-            patch["body"] = add_marker(body, marker) if marker else body
+        if (new_title := edit.new_title(raw.get("title"))) is not None:
+            patch["title"] = new_title
+        if edit.body is not None:
+            patch["body"] = remarked(raw.get("body"), edit.body)
         if patch:
             raw = self._client.call("PATCH", path, body=patch).data
         elif to_add or to_remove:
@@ -285,7 +204,7 @@ class GitHubConnector(ConnectorBase):
         rules = self._rules()
         params = {"per_page": self.settings.per_page}
         path = f"/repos/{repo}/issues/{number}/comments"
-        return [comment_from_raw(raw, rules, repo) for raw in self._records(path, params)]
+        return [comment_from_raw(raw, rules, repo) for raw in self._client.records(path, params)]
 
     def add_comment(self, parent: Ref, body: str, *, public: bool, key: str) -> Comment:
         """Comment as the bot with the hidden marker ``key`` (GitHub has no internal notes)."""
@@ -296,93 +215,30 @@ class GitHubConnector(ConnectorBase):
         ).data
         return comment_from_raw(raw, self._rules(), repo)
 
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The bot's comment carrying ``key``, if any."""
-        self._bot()
-        for comment in self.comments(parent):
-            if comment.marker == key and comment.by_syncd:
-                return comment
-        return None
-
-    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """Replace a comment's body, keeping its marker."""
-        repo, comment_id = self._comment_key(ref)
-        path = f"/repos/{repo}/issues/comments/{comment_id}"
-        current = self._client.call("GET", path).data
-        marker = split_marker(current.get("body"))[1]
-        new_body = add_marker(body, marker) if marker else body
-        raw = self._client.call("PATCH", path, body={"body": new_body}).data
-        return comment_from_raw(raw, self._rules(), repo)
-
-    def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """Delete a comment; one already gone counts as deleted, so retries are safe."""
-        repo, comment_id = self._comment_key(ref)
-        with contextlib.suppress(NotFound):
-            self._client.call("DELETE", f"/repos/{repo}/issues/comments/{comment_id}")
-
     # --- changes -------------------------------------------------------------------------
-
-    def poll(self, cursor: str | None) -> PollPage:
-        """Issues and comments changed since ``cursor`` in every watched repository."""
-        state = self._poller.load(self.name, cursor)  # an unreadable cursor costs no request
-        if self._login is None:
-            self.check()
-        return self._poller.poll(state, self._watched)
-
-    def cursor_since(self, moment: datetime) -> str:
-        """A cursor whose polls return what changed at or after ``moment`` (every watched
-        repository)."""
-        return cursor_since(moment, self._watched)
-
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        self._poller.load(self.name, cursor)
-
-    def webhooks_offline(self) -> bool:
-        """Verifying and parsing a delivery calls GitHub only while the bot's login is
-        unknown (see :meth:`parse_webhook`)."""
-        return self._login is not None
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Hub-Signature-256`` against the configured secret."""
-        secret = self.settings.secret("webhook_secret", required=False)
-        if not secret:
-            raise WebhookError(401, "no webhook secret configured for this connector")
-        webhooks.verify(headers, body, secret)
+        webhooks.verify(headers, body, self.webhook_secret())
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified ``issues`` / ``issue_comment`` delivery into changes."""
-        if self._login is None:
-            # unreachable now: by_syncd stays False, the marker still names syncd's writes
-            with contextlib.suppress(RemoteError):
-                self.check()
+        self.learn_bot_quietly()
         return webhooks.parse(headers, body, self._rules())
-
-    def rate_budget(self) -> RateBudget:
-        """The core budget GitHub reported on the last answer."""
-        return self._client.budget()
-
-    def close(self) -> None:
-        """Release PyGithub's connections."""
-        self._client.close()
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _records(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-        for resp in self._client.pages(path, params):
-            yield from (r for r in resp.data or () if isinstance(r, dict))
-
     def _issue_key(self, ref: Ref) -> tuple[str, int]:
-        try:
-            return parse_issue_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+        return keyed(parse_issue_key, ref)
 
-    def _comment_key(self, ref: Ref) -> tuple[str, int]:
-        try:
-            return parse_comment_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+    def comment_path(self, ref: Ref) -> str:
+        """``/repos/{owner}/{repo}/issues/comments/{id}``: comment ids are the repository's."""
+        repo, comment_id = keyed(parse_comment_key, ref)
+        return f"/repos/{repo}/issues/comments/{comment_id}"
+
+    def comment_of(self, raw: Any, ref: Ref) -> Comment:
+        """A REST comment as a canonical comment."""
+        return comment_from_raw(raw, self._rules(), self.project_of(ref))
 
 
 def _open_or(target: IssueStatus) -> IssueStatus:

@@ -8,27 +8,26 @@ reverse.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from syncd.markers import add_marker, split_marker
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
+from syncd.tracker_labels import InProgressRules, by_account, draft_labels
+from syncd.tracker_labels import issue_priority as issue_priority
+from syncd.tracker_labels import label_changes as label_changes
 
-_PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
 _COMMENT_PREFIX = "comment-"
 
 Raw = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class Rules:
+class Rules(InProgressRules):
     """Per-instance mapping choices: the instance name, label conventions, the bot login."""
 
-    instance: str
-    priority_labels: Mapping[str, str] = field(default_factory=dict)
-    in_progress_labels: Sequence[str] = ()
     bot_login: str | None = None
 
 
@@ -128,16 +127,6 @@ def issue_status(raw: Raw, in_progress_labels: Iterable[str] = ()) -> IssueStatu
     return IssueStatus.TODO
 
 
-def issue_priority(labels: Iterable[str], priority_labels: Mapping[str, str]) -> Priority | None:
-    """The highest priority whose label is present."""
-    present = set(labels)
-    for prio in _PRIORITY_ORDER:
-        label = priority_labels.get(prio.value)
-        if label and label in present:
-            return prio
-    return None
-
-
 def issue_ref(raw: Raw, instance: str, repo: str | None = None) -> Ref:
     """The ref of an issue; ``repo`` when known, else from its ``repository_url``."""
     repo = repo or repo_of_url(str(raw.get("repository_url") or raw["url"]))
@@ -186,7 +175,7 @@ def comment_from_raw(raw: Raw, rules: Rules, repo: str | None = None) -> Comment
         created_at=parse_time(raw.get("created_at")),
         updated_at=parse_time(raw.get("updated_at")),
         marker=marker,
-        by_syncd=bool(rules.bot_login) and author.lower() == str(rules.bot_login).lower(),
+        by_syncd=by_account(author, rules.bot_login),
     )
 
 
@@ -211,43 +200,12 @@ def state_for(status: IssueStatus, current_state: str | None) -> dict[str, str]:
     return {"state": "open"}
 
 
-def label_changes(
-    current: Iterable[str],
-    rules: Rules,
-    *,
-    status: IssueStatus | None = None,
-    priority: Priority | None = None,
-    add: Iterable[str] = (),
-    remove: Iterable[str] = (),
-) -> tuple[list[str], list[str]]:
-    """Labels to add and to remove for the requested labels, priority and status."""
-    have = set(current)
-    want_add: set[str] = set(add)
-    want_remove: set[str] = set(remove)
-    if priority is not None:
-        target = rules.priority_labels.get(priority.value)
-        want_remove |= {lbl for p, lbl in rules.priority_labels.items() if p != priority.value}
-        if target:
-            want_add.add(target)
-    if status is not None and rules.in_progress_labels:
-        if status == IssueStatus.IN_PROGRESS:
-            if not have & set(rules.in_progress_labels):
-                want_add.add(rules.in_progress_labels[0])
-        else:
-            want_remove |= set(rules.in_progress_labels)
-    want_remove -= want_add
-    return sorted(want_add - have), sorted(want_remove & have)
-
-
 def draft_payload(draft: IssueDraft, key: str, rules: Rules) -> dict[str, Any]:
     """The body of ``POST /repos/{owner}/{repo}/issues`` for a draft."""
-    labels = set(draft.labels)
-    if draft.priority is not None and rules.priority_labels.get(draft.priority.value):
-        labels.add(rules.priority_labels[draft.priority.value])
     payload: dict[str, Any] = {
         "title": draft.title,
         "body": add_marker(draft.body, key),
-        "labels": sorted(labels),
+        "labels": draft_labels(draft, rules.priority_labels),
     }
     if draft.assignee:
         payload["assignees"] = [draft.assignee]

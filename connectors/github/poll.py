@@ -189,6 +189,11 @@ class Poller:
         keep = first_etag if new_since == since and not resume else None
         return StreamRead(records, new_since, keep, False)
 
+    @staticmethod
+    def since(moment: datetime, projects: Iterable[str]) -> str:
+        """The cursor of :func:`cursor_since`."""
+        return cursor_since(moment, projects)
+
     def load(self, name: str, cursor: str | None) -> dict[str, dict[str, dict[str, Any]]]:
         """The stream states of ``cursor`` (none yet for None); ``CursorError`` if unreadable."""
         if cursor is None:

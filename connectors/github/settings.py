@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr
 from syncd.connector import ConnectorSettings
 from syncd.ratelimit import WRITES, Limit
 
+from .mapping import Rules
+
 DEFAULT_PRIORITY_LABELS: dict[str, str] = {
     "urgent": "priority: urgent",
     "high": "priority: high",
@@ -37,6 +39,16 @@ class GitHubSettings(ConnectorSettings):
     bot_login: str | None = None
     # pages read per repository and stream in one poll call before handing back a cursor
     max_poll_pages: int = Field(default=10, ge=1)
+
+    def rules(self, instance: str, bot_login: str | None) -> Rules:
+        """The mapping rules of these settings, for the instance ``instance`` whose bot is
+        ``bot_login``."""
+        return Rules(
+            instance=instance,
+            priority_labels=self.priority_labels,
+            in_progress_labels=self.in_progress_labels,
+            bot_login=bot_login,
+        )
 
     def documented_limits(self) -> list[Limit]:
         """GitHub's: 5,000 requests an hour for a token; its secondary limits: 80

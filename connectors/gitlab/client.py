@@ -23,6 +23,7 @@ from gitlab.exceptions import GitlabError
 
 from syncd.connector import RateBudget
 from syncd.errors import RateLimited, RemoteError, TransientError, classify_status, retry_after
+from syncd.tracker_parts import records
 
 from .settings import GitLabSettings
 
@@ -179,8 +180,7 @@ class GitLabClient:
 
     def records(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """Every object of a list, page after page."""
-        for resp in self.pages(path, params):
-            yield from (r for r in resp.data or () if isinstance(r, dict))
+        return records(self.pages(path, params))
 
     def _seen(self, resp: requests.Response, *args: Any, **kwargs: Any) -> None:
         """requests' response hook: keep the headers, note the rate budget they state."""

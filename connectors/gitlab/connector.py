@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import requests
 
-from syncd.connector import (
-    Capability,
-    ConnectorBase,
-    DiagnoseContext,
-    Finding,
-    PollPage,
-    RateBudget,
-    WebhookResult,
-)
-from syncd.errors import NotFound, RemoteError, WebhookError
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
+from syncd.model import Comment, Issue, IssueDraft, Ref
+from syncd.tracker_kit import BotTracker
+from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
 from .client import GitLabClient, project_path
@@ -32,7 +23,6 @@ from .mapping import (
     draft_payload,
     is_user_note,
     issue_from_raw,
-    label_changes,
     label_names,
     parse_comment_key,
     parse_issue_key,
@@ -41,7 +31,7 @@ from .mapping import (
     split_marker,
     state_event,
 )
-from .poll import Poller, cursor_since
+from .poll import Poller
 from .settings import GitLabSettings
 
 CAPABILITIES = frozenset(
@@ -62,26 +52,25 @@ CAPABILITIES = frozenset(
         Capability.DIAGNOSE,
     }
 )
-VISIBILITY_TTL = 60.0  # seconds a project's visibility is trusted
 DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
 
 
-class GitLabConnector(ConnectorBase):
+class GitLabConnector(BotTracker[Rules, GitLabClient]):
     """syncd's view of GitLab issues, acting as one account (the bot)."""
 
     settings: GitLabSettings
     capabilities = CAPABILITIES
+    vendor = "GitLab"
+    comment_noun = "note"
+    edit_verb = "PUT"
 
     def __init__(
         self, name: str, settings: GitLabSettings, session: requests.Session | None = None
     ) -> None:
         self.name = name
         self.settings = settings
-        self._client = GitLabClient(settings, str(settings.secret("token")), session)
-        self._username: str | None = settings.bot_username
-        self._known_rules: Rules | None = None
-        self._watched: list[str] = []
-        self.watch(settings.projects)
+        client = GitLabClient(settings, str(settings.secret("token")), session)
+        self.start(settings.projects, client, settings.rules, settings.bot_username)
         self._poller = Poller(
             self._client,
             self._rules,
@@ -89,63 +78,28 @@ class GitLabConnector(ConnectorBase):
             per_page=settings.per_page,
             overlap=settings.poll_overlap,
         )
-        self._visibility: dict[str, tuple[bool, float]] = {}
 
     # --- account -------------------------------------------------------------------------
 
     def check(self) -> str:
         """The bot's username (``GET /user``); ``AuthError`` when the token is refused."""
         data = self._client.call("GET", "/user").data or {}
-        self._username = str(data.get("username") or "")
-        return self._username
-
-    @property
-    def client(self) -> GitLabClient:
-        """The client over python-gitlab (for :mod:`.diagnose`)."""
-        return self._client
-
-    @property
-    def watched(self) -> list[str]:
-        """The projects polled, settings first then route targets."""
-        return list(self._watched)
+        self._bot_name = str(data.get("username") or "")
+        return self._bot_name
 
     def diagnose(self, context: DiagnoseContext) -> list[Finding]:
         """Check the token and, per project, access, issues, labels and the webhook."""
         return diagnose(self, context)
 
-    def watch(self, projects: Sequence[str]) -> None:
-        """Add projects (``group/project``) to poll; the engine passes its route targets."""
-        self._watched += [p for p in projects if p not in self._watched]
-
-    def _bot(self) -> str:
-        return self._username or self.check()
-
-    def _rules(self) -> Rules:
-        rules = self._known_rules
-        if rules is None or rules.bot_username != self._username:
-            s = self.settings
-            rules = self._known_rules = Rules(
-                instance=self.name,
-                priority_labels=s.priority_labels,
-                in_progress_labels=tuple(s.in_progress_labels),
-                wont_do_labels=tuple(s.wont_do_labels),
-                duplicate_labels=tuple(s.duplicate_labels),
-                bot_username=self._username,
-            )
-        return rules
-
     # --- issues --------------------------------------------------------------------------
 
-    def _raw_issue(self, project: str, iid: int) -> dict[str, Any]:
-        data = self._client.call("GET", f"{project_path(project)}/issues/{iid}").data
-        if not isinstance(data, dict):
-            raise NotFound(f"GitLab issue {project}#{iid} answered without a body")
-        return data
+    def issue_path(self, project: str, number: int) -> str:
+        """``/projects/{url-encoded path}/issues/{iid}``."""
+        return f"{project_path(project)}/issues/{number}"
 
-    def get_issue(self, ref: Ref) -> Issue:
-        """Read one issue; ``NotFound`` if deleted, ``Forbidden`` if access was lost."""
-        project, iid = self._issue_key(ref)
-        return issue_from_raw(self._raw_issue(project, iid), self._rules(), project)
+    def issue_of(self, raw: Any, project: str) -> Issue:
+        """A REST issue as a canonical issue."""
+        return issue_from_raw(raw, self._rules(), project)
 
     def can_write(self, ref: Ref) -> bool:
         """False when the project is archived or syncd's account is below Reporter there
@@ -169,22 +123,10 @@ class GitLabConnector(ConnectorBase):
                 break
         return out
 
-    def is_public(self, project: str) -> bool:
+    def read_public(self, project: str) -> bool:
         """Whether anyone may read the project's issues (``visibility`` public and issues
-        not members-only); read at most once a minute per project."""
-        known = self._visibility.get(project)
-        if known is not None and time.monotonic() - known[1] < VISIBILITY_TTL:
-            return known[0]
-        public = project_is_public(self._client.call("GET", project_path(project)).data)
-        self._visibility[project] = (public, time.monotonic())
-        return public
-
-    def project_of(self, ref: Ref) -> str:
-        """The project of an issue or note ref (``group/project#...``)."""
-        project = ref.key.split("#", 1)[0]
-        if "/" not in project:
-            raise ValueError(f"not a GitLab issue or note: {ref}")
-        return project
+        not members-only)."""
+        return project_is_public(self._client.call("GET", project_path(project)).data)
 
     def create_issue(self, project: str, draft: IssueDraft, *, key: str) -> Issue:
         """Create an issue whose description carries the hidden marker ``key``."""
@@ -214,39 +156,25 @@ class GitLabConnector(ConnectorBase):
                 return issue_from_raw(raw, self._rules(), project)
         return None
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def apply_edit(self, ref: Ref, edit: IssueEdit) -> Issue:
         """Change an issue in one PUT: labels, ``state_event``, title and description."""
         project, iid = self._issue_key(ref)
         raw = self._raw_issue(project, iid)
         rules = self._rules()
-        to_add, to_remove = label_changes(
-            label_names(raw), rules, status=status, priority=priority,
-            add=add_labels, remove=remove_labels,
-        )  # fmt: skip
+        to_add, to_remove = edit.labels(label_names(raw), rules)
         put: dict[str, Any] = {}
         if to_add:
             put["add_labels"] = ",".join(to_add)
         if to_remove:
             put["remove_labels"] = ",".join(to_remove)
-        if status is not None and (event := state_event(status, raw.get("state"))):
+        if edit.status is not None and (event := state_event(edit.status, raw.get("state"))):
             put["state_event"] = event
-        if title is not None and title != raw.get("title"):
-            put["title"] = title
-        if body is not None:
-            marker = split_marker(raw.get("description"))[1]
-            put["description"] = add_marker(body, marker) if marker else body
+        if (new_title := edit.new_title(raw.get("title"))) is not None:
+            put["title"] = new_title
+        if edit.body is not None:
+            put["description"] = remarked(raw.get("description"), edit.body)
         if put:
-            raw = self._client.call("PUT", f"{project_path(project)}/issues/{iid}", body=put).data
+            raw = self._client.call("PUT", self.issue_path(project, iid), body=put).data
         return issue_from_raw(raw, rules, project)
 
     # --- notes ---------------------------------------------------------------------------
@@ -254,7 +182,7 @@ class GitLabConnector(ConnectorBase):
     def comments(self, parent: Ref) -> list[Comment]:
         """Every note people wrote on an issue (GitLab's system notes left out), oldest first."""
         project, iid = self._issue_key(parent)
-        path = f"{project_path(project)}/issues/{iid}/notes"
+        path = f"{self.issue_path(project, iid)}/notes"
         params = {"order_by": "created_at", "sort": "asc", "per_page": self.settings.per_page}
         rules = self._rules()
         return [
@@ -269,83 +197,32 @@ class GitLabConnector(ConnectorBase):
         project, iid = self._issue_key(parent)
         self._bot()
         payload = {"body": add_marker(body, key), "internal": not public}
-        path = f"{project_path(project)}/issues/{iid}/notes"
+        path = f"{self.issue_path(project, iid)}/notes"
         raw = self._client.call("POST", path, body=payload).data
         return comment_from_raw(raw, self._rules(), project, iid)
 
-    def find_comment(self, parent: Ref, key: str) -> Comment | None:
-        """The bot's note carrying ``key``, if any."""
-        self._bot()
-        return next((c for c in self.comments(parent) if c.marker == key and c.by_syncd), None)
-
-    def edit_comment(self, ref: Ref, parent: Ref, body: str) -> Comment:
-        """Replace a note's body, keeping its marker."""
-        project, iid, note_id = self._note_key(ref)
-        path = f"{project_path(project)}/issues/{iid}/notes/{note_id}"
-        marker = split_marker((self._client.call("GET", path).data or {}).get("body"))[1]
-        new_body = add_marker(body, marker) if marker else body
-        raw = self._client.call("PUT", path, body={"body": new_body}).data
-        return comment_from_raw(raw, self._rules(), project, iid)
-
-    def delete_comment(self, ref: Ref, parent: Ref) -> None:
-        """Delete a note; one already gone counts as deleted, so retries are safe."""
-        project, iid, note_id = self._note_key(ref)
-        with contextlib.suppress(NotFound):
-            self._client.call("DELETE", f"{project_path(project)}/issues/{iid}/notes/{note_id}")
-
     # --- changes -------------------------------------------------------------------------
-
-    def poll(self, cursor: str | None) -> PollPage:
-        """Issues and notes changed since ``cursor`` in every watched project."""
-        state = self._poller.load(self.name, cursor)  # an unreadable cursor costs no request
-        if self._username is None:
-            self.check()
-        return self._poller.poll(state, self._watched)
-
-    def cursor_since(self, moment: datetime) -> str:
-        """A cursor whose polls return what changed at or after ``moment``."""
-        return cursor_since(moment, self._watched)
-
-    def check_cursor(self, cursor: str) -> None:
-        """``CursorError`` if ``poll`` could not read ``cursor``; no request."""
-        self._poller.load(self.name, cursor)
-
-    def webhooks_offline(self) -> bool:
-        """Parsing a delivery calls GitLab only while the bot's username is unknown."""
-        return self._username is not None
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
         """Check ``X-Gitlab-Token`` against the configured secret."""
-        secret = self.settings.secret("webhook_secret", required=False)
-        if not secret:
-            raise WebhookError(401, "no webhook secret configured for this connector")
-        webhooks.verify(headers, secret)
+        webhooks.verify(headers, self.webhook_secret())
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Turn a verified Issue Hook or Note Hook delivery into changes."""
-        if self._username is None:
-            with contextlib.suppress(RemoteError):
-                self.check()
+        self.learn_bot_quietly()
         return webhooks.parse(headers, body, self._rules())
-
-    def rate_budget(self) -> RateBudget:
-        """What GitLab's ``RateLimit-*`` headers said last."""
-        return self._client.budget()
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._client.close()
 
     # --- helpers -------------------------------------------------------------------------
 
     def _issue_key(self, ref: Ref) -> tuple[str, int]:
-        try:
-            return parse_issue_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+        return keyed(parse_issue_key, ref)
 
-    def _note_key(self, ref: Ref) -> tuple[str, int, int]:
-        try:
-            return parse_comment_key(ref.key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+    def comment_path(self, ref: Ref) -> str:
+        """``.../issues/{iid}/notes/{id}``: a note's path needs its issue's iid."""
+        project, iid, note_id = keyed(parse_comment_key, ref)
+        return f"{self.issue_path(project, iid)}/notes/{note_id}"
+
+    def comment_of(self, raw: Any, ref: Ref) -> Comment:
+        """A REST note as a canonical comment."""
+        project, iid, _ = keyed(parse_comment_key, ref)
+        return comment_from_raw(raw, self._rules(), project, iid)

@@ -8,30 +8,38 @@ so the webhook module first brings a payload to the REST form these functions re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from syncd.markers import add_marker, split_marker
-from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Priority, Ref
+from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
+from syncd.tracker_labels import InProgressRules, by_account, draft_labels
+from syncd.tracker_labels import issue_priority as issue_priority
+from syncd.tracker_labels import label_changes as label_changes
 
-_PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
 _NOTE = "/note-"
 
 Raw = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class Rules:
+class Rules(InProgressRules):
     """Per-instance mapping choices: the instance name, label conventions, the bot."""
 
-    instance: str
-    priority_labels: Mapping[str, str] = field(default_factory=dict)
-    in_progress_labels: Sequence[str] = ()
     wont_do_labels: Sequence[str] = ()
     duplicate_labels: Sequence[str] = ()
     bot_username: str | None = None
+
+    @property
+    def status_labels(self) -> Mapping[IssueStatus, Sequence[str]]:
+        """The statuses GitLab's two states cannot tell, each said by a label."""
+        return {
+            **super().status_labels,
+            IssueStatus.WONT_DO: self.wont_do_labels,
+            IssueStatus.DUPLICATE: self.duplicate_labels,
+        }
 
 
 # --- markers -------------------------------------------------------------------------------
@@ -122,16 +130,6 @@ def issue_status(raw: Raw, rules: Rules) -> IssueStatus:
     return IssueStatus.TODO
 
 
-def issue_priority(labels: Iterable[str], priority_labels: Mapping[str, str]) -> Priority | None:
-    """The highest priority whose label is present."""
-    present = set(labels)
-    for prio in _PRIORITY_ORDER:
-        label = priority_labels.get(prio.value)
-        if label and label in present:
-            return prio
-    return None
-
-
 def project_is_public(raw: Any) -> bool:
     """Whether anyone may read a project (``visibility`` of ``GET /projects/:id``; an
     ``internal`` project is readable by every signed-in user, which is not the public).
@@ -186,7 +184,7 @@ def comment_from_raw(raw: Raw, rules: Rules, project: str, iid: int) -> Comment:
         created_at=parse_time(raw.get("created_at")),
         updated_at=change_time(raw.get("updated_at")),
         marker=marker,
-        by_syncd=bool(rules.bot_username) and author.lower() == str(rules.bot_username).lower(),
+        by_syncd=by_account(author, rules.bot_username),
     )
 
 
@@ -212,49 +210,12 @@ def state_event(status: IssueStatus, current_state: str | None) -> str | None:
     return "reopen" if current_state == "closed" else None
 
 
-def label_changes(
-    current: Iterable[str],
-    rules: Rules,
-    *,
-    status: IssueStatus | None = None,
-    priority: Priority | None = None,
-    add: Iterable[str] = (),
-    remove: Iterable[str] = (),
-) -> tuple[list[str], list[str]]:
-    """Labels to add and to remove for the requested labels, priority and status."""
-    have = set(current)
-    want_add: set[str] = set(add)
-    want_remove: set[str] = set(remove)
-    if priority is not None:
-        target = rules.priority_labels.get(priority.value)
-        want_remove |= {lbl for p, lbl in rules.priority_labels.items() if p != priority.value}
-        if target:
-            want_add.add(target)
-    if status is not None:
-        kinds = {
-            IssueStatus.IN_PROGRESS: rules.in_progress_labels,
-            IssueStatus.WONT_DO: rules.wont_do_labels,
-            IssueStatus.DUPLICATE: rules.duplicate_labels,
-        }
-        for kind, labels in kinds.items():
-            if status == kind:
-                if labels and not have & set(labels):
-                    want_add.add(labels[0])
-            else:
-                want_remove |= set(labels)
-    want_remove -= want_add
-    return sorted(want_add - have), sorted(want_remove & have)
-
-
 def draft_payload(draft: IssueDraft, key: str, rules: Rules) -> dict[str, Any]:
     """The body of ``POST /projects/:id/issues`` for a draft (labels comma-separated)."""
-    labels = set(draft.labels)
-    if draft.priority is not None and rules.priority_labels.get(draft.priority.value):
-        labels.add(rules.priority_labels[draft.priority.value])
     return {
         "title": draft.title,
         "description": add_marker(draft.body, key),
-        "labels": ",".join(sorted(labels)),
+        "labels": ",".join(draft_labels(draft, rules.priority_labels)),
     }
 
 

@@ -88,6 +88,11 @@ class Poller:
         self.per_page = per_page
         self.overlap = timedelta(seconds=overlap)
 
+    @staticmethod
+    def since(moment: datetime, projects: Iterable[str]) -> str:
+        """The cursor of :func:`cursor_since`."""
+        return cursor_since(moment, projects)
+
     def load(self, name: str, cursor: str | None) -> dict[str, ProjectState]:
         """The project states of ``cursor`` (none yet for None); ``CursorError`` if unreadable."""
         if cursor is None:

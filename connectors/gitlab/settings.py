@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr
 from syncd.connector import ConnectorSettings
 from syncd.ratelimit import Limit
 
+from .mapping import Rules
+
 DEFAULT_PRIORITY_LABELS: dict[str, str] = {
     "urgent": "priority::urgent",
     "high": "priority::high",
@@ -43,6 +45,18 @@ class GitLabSettings(ConnectorSettings):
     max_poll_pages: int = Field(default=10, ge=1)
     # seconds each poll asks again before the newest update it saw (clock skew, slow writes)
     poll_overlap: float = Field(default=5.0, ge=0)
+
+    def rules(self, instance: str, bot_username: str | None) -> Rules:
+        """The mapping rules of these settings, for the instance ``instance`` whose bot is
+        ``bot_username``."""
+        return Rules(
+            instance=instance,
+            priority_labels=self.priority_labels,
+            in_progress_labels=tuple(self.in_progress_labels),
+            wont_do_labels=tuple(self.wont_do_labels),
+            duplicate_labels=tuple(self.duplicate_labels),
+            bot_username=bot_username,
+        )
 
     def documented_limits(self) -> list[Limit]:
         """gitlab.com's: 2,000 authenticated API requests a minute per user. A self-managed

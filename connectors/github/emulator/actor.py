@@ -12,15 +12,15 @@ from typing import Any
 
 from syncd.connector import EmulatorKit
 from syncd.model import Comment, Issue, IssueStatus, Ref
+from syncd.testing.emulator_parts import EmulatorActor, bot_settings
 
 from ..mapping import (
-    Rules,
     comment_from_raw,
     issue_from_raw,
     parse_comment_key,
     parse_issue_key,
 )
-from ..settings import DEFAULT_PRIORITY_LABELS
+from ..settings import GitHubSettings
 from .app import GitHubEmulator, build
 from .limits import GitHubLimits
 
@@ -33,20 +33,13 @@ CLOSE_REASON = {
 }
 
 
-class GitHubActor:
+class GitHubActor(EmulatorActor[GitHubEmulator]):
     """``dev-alice`` on the emulated GitHub."""
 
     def __init__(self, emulator: GitHubEmulator, instance: str, base_url: str) -> None:
-        self.emulator = emulator
-        self.instance = instance
-        self.base_url = base_url
+        super().__init__(emulator, instance, base_url)
         self.login = DEV_LOGIN
-        self.rules = Rules(
-            instance=instance,
-            priority_labels=DEFAULT_PRIORITY_LABELS,
-            in_progress_labels=("in progress",),
-            bot_login="syncd-bot",
-        )
+        self.rules = GitHubSettings().rules(instance, "syncd-bot")
         self.credentials = {
             "syncd": {"token": BOT_TOKEN},
             "developer": {"token": "dev-token", "login": DEV_LOGIN},
@@ -103,7 +96,7 @@ class GitHubActor:
 
     def issue(self, ref: Ref) -> Issue:
         repo, number = parse_issue_key(ref.key)
-        return issue_from_raw(self._public(self.emulator.issue(repo, number)), self.rules, repo)
+        return issue_from_raw(self.served(self.emulator.issue(repo, number)), self.rules, repo)
 
     def issues(self, project: str) -> list[Issue]:
         with self.emulator.store.lock:
@@ -113,31 +106,14 @@ class GitHubActor:
     def comments(self, ref: Ref) -> list[Comment]:
         repo, number = parse_issue_key(ref.key)
         return [
-            comment_from_raw(self._public(c), self.rules, repo)
+            comment_from_raw(self.served(c), self.rules, repo)
             for c in self.emulator.comments(repo, number)
         ]
-
-    def _public(self, raw: dict[str, Any]) -> dict[str, Any]:
-        # in-process answers carry the emulator's placeholder host; show the served one
-        return {
-            k: (
-                v.replace("http://127.0.0.1", self.base_url, 1)
-                if isinstance(v, str) and v.startswith("http://127.0.0.1/")
-                else v
-            )
-            for k, v in raw.items()
-        }
 
 
 def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
     """The connector settings syncd's bot uses against this emulator."""
-    return {
-        "kind": "github",
-        "base_url": base_url,
-        "token": BOT_TOKEN,
-        "webhook_secret": webhook_secret,
-        "bot_login": "syncd-bot",
-    }
+    return bot_settings("github", base_url, webhook_secret, token=BOT_TOKEN, bot_login="syncd-bot")
 
 
 def build_for_tests(

@@ -6,8 +6,8 @@ shapes, statuses, pagination and rate-limit headers, and sends ``issues`` and
 
 ``build(tokens={"syncd-token": "syncd-bot", "dev-token": "dev-alice"})`` gives a
 :class:`GitHubEmulator`; serve ``.app`` (for example with ``ServerThread``) and drive faults
-through ``.control``. The ``*_as`` helpers act as a human in process and fire the same
-webhooks the API does.
+through ``.control``. The ``*_as`` helpers (:mod:`.inprocess`) act as a human in process
+and fire the same webhooks the API does.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from syncd.testing.emulation import (
     RateBudget,
     control_routes,
 )
+from syncd.testing.emulator_parts import TokenAccounts
 
 from .admin import Admin
+from .inprocess import InProcess
 from .limits import GitHubLimits, Secondary
 from .records import CommentRec, Event, IssueRec, RepoRec
 from .render import comment_json, issue_json, milestone_json, repo_json, user_json
@@ -40,7 +42,7 @@ from .state import Store
 DEFAULT_TOKENS = {"syncd-token": "syncd-bot", "dev-token": "dev-alice", "pm-token": "pm-bob"}
 
 
-class GitHubEmulator:
+class GitHubEmulator(InProcess, TokenAccounts):
     """State, control and ASGI app of one emulated GitHub."""
 
     def __init__(
@@ -82,10 +84,6 @@ class GitHubEmulator:
         self.control.budget = RateBudget(limits.requests_per_hour, window, clock=clock)
         self.secondary = Secondary(limits, Quotas(clock))
 
-    def _add_tokens(self) -> None:
-        for token, login in self.tokens.items():
-            self.store.add_user(login, token, bot="bot" in login)
-
     def _sign(self, body: bytes) -> dict[str, str]:
         if not self.webhook_secret:
             return {}
@@ -99,17 +97,9 @@ class GitHubEmulator:
     def _retry_headers(seconds: float) -> dict[str, str]:
         return {**retry_after(seconds, minimum=0), "X-RateLimit-Resource": "core"}
 
-    def reset(self) -> None:
-        """Forget every repository, issue and comment; keep the accounts."""
-        with self.store.lock:
-            self.store = Store()
-            self._add_tokens()
-
-    def configure_webhooks(self, url: str | None, secret: str | None = None) -> None:
-        """Point deliveries at ``url``, signed with ``secret`` when given."""
-        if secret is not None:
-            self.webhook_secret = secret
-        self.control.webhooks.configure(url)
+    def new_store(self) -> Store:
+        """No repository, issue or comment (a reset keeps the accounts)."""
+        return Store()
 
     # --- shapes at the current base URL --------------------------------------------------
 
@@ -172,160 +162,6 @@ class GitHubEmulator:
         from .render import label_json
 
         return label_json(self.base_url, repo.full_name, self.store.label(repo, name))
-
-    def _fire_all(self, events: list[Event]) -> None:
-        for event in events:
-            self.fire(event)
-
-    # --- in-process helpers: set up, inspect, act as a human -----------------------------
-
-    def add_user(self, login: str, token: str | None = None) -> None:
-        """Add an account, reachable with ``token`` when given."""
-        with self.store.lock:
-            self.store.add_user(login, token)
-            if token:
-                self.tokens[token] = login
-
-    def revoke(self, token: str) -> None:
-        """Make GitHub refuse ``token`` from now on (401)."""
-        with self.store.lock:
-            self.store.tokens.pop(token, None)
-            self.tokens.pop(token, None)
-
-    def add_repo(self, full_name: str) -> dict[str, Any]:
-        """Create a repository (``owner/name``); idempotent."""
-        with self.store.lock:
-            return self.repo_json(self.store.add_repo(full_name))
-
-    def set_private(self, full_name: str, private: bool = True) -> None:
-        """Make a repository private (or public again)."""
-        with self.store.lock:
-            self.store.repo(full_name).private = private
-
-    def disable_issues(self, full_name: str, disabled: bool = True) -> None:
-        """Turn a repository's Issues feature off (its issue endpoints then answer 410)."""
-        with self.store.lock:
-            self.store.repo(full_name).has_issues = not disabled
-
-    def archive(self, full_name: str, archived: bool = True) -> None:
-        """Archive a repository: reads work, writes get 403."""
-        with self.store.lock:
-            self.store.repo(full_name).archived = archived
-
-    def forbid(self, login: str, full_name: str) -> None:
-        """Take ``login``'s access to a repository away (403 on every call)."""
-        with self.store.lock:
-            self.store.forbidden.add((login, self.store.repo(full_name).full_name))
-
-    def exhaust_budget(self, login: str, for_seconds: float | None = None) -> None:
-        """Use up ``login``'s rate budget; with ``for_seconds`` it resets that soon."""
-        self.control.budget.exhaust(login, for_seconds)
-
-    def issue(self, full_name: str, number: int) -> dict[str, Any]:
-        """The REST JSON of an issue, read without spending budget."""
-        with self.store.lock:
-            repo = self.store.repo(full_name)
-            return self.issue_json(repo, repo.issues[number])
-
-    def comments(self, full_name: str, number: int) -> list[dict[str, Any]]:
-        """The comments of an issue, oldest first."""
-        with self.store.lock:
-            repo = self.store.repo(full_name)
-            found = [
-                c
-                for c in self.store.comments.values()
-                if c.repo == repo.full_name and c.number == number
-            ]
-            return [self.comment_json(repo, c) for c in sorted(found, key=lambda c: c.id)]
-
-    def create_issue_as(
-        self,
-        login: str,
-        full_name: str,
-        title: str,
-        body: str = "",
-        labels: tuple[str, ...] = (),
-        *,
-        pull_request: bool = False,
-    ) -> int:
-        """Open an issue (or a pull request) as ``login``; returns its number."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            issue, events = self.store.create_issue(
-                login, repo, title, body, list(labels), pull_request=pull_request
-            )
-            self._fire_all(events)
-            return issue.number
-
-    def edit_issue_as(self, login: str, full_name: str, number: int, **fields: Any) -> None:
-        """PATCH an issue as ``login`` (title, body, state, state_reason, labels, assignees)."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            issue = self.store.issue(repo, number)
-            self._fire_all(self.store.update_issue(login, repo, issue, fields))
-
-    def close_as(self, login: str, full_name: str, number: int, reason: str = "completed") -> None:
-        """Close an issue as ``login`` with a ``state_reason``."""
-        self.edit_issue_as(login, full_name, number, state="closed", state_reason=reason)
-
-    def reopen_as(self, login: str, full_name: str, number: int) -> None:
-        """Reopen an issue as ``login``."""
-        self.edit_issue_as(login, full_name, number, state="open")
-
-    def label_as(self, login: str, full_name: str, number: int, *labels: str) -> None:
-        """Add labels as ``login``."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            issue = self.store.issue(repo, number)
-            self._fire_all(self.store.add_labels(login, repo, issue, list(labels)))
-
-    def unlabel_as(self, login: str, full_name: str, number: int, label: str) -> None:
-        """Remove one label as ``login``."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            issue = self.store.issue(repo, number)
-            self._fire_all(self.store.remove_label(login, repo, issue, label))
-
-    def comment_as(self, login: str, full_name: str, number: int, body: str) -> int:
-        """Comment as ``login``; returns the comment id."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            issue = self.store.issue(repo, number)
-            comment, events = self.store.add_comment(login, repo, issue, body)
-            self._fire_all(events)
-            return comment.id
-
-    def edit_comment_as(self, login: str, full_name: str, comment_id: int, body: str) -> None:
-        """Edit a comment as ``login``."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            comment = self.store.comment(repo, comment_id)
-            self._fire_all(self.store.edit_comment(login, repo, comment, body))
-
-    def delete_comment_as(self, login: str, full_name: str, comment_id: int) -> None:
-        """Delete a comment as ``login``."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            comment = self.store.comment(repo, comment_id)
-            self._fire_all(self.store.delete_comment(login, repo, comment))
-
-    def delete_issue_as(self, login: str, full_name: str, number: int) -> None:
-        """Delete an issue (an admin's act): reads then answer 410."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            issue = self.store.issue(repo, number)
-            self._fire_all(self.store.delete_issue(login, repo, issue))
-
-    def transfer_as(self, login: str, full_name: str, number: int, target: str) -> int:
-        """Transfer an issue to another repository; returns the new number."""
-        with self.store.lock:
-            repo = self.store.writable(full_name, login)
-            issue = self.store.issue(repo, number)
-            moved, events = self.store.transfer_issue(
-                login, repo, issue, self.store.writable(target, login)
-            )
-            self._fire_all(events)
-            return moved.number
 
 
 def build(

@@ -16,24 +16,23 @@ client is syncd; people act in process).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from syncd.emulator_kit import Quota, Quotas, Refused
+from syncd.testing.emulator_parts import VendorLimits
 
-UNLIMITED = 10**9
 SECONDARY_DOCS = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
     "#about-secondary-rate-limits"
 )
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-KEPT = ("secondary_status", "window_scale")  # what lifting the limits leaves as it is
 
 
 @dataclass(frozen=True)
-class GitHubLimits:
+class GitHubLimits(VendorLimits):
     """The figures the emulator holds each token to (GitHub's own by default)."""
+
+    KEPT = ("secondary_status", "window_scale")  # what lifting the limits leaves as it is
 
     requests_per_hour: int = 5000
     concurrent: int = 100
@@ -43,18 +42,6 @@ class GitHubLimits:
     secondary_status: int = 403  # GitHub answers 403 or 429
     # every window's length times this: tests shrink a minute to seconds (1.0: GitHub's)
     window_scale: float = 1.0
-
-    @classmethod
-    def of(cls, value: GitHubLimits | Mapping[str, Any] | None) -> GitHubLimits:
-        """Limits from config (a mapping of the fields), as given, or GitHub's."""
-        if isinstance(value, GitHubLimits):
-            return value
-        return cls(**dict(value or {}))
-
-    @classmethod
-    def lifted(cls) -> GitHubLimits:
-        """No limit worth the name: for runs that measure syncd alone."""
-        return cls(**{f.name: UNLIMITED for f in fields(cls) if f.name not in KEPT})
 
 
 class Secondary:

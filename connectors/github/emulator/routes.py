@@ -1,201 +1,23 @@
-"""The REST endpoints of the GitHub emulator, as a Starlette app over a :class:`Store`.
-
-Every answer carries GitHub's rate-limit headers; GET answers carry an ETag and a matching
-``If-None-Match`` gets a 304 that spends no budget, as on api.github.com.
+"""The REST endpoints of the GitHub emulator, as a Starlette app over a :class:`Store`:
+the user and rate limit, repositories with their labels and milestones, issues with their
+labels, and comments. What every endpoint goes through is :mod:`.gateway`.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
-
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from syncd.emulator_kit import Refused, last_page, link_header, page_of
 
 from .admin import permissions
-from .limits import retry_seconds, secondary_body
-from .records import ApiError, Event, IssueRec, RepoRec
-from .render import (
-    DOCS,
-    etag_of,
-    label_json,
-    milestone_json,
-    user_json,
-)
-from .state import Store
+from .gateway import Gateway, Reply, error_body, json_body, paginate
+from .records import ApiError
+from .render import label_json, milestone_json, user_json
 
-if TYPE_CHECKING:
-    from .app import GitHubEmulator
-
-Reply = tuple[int, Any, dict[str, str]]
-Handler = Callable[[Request, str], Awaitable[Reply]]
+__all__ = ["Api", "error_body"]
 
 
-def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> Any:
-    """GitHub's error shape."""
-    body: dict[str, Any] = {"message": message, "documentation_url": DOCS, "status": str(status)}
-    if errors:
-        body["errors"] = errors
-    return body
-
-
-def _token(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    scheme, _, value = auth.partition(" ")
-    if scheme.lower() in ("token", "bearer") and value:
-        return value.strip()
-    return None
-
-
-def _paginate(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
-    try:
-        per_page = max(1, min(100, int(request.query_params.get("per_page", 30))))
-        page = max(1, int(request.query_params.get("page", 1)))
-    except ValueError as exc:
-        raise ApiError(422, "Validation Failed") from exc
-    base = str(request.url).split("?", 1)[0]
-
-    def url(n: int) -> str:
-        params = dict(request.query_params) | {"page": str(n)}
-        return f"{base}?{urlencode(params)}"
-
-    last = last_page(len(items), per_page)
-    return page_of(items, page, per_page), link_header(url, page, last)
-
-
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise ApiError(400, "Problems parsing JSON") from exc
-
-
-class Api:
+class Api(Gateway):
     """Routes bound to one emulator."""
-
-    def __init__(self, emu: GitHubEmulator) -> None:
-        self.emu = emu
-
-    @property
-    def store(self) -> Store:
-        # looked up each time: a reset replaces the emulator's store
-        return self.emu.store
-
-    # --- plumbing ------------------------------------------------------------------------
-
-    def _rate_headers(self, login: str) -> dict[str, str]:
-        budget = self.emu.control.budget
-        remaining = budget.remaining(login)
-        return {
-            "X-RateLimit-Limit": str(budget.limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(budget.reset_at()),
-            "X-RateLimit-Used": str(budget.limit - remaining),
-            "X-RateLimit-Resource": "core",
-        }
-
-    def route(self, path: str, handler: Handler, methods: list[str], free: bool = False) -> Route:
-        """Wrap a handler with auth, budget, ETag, headers and GitHub's error bodies."""
-
-        async def endpoint(request: Request) -> Response:
-            self.emu.base_url = str(request.base_url).rstrip("/")
-            headers = {"X-GitHub-Media-Type": "github.v3", "X-GitHub-Request-Id": uuid.uuid4().hex}
-            token = _token(request)
-            login = self.store.login_for(token) if token else None
-            if login is None:
-                return self._answer(401, error_body(401, "Bad credentials"), headers)
-            scopes = self.emu.admin.scopes.get(token or "", "repo")
-            if scopes is not None:
-                # classic tokens say what they may; fine-grained ones do not
-                headers["X-OAuth-Scopes"] = scopes
-            budget = self.emu.control.budget
-            is_get = request.method == "GET"
-            if not free and not is_get and not budget.spend(login):
-                return self._limited(login, headers)
-            if not free:
-                refused = self.emu.secondary.spend(
-                    login, request.method, self.emu.control.in_flight
-                )
-                if refused is not None:
-                    return self._secondary(login, headers, refused)
-            try:
-                status, body, extra = await handler(request, login)
-            except ApiError as exc:
-                status, body, extra = (
-                    exc.status,
-                    error_body(exc.status, exc.message, exc.errors),
-                    {},
-                )
-                extra.update(exc.headers)
-                if exc.status == 301:
-                    repo, number = exc.extra["moved_to"]
-                    location = f"{self.emu.base_url}/repos/{repo}/issues/{number}"
-                    extra["Location"] = location
-                    body = {
-                        "message": "Moved Permanently",
-                        "url": location,
-                        "documentation_url": DOCS,
-                    }
-            raw = json.dumps(body).encode() if body is not None else b""
-            if is_get and status == 200:
-                etag = etag_of(raw)
-                extra["ETag"] = etag
-                if etag in request.headers.get("if-none-match", ""):
-                    # conditional hits are free, as on GitHub
-                    return self._answer(304, None, headers | extra | self._rate_headers(login))
-            if is_get and not free and not budget.spend(login):
-                return self._limited(login, headers)
-            return self._answer(status, raw, headers | extra | self._rate_headers(login))
-
-        return Route(path, endpoint, methods=methods)
-
-    def _limited(self, login: str, headers: dict[str, str]) -> Response:
-        self.emu.control.refuse("requests an hour")
-        body = error_body(403, f"API rate limit exceeded for user ID {self.store.users[login].id}.")
-        return self._answer(403, body, headers | self._rate_headers(login))
-
-    def _secondary(self, login: str, headers: dict[str, str], refused: Refused) -> Response:
-        self.emu.control.refuse(refused.quota.name)
-        status = self.emu.limits.secondary_status
-        body = secondary_body(headers["X-GitHub-Request-Id"], status)
-        wait = {"Retry-After": retry_seconds(refused)}
-        return self._answer(status, body, headers | self._rate_headers(login) | wait)
-
-    @staticmethod
-    def _answer(status: int, body: Any, headers: dict[str, str]) -> Response:
-        if isinstance(body, bytes):
-            raw = body
-        else:
-            raw = json.dumps(body).encode() if body is not None else b""
-        media = "application/json; charset=utf-8" if raw else None
-        return Response(raw, status_code=status, headers=headers, media_type=media)
-
-    def _issue(self, request: Request, login: str, write: bool = False) -> tuple[RepoRec, IssueRec]:
-        repo = self._repo(request, login, write, issues=True)
-        return repo, self.store.issue(repo, int(request.path_params["number"]))
-
-    def _repo(
-        self, request: Request, login: str, write: bool = False, issues: bool = False
-    ) -> RepoRec:
-        full = f"{request.path_params['owner']}/{request.path_params['repo']}"
-        repo = self.store.writable(full, login) if write else self.store.repo(full, login)
-        if issues and not repo.has_issues:
-            raise ApiError(410, "Issues are disabled for this repo")
-        return repo
-
-    def _fire(self, events: list[Event]) -> None:
-        for event in events:
-            self.emu.fire(event)
 
     # --- endpoints -----------------------------------------------------------------------
 
@@ -248,11 +70,11 @@ class Api:
             if sort not in keys:
                 raise ApiError(422, "Validation Failed")
             items.sort(key=keys[sort], reverse=q.get("direction", "desc") != "asc")
-            page, link = _paginate(request, items)
+            page, link = paginate(request, items)
             return 200, [self.emu.issue_json(repo, i) for i in page], link
 
     async def create_issue(self, request: Request, login: str) -> Reply:
-        body = await _json_body(request)
+        body = await json_body(request)
         with self.store.lock:
             repo = self._repo(request, login, write=True, issues=True)
             labels = [str(x) for x in body.get("labels") or []]
@@ -272,7 +94,7 @@ class Api:
             return 200, self.emu.issue_json(repo, issue), {}
 
     async def patch_issue(self, request: Request, login: str) -> Reply:
-        body = await _json_body(request)
+        body = await json_body(request)
         if not isinstance(body, dict):
             raise ApiError(400, "Problems parsing JSON")
         with self.store.lock:
@@ -282,7 +104,7 @@ class Api:
 
     async def issue_labels(self, request: Request, login: str) -> Reply:
         method = request.method
-        body = await _json_body(request) if method in ("POST", "PUT") else {}
+        body = await json_body(request) if method in ("POST", "PUT") else {}
         names = body.get("labels", []) if isinstance(body, dict) else body
         with self.store.lock:
             repo, issue = self._issue(request, login, write=method != "GET")
@@ -314,7 +136,7 @@ class Api:
             items = [
                 label_json(self.emu.base_url, repo.full_name, lbl) for lbl in repo.labels.values()
             ]
-            page, link = _paginate(request, items)
+            page, link = paginate(request, items)
             return 200, page, link
 
     async def repo_milestones(self, request: Request, login: str) -> Reply:
@@ -328,12 +150,12 @@ class Api:
                 for m in sorted(repo.milestones.values(), key=lambda m: m.number)
                 if state in ("all", m.state)
             ]
-            page, link = _paginate(request, items)
+            page, link = paginate(request, items)
             return 200, page, link
 
     async def issue_comments(self, request: Request, login: str) -> Reply:
         if request.method == "POST":
-            body = await _json_body(request)
+            body = await json_body(request)
             with self.store.lock:
                 repo, issue = self._issue(request, login, write=True)
                 comment, events = self.store.add_comment(login, repo, issue, body.get("body"))
@@ -352,7 +174,7 @@ class Api:
                 ),
                 key=lambda c: c.id,
             )
-            page, link = _paginate(request, items)
+            page, link = paginate(request, items)
             return 200, [self.emu.comment_json(repo, c) for c in page], link
 
     async def repo_comments(self, request: Request, login: str) -> Reply:
@@ -374,12 +196,12 @@ class Api:
                 )
             else:
                 items.sort(key=lambda c: c.id)
-            page, link = _paginate(request, items)
+            page, link = paginate(request, items)
             return 200, [self.emu.comment_json(repo, c) for c in page], link
 
     async def one_comment(self, request: Request, login: str) -> Reply:
         method = request.method
-        body = await _json_body(request) if method == "PATCH" else {}
+        body = await json_body(request) if method == "PATCH" else {}
         with self.store.lock:
             repo = self._repo(request, login, write=method != "GET")
             comment = self.store.comment(repo, int(request.path_params["comment_id"]))

@@ -10,9 +10,9 @@ from typing import Any
 
 from syncd.connector import EmulatorKit
 from syncd.model import Comment, Issue, IssueStatus, Ref
+from syncd.testing.emulator_parts import EmulatorActor, bot_settings
 
 from ..mapping import (
-    Rules,
     comment_from_raw,
     issue_from_raw,
     label_changes,
@@ -20,31 +20,21 @@ from ..mapping import (
     parse_issue_key,
     state_event,
 )
-from ..settings import DEFAULT_PRIORITY_LABELS, GitLabSettings
+from ..settings import GitLabSettings
 from .app import GitLabEmulator, build
 from .state import Store
 
 BOT_TOKEN = "syncd-token"
 DEV = "dev-alice"
-_DEFAULTS = GitLabSettings()
 
 
-class GitLabActor:
+class GitLabActor(EmulatorActor[GitLabEmulator]):
     """``dev-alice`` on the emulated GitLab."""
 
     def __init__(self, emulator: GitLabEmulator, instance: str, base_url: str) -> None:
-        self.emulator = emulator
-        self.instance = instance
-        self.base_url = base_url
+        super().__init__(emulator, instance, base_url)
         self.username = DEV
-        self.rules = Rules(
-            instance=instance,
-            priority_labels=DEFAULT_PRIORITY_LABELS,
-            in_progress_labels=tuple(_DEFAULTS.in_progress_labels),
-            wont_do_labels=tuple(_DEFAULTS.wont_do_labels),
-            duplicate_labels=tuple(_DEFAULTS.duplicate_labels),
-            bot_username="syncd-bot",
-        )
+        self.rules = GitLabSettings().rules(instance, "syncd-bot")
         self.credentials = {
             "syncd": {"token": BOT_TOKEN},
             "developer": {"token": "dev-token", "username": DEV},
@@ -132,7 +122,7 @@ class GitLabActor:
 
     def issue(self, ref: Ref) -> Issue:
         project, iid = parse_issue_key(ref.key)
-        return issue_from_raw(self._served(self.emulator.issue(project, iid)), self.rules, project)
+        return issue_from_raw(self.served(self.emulator.issue(project, iid)), self.rules, project)
 
     def issues(self, project: str) -> list[Issue]:
         with self.emulator.store.lock:
@@ -148,25 +138,12 @@ class GitLabActor:
             if not raw.get("system")
         ]
 
-    def _served(self, raw: dict[str, Any]) -> dict[str, Any]:
-        # in-process answers carry the emulator's placeholder host; show the served one
-        return {
-            k: v.replace("http://127.0.0.1", self.base_url, 1)
-            if isinstance(v, str) and v.startswith("http://127.0.0.1/")
-            else v
-            for k, v in raw.items()
-        }
-
 
 def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
     """The connector settings syncd's bot uses against this emulator."""
-    return {
-        "kind": "gitlab",
-        "base_url": base_url,
-        "token": BOT_TOKEN,
-        "webhook_secret": webhook_secret,
-        "bot_username": "syncd-bot",
-    }
+    return bot_settings(
+        "gitlab", base_url, webhook_secret, token=BOT_TOKEN, bot_username="syncd-bot"
+    )
 
 
 KIT = EmulatorKit(build=build, actor=GitLabActor, config=config)

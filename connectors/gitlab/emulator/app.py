@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from syncd.testing.emulation import EmulatorControl, EmulatorMiddleware, control_routes
+from syncd.testing.emulator_parts import TokenAccounts
 
 from .admin import Admin
 from .records import Event, ProjectRec
@@ -38,7 +39,7 @@ def error_body(status: int, message: str) -> Any:
     return {"message": f"{status} {message}"}
 
 
-class GitLabEmulator:
+class GitLabEmulator(TokenAccounts):
     """State, control and ASGI app of one emulated GitLab instance."""
 
     def __init__(
@@ -62,10 +63,6 @@ class GitLabEmulator:
         self.app = EmulatorMiddleware(outer, self.control, error_body, self.retry_headers)
         self._routes = Routes(self)
 
-    def _add_tokens(self) -> None:
-        for token, username in self.tokens.items():
-            self.store.add_user(username, token, bot="bot" in username)
-
     def _sign(self, body: bytes) -> dict[str, str]:
         # GitLab sends the secret token itself, not a signature of the body
         return {"X-Gitlab-Token": self.webhook_secret} if self.webhook_secret else {}
@@ -87,17 +84,9 @@ class GitLabEmulator:
     def render(self) -> Render:
         return Render(self.base_url, self.store.users)
 
-    def reset(self) -> None:
-        """Forget every project, issue and note; keep the accounts."""
-        with self.store.lock:
-            self.store = Store()
-            self._add_tokens()
-
-    def configure_webhooks(self, url: str | None, secret: str | None = None) -> None:
-        """Point deliveries at ``url``, with ``secret`` as the token when given."""
-        if secret is not None:
-            self.webhook_secret = secret
-        self.control.webhooks.configure(url)
+    def new_store(self) -> Store:
+        """No project, issue or note (a reset keeps the accounts)."""
+        return Store()
 
     async def _serve(self, request: Request) -> Response:
         return await self._routes.serve(request)
@@ -151,12 +140,6 @@ class GitLabEmulator:
                 project.members.setdefault(username, 30)
             if token:
                 self.tokens[token] = username
-
-    def revoke(self, token: str) -> None:
-        """Make GitLab refuse ``token`` from now on (401)."""
-        with self.store.lock:
-            self.store.tokens.pop(token, None)
-            self.tokens.pop(token, None)
 
     def add_project(self, path: str, *, visibility: str = "private") -> ProjectRec:
         """Create a project (``group/project``, subgroups allowed); idempotent."""

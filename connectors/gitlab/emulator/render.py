@@ -58,16 +58,16 @@ class Render:
 
     # --- REST ----------------------------------------------------------------------------
 
+    def person(self, username: str) -> dict[str, Any]:
+        """What every shape of a user carries: id, username, name and avatar."""
+        rec = self.users[username]
+        return {"id": rec.id, "username": rec.username, "name": rec.name, "avatar_url": AVATAR}
+
     def user(self, username: str) -> dict[str, Any]:
         """``UserBasic``: what issues and notes name their people by."""
-        rec = self.users[username]
-        return {
-            "id": rec.id,
-            "username": rec.username,
-            "name": rec.name,
+        return self.person(username) | {
             "state": "active",
-            "avatar_url": AVATAR,
-            "web_url": f"{self.base}/{rec.username}",
+            "web_url": f"{self.base}/{username}",
         }
 
     def current_user(self, username: str) -> dict[str, Any]:
@@ -183,14 +183,8 @@ class Render:
     # --- webhooks ------------------------------------------------------------------------
 
     def hook_user(self, username: str) -> dict[str, Any]:
-        rec = self.users[username]
-        return {
-            "id": rec.id,
-            "name": rec.name,
-            "username": rec.username,
-            "avatar_url": AVATAR,
-            "email": "[REDACTED]",  # what GitLab sends since 16.x
-        }
+        # the email is what GitLab sends since 16.x
+        return self.person(username) | {"email": "[REDACTED]"}
 
     def hook_project(self, project: ProjectRec) -> dict[str, Any]:
         web = f"{self.base}/{project.path_with_namespace}"
