@@ -17,11 +17,11 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, Unpack
 
-from .connector import ConnectorBase, PollPage, RateBudget
+from .connector import ConnectorBase, IssueChange, PollPage, RateBudget
 from .errors import NotFound, RemoteError, WebhookError
-from .model import Comment, Issue, IssueStatus, Priority, Ref
+from .model import Comment, Issue, IssueStatus, Ref
 from .tracker_parts import IssueEdit, remarked
 
 
@@ -123,20 +123,17 @@ class BotTracker(ConnectorBase, Generic[R, C]):
         """Make the changes ``update_issue`` was asked for."""
         raise NotImplementedError
 
-    def update_issue(
-        self,
-        ref: Ref,
-        *,
-        status: IssueStatus | None = None,
-        priority: Priority | None = None,
-        add_labels: Sequence[str] = (),
-        remove_labels: Sequence[str] = (),
-        title: str | None = None,
-        body: str | None = None,
-    ) -> Issue:
+    def update_issue(self, ref: Ref, **change: Unpack[IssueChange]) -> Issue:
         """Change an issue (:meth:`apply_edit`); what is not given stays as it is."""
-        target = IssueStatus(status) if status is not None else None
-        edit = IssueEdit(target, priority, tuple(add_labels), tuple(remove_labels), title, body)
+        status = change.get("status")
+        edit = IssueEdit(
+            IssueStatus(status) if status is not None else None,
+            change.get("priority"),
+            tuple(change.get("add_labels", ())),
+            tuple(change.get("remove_labels", ())),
+            change.get("title"),
+            change.get("body"),
+        )
         return self.apply_edit(ref, edit)
 
     # --- issues and comments --------------------------------------------------------------
