@@ -4,9 +4,12 @@ vendor's median and tail, the same draws for the same seed. Time is a test clock
 
 from __future__ import annotations
 
+import json
 import statistics
 
 from syncd.emulator_kit import Latency, Quota, Quotas
+from syncd.testing.faults import Faults
+from syncd.testing.webhook_sender import WebhookSender
 from tests.emulated import ManualClock as Clock
 
 
@@ -51,3 +54,19 @@ def test_latency_draws_the_median_and_tail_it_is_given_and_repeats_per_seed() ->
     slow = draws.count(3.0) / len(draws)
     assert 0.007 < slow < 0.013  # the occasional multi-second answer
     assert Latency.of(None) is None and Latency.of(latency) is latency
+
+
+def test_deliveries_since_a_mark_survive_the_capture_limit() -> None:
+    # a test that marks where its deliveries start must find them even when earlier tests of
+    # the same emulator filled the capture up to its limit
+    sender = WebhookSender(Faults(), sign=lambda body: {})
+    sender.capture_limit = 3
+    for n in range(4):
+        sender.send("ticket", {}, {"n": n})
+    mark = sender.total
+    for n in range(4, 6):
+        sender.send("ticket", {}, {"n": n})
+    assert len(sender.captured) == 3
+    assert [json.loads(b)["n"] for _, _, b in sender.since(mark)] == [4, 5]
+    assert sender.since(sender.total) == []
+    assert len(sender.since(0)) == 3  # what was trimmed is gone; what is kept comes back

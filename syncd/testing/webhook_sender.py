@@ -40,6 +40,7 @@ class WebhookSender:
         self.log: list[tuple[str, str]] = []
         # every signed delivery, sent or not, for tests that feed them by hand
         self.captured: list[tuple[str, dict[str, str], bytes]] = []
+        self.total = 0  # deliveries captured since the start, kept or trimmed
         self.capture_limit = 1000
         self.on_send: Callable[[bytes], None] | None = None
         self._queues: list[queue.Queue[_Delivery | None]] = [
@@ -69,6 +70,7 @@ class WebhookSender:
         body = json.dumps(payload, separators=(",", ":")).encode()
         signed = {"Content-Type": "application/json", **headers, **self.sign(body)}
         self.captured.append((event, signed, body))
+        self.total += 1
         del self.captured[: -self.capture_limit]
         if not self.url:
             return
@@ -83,6 +85,12 @@ class WebhookSender:
             )
             self._threads[lane] = thread
             thread.start()
+
+    def since(self, mark: int) -> list[tuple[str, dict[str, str], bytes]]:
+        """The deliveries captured after ``mark`` (a past :attr:`total`) that are still kept:
+        an index into :attr:`captured` goes stale once ``capture_limit`` trims it."""
+        first_kept = self.total - len(self.captured)
+        return self.captured[max(0, mark - first_kept) :]
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued delivery was attempted."""

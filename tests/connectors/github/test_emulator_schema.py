@@ -197,7 +197,7 @@ def test_webhook_deliveries_match_the_schemas(
 ) -> None:
     target = f"acme/dest-{uuid.uuid4().hex[:6]}"
     emu.add_repo(target)
-    start = len(emu.control.webhooks.captured)
+    start = emu.control.webhooks.total
     made = bot.post(f"/repos/{REPO}/issues", json={"title": "hooks", "body": "b"}).json()
     one = f"/repos/{REPO}/issues/{made['number']}"
     bot.patch(one, json={"title": "hooks 2", "state": "closed", "assignees": [DEV]})
@@ -210,7 +210,7 @@ def test_webhook_deliveries_match_the_schemas(
     number = emu.create_issue_as(DEV, target, "to delete")
     emu.delete_issue_as(DEV, target, number)
     seen: set[str] = set()
-    for event, headers, body in emu.control.webhooks.captured[start:]:
+    for event, headers, body in emu.control.webhooks.since(start):
         payload = json.loads(body)
         action = payload["action"]
         seen.add(f"{event}.{action}")

@@ -50,7 +50,7 @@ def test_job_followed_to_its_end_each_ticket_told_once_with_its_key(
 ) -> None:
     refs = tickets(harness, 3)
     keys = keyed(refs)
-    sent = len(harness.emu.control.webhooks.captured)
+    sent = harness.emu.control.webhooks.total
     puts, looks = requests(harness, MANY), requests(harness, LOOKS)
     result = harness.connector.update_tickets(
         keys, status=TicketStatus.SOLVED, comment=RESOLVED, public=True
@@ -69,7 +69,7 @@ def test_job_followed_to_its_end_each_ticket_told_once_with_its_key(
     wanted = {f"zen:event-type:ticket.{e}" for e in ("status_changed", "comment_added")}
 
     def kinds(ref: Ref) -> set[str]:
-        captured = harness.emu.control.webhooks.captured[sent:]
+        captured = harness.emu.control.webhooks.since(sent)
         hooks = [json.loads(body) for _, _, body in captured]
         return {h["type"] for h in hooks if h["subject"] == f"zen:ticket:{ref.key}"}
 
