@@ -7,15 +7,11 @@ writes only its vendor's shapes.
   the write lands, its answer comes late, as when a proxy times out).
 - :func:`given` (the optional fields a test gave) and :func:`group_named` (the group an
   actor names, added when the account has none so called).
-- :class:`VendorLimits`: the ``of``/``lifted`` constructors of an emulator's frozen
-  dataclass of limits (``connectors/<system>/emulator/limits.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import fields
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 StateT = TypeVar("StateT")
 PersonT = TypeVar("PersonT")
@@ -23,7 +19,6 @@ PersonT = TypeVar("PersonT")
 BOT_EMAIL = "syncd@example.com"
 AGENT_EMAIL = "agent@example.com"
 CUSTOMER_EMAIL = "customer@example.com"
-UNLIMITED = 10**9
 
 
 class HelpdeskSeats(Generic[StateT, PersonT]):
@@ -69,26 +64,6 @@ class HelpdeskSeats(Generic[StateT, PersonT]):
                 rule[2] -= 1
                 return float(rule[1])
         return 0.0
-
-
-class VendorLimits:
-    """``of`` and ``lifted`` for an emulator's frozen dataclass of limits; ``KEPT`` names
-    the fields lifting leaves as they are (a window's scale, a status code)."""
-
-    KEPT: ClassVar[tuple[str, ...]] = ("window_scale",)
-
-    @classmethod
-    def of(cls, value: Self | Mapping[str, Any] | None) -> Self:
-        """Limits from config (a mapping of the fields), as given, or the vendor's own."""
-        if isinstance(value, cls):
-            return value
-        return cls(**dict(cast(Mapping[str, Any], value or {})))
-
-    @classmethod
-    def lifted(cls) -> Self:
-        """No limit worth the name: for runs that measure syncd alone."""
-        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-        return cls(**{n: UNLIMITED for n in names if n not in cls.KEPT})
 
 
 def given(**values: Any) -> dict[str, Any]:
