@@ -7,11 +7,16 @@ writes only its vendor's shapes.
   the write lands, its answer comes late, as when a proxy times out).
 - :func:`given` (the optional fields a test gave) and :func:`group_named` (the group an
   actor names, added when the account has none so called).
+- :class:`VendorLimits`: the ``of``/``lifted`` constructors of an emulator's frozen
+  dataclass of limits (``connectors/<system>/emulator/limits.py``), lifting leaving the
+  windows' scale as it is.
 """
 
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
+
+from syncd.testing import emulator_parts
 
 StateT = TypeVar("StateT")
 PersonT = TypeVar("PersonT")
@@ -64,6 +69,12 @@ class HelpdeskSeats(Generic[StateT, PersonT]):
                 rule[2] -= 1
                 return float(rule[1])
         return 0.0
+
+
+class VendorLimits(emulator_parts.VendorLimits):
+    """A helpdesk's limits: a window's scale is kept when the limits are lifted."""
+
+    KEPT = ("window_scale",)
 
 
 def given(**values: Any) -> dict[str, Any]:

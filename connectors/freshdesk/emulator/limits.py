@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from syncd.emulator_kit import Quota, Quotas, Refused
-from syncd.testing.emulator_parts import VendorLimits
+from syncd.helpdesk_emulator import VendorLimits
 
 Kind = Literal["update", "list"] | None
 
@@ -21,8 +21,6 @@ Kind = Literal["update", "list"] | None
 @dataclass(frozen=True)
 class FreshdeskLimits(VendorLimits):
     """The figures the emulator holds the account to (the Pro plan's by default)."""
-
-    KEPT = ("window_scale",)  # what lifting the limits leaves as it is
 
     requests_per_minute: int = 400
     ticket_updates_per_minute: int = 160

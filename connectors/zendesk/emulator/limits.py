@@ -12,14 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from syncd.emulator_kit import Quota, Quotas, Refused
-from syncd.testing.emulator_parts import VendorLimits
+from syncd.helpdesk_emulator import VendorLimits
 
 
 @dataclass(frozen=True)
 class ZendeskLimits(VendorLimits):
     """The figures the emulator holds an account to (Zendesk's own by default)."""
-
-    KEPT = ("window_scale",)  # what lifting the limits leaves as it is
 
     requests_per_minute: int = 700
     ticket_updates_per_minute: int = 100
