@@ -8,7 +8,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
+from syncd.connector import (
+    BASICS,
+    COMMENT_CHANGES,
+    PROJECT_LOOKUPS,
+    Capability,
+    DiagnoseContext,
+    Finding,
+    WebhookResult,
+)
 from syncd.errors import NotFound
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
 from syncd.tracker_kit import BotTracker
@@ -37,22 +45,15 @@ from .mapping import (
 from .poll import Poller
 from .settings import GitHubSettings
 
-CAPABILITIES = frozenset(
-    {
+CAPABILITIES = (
+    BASICS
+    | COMMENT_CHANGES
+    | PROJECT_LOOKUPS
+    | {
         Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
         Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
         Capability.CONDITIONAL_POLL,
         Capability.ACCESS_CHECK,
-        Capability.ISSUE_SEARCH,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
         Capability.COLLAPSIBLE,
         Capability.FIELDS,
     }

@@ -8,7 +8,15 @@ from typing import Any
 
 import requests
 
-from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
+from syncd.connector import (
+    COMMENT_CHANGES,
+    HELPDESK_BASICS,
+    PROJECT_LOOKUPS,
+    Capability,
+    DiagnoseContext,
+    Finding,
+    WebhookResult,
+)
 from syncd.model import Comment, Issue, IssueDraft, Ref
 from syncd.tracker_kit import BotTracker
 from syncd.tracker_parts import IssueEdit, keyed, remarked
@@ -34,23 +42,11 @@ from .mapping import (
 from .poll import Poller
 from .settings import GitLabSettings
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.ACCESS_CHECK,
-        Capability.ISSUE_SEARCH,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-    }
+CAPABILITIES = (
+    HELPDESK_BASICS
+    | COMMENT_CHANGES
+    | PROJECT_LOOKUPS
+    | {Capability.LABELS, Capability.ACCESS_CHECK}
 )
 DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
 
