@@ -8,18 +8,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncd.connector import (
-    BASICS,
-    COMMENT_CHANGES,
-    PROJECT_LOOKUPS,
-    Capability,
-    DiagnoseContext,
-    Finding,
-    WebhookResult,
-)
+from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.errors import NotFound
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
-from syncd.tracker_kit import BotTracker
+from syncd.tracker_kit import BOT_TRACKER, BotTracker
 from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
@@ -45,19 +37,11 @@ from .mapping import (
 from .poll import Poller
 from .settings import GitHubSettings
 
-CAPABILITIES = (
-    BASICS
-    | COMMENT_CHANGES
-    | PROJECT_LOOKUPS
-    | {
-        Capability.WEBHOOKS,
-        Capability.LABELS,
-        Capability.CONDITIONAL_POLL,
-        Capability.ACCESS_CHECK,
-        Capability.COLLAPSIBLE,
-        Capability.FIELDS,
-    }
-)
+CAPABILITIES = BOT_TRACKER | {
+    Capability.CONDITIONAL_POLL,
+    Capability.COLLAPSIBLE,
+    Capability.FIELDS,
+}
 
 
 class GitHubConnector(BotTracker[Rules, GitHubClient]):

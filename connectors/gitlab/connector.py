@@ -8,17 +8,9 @@ from typing import Any
 
 import requests
 
-from syncd.connector import (
-    COMMENT_CHANGES,
-    HELPDESK_BASICS,
-    PROJECT_LOOKUPS,
-    Capability,
-    DiagnoseContext,
-    Finding,
-    WebhookResult,
-)
+from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.model import Comment, Issue, IssueDraft, Ref
-from syncd.tracker_kit import BotTracker
+from syncd.tracker_kit import BOT_TRACKER, BotTracker
 from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
@@ -42,12 +34,7 @@ from .mapping import (
 from .poll import Poller
 from .settings import GitLabSettings
 
-CAPABILITIES = (
-    HELPDESK_BASICS
-    | COMMENT_CHANGES
-    | PROJECT_LOOKUPS
-    | {Capability.LABELS, Capability.ACCESS_CHECK}
-)
+CAPABILITIES = BOT_TRACKER | {Capability.INTERNAL_COMMENTS}
 DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
 
 
