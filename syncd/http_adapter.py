@@ -8,8 +8,9 @@ turns transport failures into :class:`~syncd.errors.TransientError` (or whatever
 vendor sent, for ``rate_budget()``. :func:`status_error` and :func:`json_body` are the two
 steps every adapter takes with an answer: a failed status to the shared error table, a body
 to JSON. :meth:`HttpAdapter.response` and :meth:`HttpAdapter.request` take those steps for a
-call below the adapter's :attr:`~HttpAdapter.root`; a subclass sets what its calls carry
-(``label``, ``root``, ``headers``, ``auth``) and overrides the hooks it reads otherwise.
+call below the adapter's ``root``: a subclass gives its root and label, sets the headers and
+auth of its calls, and overrides only the hooks it reads otherwise (its error texts, what it
+notes from an answer).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -28,20 +29,37 @@ from .errors import transport_errors as _transport_errors
 Params = Mapping[str, Any] | list[tuple[str, Any]] | None
 
 
+class CallOptions(TypedDict, total=False):
+    """What a call of :meth:`HttpAdapter.response` may carry beside its method and path."""
+
+    params: Params
+    json: Any
+    headers: Mapping[str, str] | None
+
+
 class HttpAdapter:
     """An owned or borrowed ``httpx.Client`` with syncd's transport errors and rate budget."""
 
-    # what :meth:`response` gives every call: the words its errors start with
-    # (``<label> <method> <path>``), the root a relative path is joined to, headers and auth
-    label: str = ""
-    root: str = ""
+    # what :meth:`response` sends with every call beside the client's own
     headers: Mapping[str, str] = {}
     auth: httpx.Auth | None = None
     # the first status :meth:`response` fails on (no redirect is followed: a 3xx is a
     # failure, unless an adapter reads it as an answer)
     failed_from: int = 300
 
-    def __init__(self, http: httpx.Client | None, *, timeout: float, base_url: str = "") -> None:
+    def __init__(
+        self,
+        http: httpx.Client | None,
+        *,
+        timeout: float,
+        base_url: str = "",
+        root: str = "",
+        label: str = "",
+    ) -> None:
+        """``base_url`` is the built client's; :meth:`response` joins a relative path to
+        ``root`` and names a call in its errors ``<label> <method> <path>``."""
+        self.root = root
+        self.label = label
         self._owned = http is None
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
         self.timeout = timeout
@@ -59,12 +77,11 @@ class HttpAdapter:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
-        errors: Callable[[str], AbstractContextManager[None]] | None = None,
     ) -> httpx.Response:
-        """One call; a transport failure leaves as ``errors(where)`` makes it (by default
-        :meth:`transport_errors`). Any status comes back as it is."""
+        """One call; a transport failure leaves as :meth:`transport_errors` makes it. Any
+        status comes back as it is."""
         self.requests += 1
-        with (errors or self.transport_errors)(where):
+        with self.transport_errors(where):
             return self.http.request(
                 method,
                 url,
@@ -102,18 +119,9 @@ class HttpAdapter:
             raise self.failure(resp, where)
         return resp
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
+    def request(self, method: str, path: str, **options: Unpack[CallOptions]) -> Any:
         """One call, as :meth:`response`; the decoded JSON body (None for an empty one)."""
-        resp = self.response(method, path, params=params, json=json, headers=headers)
-        return self.decoded(resp, method, path)
+        return self.decoded(self.response(method, path, **options), method, path)
 
     def decoded(self, resp: httpx.Response, method: str, path: str) -> Any:
         """The JSON body of the answer to ``method path``; :meth:`not_json` when it is none."""

@@ -52,13 +52,11 @@ def message(resp: httpx.Response) -> str:
 class FreshdeskClient(HttpAdapter):
     """Calls ``/api/v2`` with the API key; raises only ``syncd.errors``."""
 
-    label = "Freshdesk"
     failed_from = 400  # a 3xx (which the API does not send) comes back as an answer
 
     def __init__(self, settings: FreshdeskSettings, http: httpx.Client | None = None) -> None:
-        super().__init__(http, timeout=settings.timeout)
+        super().__init__(http, timeout=settings.timeout, root=settings.root, label="Freshdesk")
         self.settings = settings
-        self.root = settings.root
         self.headers = {"Authorization": auth_header(settings), "User-Agent": USER_AGENT}
         self.last_cost: int | None = None  # credits the last call cost
 

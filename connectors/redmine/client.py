@@ -31,11 +31,11 @@ class RedmineClient(HttpAdapter):
     """Authenticated REST calls with errors translated; one instance per connector."""
 
     def __init__(self, instance: str, settings: RedmineSettings, http: httpx.Client | None) -> None:
-        super().__init__(http, timeout=settings.timeout)
+        super().__init__(
+            http, timeout=settings.timeout, root=settings.base_url, label=f"{instance}:"
+        )
         self.instance = instance
         self.settings = settings
-        self.label = f"{instance}:"
-        self.root = settings.base_url
         key = settings.secret("api_key") or ""
         self.headers = {"Accept": "application/json", "X-Redmine-API-Key": key}
 

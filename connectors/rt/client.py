@@ -46,11 +46,11 @@ class RTClient(HttpAdapter):
     """Authenticated REST2 calls with errors translated; one instance per connector."""
 
     def __init__(self, instance: str, settings: RTSettings, http: httpx.Client | None) -> None:
-        super().__init__(http, timeout=settings.timeout)
+        super().__init__(
+            http, timeout=settings.timeout, root=settings.api_url, label=f"{instance}:"
+        )
         self.instance = instance
         self.settings = settings
-        self.label = f"{instance}:"
-        self.root = settings.api_url
         token = settings.secret("token", required=False)
         self.token = token
         if token:

@@ -68,11 +68,10 @@ def _transport_errors(where: str) -> Iterator[None]:
 class ZendeskClient(HttpAdapter):
     """Calls ``/api/v2`` with the configured credential; raises only ``syncd.errors``."""
 
-    label = "Zendesk"
     failed_from = 400  # a 3xx (which the API does not send) comes back as an answer
 
     def __init__(self, settings: ZendeskSettings, http: httpx.Client | None = None) -> None:
-        super().__init__(http, timeout=settings.timeout, base_url=settings.root)
+        super().__init__(http, timeout=settings.timeout, base_url=settings.root, label="Zendesk")
         self.settings = settings
         # paths go below the client's base URL; an injected client may carry none
         self.root = settings.root if self.http.base_url == httpx.URL("") else ""
@@ -84,6 +83,7 @@ class ZendeskClient(HttpAdapter):
         }
 
     def transport_errors(self, where: str) -> AbstractContextManager[None]:
+        """Every failure of httpx may be tried again (:func:`_transport_errors`)."""
         return _transport_errors(where)
 
     def failure(self, resp: httpx.Response, where: str) -> Exception:
