@@ -104,7 +104,3 @@ class ZendeskClient(HttpAdapter):
             reset_form="seconds",
         )
         self.keep_budget(seen)
-
-    # the names the attachment calls (.files) use
-    _url = HttpAdapter.url
-    _note_budget = note
