@@ -13,6 +13,7 @@ from connectors.freshdesk.emulator import DEFAULT_SECRET, FreshdeskEmulator, bui
 from connectors.freshdesk.emulator.actor import CUSTOM_FIELDS, CUSTOM_STATUSES
 from syncd.model import Ref
 from syncd.testing.server import ServerThread
+from tests.connectors.kit import last_delivery
 
 INSTANCE = "fd"
 HEADER = "X-Syncd-Webhook-Secret"
@@ -67,11 +68,7 @@ class FreshdeskHarness:
         return Ref.comment(INSTANCE, resp.json()["id"])
 
     def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        captured = self.emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
+        return last_delivery(self.emu.control.webhooks)
 
     def forged(self, headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
         """Freshdesk signs nothing: a forged delivery is one with a guessed secret."""

@@ -18,6 +18,7 @@ from syncd.connector import Connector
 from syncd.errors import AuthError, CursorError, Forbidden, NotFound, RateLimited, TransientError
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
 from tests.connectors.contract import TrackerContract
+from tests.connectors.kit import last_delivery
 
 from .conftest import BOT, DEV, REPO, make_settings
 
@@ -53,11 +54,7 @@ class Harness:
         return Ref.comment("gh", f"{REPO}#comment-{resp.json()['id']}")
 
     def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        captured = self.emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
+        return last_delivery(self.emu.control.webhooks)
 
     def missing(self) -> Ref:
         return Ref.issue("gh", f"{REPO}#999999")

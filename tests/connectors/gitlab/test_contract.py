@@ -14,6 +14,7 @@ from connectors.gitlab.emulator import GitLabEmulator
 from syncd.connector import Connector
 from syncd.model import Ref
 from tests.connectors.contract import TrackerContract
+from tests.connectors.kit import last_delivery
 
 from .conftest import ENCODED, PROJECT, make_settings
 
@@ -52,11 +53,7 @@ class Harness:
         return Ref.comment("gl", f"{parent.key}/note-{resp.json()['id']}")
 
     def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        captured = self.emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
+        return last_delivery(self.emu.control.webhooks)
 
     def forged(self, headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
         """GitLab does not sign the body: a forged delivery is one with a wrong token."""

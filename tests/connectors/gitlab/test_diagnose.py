@@ -11,8 +11,8 @@ import pytest
 from connectors.gitlab import GitLabConnector
 from connectors.gitlab.emulator import GitLabEmulator, build
 from syncd.connector import CheckStatus, DiagnoseContext, Finding, ProjectUse
-from syncd.selftest import run
 from syncd.testing.server import ServerThread, free_port
+from tests.connectors.kit import row, self_test
 
 from .conftest import BOT, SECRET, TOKENS, make_settings
 
@@ -51,16 +51,7 @@ def diagnose(
     url: str, context: DiagnoseContext = CONTEXT, token: str = "syncd-token", **over: Any
 ) -> list[Finding]:
     conn = GitLabConnector("gl", make_settings(url, token=token, projects=[], **over))
-    try:
-        return run(conn, context, url)
-    finally:
-        conn.close()
-
-
-def row(findings: list[Finding], check: str) -> Finding:
-    found = [f for f in findings if f.check == check]
-    assert found, f"no row {check!r} in {[f.check for f in findings]}"
-    return found[0]
+    return self_test(conn, context, url)
 
 
 def test_everything_in_order(emu: GitLabEmulator, served: tuple[GitLabEmulator, str]) -> None:

@@ -14,8 +14,8 @@ from connectors.jira.emulator.admin import AdminState
 from syncd.connector import CheckStatus, DiagnoseContext, Finding, ProjectUse
 from syncd.errors import Forbidden
 from syncd.model import IssueDraft
-from syncd.selftest import run
 from syncd.testing.server import free_port
+from tests.connectors.kit import row, self_test
 
 from .conftest import Served
 
@@ -43,16 +43,7 @@ def emu(jira: Served) -> JiraEmulator:
 
 def diagnose(jira: Served, context: DiagnoseContext = CONTEXT, **over: Any) -> list[Finding]:
     conn = JiraConnector("jira", jira.settings(projects=[], **over))
-    try:
-        return run(conn, context, jira.url)
-    finally:
-        conn.close()
-
-
-def row(findings: list[Finding], check: str) -> Finding:
-    found = [f for f in findings if f.check == check]
-    assert found, f"no row {check!r} in {[f.check for f in findings]}"
-    return found[0]
+    return self_test(conn, context, jira.url)
 
 
 def test_everything_in_order(jira: Served) -> None:

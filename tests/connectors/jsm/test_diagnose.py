@@ -9,7 +9,7 @@ import pytest
 
 from connectors.jira.emulator.admin import AdminState
 from syncd.connector import CheckStatus, DiagnoseContext, Finding
-from syncd.selftest import run
+from tests.connectors.kit import self_test
 
 from .conftest import Served
 
@@ -27,10 +27,7 @@ def site(served: Served) -> Iterator[Served]:
 
 def _rows(site: Served, **over: object) -> dict[str, Finding]:
     conn = site.connector(**over)
-    try:
-        return {f.check: f for f in run(conn, CONTEXT, site.url)}
-    finally:
-        conn.close()
+    return {f.check: f for f in self_test(conn, CONTEXT, site.url)}
 
 
 def test_everything_in_order(site: Served) -> None:

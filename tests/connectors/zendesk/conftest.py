@@ -20,6 +20,7 @@ from connectors.zendesk.emulator import DEFAULT_SECRET, ZendeskEmulator, build  
 from syncd.model import Ref  # noqa: E402
 from syncd.testing.server import ServerThread  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402, F401  (the tests here import it from this module)
+from tests.connectors.kit import last_delivery  # noqa: E402
 
 INSTANCE = "zd"
 
@@ -73,11 +74,7 @@ class ZendeskHarness:
         return Ref.comment(INSTANCE, event["id"])
 
     def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        captured = self.emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
+        return last_delivery(self.emu.control.webhooks)
 
     def missing(self) -> Ref:
         return Ref.ticket(INSTANCE, 987654321)

@@ -6,12 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from connectors.zendesk.emulator.actor import config
 from connectors.zendesk.webhooks import sign
-from tests.webhook_fuzz import FUZZ, delivery_ids, door, mutated
+from tests.connectors.kit import fuzz, unnamed
 
 SECRET = "fuzz-zendesk-secret"
 DETAIL = {
@@ -60,21 +57,15 @@ PAYLOADS: list[dict[str, Any]] = [
 ]
 
 
+def _headers(event: str, body: bytes, delivery: str) -> dict[str, str]:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "X-Zendesk-Webhook-Id": "01GZ",
+        "X-Zendesk-Webhook-Invocation-Id": delivery,
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+        "X-Zendesk-Webhook-Signature": sign(SECRET, stamp, body),
+    }
+
+
 def test_random_deliveries_never_get_a_5xx_and_refusals_store_nothing(store_url: str) -> None:
-    with door(store_url, "zendesk", config("http://127.0.0.1:9", SECRET)) as daemon:
-
-        @FUZZ
-        @given(st.sampled_from(PAYLOADS).flatmap(mutated), delivery_ids)
-        def deliver(body: bytes, delivery: str) -> None:
-            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            headers = {
-                "Content-Type": "application/json",
-                "X-Zendesk-Webhook-Id": "01GZ",
-                "X-Zendesk-Webhook-Invocation-Id": delivery,
-                "X-Zendesk-Webhook-Signature-Timestamp": stamp,
-                "X-Zendesk-Webhook-Signature": sign(SECRET, stamp, body),
-            }
-            daemon.post(body, headers)
-
-        deliver()
-        assert daemon.healthy()
+    fuzz(store_url, "zendesk", config("http://127.0.0.1:9", SECRET), unnamed(PAYLOADS), _headers)
