@@ -1,10 +1,12 @@
-"""What the connector tests share besides the contract: the last delivery an emulator
-captured, the self-test run and its rows, the webhook fuzz's loop, and OpenAPI's ``nullable``
-read as JSON Schema."""
+"""What the connector tests share besides the contract: a vendor sample's JSON, the last
+delivery an emulator captured, the self-test run and its rows, the webhook fuzz's loop, and
+OpenAPI's ``nullable`` read as JSON Schema."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -14,6 +16,11 @@ from syncd.connector import Connector, DiagnoseContext, Finding
 from syncd.selftest import run
 from syncd.testing.webhook_sender import WebhookSender
 from tests.webhook_fuzz import FUZZ, delivery_ids, door, mutated
+
+
+def load(path: Path) -> Any:
+    """A JSON file of the vendor samples."""
+    return json.loads(path.read_text())
 
 
 def last_delivery(webhooks: WebhookSender) -> tuple[dict[str, str], bytes] | None:

@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,33 +15,18 @@ import pytest
 
 from connectors.github import GitHubConnector
 from connectors.github.emulator import GitHubEmulator
-from syncd.connector import Connector
 from syncd.errors import AuthError, CursorError, Forbidden, NotFound, RateLimited, TransientError
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
 from tests.connectors.contract import TrackerContract
-from tests.connectors.kit import last_delivery
+from tests.connectors.trackers import DevHarness
 
-from .conftest import BOT, DEV, REPO, make_settings
+from .conftest import BOT, DEV, REPO, connect, make_settings
 
 
-class Harness:
+class Harness(DevHarness):
     """Acts as a developer through the emulator's REST API with the developer's token."""
 
     project = REPO
-
-    def __init__(self, emu: GitHubEmulator, base_url: str, connector: GitHubConnector) -> None:
-        self.emu = emu
-        self.base_url = base_url
-        self.connector: Connector = connector
-        self.http = httpx.Client(
-            base_url=base_url, headers={"Authorization": "token dev-token"}, timeout=5
-        )
-        self._spare: list[GitHubConnector] = []
-
-    def bad_auth(self) -> Connector:
-        conn = GitHubConnector("gh", make_settings(self.base_url, token="wrong-token"))
-        self._spare.append(conn)
-        return conn
 
     def human_create(self, title: str, body: str = "", **kw: Any) -> Ref:
         resp = self.http.post(f"/repos/{REPO}/issues", json={"title": title, "body": body, **kw})
@@ -53,23 +39,13 @@ class Harness:
         resp.raise_for_status()
         return Ref.comment("gh", f"{REPO}#comment-{resp.json()['id']}")
 
-    def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        return last_delivery(self.emu.control.webhooks)
-
-    def missing(self) -> Ref:
-        return Ref.issue("gh", f"{REPO}#999999")
-
-    def close(self) -> None:
-        self.http.close()
-        for conn in self._spare:
-            conn.close()
-
 
 @pytest.fixture
-def harness(emu: GitHubEmulator, base_url: str, connector: GitHubConnector) -> Iterator[Harness]:
-    h = Harness(emu, base_url, connector)
-    yield h
-    h.close()
+def harness(
+    emu: GitHubEmulator, base_url: str, connector: GitHubConnector, dev: httpx.Client
+) -> Iterator[Harness]:
+    with closing(Harness(emu, base_url, connector, dev, connect)) as h:
+        yield h
 
 
 class TestGitHubContract(TrackerContract):
