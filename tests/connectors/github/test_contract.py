@@ -17,7 +17,7 @@ from connectors.github import GitHubConnector
 from connectors.github.emulator import GitHubEmulator
 from syncd.errors import AuthError, CursorError, Forbidden, NotFound, RateLimited, TransientError
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
-from tests.connectors.contract import TrackerContract
+from tests.connectors.contract import TrackerContract, drain
 from tests.connectors.trackers import DevHarness
 
 from .conftest import BOT, DEV, REPO, connect, make_settings
@@ -60,47 +60,36 @@ def _key() -> str:
     return f"k-{uuid.uuid4().hex}"
 
 
-def _drain(conn: GitHubConnector, cursor: str | None) -> tuple[list[Any], str | None]:
-    changes: list[Any] = []
-    for _ in range(20):
-        page = conn.poll(cursor)
-        changes.extend(page.changes)
-        cursor = page.cursor
-        if not page.more:
-            break
-    return changes, cursor
-
-
 def _settle(conn: GitHubConnector, cursor: str | None) -> str | None:
     """Poll until the overlap second of earlier tests' records has been read again."""
     for _ in range(5):
-        changes, cursor = _drain(conn, cursor)
+        changes, cursor = drain(conn, cursor)
         if not changes:
             break
     return cursor
 
 
 def test_idle_poll_is_conditional_and_free(emu: GitHubEmulator, connector: GitHubConnector) -> None:
-    cursor = _settle(connector, _drain(connector, None)[1])
+    cursor = _settle(connector, drain(connector, None)[1])
     before = emu.control.budget.remaining(BOT)
-    changes, cursor2 = _drain(connector, cursor)
+    changes, cursor2 = drain(connector, cursor)
     assert changes == []
     assert emu.control.budget.remaining(BOT) == before
     assert connector.rate_budget().remaining == before
-    changes, _ = _drain(connector, cursor2)
+    changes, _ = drain(connector, cursor2)
     assert changes == [] and emu.control.budget.remaining(BOT) == before
 
 
 def test_poll_sees_issue_and_comment_changes_once_settled(
     emu: GitHubEmulator, connector: GitHubConnector
 ) -> None:
-    _, cursor = _drain(connector, None)
+    _, cursor = drain(connector, None)
     time.sleep(1.05)
     number = emu.create_issue_as(DEV, REPO, "polled", "body")
     comment_id = emu.comment_as(DEV, REPO, number, "a developer's note")
     emu.close_as(DEV, REPO, number, "not_planned")
     emu.create_issue_as(DEV, REPO, "a pull request", pull_request=True)
-    changes, cursor = _drain(connector, cursor)
+    changes, cursor = drain(connector, cursor)
     ref = Ref.issue("gh", f"{REPO}#{number}")
     upserts = [c for c in changes if c.kind == ChangeKind.UPSERT and c.ref == ref]
     assert upserts and upserts[-1].issue.status == IssueStatus.WONT_DO
@@ -112,7 +101,7 @@ def test_poll_sees_issue_and_comment_changes_once_settled(
     # the overlap second may repeat what was seen, then the poll settles on 304s
     cursor = _settle(connector, cursor)
     before = emu.control.budget.remaining(BOT)
-    assert _drain(connector, cursor)[0] == []
+    assert drain(connector, cursor)[0] == []
     assert emu.control.budget.remaining(BOT) == before
 
 
@@ -123,10 +112,10 @@ def test_poll_pages_through_many_issues(emu: GitHubEmulator, base_url: str) -> N
         "gh", make_settings(base_url, repositories=[repo], per_page=5, max_poll_pages=2)
     )
     try:
-        _, cursor = _drain(conn, None)
+        _, cursor = drain(conn, None)
         time.sleep(1.05)
         numbers = [emu.create_issue_as(DEV, repo, f"issue {i}") for i in range(23)]
-        changes, _ = _drain(conn, cursor)
+        changes, _ = drain(conn, cursor)
         seen = {c.ref.key for c in changes if c.kind == ChangeKind.UPSERT}
         assert seen == {f"{repo}#{n}" for n in numbers}
     finally:
@@ -140,10 +129,10 @@ def test_watch_adds_route_targets(emu: GitHubEmulator, base_url: str) -> None:
     try:
         conn.watch([repo, repo])
         assert conn.watched == [repo]
-        _, cursor = _drain(conn, None)
+        _, cursor = drain(conn, None)
         time.sleep(1.05)
         number = emu.create_issue_as(DEV, repo, "routed")
-        changes, _ = _drain(conn, cursor)
+        changes, _ = drain(conn, cursor)
         assert Ref.issue("gh", f"{repo}#{number}") in {c.ref for c in changes}
     finally:
         conn.close()

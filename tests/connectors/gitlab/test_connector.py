@@ -14,23 +14,13 @@ from connectors.gitlab import GitLabConnector
 from connectors.gitlab.emulator import GitLabEmulator
 from syncd.errors import AuthError, Forbidden, NotFound, RateLimited, TransientError
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
+from tests.connectors.contract import drain
 
 from .conftest import BOT, DEV, PROJECT, make_settings
 
 
 def _key() -> str:
     return f"k-{uuid.uuid4().hex}"
-
-
-def _drain(conn: GitLabConnector, cursor: str | None) -> tuple[list[Any], str | None]:
-    changes: list[Any] = []
-    for _ in range(30):
-        page = conn.poll(cursor)
-        changes.extend(page.changes)
-        cursor = page.cursor
-        if not page.more:
-            break
-    return changes, cursor
 
 
 def _project(emu: GitLabEmulator, name: str) -> str:
@@ -94,19 +84,19 @@ def test_poll_reads_notes_of_changed_issues_and_skips_system_notes(
     path = _project(emu, "notes")
     conn = GitLabConnector("gl", make_settings(base_url, projects=[path], poll_overlap=2))
     try:
-        _, cursor = _drain(conn, None)
+        _, cursor = drain(conn, None)
         issue = conn.create_issue(path, IssueDraft(title="polled", body="b"), key=_key())
         conn.update_issue(issue.ref, add_labels=["bug"])  # GitLab adds a system note
         note = emu.actor_note(path, int(issue.ref.key.rsplit("#", 1)[1]), "a developer's note")
         iid = int(issue.ref.key.rsplit("#", 1)[1])
         assert [n["system"] for n in emu.notes(path, iid)] == [True, False]
-        changes, cursor = _drain(conn, cursor)
+        changes, cursor = drain(conn, cursor)
         assert [c.kind for c in changes if c.ref == issue.ref][:1] == [ChangeKind.UPSERT]
         notes = [c for c in changes if c.kind == ChangeKind.COMMENT]
         assert [c.comment.ref.key for c in notes] == [f"{issue.ref.key}/note-{note}"]
         assert not notes[0].comment.by_syncd and notes[0].comment.public
         # the overlap window asks again and drops what it returned
-        again, _ = _drain(conn, cursor)
+        again, _ = drain(conn, cursor)
         assert again == []
     finally:
         conn.close()
@@ -120,13 +110,13 @@ def test_poll_pages_through_a_burst_larger_than_one_call(
         "gl", make_settings(base_url, projects=[path], per_page=5, max_poll_pages=2)
     )
     try:
-        _, cursor = _drain(conn, None)
+        _, cursor = drain(conn, None)
         time.sleep(0.01)
         made = [
             conn.create_issue(path, IssueDraft(title=f"i{n}", body=""), key=_key())
             for n in range(23)
         ]
-        changes, _ = _drain(conn, cursor)
+        changes, _ = drain(conn, cursor)
         seen = {c.ref for c in changes if c.kind == ChangeKind.UPSERT}
         assert seen == {m.ref for m in made}
     finally:
