@@ -1,17 +1,19 @@
 """What the GitHub and GitLab connector tests set up alike, from what differs between them:
-the emulator's fixtures (served on 127.0.0.1), and the contract's harness, a developer
-acting over the emulator's REST API."""
+the emulator's fixtures (served on 127.0.0.1), the contract's harness (a developer acting
+over the emulator's REST API), and the failures both emulators stage the same way."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 import httpx
 import pytest
 
-from syncd.connector import Connector
-from syncd.model import Ref
+from syncd.connector import Connector, TrackerConnector
+from syncd.errors import AuthError, RateLimited, TransientError
+from syncd.model import IssueDraft, Ref
 from syncd.testing.emulation import EmulatorControl
 from syncd.testing.server import ServerThread
 
@@ -129,4 +131,48 @@ class DevHarness:
 
     def close(self) -> None:
         for conn in self._spare:
+            conn.close()
+
+
+class TrackerFaults:
+    """Failures the GitHub and GitLab emulators stage alike, and what syncd's connector makes
+    of them. A subclass names the tracker's ``project`` and its conftest's ``connect``."""
+
+    project: ClassVar[str]
+    connect: ClassVar[Callable[..., Connector]]
+
+    @pytest.mark.parametrize("status", [500, 502, 503])
+    def test_server_errors_are_transient(self, emu: Any, connector: Any, status: int) -> None:
+        assert isinstance(connector, TrackerConnector)
+        draft = IssueDraft(title="t", body="b")
+        made = connector.create_issue(self.project, draft, key=f"k-{uuid.uuid4().hex}")
+        emu.control.faults.add("status", status=status, path=r"/issues/\d+$", method="GET")
+        with pytest.raises(TransientError) as err:
+            connector.get_issue(made.ref)
+        assert not isinstance(err.value, RateLimited)
+        assert connector.get_issue(made.ref).ref == made.ref
+
+    def test_connection_reset_and_timeout_are_transient(self, emu: Any, base_url: str) -> None:
+        conn = self.connect(base_url, timeout=1)
+        assert isinstance(conn, TrackerConnector)
+        ref = Ref.issue(conn.name, f"{self.project}#1")
+        try:
+            emu.control.faults.add("reset", path=r"/issues/1$")
+            with pytest.raises(TransientError):
+                conn.get_issue(ref)
+            emu.control.faults.add("latency", seconds=1.5, path=r"/issues/1$")
+            with pytest.raises(TransientError):
+                conn.get_issue(ref)
+        finally:
+            conn.close()
+
+    def test_revoked_token_is_auth_error(self, emu: Any, base_url: str) -> None:
+        emu.add_user("temp-bot", "temp-token")
+        conn = self.connect(base_url, token="temp-token")
+        try:
+            assert conn.check() == "temp-bot"
+            emu.revoke("temp-token")
+            with pytest.raises(AuthError):
+                conn.check()
+        finally:
             conn.close()
