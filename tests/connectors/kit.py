@@ -7,15 +7,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from syncd.connector import Connector, DiagnoseContext, Finding
 from syncd.selftest import run
+from syncd.testing.emulation import EmulatorControl
 from syncd.testing.webhook_sender import WebhookSender
 from tests.webhook_fuzz import FUZZ, delivery_ids, door, mutated
+
+
+class Emulator(Protocol):
+    """An emulator as the fixtures serve it: its ASGI app and its control."""
+
+    app: Any
+    control: EmulatorControl
 
 
 def load(path: Path) -> Any:

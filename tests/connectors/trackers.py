@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import httpx
 import pytest
@@ -14,16 +14,9 @@ import pytest
 from syncd.connector import Connector, TrackerConnector
 from syncd.errors import AuthError, RateLimited, TransientError
 from syncd.model import IssueDraft, Ref
-from syncd.testing.emulation import EmulatorControl
 from syncd.testing.server import ServerThread
 
-from .kit import last_delivery
-
-
-class Emulator(Protocol):
-    app: Any
-    control: EmulatorControl
-
+from .kit import Emulator, last_delivery
 
 E = TypeVar("E", bound=Emulator)
 
