@@ -1,14 +1,16 @@
 """What the connector tests share besides the contract: a vendor sample's JSON, the last
-delivery an emulator captured, the self-test run and its rows, the webhook fuzz's loop, and
-OpenAPI's ``nullable`` read as JSON Schema."""
+delivery an emulator captured, the fixtures of a real server, the self-test run and its rows,
+the webhook fuzz's loop, and OpenAPI's ``nullable`` read as JSON Schema."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,6 +39,54 @@ def last_delivery(webhooks: WebhookSender) -> tuple[dict[str, str], bytes] | Non
         return None
     _, headers, body = webhooks.captured[-1]
     return headers, body
+
+
+class RealServer(Protocol):
+    """A real server started for the tests (``tests/realservers``)."""
+
+    info: dict[str, Any]
+
+    def stop(self) -> None: ...
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=RealServer)
+
+
+class RealServerFixtures(NamedTuple):
+    """The fixtures of a real server's tests, for its conftest to unpack under these names."""
+
+    real_server: Any
+    info: Any
+    harness: Any
+
+
+def real_server_fixtures(
+    start: Callable[[], S], harness: Callable[[dict[str, Any]], Closable]
+) -> RealServerFixtures:
+    """``real_server`` (session): what ``start`` gives, a started server or a loud skip (a
+    failure where its ``SYNCD_..._REQUIRED`` variable says so), stopped at the end; ``info``:
+    what its ``info.json`` says; ``harness``: ``harness(info)``, closed after the test."""
+
+    @pytest.fixture(scope="session")
+    def real_server() -> Iterator[S]:
+        server = start()
+        yield server
+        server.stop()
+
+    @pytest.fixture
+    def info(real_server: S) -> dict[str, Any]:
+        return real_server.info
+
+    @pytest.fixture(name="harness")
+    def harness_fixture(info: dict[str, Any]) -> Iterator[Closable]:
+        with closing(harness(info)) as h:
+            yield h
+
+    return RealServerFixtures(real_server, info, harness_fixture)
 
 
 def self_test(conn: Connector, context: DiagnoseContext, url: str) -> list[Finding]:
