@@ -61,15 +61,9 @@ class Harness:
         return Ref.issue("jira", "WID-99999")
 
 
-class TestJiraCloudContract(TrackerContract):
-    @pytest.fixture
-    def harness(self, cloud: Served) -> Harness:
-        cloud.emu.control.faults.clear()
-        return Harness(cloud)
+class TestJiraContract(TrackerContract):
+    """The contract against each flavour."""
 
-
-class TestJiraDataCenterContract(TrackerContract):
     @pytest.fixture
-    def harness(self, datacenter: Served) -> Harness:
-        datacenter.emu.control.faults.clear()
-        return Harness(datacenter)
+    def harness(self, served: Served) -> Harness:
+        return Harness(served)

@@ -10,7 +10,6 @@ import pytest
 
 from connectors.jira import JiraConnector
 from connectors.jira.emulator import JiraEmulator
-from connectors.jira.emulator.admin import AdminState
 from syncd.connector import CheckStatus, DiagnoseContext, Finding, ProjectUse
 from syncd.errors import Forbidden
 from syncd.model import IssueDraft
@@ -30,10 +29,8 @@ CONTEXT = DiagnoseContext(
 @pytest.fixture
 def jira(served: Served) -> Iterator[Served]:
     """Either flavour with a webhook to syncd; the admin state back to the defaults after."""
-    served.emu.admin = AdminState()
-    served.emu.admin.add_hook(HOOK)
-    yield served
-    served.emu.admin = AdminState()
+    with served.hooked(HOOK) as site:
+        yield site
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.jira.emulator.admin import AdminState
 from syncd.connector import CheckStatus, DiagnoseContext, Finding
 from tests.connectors.kit import self_test
 
@@ -19,10 +18,8 @@ CONTEXT = DiagnoseContext(webhooks=True, webhook_url=HOOK)
 
 @pytest.fixture
 def site(served: Served) -> Iterator[Served]:
-    served.emu.admin = AdminState()
-    served.emu.admin.add_hook(HOOK)
-    yield served
-    served.emu.admin = AdminState()
+    with served.hooked(HOOK) as hooked:
+        yield hooked
 
 
 def _rows(site: Served, **over: object) -> dict[str, Finding]:
