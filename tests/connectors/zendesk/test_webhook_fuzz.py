@@ -10,44 +10,24 @@ from connectors.zendesk.emulator.actor import config
 from connectors.zendesk.webhooks import sign
 from tests.connectors.kit import fuzz, unnamed
 
+from .test_webhooks import event_payload
+
 SECRET = "fuzz-zendesk-secret"
-DETAIL = {
-    "actor_id": "501",
-    "assignee_id": None,
-    "brand_id": "1",
-    "created_at": "2025-01-08T10:12:07Z",
-    "description": "Cannot log in since the update",
-    "group_id": "360001",
-    "id": "5158",
-    "organization_id": None,
-    "priority": "HIGH",
-    "requester_id": "700",
-    "status": "OPEN",
-    "subject": "Cannot login to mobile app",
-    "tags": ["mobile", "login"],
-    "updated_at": "2025-01-08T14:25:30Z",
-    "via": {"channel": "web_service"},
-}
-PAYLOADS: list[dict[str, Any]] = [
+COMMENTED = event_payload(
+    "comment_added",
     {
-        "account_id": 22129848,
-        "detail": DETAIL,
-        "event": {
-            "comment": {
-                "id": "9876543210",
-                "body": "We are investigating. ✓",
-                "is_public": True,
-                "author": {"id": "900", "is_staff": True, "name": "Agent"},
-            }
-        },
-        "id": "d4f5c389-8f4a-4c2e-a1b9-8e4f39c71d52",
-        "subject": "zen:ticket:5158",
-        "time": "2025-01-08T14:25:30.123456789Z",
-        "type": "zen:event-type:ticket.comment_added",
-        "zendesk_event_version": "2022-11-06",
+        "comment": {
+            "id": "9876543210",
+            "body": "We are investigating. ✓",
+            "is_public": True,
+            "author": {"id": "900", "is_staff": True, "name": "Agent"},
+        }
     },
+)
+PAYLOADS: list[dict[str, Any]] = [
+    COMMENTED,
     {
-        "detail": {**DETAIL, "status": "HOLD"},
+        "detail": {**COMMENTED["detail"], "status": "HOLD"},
         "event": {"current": "HOLD", "previous": "OPEN"},
         "id": "e5f5c389-8f4a-4c2e-a1b9-8e4f39c71d52",
         "time": "2025-01-08T14:25:30.123456789Z",
