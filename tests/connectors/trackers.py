@@ -33,14 +33,15 @@ class TrackerFixtures(NamedTuple):
 
 
 def tracker_fixtures(
-    start: Callable[[], E],
     fresh: Callable[[], E],
+    add_project: Callable[[E], object],
     connect: Callable[[str], Connector],
     dev_client: Callable[[str], httpx.Client],
 ) -> TrackerFixtures:
     """The fixtures of a tracker's tests:
 
-    - ``emulator_server`` (session): the emulator ``start`` gives, with its project, served;
+    - ``emulator_server`` (session): an emulator as ``fresh`` builds it, with the project
+      ``add_project`` adds, served;
     - ``emu``: that emulator, its faults and spent budgets cleared after each test;
     - ``base_url``: where it is served;
     - ``connector``: syncd's connector on it, as ``connect(base_url)`` builds it;
@@ -51,7 +52,8 @@ def tracker_fixtures(
     @pytest.fixture(scope="session")
     def emulator_server() -> Iterator[tuple[E, ServerThread]]:
         """One emulator per test session, served over real HTTP on 127.0.0.1."""
-        emu = start()
+        emu = fresh()
+        add_project(emu)
         with ServerThread(emu.app) as srv:
             yield emu, srv
 

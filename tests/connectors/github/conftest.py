@@ -46,12 +46,6 @@ def fresh() -> GitHubEmulator:
     return build(webhook_secret=SECRET, tokens=dict(TOKENS))
 
 
-def _with_repo() -> GitHubEmulator:
-    emu = fresh()
-    emu.add_repo(REPO)
-    return emu
-
-
 emulator_server, emu, base_url, connector, dev, served = tracker_fixtures(
-    _with_repo, fresh, connect, dev_client
+    fresh, lambda emu: emu.add_repo(REPO), connect, dev_client
 )

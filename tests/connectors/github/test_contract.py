@@ -68,11 +68,14 @@ def _key() -> str:
 
 
 def _settle(conn: GitHubConnector, cursor: str | None) -> str | None:
-    """Poll until the overlap second of earlier tests' records has been read again."""
-    for _ in range(5):
-        changes, cursor = drain(conn, cursor)
-        if not changes:
+    """Poll until a poll changes nothing, not even the cursor: the overlap second of earlier
+    tests' records has been read again and each list's ETag is known (on a fresh emulator
+    the first empty poll still moves ``since``, and only the next one learns the ETags)."""
+    for _ in range(10):
+        changes, after = drain(conn, cursor)
+        if not changes and after == cursor:
             break
+        cursor = after
     return cursor
 
 

@@ -49,12 +49,6 @@ def fresh() -> GitLabEmulator:
     return build(webhook_secret=SECRET, tokens=dict(TOKENS))
 
 
-def _with_project() -> GitLabEmulator:
-    emu = fresh()
-    emu.add_project(PROJECT)
-    return emu
-
-
 emulator_server, emu, base_url, connector, dev, served = tracker_fixtures(
-    _with_project, fresh, connect, dev_client
+    fresh, lambda emu: emu.add_project(PROJECT), connect, dev_client
 )
