@@ -152,14 +152,26 @@ def _tampered(headers: dict[str, str], body: bytes) -> tuple[dict[str, str], byt
     return headers, body + b" "
 
 
-def _drain(connector: Connector, cursor: str | None) -> tuple[list[Any], str | None]:
+def drain_pages(
+    connector: Connector, cursor: str | None, most: int = 50
+) -> tuple[list[Any], str | None, int]:
+    """Poll from ``cursor`` until a page says there is no more (``most`` pages at the most):
+    the changes, the last cursor, and how many pages it took."""
     changes: list[Any] = []
-    for _ in range(50):
+    pages = 0
+    for _ in range(most):
         page = connector.poll(cursor)
+        pages += 1
         changes.extend(page.changes)
         cursor = page.cursor
         if not page.more:
             break
+    return changes, cursor, pages
+
+
+def drain(connector: Connector, cursor: str | None, most: int = 50) -> tuple[list[Any], str | None]:
+    """The changes and the last cursor of :func:`drain_pages`."""
+    changes, cursor, _ = drain_pages(connector, cursor, most)
     return changes, cursor
 
 
@@ -181,14 +193,14 @@ class _Common:
         conn = harness.connector
         if Capability.POLL not in conn.capabilities:
             pytest.skip("connector does not poll")
-        _, cursor = _drain(conn, None)
+        _, cursor = drain(conn, None)
         time.sleep(1.1)  # vendors with one-second cursors
         ref = harness.human_create(f"poll me {uuid.uuid4().hex[:6]}")
-        changes, cursor2 = _drain(conn, cursor)
+        changes, cursor2 = drain(conn, cursor)
         seen = [c for c in changes if c.ref == ref and c.kind == ChangeKind.UPSERT]
         assert seen, f"poll after {cursor!r} did not return {ref}"
         assert cursor2 is not None
-        again, _ = _drain(conn, cursor2)
+        again, _ = drain(conn, cursor2)
         stamps = {c.ref: (c.ticket or c.issue) for c in again}
         snap = seen[-1].ticket or seen[-1].issue
         if ref in stamps and stamps[ref] is not None and snap is not None:
@@ -214,7 +226,7 @@ class _Common:
         ref = harness.human_create(f"after the moment {uuid.uuid4().hex[:6]}")
         cursor = ops.cursor_since(moment)
         ops.check_cursor(cursor)
-        changes, after = _drain(conn, cursor)
+        changes, after = drain(conn, cursor)
         assert any(c.ref == ref and c.kind == ChangeKind.UPSERT for c in changes), cursor
         assert after is not None
         ops.check_cursor(after)  # a cursor the poll wrote reads back

@@ -8,32 +8,9 @@ failure, for CI). Mail has no emulator: the real servers are the test target.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
-from tests.realservers.mail_server import RealMail, started_or_skip
+from tests.connectors.kit import real_server_fixtures
+from tests.realservers.mail_server import started_or_skip
 
 from .harness import EmailHarness
 
-
-@pytest.fixture(scope="session")
-def mail_servers() -> Iterator[RealMail]:
-    """The real mail servers, or a loud skip (a failure under ``SYNCD_MAIL_REQUIRED=1``)."""
-    servers = started_or_skip()
-    yield servers
-    servers.stop()
-
-
-@pytest.fixture
-def info(mail_servers: RealMail) -> dict[str, Any]:
-    """What ``info.json`` says: ports, users, passwords, addresses, the CA file."""
-    return mail_servers.info
-
-
-@pytest.fixture
-def harness(info: dict[str, Any]) -> Iterator[EmailHarness]:
-    h = EmailHarness(info)
-    yield h
-    h.close()
+real_server, info, harness = real_server_fixtures(started_or_skip, EmailHarness)

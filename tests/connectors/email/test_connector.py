@@ -224,18 +224,24 @@ def test_a_mail_filed_but_not_sent_is_sent_by_the_retry(info: dict[str, Any]) ->
         h.close()
 
 
-def test_idle_says_when_new_mail_arrives(harness: EmailHarness) -> None:
-    h = harness
+def _new_mail_wakes_the_wait(h: EmailHarness) -> None:
+    """A wait for changes, begun before a supplier's mail arrives, ends saying there are."""
     conn = h.connector
-    assert conn.watcher.supported is None
-    conn.wait_for_changes(0.2)  # opens the IDLE connection, asks for the capability
-    assert conn.watcher.supported is True
     seen: list[bool] = []
     waiting = threading.Thread(target=lambda: seen.append(conn.wait_for_changes(60)))
     waiting.start()
     h.supplier.send(conn.settings.address, "wake up", "new mail")
     waiting.join(90)
     assert seen == [True]
+
+
+def test_idle_says_when_new_mail_arrives(harness: EmailHarness) -> None:
+    h = harness
+    conn = h.connector
+    assert conn.watcher.supported is None
+    conn.wait_for_changes(0.2)  # opens the IDLE connection, asks for the capability
+    assert conn.watcher.supported is True
+    _new_mail_wakes_the_wait(h)
 
 
 def test_idle_works_in_a_process_holding_many_descriptors(harness: EmailHarness) -> None:
@@ -253,12 +259,7 @@ def test_idle_works_in_a_process_holding_many_descriptors(harness: EmailHarness)
         h, conn = harness, harness.connector
         conn.wait_for_changes(0.2)  # opens the IDLE connection: past descriptor 1024
         assert conn.watcher.supported is True
-        seen: list[bool] = []
-        waiting = threading.Thread(target=lambda: seen.append(conn.wait_for_changes(60)))
-        waiting.start()
-        h.supplier.send(conn.settings.address, "wake up", "new mail")
-        waiting.join(90)
-        assert seen == [True]
+        _new_mail_wakes_the_wait(h)
     finally:
         for fd in held:
             os.close(fd)

@@ -28,7 +28,7 @@ def emulated_mail() -> Iterator[MailEmulator]:
 def info(request: pytest.FixtureRequest) -> dict[str, Any]:
     """What the servers' ``info.json`` says, from the real servers or the emulator."""
     if request.param == "real":
-        found: dict[str, Any] = request.getfixturevalue("mail_servers").info
+        found: dict[str, Any] = request.getfixturevalue("real_server").info
         return found
     return request.getfixturevalue("emulated_mail").info()  # type: ignore[no-any-return]
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from connectors.freshdesk import factory
 from connectors.freshdesk.emulator.limits import FreshdeskLimits
-from syncd.errors import ConfigError, NotFound, PermanentError, RateLimited, TransientError
+from syncd.errors import ConfigError, NotFound, PermanentError, RateLimited
 from syncd.model import ChangeKind, Priority, TicketStatus
 from tests.connectors.contract import HelpdeskContract
+from tests.connectors.helpdesks import HelpdeskFaults
 
 from .conftest import INSTANCE, FreshdeskHarness, settings_for
 
@@ -20,11 +20,12 @@ class TestFreshdeskContract(HelpdeskContract):
     """Everything a helpdesk connector promises."""
 
 
-def test_429_carries_retry_after(harness: FreshdeskHarness) -> None:
-    harness.emu.control.faults.add("rate_limit", path=r"/agents/me", seconds=7)
-    with pytest.raises(RateLimited) as err:
-        harness.connector.check()
-    assert err.value.retry_after == 7
+class TestFreshdeskFaults(HelpdeskFaults):
+    """The failures Freshdesk's emulator stages as Zendesk's does."""
+
+    check_path = r"/agents/me"
+    ticket_path = r"/tickets/\d+$"
+    update_method = "POST"
 
 
 def test_the_plans_credits_run_out_and_say_when(harness: FreshdeskHarness) -> None:
@@ -47,40 +48,6 @@ def test_the_plans_credits_run_out_and_say_when(harness: FreshdeskHarness) -> No
         assert emu.control.refused["requests"] >= 1
     finally:
         emu.set_limits(FreshdeskLimits(requests_per_minute=100_000))
-
-
-def test_server_error_is_transient(harness: FreshdeskHarness) -> None:
-    ref = harness.human_create("flaky")
-    harness.emu.control.faults.add("status", status=503, path=r"/tickets/\d+$")
-    with pytest.raises(TransientError) as err:
-        harness.connector.get_ticket(ref)
-    assert err.value.status == 503
-    assert harness.connector.get_ticket(ref).ref == ref
-
-
-def test_timeout_and_reset_are_transient(harness: FreshdeskHarness) -> None:
-    ref = harness.human_create("slow")
-    harness.emu.control.faults.add("latency", path=r"/tickets/\d+$", seconds=1.5)
-    with pytest.raises(TransientError):
-        harness.connector.get_ticket(ref)
-    harness.emu.control.faults.add("reset", path=r"/agents/me")
-    with pytest.raises(TransientError):
-        harness.connector.check()
-
-
-def test_lost_note_is_found_by_its_key(harness: FreshdeskHarness) -> None:
-    """The note lands but its answer is lost: the retry finds it instead of doubling it."""
-    ref = harness.human_create("lost answer")
-    key = f"k-{uuid.uuid4().hex}"
-    harness.emu.delay_answer("POST", seconds=1.5)
-    with pytest.raises(TransientError):
-        harness.connector.update_ticket(
-            ref, status=TicketStatus.PENDING, comment="filed as JIRA-1", key=key
-        )
-    found = harness.connector.find_comment(ref, key)
-    assert found is not None and found.marker == key and found.by_syncd and not found.public
-    assert "JIRA-1" in found.body
-    assert len([c for c in harness.connector.comments(ref) if c.marker == key]) == 1
 
 
 def test_a_value_freshdesk_refuses_is_permanent_and_named(harness: FreshdeskHarness) -> None:
@@ -220,9 +187,7 @@ def test_poll_returns_conversations_with_author_and_visibility(harness: Freshdes
     assert all(c.source == "poll" for c in page.changes)
 
 
-def test_missing_ticket_on_update(harness: FreshdeskHarness) -> None:
-    with pytest.raises(NotFound):
-        harness.connector.update_ticket(harness.missing(), status=TicketStatus.OPEN)
+def test_missing_ticket_on_comment(harness: FreshdeskHarness) -> None:
     with pytest.raises(NotFound):
         harness.connector.add_comment(harness.missing(), "x", public=False, key="k")
 

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from connectors.freshdesk.emulator import config
-from tests.webhook_fuzz import FUZZ, door, mutated
+from tests.connectors.kit import fuzz, unnamed
 
 SECRET = "fuzz-freshdesk-secret"
 PAYLOADS: list[dict[str, Any]] = [
@@ -27,14 +24,9 @@ PAYLOADS: list[dict[str, Any]] = [
 ]
 
 
+def _headers(event: str, body: bytes, delivery: str) -> dict[str, str]:
+    return {"X-Syncd-Webhook-Secret": SECRET}
+
+
 def test_random_deliveries_never_get_a_5xx_and_refusals_store_nothing(store_url: str) -> None:
-    with door(store_url, "freshdesk", config("http://127.0.0.1:9", SECRET)) as daemon:
-
-        @FUZZ
-        @given(st.sampled_from(PAYLOADS).flatmap(mutated))
-        def deliver(body: bytes) -> None:
-            headers = {"Content-Type": "application/json", "X-Syncd-Webhook-Secret": SECRET}
-            daemon.post(body, headers)
-
-        deliver()
-        assert daemon.healthy()
+    fuzz(store_url, "freshdesk", config("http://127.0.0.1:9", SECRET), unnamed(PAYLOADS), _headers)

@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from connectors.github import GitHubConnector
-from connectors.github.emulator import GitHubEmulator, build
+from connectors.github.emulator import GitHubEmulator
 from syncd.connector import CheckStatus, DiagnoseContext, Finding, ProjectUse
-from syncd.selftest import run
-from syncd.testing.server import ServerThread, free_port
+from syncd.testing.server import free_port
+from tests.connectors.kit import row, self_test
 
-from .conftest import BOT, SECRET, TOKENS, make_settings
+from .conftest import BOT, connect, make_settings
 
 REPO = "acme/widgets"
 HOOK = "http://127.0.0.1:8080/webhooks/gh"
@@ -23,13 +22,6 @@ CONTEXT = DiagnoseContext(
     webhooks=True,
     webhook_url=HOOK,
 )
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[GitHubEmulator, str]]:
-    emu = build(webhook_secret=SECRET, tokens=dict(TOKENS))
-    with ServerThread(emu.app) as srv:
-        yield emu, srv.url
 
 
 @pytest.fixture
@@ -46,17 +38,8 @@ def emu(served: tuple[GitHubEmulator, str]) -> Iterator[GitHubEmulator]:
 def diagnose(
     url: str, context: DiagnoseContext = CONTEXT, token: str = "syncd-token", **over: Any
 ) -> list[Finding]:
-    conn = GitHubConnector("gh", make_settings(url, token=token, repositories=[], **over))
-    try:
-        return run(conn, context, url)
-    finally:
-        conn.close()
-
-
-def row(findings: list[Finding], check: str) -> Finding:
-    found = [f for f in findings if f.check == check]
-    assert found, f"no row {check!r} in {[f.check for f in findings]}"
-    return found[0]
+    conn = connect(url, token=token, repositories=[], **over)
+    return self_test(conn, context, url)
 
 
 def test_everything_in_order(served: tuple[GitHubEmulator, str], emu: GitHubEmulator) -> None:

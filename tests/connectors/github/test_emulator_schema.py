@@ -20,8 +20,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7, DRAFT202012
 
 from connectors.github.emulator import GitHubEmulator
+from tests.connectors.kit import load
 
-from .conftest import DEV, GITHUB_SAMPLES, REPO, load
+from .conftest import DEV, GITHUB_SAMPLES, REPO
 
 REST_URI = "urn:github-rest"
 HOOKS_URI = "urn:github-webhooks"

@@ -12,13 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from connectors.github import GitHubConnector
 from connectors.github.client import GitHubClient
 from connectors.github.emulator import GitHubEmulator
 from syncd.model import Ref
 from syncd.testing.server import free_port
 
-from .conftest import DEV, REPO, make_settings
+from .conftest import DEV, REPO, connect, make_settings
 
 PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 
@@ -80,7 +79,7 @@ def test_the_proxy_named_in_the_environment_is_used(
 def test_no_proxy_keeps_a_host_direct(
     emu: GitHubEmulator, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = GitHubConnector("gh", make_settings(base_url))
+    conn = connect(base_url)
     number = emu.create_issue_as(DEV, REPO, "Crash on export")
     # a proxy that refuses every connection, and NO_PROXY naming the GitHub host
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")

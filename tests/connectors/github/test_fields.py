@@ -13,8 +13,9 @@ import pytest
 from connectors.github import GitHubConnector
 from syncd.errors import PermanentError
 from syncd.model import IssueDraft
+from tests.connectors.kit import load
 
-from .conftest import GITHUB_SAMPLES, REPO, load
+from .conftest import GITHUB_SAMPLES, REPO
 
 EXAMPLES = GITHUB_SAMPLES / "payload-examples" / "api.github.com" / "issues"
 

@@ -30,9 +30,10 @@ from connectors.github.mapping import (
 from connectors.github.settings import DEFAULT_PRIORITY_LABELS
 from syncd.markers import MARKER_RE
 from syncd.model import IssueDraft, IssueStatus, Priority, Ref
+from tests.connectors.kit import load
 from tests.payloads import github_comment, github_issue
 
-from .conftest import GITHUB_SAMPLES, load
+from .conftest import GITHUB_SAMPLES
 
 EXAMPLES = GITHUB_SAMPLES / "openapi" / "examples"
 RULES = Rules(

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from connectors.github import GitHubConnector
 from connectors.github.emulator import GitHubEmulator
 from connectors.github.mapping import repo_is_public
 from syncd.model import Ref
-from tests.connectors.github.conftest import make_settings
+from tests.connectors.github.conftest import connect
 
 
 @pytest.mark.parametrize(
@@ -33,7 +32,7 @@ def test_which_repositories_are_public(raw: Any, public: bool) -> None:
 def test_private_repositories_of_the_emulator(emu: GitHubEmulator, base_url: str) -> None:
     emu.add_repo("acme/hidden")
     emu.set_private("acme/hidden")
-    conn = GitHubConnector("gh", make_settings(base_url))
+    conn = connect(base_url)
     try:
         assert conn.is_public("acme/hidden") is False
         assert conn.is_public("acme/widgets") is True

@@ -14,6 +14,7 @@ from connectors.github import webhooks
 from connectors.github.mapping import Rules
 from syncd.errors import WebhookError
 from syncd.model import ChangeKind, IssueStatus, Ref
+from tests.connectors.kit import load
 from tests.payloads import (
     github_comment_event,
     github_issue,
@@ -22,7 +23,7 @@ from tests.payloads import (
     github_pinned_event,
 )
 
-from .conftest import GITHUB_SAMPLES, SAMPLES, load
+from .conftest import GITHUB_SAMPLES, SAMPLES
 
 EXAMPLES = GITHUB_SAMPLES / "payload-examples" / "api.github.com"
 RULES = Rules(

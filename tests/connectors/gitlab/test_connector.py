@@ -12,25 +12,23 @@ import pytest
 
 from connectors.gitlab import GitLabConnector
 from connectors.gitlab.emulator import GitLabEmulator
-from syncd.errors import AuthError, Forbidden, NotFound, RateLimited, TransientError
-from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
+from syncd.errors import Forbidden, NotFound, RateLimited
+from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority
+from tests.connectors.contract import drain
+from tests.connectors.trackers import TrackerFaults
 
-from .conftest import BOT, DEV, PROJECT, make_settings
+from .conftest import BOT, DEV, PROJECT, connect, make_settings
+
+
+class TestGitLabFaults(TrackerFaults):
+    """The failures GitLab's emulator stages as GitHub's does."""
+
+    project = PROJECT
+    connect = staticmethod(connect)
 
 
 def _key() -> str:
     return f"k-{uuid.uuid4().hex}"
-
-
-def _drain(conn: GitLabConnector, cursor: str | None) -> tuple[list[Any], str | None]:
-    changes: list[Any] = []
-    for _ in range(30):
-        page = conn.poll(cursor)
-        changes.extend(page.changes)
-        cursor = page.cursor
-        if not page.more:
-            break
-    return changes, cursor
 
 
 def _project(emu: GitLabEmulator, name: str) -> str:
@@ -92,21 +90,21 @@ def test_poll_reads_notes_of_changed_issues_and_skips_system_notes(
     emu: GitLabEmulator, base_url: str
 ) -> None:
     path = _project(emu, "notes")
-    conn = GitLabConnector("gl", make_settings(base_url, projects=[path], poll_overlap=2))
+    conn = connect(base_url, projects=[path], poll_overlap=2)
     try:
-        _, cursor = _drain(conn, None)
+        _, cursor = drain(conn, None)
         issue = conn.create_issue(path, IssueDraft(title="polled", body="b"), key=_key())
         conn.update_issue(issue.ref, add_labels=["bug"])  # GitLab adds a system note
         note = emu.actor_note(path, int(issue.ref.key.rsplit("#", 1)[1]), "a developer's note")
         iid = int(issue.ref.key.rsplit("#", 1)[1])
         assert [n["system"] for n in emu.notes(path, iid)] == [True, False]
-        changes, cursor = _drain(conn, cursor)
+        changes, cursor = drain(conn, cursor)
         assert [c.kind for c in changes if c.ref == issue.ref][:1] == [ChangeKind.UPSERT]
         notes = [c for c in changes if c.kind == ChangeKind.COMMENT]
         assert [c.comment.ref.key for c in notes] == [f"{issue.ref.key}/note-{note}"]
         assert not notes[0].comment.by_syncd and notes[0].comment.public
         # the overlap window asks again and drops what it returned
-        again, _ = _drain(conn, cursor)
+        again, _ = drain(conn, cursor)
         assert again == []
     finally:
         conn.close()
@@ -116,17 +114,15 @@ def test_poll_pages_through_a_burst_larger_than_one_call(
     emu: GitLabEmulator, base_url: str
 ) -> None:
     path = _project(emu, "many")
-    conn = GitLabConnector(
-        "gl", make_settings(base_url, projects=[path], per_page=5, max_poll_pages=2)
-    )
+    conn = connect(base_url, projects=[path], per_page=5, max_poll_pages=2)
     try:
-        _, cursor = _drain(conn, None)
+        _, cursor = drain(conn, None)
         time.sleep(0.01)
         made = [
             conn.create_issue(path, IssueDraft(title=f"i{n}", body=""), key=_key())
             for n in range(23)
         ]
-        changes, _ = _drain(conn, cursor)
+        changes, _ = drain(conn, cursor)
         seen = {c.ref for c in changes if c.kind == ChangeKind.UPSERT}
         assert seen == {m.ref for m in made}
     finally:
@@ -148,31 +144,6 @@ def test_spent_budget_is_rate_limited_with_the_wait_gitlab_asks(
     with pytest.raises(RateLimited) as err:
         connector.get_issue(made.ref)
     assert err.value.retry_after == 17
-
-
-@pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_errors_are_transient(
-    emu: GitLabEmulator, connector: GitLabConnector, status: int
-) -> None:
-    made = connector.create_issue(PROJECT, IssueDraft(title="t", body=""), key=_key())
-    emu.control.faults.add("status", status=status, path=r"/issues/\d+$", method="GET")
-    with pytest.raises(TransientError) as err:
-        connector.get_issue(made.ref)
-    assert not isinstance(err.value, RateLimited)
-    assert connector.get_issue(made.ref).ref == made.ref
-
-
-def test_reset_and_timeout_are_transient(emu: GitLabEmulator, base_url: str) -> None:
-    conn = GitLabConnector("gl", make_settings(base_url, timeout=1))
-    try:
-        emu.control.faults.add("reset", path=r"/issues/1$")
-        with pytest.raises(TransientError):
-            conn.get_issue(Ref.issue("gl", f"{PROJECT}#1"))
-        emu.control.faults.add("latency", seconds=1.5, path=r"/issues/1$")
-        with pytest.raises(TransientError):
-            conn.get_issue(Ref.issue("gl", f"{PROJECT}#1"))
-    finally:
-        conn.close()
 
 
 def test_archived_project_and_guest_access_are_forbidden_writes(
@@ -213,18 +184,6 @@ def test_a_deleted_issue_is_not_found(emu: GitLabEmulator, connector: GitLabConn
         connector.get_issue(made.ref)
     with pytest.raises(NotFound):
         connector.comments(made.ref)
-
-
-def test_revoked_token_is_an_auth_error(emu: GitLabEmulator, base_url: str) -> None:
-    emu.add_user("temp-bot", "temp-token")
-    conn = GitLabConnector("gl", make_settings(base_url, token="temp-token"))
-    try:
-        assert conn.check() == "temp-bot"
-        emu.revoke("temp-token")
-        with pytest.raises(AuthError):
-            conn.check()
-    finally:
-        conn.close()
 
 
 def test_syncds_writes_fire_hooks_it_recognises(

@@ -4,6 +4,7 @@ REST API."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import httpx
@@ -11,31 +12,17 @@ import pytest
 
 from connectors.gitlab import GitLabConnector
 from connectors.gitlab.emulator import GitLabEmulator
-from syncd.connector import Connector
 from syncd.model import Ref
 from tests.connectors.contract import TrackerContract
+from tests.connectors.trackers import DevHarness
 
-from .conftest import ENCODED, PROJECT, make_settings
+from .conftest import ENCODED, PROJECT, connect
 
 
-class Harness:
+class Harness(DevHarness):
     """Acts as a developer through the emulator's REST API with the developer's token."""
 
     project = PROJECT
-
-    def __init__(self, emu: GitLabEmulator, base_url: str, connector: GitLabConnector) -> None:
-        self.emu = emu
-        self.base_url = base_url
-        self.connector: Connector = connector
-        self.http = httpx.Client(
-            base_url=f"{base_url}/api/v4", headers={"PRIVATE-TOKEN": "dev-token"}, timeout=5
-        )
-        self._spare: list[GitLabConnector] = []
-
-    def bad_auth(self) -> Connector:
-        conn = GitLabConnector("gl", make_settings(self.base_url, token="wrong-token"))
-        self._spare.append(conn)
-        return conn
 
     def human_create(self, title: str, body: str = "", **kw: Any) -> Ref:
         payload = {"title": title, "description": body, **kw}
@@ -51,31 +38,17 @@ class Harness:
         resp.raise_for_status()
         return Ref.comment("gl", f"{parent.key}/note-{resp.json()['id']}")
 
-    def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        captured = self.emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
-
     def forged(self, headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
         """GitLab does not sign the body: a forged delivery is one with a wrong token."""
         return {**headers, "X-Gitlab-Token": "guessed"}, body
 
-    def missing(self) -> Ref:
-        return Ref.issue("gl", f"{PROJECT}#999999")
-
-    def close(self) -> None:
-        self.http.close()
-        for conn in self._spare:
-            conn.close()
-
 
 @pytest.fixture
-def harness(emu: GitLabEmulator, base_url: str, connector: GitLabConnector) -> Iterator[Harness]:
-    h = Harness(emu, base_url, connector)
-    yield h
-    h.close()
+def harness(
+    emu: GitLabEmulator, base_url: str, connector: GitLabConnector, dev: httpx.Client
+) -> Iterator[Harness]:
+    with closing(Harness(emu, base_url, connector, dev, connect)) as h:
+        yield h
 
 
 class TestGitLabContract(TrackerContract):

@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from connectors.gitlab import GitLabConnector
-from connectors.gitlab.emulator import GitLabEmulator, build
+from connectors.gitlab.emulator import GitLabEmulator
 from syncd.connector import CheckStatus, DiagnoseContext, Finding, ProjectUse
-from syncd.selftest import run
-from syncd.testing.server import ServerThread, free_port
+from syncd.testing.server import free_port
+from tests.connectors.kit import row, self_test
 
-from .conftest import BOT, SECRET, TOKENS, make_settings
+from .conftest import BOT, connect
 
 PROJECT = "acme/platform/api"
 HOOK = "http://127.0.0.1:8080/webhooks/gl"
@@ -23,13 +22,6 @@ CONTEXT = DiagnoseContext(
     webhooks=True,
     webhook_url=HOOK,
 )
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[GitLabEmulator, str]]:
-    emu = build(webhook_secret=SECRET, tokens=dict(TOKENS))
-    with ServerThread(emu.app) as srv:
-        yield emu, srv.url
 
 
 @pytest.fixture
@@ -50,17 +42,8 @@ def emu(served: tuple[GitLabEmulator, str]) -> Iterator[GitLabEmulator]:
 def diagnose(
     url: str, context: DiagnoseContext = CONTEXT, token: str = "syncd-token", **over: Any
 ) -> list[Finding]:
-    conn = GitLabConnector("gl", make_settings(url, token=token, projects=[], **over))
-    try:
-        return run(conn, context, url)
-    finally:
-        conn.close()
-
-
-def row(findings: list[Finding], check: str) -> Finding:
-    found = [f for f in findings if f.check == check]
-    assert found, f"no row {check!r} in {[f.check for f in findings]}"
-    return found[0]
+    conn = connect(url, token=token, projects=[], **over)
+    return self_test(conn, context, url)
 
 
 def test_everything_in_order(emu: GitLabEmulator, served: tuple[GitLabEmulator, str]) -> None:

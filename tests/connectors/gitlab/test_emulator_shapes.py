@@ -14,8 +14,9 @@ import jsonschema
 import pytest
 
 from connectors.gitlab.emulator import GitLabEmulator
+from tests.connectors.kit import load
 
-from .conftest import DEV, ENCODED, GITLAB_SAMPLES, PROJECT, load
+from .conftest import DEV, ENCODED, GITLAB_SAMPLES, PROJECT
 
 # fields of the published examples the emulator leaves out, and why
 LEFT_OUT_ISSUE = {"epic", "iteration", "health_status"}  # Premium / Ultimate features

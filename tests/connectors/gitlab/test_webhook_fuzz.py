@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from connectors.gitlab.emulator import config
-from tests.webhook_fuzz import FUZZ, delivery_ids, door, mutated
+from tests.connectors.kit import fuzz
 
 SECRET = "fuzz-gitlab-token"
 USER = {"id": 2, "name": "Alice", "username": "dev-alice", "email": "[REDACTED]"}
@@ -64,26 +61,9 @@ PAYLOADS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def _deliveries() -> st.SearchStrategy[tuple[str, bytes]]:
-    return st.sampled_from(PAYLOADS).flatmap(
-        lambda pair: mutated(pair[1]).map(lambda body: (pair[0], body))
-    )
+def _headers(event: str, body: bytes, delivery: str) -> dict[str, str]:
+    return {"X-Gitlab-Event": event, "X-Gitlab-Event-UUID": delivery, "X-Gitlab-Token": SECRET}
 
 
 def test_random_deliveries_never_get_a_5xx_and_refusals_store_nothing(store_url: str) -> None:
-    with door(store_url, "gitlab", config("http://127.0.0.1:9", SECRET)) as daemon:
-
-        @FUZZ
-        @given(_deliveries(), delivery_ids)
-        def deliver(payload: tuple[str, bytes], delivery: str) -> None:
-            event, body = payload
-            headers = {
-                "Content-Type": "application/json",
-                "X-Gitlab-Event": event,
-                "X-Gitlab-Event-UUID": delivery,
-                "X-Gitlab-Token": SECRET,
-            }
-            daemon.post(body, headers)
-
-        deliver()
-        assert daemon.healthy()
+    fuzz(store_url, "gitlab", config("http://127.0.0.1:9", SECRET), PAYLOADS, _headers)

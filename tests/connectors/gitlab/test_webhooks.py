@@ -14,8 +14,7 @@ from connectors.gitlab.mapping import Rules
 from syncd.errors import WebhookError
 from syncd.model import ChangeKind, IssueStatus, Priority
 from tests.conftest import sample_files
-
-from .conftest import load
+from tests.connectors.kit import load
 
 RULES = Rules(
     instance="gl",

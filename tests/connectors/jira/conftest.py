@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
 
 from connectors.jira import JiraConnector, JiraSettings
 from connectors.jira.emulator import JiraEmulator, build
+from connectors.jira.emulator.admin import AdminState
 from syncd.testing.server import ServerThread
 from tests.conftest import SAMPLES as ALL_SAMPLES
 
@@ -51,27 +53,47 @@ class Served:
             timeout=10,
         )
 
+    @contextmanager
+    def hooked(self, url: str) -> Iterator[Served]:
+        """This site with a webhook to ``url``; the admin state back to the defaults after."""
+        self.emu.admin = AdminState()
+        self.emu.admin.add_hook(url)
+        yield self
+        self.emu.admin = AdminState()
+
     def stop(self) -> None:
         self.server.stop()
 
 
-@pytest.fixture(scope="session")
-def cloud() -> Iterator[Served]:
-    served = Served("cloud")
-    yield served
-    served.stop()
+class FlavourFixtures(NamedTuple):
+    """A site's fixtures, for a conftest to unpack under its names."""
+
+    cloud: Any
+    datacenter: Any
+    served: Any
 
 
-@pytest.fixture(scope="session")
-def datacenter() -> Iterator[Served]:
-    served = Served("datacenter")
-    yield served
-    served.stop()
+def flavour_fixtures(site: type[Served], prefix: str = "") -> FlavourFixtures:
+    """``{prefix}cloud`` and ``{prefix}datacenter`` (session): a ``site`` of each flavour,
+    served; ``served``: each of them in turn, its faults cleared."""
+
+    def session_site(flavour: str) -> Any:
+        @pytest.fixture(scope="session", name=f"{prefix}{flavour}")
+        def fixture() -> Iterator[Served]:
+            served = site(flavour)
+            yield served
+            served.stop()
+
+        return fixture
+
+    @pytest.fixture(params=["cloud", "datacenter"])
+    def served(request: pytest.FixtureRequest) -> Served:
+        """Each test using this runs against both flavours."""
+        fixture: Served = request.getfixturevalue(f"{prefix}{request.param}")
+        fixture.emu.control.faults.clear()
+        return fixture
+
+    return FlavourFixtures(session_site("cloud"), session_site("datacenter"), served)
 
 
-@pytest.fixture(params=["cloud", "datacenter"])
-def served(request: pytest.FixtureRequest) -> Served:
-    """Each test using this runs against both flavours."""
-    fixture: Served = request.getfixturevalue(request.param)
-    fixture.emu.control.faults.clear()
-    return fixture
+cloud, datacenter, served = flavour_fixtures(Served)

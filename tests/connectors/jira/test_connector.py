@@ -20,23 +20,12 @@ from syncd.errors import (
     WebhookError,
 )
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref
+from tests.connectors.contract import drain_pages
 from tests.connectors.jira.conftest import Served
 
 
 def key() -> str:
     return f"k-{uuid.uuid4().hex}"
-
-
-def drain(conn: object, cursor: str | None) -> tuple[list, str | None, int]:
-    changes, pages = [], 0
-    for _ in range(50):
-        page = conn.poll(cursor)  # type: ignore[attr-defined]
-        pages += 1
-        changes.extend(page.changes)
-        cursor = page.cursor
-        if not page.more:
-            break
-    return changes, cursor, pages
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -148,8 +137,8 @@ def test_priority_and_labels_edit(served: Served) -> None:
 def test_moved_issue_keeps_its_link_under_the_new_key(served: Served) -> None:
     conn = served.connector(projects=["WID", "OPS"])
     made = conn.create_issue("WID", IssueDraft(title="moving", body="b"), key=key())
-    _, cursor, _ = drain(conn, None)
-    _, cursor, _ = drain(conn, cursor)
+    _, cursor, _ = drain_pages(conn, None)
+    _, cursor, _ = drain_pages(conn, cursor)
     moved = served.emu.move(made.ref.key, "OPS")
     read = conn.get_issue(made.ref)
     assert read.ref == Ref.issue("jira", moved.key) and read.ref != made.ref
@@ -157,7 +146,7 @@ def test_moved_issue_keeps_its_link_under_the_new_key(served: Served) -> None:
     result = conn.parse_webhook(headers, body)
     assert [c.kind for c in result.changes] == [ChangeKind.MOVED, ChangeKind.UPSERT]
     assert result.changes[0].ref == made.ref and result.changes[0].new_ref == read.ref
-    polled, _, _ = drain(conn, cursor)
+    polled, _, _ = drain_pages(conn, cursor)
     assert any(c.kind == ChangeKind.MOVED and c.new_ref == read.ref for c in polled)
 
 
@@ -242,19 +231,19 @@ def test_comment_paging(served: Served) -> None:
 def test_poll_pages_and_overlap_never_repeat(served: Served) -> None:
     before = dict(served.emu.control.requests)  # the emulator is shared: count this test's own
     conn = served.connector(poll_page_size=2)
-    _, cursor, _ = drain(conn, None)
-    _, cursor, _ = drain(conn, cursor)  # absorb whatever earlier tests left in the window
+    _, cursor, _ = drain_pages(conn, None)
+    _, cursor, _ = drain_pages(conn, cursor)  # absorb whatever earlier tests left in the window
     refs = [
         served.connector().create_issue("WID", IssueDraft(title=f"p{n}", body="b"), key=key()).ref
         for n in range(5)
     ]
     served.emu.human_comment(refs[0].key, "polled comment")
-    changes, cursor, pages = drain(conn, cursor)
+    changes, cursor, pages = drain_pages(conn, cursor)
     upserts = [c.ref for c in changes if c.kind == ChangeKind.UPSERT]
     assert set(refs) <= set(upserts) and len(upserts) == len(set(upserts))
     assert pages >= 3
     assert any(c.kind == ChangeKind.COMMENT and c.comment.body == "polled comment" for c in changes)
-    again, _, _ = drain(conn, cursor)
+    again, _, _ = drain_pages(conn, cursor)
     assert again == []
     requests = {k: n - before.get(k, 0) for k, n in served.emu.control.requests.items()}
     requests = {k: n for k, n in requests.items() if n}
@@ -340,7 +329,7 @@ def test_parse_webhook_rejects_garbage(served: Served) -> None:
 
 def test_a_cursor_written_before_versions_is_upgraded(served: Served) -> None:
     conn = served.connector()
-    _, current, _ = drain(conn, None)
+    _, current, _ = drain_pages(conn, None)
     assert current is not None and json.loads(current)["v"] == 1
     legacy = json.dumps({k: v for k, v in json.loads(current).items() if k != "v"})
     conn.check_cursor(legacy)

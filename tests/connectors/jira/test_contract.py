@@ -10,6 +10,7 @@ from connectors.jira import JiraConnector
 from syncd.model import Ref
 from tests.connectors.contract import TrackerContract
 from tests.connectors.jira.conftest import Served
+from tests.connectors.kit import last_delivery
 
 
 class Harness:
@@ -54,25 +55,15 @@ class Harness:
         return Ref.comment("jira", f"{issue_id}/{resp.json()['id']}")
 
     def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        captured = self.served.emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
+        return last_delivery(self.served.emu.control.webhooks)
 
     def missing(self) -> Ref:
         return Ref.issue("jira", "WID-99999")
 
 
-class TestJiraCloudContract(TrackerContract):
-    @pytest.fixture
-    def harness(self, cloud: Served) -> Harness:
-        cloud.emu.control.faults.clear()
-        return Harness(cloud)
+class TestJiraContract(TrackerContract):
+    """The contract against each flavour."""
 
-
-class TestJiraDataCenterContract(TrackerContract):
     @pytest.fixture
-    def harness(self, datacenter: Served) -> Harness:
-        datacenter.emu.control.faults.clear()
-        return Harness(datacenter)
+    def harness(self, served: Served) -> Harness:
+        return Harness(served)

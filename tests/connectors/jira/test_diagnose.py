@@ -10,12 +10,11 @@ import pytest
 
 from connectors.jira import JiraConnector
 from connectors.jira.emulator import JiraEmulator
-from connectors.jira.emulator.admin import AdminState
 from syncd.connector import CheckStatus, DiagnoseContext, Finding, ProjectUse
 from syncd.errors import Forbidden
 from syncd.model import IssueDraft
-from syncd.selftest import run
 from syncd.testing.server import free_port
+from tests.connectors.kit import row, self_test
 
 from .conftest import Served
 
@@ -30,10 +29,8 @@ CONTEXT = DiagnoseContext(
 @pytest.fixture
 def jira(served: Served) -> Iterator[Served]:
     """Either flavour with a webhook to syncd; the admin state back to the defaults after."""
-    served.emu.admin = AdminState()
-    served.emu.admin.add_hook(HOOK)
-    yield served
-    served.emu.admin = AdminState()
+    with served.hooked(HOOK) as site:
+        yield site
 
 
 @pytest.fixture
@@ -43,16 +40,7 @@ def emu(jira: Served) -> JiraEmulator:
 
 def diagnose(jira: Served, context: DiagnoseContext = CONTEXT, **over: Any) -> list[Finding]:
     conn = JiraConnector("jira", jira.settings(projects=[], **over))
-    try:
-        return run(conn, context, jira.url)
-    finally:
-        conn.close()
-
-
-def row(findings: list[Finding], check: str) -> Finding:
-    found = [f for f in findings if f.check == check]
-    assert found, f"no row {check!r} in {[f.check for f in findings]}"
-    return found[0]
+    return self_test(conn, context, jira.url)
 
 
 def test_everything_in_order(jira: Served) -> None:

@@ -17,6 +17,7 @@ from connectors.jira.settings import DEFAULT_PRIORITIES
 from syncd.model import IssueStatus, Priority, Ref
 from tests.conftest import sample_files
 from tests.connectors.jira.conftest import SAMPLES, Served
+from tests.connectors.kit import nullable
 
 V2 = SAMPLES / "rest-server-v2"
 OPENAPI = SAMPLES / "openapi-cloud" / "swagger-v3.v3.sync-subset.json"
@@ -138,20 +139,9 @@ def test_status_category_and_resolution(
 # -- the emulator's Cloud answers against the OpenAPI description ---------------------------
 
 
-def _nullable(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {k: _nullable(v) for k, v in node.items()}
-        if out.pop("nullable", False):
-            return {"anyOf": [out, {"type": "null"}]}
-        return out
-    if isinstance(node, list):
-        return [_nullable(v) for v in node]
-    return node
-
-
 @cache
 def _spec() -> dict[str, Any]:
-    return dict(_nullable(json.loads(OPENAPI.read_text())))
+    return dict(nullable(json.loads(OPENAPI.read_text())))
 
 
 def validate(instance: Any, schema_name: str) -> None:

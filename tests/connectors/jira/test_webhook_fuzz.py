@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from connectors.jira.emulator.actor import config
 from connectors.jira.webhooks import sign
-from tests.webhook_fuzz import FUZZ, delivery_ids, door, mutated
+from tests.connectors import kit
+from tests.connectors.kit import unnamed
 
 SECRET = "fuzz-jira-secret"
 REST = "https://jira.example.com/rest/api/2"
@@ -68,20 +66,11 @@ PAYLOADS: list[dict[str, Any]] = [
 def fuzz(store_url: str, name: str, settings: dict[str, Any], payloads: list[Any]) -> None:
     """Post mutations of ``payloads``, signed as Jira signs, to connector ``name``."""
     secret = str(settings["webhook_secret"])
-    with door(store_url, name, settings) as daemon:
 
-        @FUZZ
-        @given(st.sampled_from(payloads).flatmap(mutated), delivery_ids)
-        def deliver(body: bytes, delivery: str) -> None:
-            headers = {
-                "Content-Type": "application/json",
-                "X-Atlassian-Webhook-Identifier": delivery,
-                "X-Hub-Signature": sign(secret, body),
-            }
-            daemon.post(body, headers)
+    def headers(event: str, body: bytes, delivery: str) -> dict[str, str]:
+        return {"X-Atlassian-Webhook-Identifier": delivery, "X-Hub-Signature": sign(secret, body)}
 
-        deliver()
-        assert daemon.healthy()
+    kit.fuzz(store_url, name, settings, unnamed(payloads), headers)
 
 
 def test_random_deliveries_never_get_a_5xx_and_refusals_store_nothing(store_url: str) -> None:

@@ -88,25 +88,19 @@ def test_resolved_is_done() -> None:
 
 
 @pytest.mark.vendor_samples
-def test_server_resolved_and_closed_are_done() -> None:
-    assert only(parse("server-issue-updated-resolved"), ChangeKind.UPSERT).issue.status == "done"
-    assert only(parse("server-issue-updated-closed"), ChangeKind.UPSERT).issue.status == "done"
-
-
-@pytest.mark.vendor_samples
-def test_reopened_is_todo() -> None:
-    change = only(parse("issue-updated-reopened"), ChangeKind.UPSERT)
-    assert change.issue.status == IssueStatus.TODO
-    server = only(parse("server-issue-updated-reopened"), ChangeKind.UPSERT)
-    assert server.issue.status == IssueStatus.TODO
-
-
-@pytest.mark.vendor_samples
-def test_started_working_is_in_progress() -> None:
-    change = only(parse("issue-updated-started-working"), ChangeKind.UPSERT)
-    assert change.issue.status == IssueStatus.IN_PROGRESS
-    server = only(parse("server-issue-updated-in-progress"), ChangeKind.UPSERT)
-    assert server.issue.status == IssueStatus.IN_PROGRESS
+@pytest.mark.parametrize(
+    ("sample", "status"),
+    [
+        ("server-issue-updated-resolved", IssueStatus.DONE),
+        ("server-issue-updated-closed", IssueStatus.DONE),
+        ("issue-updated-reopened", IssueStatus.TODO),
+        ("server-issue-updated-reopened", IssueStatus.TODO),
+        ("issue-updated-started-working", IssueStatus.IN_PROGRESS),
+        ("server-issue-updated-in-progress", IssueStatus.IN_PROGRESS),
+    ],
+)
+def test_an_updated_status_is_read(sample: str, status: IssueStatus) -> None:
+    assert only(parse(sample), ChangeKind.UPSERT).issue.status == status
 
 
 @pytest.mark.vendor_samples

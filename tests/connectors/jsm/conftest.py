@@ -5,11 +5,9 @@ service desk API's people."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from connectors.jira.settings import JiraAccess
 from connectors.jsm import JsmConnector, JsmSettings
@@ -41,23 +39,4 @@ class Served(jira.Served):
         )
 
 
-@pytest.fixture(scope="session")
-def jsm_cloud() -> Iterator[Served]:
-    served = Served("cloud")
-    yield served
-    served.stop()
-
-
-@pytest.fixture(scope="session")
-def jsm_datacenter() -> Iterator[Served]:
-    served = Served("datacenter")
-    yield served
-    served.stop()
-
-
-@pytest.fixture(params=["cloud", "datacenter"])
-def served(request: pytest.FixtureRequest) -> Served:
-    """Each test using this runs against both flavours."""
-    fixture: Served = request.getfixturevalue(f"jsm_{request.param}")
-    fixture.emu.control.faults.clear()
-    return fixture
+jsm_cloud, jsm_datacenter, served = jira.flavour_fixtures(Served, "jsm_")

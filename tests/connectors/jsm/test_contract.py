@@ -44,15 +44,9 @@ class Harness(jira.Harness):
         return Ref.ticket("jsm", "HELP-99999")
 
 
-class TestJsmCloudContract(HelpdeskContract):
-    @pytest.fixture
-    def harness(self, jsm_cloud: Served) -> Harness:
-        jsm_cloud.emu.control.faults.clear()
-        return Harness(jsm_cloud)
+class TestJsmContract(HelpdeskContract):
+    """The contract against each flavour."""
 
-
-class TestJsmDataCenterContract(HelpdeskContract):
     @pytest.fixture
-    def harness(self, jsm_datacenter: Served) -> Harness:
-        jsm_datacenter.emu.control.faults.clear()
-        return Harness(jsm_datacenter)
+    def harness(self, served: Served) -> Harness:
+        return Harness(served)

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.jira.emulator.admin import AdminState
 from syncd.connector import CheckStatus, DiagnoseContext, Finding
-from syncd.selftest import run
+from tests.connectors.kit import self_test
 
 from .conftest import Served
 
@@ -19,18 +18,13 @@ CONTEXT = DiagnoseContext(webhooks=True, webhook_url=HOOK)
 
 @pytest.fixture
 def site(served: Served) -> Iterator[Served]:
-    served.emu.admin = AdminState()
-    served.emu.admin.add_hook(HOOK)
-    yield served
-    served.emu.admin = AdminState()
+    with served.hooked(HOOK) as hooked:
+        yield hooked
 
 
 def _rows(site: Served, **over: object) -> dict[str, Finding]:
     conn = site.connector(**over)
-    try:
-        return {f.check: f for f in run(conn, CONTEXT, site.url)}
-    finally:
-        conn.close()
+    return {f.check: f for f in self_test(conn, CONTEXT, site.url)}
 
 
 def test_everything_in_order(site: Served) -> None:

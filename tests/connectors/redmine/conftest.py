@@ -8,32 +8,9 @@ a failure, for CI). Redmine has no emulator: the real server is the test target.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
-from tests.realservers.redmine_server import RealRedmine, started_or_skip
+from tests.connectors.kit import real_server_fixtures
+from tests.realservers.redmine_server import started_or_skip
 
 from .harness import RedmineHarness
 
-
-@pytest.fixture(scope="session")
-def redmine_server() -> Iterator[RealRedmine]:
-    """The real Redmine, or a loud skip (a failure under ``SYNCD_REDMINE_REQUIRED=1``)."""
-    server = started_or_skip()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def info(redmine_server: RealRedmine) -> dict[str, Any]:
-    """What ``info.json`` says: base URL, API keys, projects, ids."""
-    return redmine_server.info
-
-
-@pytest.fixture
-def harness(info: dict[str, Any]) -> Iterator[RedmineHarness]:
-    h = RedmineHarness(info)
-    yield h
-    h.close()
+real_server, info, harness = real_server_fixtures(started_or_skip, RedmineHarness)

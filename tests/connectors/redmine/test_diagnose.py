@@ -10,8 +10,8 @@ import httpx
 
 from connectors.redmine import RedmineConnector
 from syncd.connector import CheckStatus, DiagnoseContext, Finding, ProjectUse
-from syncd.selftest import run
 from syncd.testing.server import free_port
+from tests.connectors.kit import self_test
 
 from .harness import INSTANCE, settings
 
@@ -22,10 +22,7 @@ def diagnose(
     info: dict[str, Any], context: DiagnoseContext = CONTEXT, **over: Any
 ) -> list[Finding]:
     conn = RedmineConnector(INSTANCE, settings(info, **over), None)
-    try:
-        return run(conn, context, str(info["base_url"]))
-    finally:
-        conn.close()
+    return self_test(conn, context, str(info["base_url"]))
 
 
 def row(findings: list[Finding], check: str) -> Finding:

@@ -16,23 +16,13 @@ import pytest
 from connectors.redmine import mapping
 from syncd.model import IssueStatus, Ref
 from tests.conftest import SAMPLES
+from tests.connectors.kit import nullable
 
 from .harness import RedmineHarness
 
 pytestmark = [pytest.mark.vendor_samples, pytest.mark.realserver]
 
 OPENAPI = SAMPLES / "redmine" / "openapi" / "redmine-openapi.issues-subset.json"
-
-
-def _nullable(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {k: _nullable(v) for k, v in node.items()}
-        if out.pop("nullable", False):
-            return {"anyOf": [out, {"type": "null"}]}
-        return out
-    if isinstance(node, list):
-        return [_nullable(v) for v in node]
-    return node
 
 
 # fields the description (written against Redmine 7) requires that Redmine 5.0 does not send
@@ -54,7 +44,7 @@ def _relax(spec: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def _spec() -> dict[str, Any]:
-    return _relax(dict(_nullable(json.loads(OPENAPI.read_text()))))
+    return _relax(dict(nullable(json.loads(OPENAPI.read_text()))))
 
 
 def _answer(path: str, status: str = "200") -> dict[str, Any]:

@@ -13,25 +13,15 @@ import pytest
 from connectors.redmine import RedmineConnector
 from syncd.errors import NotFound
 from syncd.model import ChangeKind
+from tests.connectors.contract import drain
 
 from .harness import INSTANCE, RedmineHarness, settings
-
-
-def _drain(conn: RedmineConnector, cursor: str | None) -> tuple[list[Any], str | None]:
-    changes: list[Any] = []
-    for _ in range(50):
-        page = conn.poll(cursor)
-        changes.extend(page.changes)
-        cursor = page.cursor
-        if not page.more:
-            break
-    return changes, cursor
 
 
 def _settled(conn: RedmineConnector, cursor: str | None) -> str | None:
     """Poll until a poll brings nothing (the overlap window may repeat nothing new)."""
     for _ in range(20):
-        changes, cursor = _drain(conn, cursor)
+        changes, cursor = drain(conn, cursor)
         if not changes:
             return cursor
         # an issue read inside its stamp's second is read again once the second is over
@@ -42,7 +32,7 @@ def _settled(conn: RedmineConnector, cursor: str | None) -> str | None:
 def test_an_idle_poll_is_one_request(harness: RedmineHarness) -> None:
     conn = harness.connector
     assert isinstance(conn, RedmineConnector)
-    cursor = _settled(conn, _drain(conn, None)[1])
+    cursor = _settled(conn, drain(conn, None)[1])
     before = conn.client.requests
     page = conn.poll(cursor)
     assert page.changes == [] and not page.more
@@ -52,13 +42,13 @@ def test_an_idle_poll_is_one_request(harness: RedmineHarness) -> None:
 def test_a_changed_issue_is_read_once_with_its_notes(harness: RedmineHarness) -> None:
     conn = harness.connector
     assert isinstance(conn, RedmineConnector)
-    cursor = _settled(conn, _drain(conn, None)[1])
+    cursor = _settled(conn, drain(conn, None)[1])
     time.sleep(1.1)  # Redmine's times have whole seconds
     ref = harness.human_create(f"changed {uuid.uuid4().hex[:6]}")
     harness.human_comment(ref, "seen by customers", public=True)
     harness.human_comment(ref, "developers only", public=False)
     before = conn.client.requests
-    changes, cursor = _drain(conn, cursor)
+    changes, cursor = drain(conn, cursor)
     # the list, then the one changed issue with its journals
     assert conn.client.requests - before == 2
     upserts = [c for c in changes if c.kind == ChangeKind.UPSERT]
@@ -69,21 +59,21 @@ def test_a_changed_issue_is_read_once_with_its_notes(harness: RedmineHarness) ->
     # read inside the second it was stamped, the issue is read once more after that second
     # (a second change in it would carry the same stamp), then never again
     time.sleep(1.1)
-    again, cursor = _drain(conn, cursor)
+    again, cursor = drain(conn, cursor)
     assert {c.ref for c in again} <= {ref}
-    assert _drain(conn, cursor)[0] == []
+    assert drain(conn, cursor)[0] == []
 
 
 def test_a_change_in_the_same_second_is_not_lost(harness: RedmineHarness) -> None:
     conn = harness.connector
     assert isinstance(conn, RedmineConnector)
-    cursor = _settled(conn, _drain(conn, None)[1])
+    cursor = _settled(conn, drain(conn, None)[1])
     time.sleep(1.1)
     ref = harness.human_create(f"same second {uuid.uuid4().hex[:6]}")
-    first, cursor = _drain(conn, cursor)
+    first, cursor = drain(conn, cursor)
     harness.human_comment(ref, "right after", public=True)  # very likely the same second
     time.sleep(1.1)
-    later, cursor = _drain(conn, cursor)
+    later, cursor = drain(conn, cursor)
     bodies = [c.comment.body for c in [*first, *later] if c.kind == ChangeKind.COMMENT]
     assert "right after" in bodies
 
@@ -103,10 +93,10 @@ def test_syncd_notes_keep_their_privacy(harness: RedmineHarness) -> None:
 def test_pages_through_many_issues(harness: RedmineHarness, info: dict[str, Any]) -> None:
     conn = RedmineConnector(INSTANCE, settings(info, projects=[harness.project], page_size=2), None)
     try:
-        cursor = _settled(conn, _drain(conn, None)[1])
+        cursor = _settled(conn, drain(conn, None)[1])
         time.sleep(1.1)
         made = {harness.human_create(f"many {i} {uuid.uuid4().hex[:4]}") for i in range(7)}
-        changes, _ = _drain(conn, cursor)
+        changes, _ = drain(conn, cursor)
         seen = {c.ref for c in changes if c.kind == ChangeKind.UPSERT}
         assert made <= seen
     finally:
@@ -116,11 +106,11 @@ def test_pages_through_many_issues(harness: RedmineHarness, info: dict[str, Any]
 def test_only_watched_projects_are_polled(harness: RedmineHarness, info: dict[str, Any]) -> None:
     conn = RedmineConnector(INSTANCE, settings(info, projects=[info["private_project"]]), None)
     try:
-        cursor = _settled(conn, _drain(conn, None)[1])
+        cursor = _settled(conn, drain(conn, None)[1])
         time.sleep(1.1)
         elsewhere = harness.human_create("in widgets")
         there = harness.dev.create_issue(info["private_project"], "in secret")
-        refs = {c.ref for c in _drain(conn, cursor)[0]}
+        refs = {c.ref for c in drain(conn, cursor)[0]}
         assert there in refs and elsewhere not in refs
         assert conn.project_of(there) == info["private_project"]
         assert conn.is_public(info["private_project"]) is False

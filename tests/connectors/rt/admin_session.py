@@ -7,27 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
-from .shapes import KEPT_HEADERS
+from .shapes import Recorder
 
 
 def record_admin_session(base_url: str, syncd_token: str, agent_token: str) -> dict[str, Any]:
     """Perform the calls of a self-test as syncd, after the agent made tickets in General."""
-    api = f"{base_url}/REST/2.0"
-    syncd = httpx.Client(headers={"Authorization": f"token {syncd_token}"}, timeout=15)
-    agent = httpx.Client(headers={"Authorization": f"token {agent_token}"}, timeout=15)
-    out: dict[str, Any] = {}
-
-    def rec(name: str, resp: httpx.Response) -> Any:
-        body = resp.json() if resp.content else None
-        out[name] = {
-            "status": resp.status_code,
-            "headers": {k: v for k, v in resp.headers.items() if k.lower() in KEPT_HEADERS},
-            "body": body,
-        }
-        return body
-
+    session = Recorder(base_url, syncd_token, agent_token)
+    api, syncd, agent, rec = session.api, session.syncd, session.agent, session.rec
     ticket = {"Queue": "General", "Subject": "self-test", "Content": "x"}
     for _ in range(2):  # two, so that the search has a next page
         assert agent.post(f"{api}/ticket", json=ticket).status_code == 201
@@ -48,6 +34,4 @@ def record_admin_session(base_url: str, syncd_token: str, agent_token: str) -> d
         ),
     )
     rec("ticket_links", syncd.get(f"{api}/ticket/{newest['items'][0]['id']}"))
-    syncd.close()
-    agent.close()
-    return json.loads(json.dumps(out).replace(base_url, "XX_RT_URL_XX"))
+    return session.finish()

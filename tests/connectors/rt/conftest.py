@@ -17,6 +17,7 @@ import pytest
 
 from connectors.rt.emulator import RTEmulator, build
 from syncd.testing.server import ServerThread
+from tests.connectors.kit import last_delivery
 from tests.realservers.rt_server import NoticeReceiver, RealRT
 
 from .harness import RTHarness, RTTarget
@@ -75,14 +76,6 @@ def rt_emulator_server() -> Iterator[tuple[RTEmulator, ServerThread]]:
 def rt_emulator(rt_emulator_server: tuple[RTEmulator, ServerThread]) -> Iterator[RTTarget]:
     """An emulator target with its faults cleared after the test."""
     emu, server = rt_emulator_server
-
-    def last_webhook() -> tuple[dict[str, str], bytes] | None:
-        captured = emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
-
     yield RTTarget(
         kind="emulator",
         base_url=server.url,
@@ -91,7 +84,7 @@ def rt_emulator(rt_emulator_server: tuple[RTEmulator, ServerThread]) -> Iterator
         agent_user="alice",
         agent_password=emu.password("alice"),
         webhook_secret=WEBHOOK_SECRET,
-        last_webhook=last_webhook,
+        last_webhook=lambda: last_delivery(emu.control.webhooks),
         extra={"emulator": emu},
     )
     emu.control.faults.clear()

@@ -16,22 +16,37 @@ import httpx
 KEPT_HEADERS = ("location", "etag", "last-modified")
 
 
-def record_session(base_url: str, syncd_token: str, agent_token: str) -> dict[str, Any]:
-    """Perform the scripted session; syncd's and the agent's calls as RT answered them."""
-    api = f"{base_url}/REST/2.0"
-    syncd = httpx.Client(headers={"Authorization": f"token {syncd_token}"}, timeout=15)
-    agent = httpx.Client(headers={"Authorization": f"token {agent_token}"}, timeout=15)
-    out: dict[str, Any] = {}
+class Recorder:
+    """syncd's and the agent's clients on REST2, and each named call as RT answered it."""
 
-    def rec(name: str, resp: httpx.Response) -> Any:
+    def __init__(self, base_url: str, syncd_token: str, agent_token: str) -> None:
+        self.base_url = base_url
+        self.api = f"{base_url}/REST/2.0"
+        self.syncd = httpx.Client(headers={"Authorization": f"token {syncd_token}"}, timeout=15)
+        self.agent = httpx.Client(headers={"Authorization": f"token {agent_token}"}, timeout=15)
+        self.out: dict[str, Any] = {}
+
+    def rec(self, name: str, resp: httpx.Response) -> Any:
+        """Record ``resp`` under ``name``; its JSON body (None when empty)."""
         body = resp.json() if resp.content else None
-        out[name] = {
+        self.out[name] = {
             "status": resp.status_code,
             "headers": {k: v for k, v in resp.headers.items() if k.lower() in KEPT_HEADERS},
             "body": body,
         }
         return body
 
+    def finish(self) -> dict[str, Any]:
+        """Close the clients; what was recorded, the base URL replaced as in RT's docs."""
+        self.syncd.close()
+        self.agent.close()
+        return json.loads(json.dumps(self.out).replace(self.base_url, "XX_RT_URL_XX"))
+
+
+def record_session(base_url: str, syncd_token: str, agent_token: str) -> dict[str, Any]:
+    """Perform the scripted session; syncd's and the agent's calls as RT answered them."""
+    session = Recorder(base_url, syncd_token, agent_token)
+    api, syncd, agent, rec = session.api, session.syncd, session.agent, session.rec
     n = rec(
         "create_ticket",
         agent.post(
@@ -131,9 +146,7 @@ def record_session(base_url: str, syncd_token: str, agent_token: str) -> dict[st
         syncd.put(f"{api}/ticket/{n}", json={"Subject": "y"}, headers={"If-Match": '"1"'}),
     )
     rec("rt", syncd.get(f"{api}/rt"))
-    syncd.close()
-    agent.close()
-    return json.loads(json.dumps(out).replace(base_url, "XX_RT_URL_XX"))
+    return session.finish()
 
 
 def shape(value: Any) -> Any:

@@ -14,8 +14,8 @@ import pytest
 from connectors.rt import RTConnector
 from connectors.rt.emulator import RTEmulator, build
 from syncd.connector import CheckStatus, DiagnoseContext, FieldUse, Finding
-from syncd.selftest import run
 from syncd.testing.server import ServerThread, free_port
+from tests.connectors.kit import row, self_test
 
 from .harness import INSTANCE, RTTarget
 
@@ -40,16 +40,7 @@ DONE = [
 
 def diagnose(target: RTTarget, context: DiagnoseContext = CONTEXT, **over: Any) -> list[Finding]:
     conn = target.connector(**over)
-    try:
-        return run(conn, context, target.base_url)
-    finally:
-        conn.close()
-
-
-def row(findings: list[Finding], check: str) -> Finding:
-    found = [f for f in findings if f.check == check]
-    assert found, f"no row {check!r} in {[f.check for f in findings]}"
-    return found[0]
+    return self_test(conn, context, target.base_url)
 
 
 def with_tickets(target: RTTarget, *queues: str) -> None:
@@ -234,8 +225,5 @@ def test_closed_port_is_one_row() -> None:
         RTTarget("emulator", url, "1-2-" + "a" * 32, "", "", "", "").settings(),
         httpx.Client(timeout=5),
     )
-    try:
-        (only,) = run(conn, CONTEXT, url)
-    finally:
-        conn.close()
+    (only,) = self_test(conn, CONTEXT, url)
     assert only.check == "reach" and only.detail == f"cannot reach {url}: connection refused"

@@ -5,24 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from syncd.model import ChangeKind, TicketStatus
+from tests.connectors.contract import drain_pages
 
 from .harness import RTHarness, RTTarget
-
-
-def _drain(conn: Any, cursor: str | None) -> tuple[list[Any], str | None, int]:
-    changes: list[Any] = []
-    pages = 0
-    for _ in range(100):
-        page = conn.poll(cursor)
-        pages += 1
-        changes.extend(page.changes)
-        cursor = page.cursor
-        if not page.more:
-            break
-    return changes, cursor, pages
 
 
 def test_first_poll_starts_from_now(harness: RTHarness) -> None:
@@ -30,19 +17,19 @@ def test_first_poll_starts_from_now(harness: RTHarness) -> None:
     page = harness.connector.poll(None)
     assert page.changes == () and not page.more
     assert page.cursor is not None and int(page.cursor) > 0
-    again, _, _ = _drain(harness.connector, page.cursor)
+    again, _, _ = drain_pages(harness.connector, page.cursor)
     assert again == []
 
 
 def test_replies_notes_and_the_first_message_become_comment_changes(harness: RTHarness) -> None:
     conn = harness.connector
-    _, cursor, _ = _drain(conn, None)
+    _, cursor, _ = drain_pages(conn, None)
     ref = harness.human_create(f"poll {uuid.uuid4().hex[:6]}", "the first message")
     harness.human_comment(ref, "a public reply", public=True)
     harness.human_comment(ref, "an internal note", public=False)
     key = f"k-{uuid.uuid4().hex}"
     conn.update_ticket(ref, status=TicketStatus.ON_HOLD, comment="syncd's note", key=key)
-    changes, cursor2, _ = _drain(conn, cursor)
+    changes, cursor2, _ = drain_pages(conn, cursor)
     mine = [c for c in changes if c.ref == ref]
     upserts = [c for c in mine if c.kind == ChangeKind.UPSERT]
     assert upserts and upserts[-1].ticket.status == TicketStatus.ON_HOLD
@@ -54,7 +41,7 @@ def test_replies_notes_and_the_first_message_become_comment_changes(harness: RTH
     ours = comments["syncd's note"]
     assert ours.by_syncd and ours.marker == key and not ours.public
     # the cursor is exact: nothing comes twice
-    again, cursor3, _ = _drain(conn, cursor2)
+    again, cursor3, _ = drain_pages(conn, cursor2)
     assert [c for c in again if c.ref == ref] == []
     assert cursor3 == cursor2
 
@@ -62,9 +49,9 @@ def test_replies_notes_and_the_first_message_become_comment_changes(harness: RTH
 def test_small_pages_are_followed(rt_target: RTTarget) -> None:
     harness = RTHarness(rt_target)
     conn = rt_target.connector(page_size=2)
-    _, cursor, _ = _drain(conn, None)
+    _, cursor, _ = drain_pages(conn, None, most=100)
     refs = [harness.human_create(f"page {i}") for i in range(3)]
-    changes, _, pages = _drain(conn, cursor)
+    changes, _, pages = drain_pages(conn, cursor, most=100)
     seen = {c.ref for c in changes if c.kind == ChangeKind.UPSERT}
     assert set(refs) <= seen
     assert pages >= 2
@@ -76,14 +63,14 @@ def test_queues_without_rights_or_outside_the_settings_are_not_polled(
     harness = RTHarness(rt_target)
     only_support = rt_target.connector(queues=["Support"])
     everything = rt_target.connector(queues=[])
-    _, cursor, _ = _drain(everything, None)
+    _, cursor, _ = drain_pages(everything, None)
     general = harness.human_create("in General")
     support = harness.human_create("in Support", queue="Support")
     secret = harness.human_create("in Restricted", queue=rt_target.restricted_queue)
-    changes, _, _ = _drain(only_support, cursor)
+    changes, _, _ = drain_pages(only_support, cursor)
     refs = {c.ref for c in changes}
     assert support in refs and general not in refs and secret not in refs
-    changes, _, _ = _drain(everything, cursor)
+    changes, _, _ = drain_pages(everything, cursor)
     refs = {c.ref for c in changes}
     assert {general, support} <= refs and secret not in refs
 
@@ -100,7 +87,7 @@ def test_cursor_since_starts_after_the_last_transaction_before_the_moment(
     cursor = conn.cursor_since(moment)
     time.sleep(1.1)
     assert 0 < int(cursor) < int(conn.cursor_since(datetime.now(UTC)))
-    changes, _, _ = _drain(conn, cursor)
+    changes, _, _ = drain_pages(conn, cursor)
     refs = {c.ref for c in changes if c.kind == ChangeKind.UPSERT}
     assert after in refs and before not in refs
 

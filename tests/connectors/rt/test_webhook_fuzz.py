@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from connectors.rt.webhooks import sign
-from tests.webhook_fuzz import FUZZ, delivery_ids, door, mutated
+from tests.connectors.kit import fuzz, unnamed
 
 SECRET = "fuzz-rt-secret"
 CONFIG = {"kind": "rt", "base_url": "http://127.0.0.1:9", "token": "t", "webhook_secret": SECRET}
@@ -25,18 +22,9 @@ NOTICES: list[dict[str, Any]] = [
 ]
 
 
+def _headers(event: str, body: bytes, delivery: str) -> dict[str, str]:
+    return {"X-Syncd-Delivery": delivery, "X-Syncd-Signature": sign(body, SECRET)}
+
+
 def test_random_notices_never_get_a_5xx_and_refusals_store_nothing(store_url: str) -> None:
-    with door(store_url, "rt", CONFIG) as daemon:
-
-        @FUZZ
-        @given(st.sampled_from(NOTICES).flatmap(mutated), delivery_ids)
-        def deliver(body: bytes, delivery: str) -> None:
-            headers = {
-                "Content-Type": "application/json",
-                "X-Syncd-Delivery": delivery,
-                "X-Syncd-Signature": sign(body, SECRET),
-            }
-            daemon.post(body, headers)
-
-        deliver()
-        assert daemon.healthy()
+    fuzz(store_url, "rt", CONFIG, unnamed(NOTICES), _headers)

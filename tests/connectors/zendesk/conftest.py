@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 # the shared contract lives in tests/connectors/contract.py, imported as tests.connectors
@@ -18,8 +16,8 @@ if str(ROOT) not in sys.path:
 from connectors.zendesk import ZendeskConnector, factory  # noqa: E402
 from connectors.zendesk.emulator import DEFAULT_SECRET, ZendeskEmulator, build  # noqa: E402
 from syncd.model import Ref  # noqa: E402
-from syncd.testing.server import ServerThread  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402, F401  (the tests here import it from this module)
+from tests.connectors.helpdesks import EmulatedHelpdesk, helpdesk_fixtures  # noqa: E402
 
 INSTANCE = "zd"
 
@@ -39,22 +37,20 @@ def settings_for(url: str, **over: Any) -> dict[str, Any]:
     return values
 
 
-class ZendeskHarness:
+class ZendeskHarness(EmulatedHelpdesk[ZendeskConnector]):
     """Acts as the humans of a Zendesk account over the emulator's API."""
 
-    project = ""
+    instance = INSTANCE
+    wrong_credential = {"api_token": "wrong"}
 
     def __init__(self, emu: ZendeskEmulator, url: str) -> None:
-        self.emu = emu
-        self.url = url
-        self.http = httpx.Client(base_url=url, timeout=5.0)
-        self.connector: ZendeskConnector = factory(INSTANCE, settings_for(url), self.http)
-        self.agent = httpx.Client(
+        agent = httpx.Client(
             base_url=url, timeout=5.0, auth=("agent@example.com/token", "agent-token")
         )
+        super().__init__(emu, url, httpx.Client(base_url=url, timeout=5.0), agent)
 
-    def bad_auth(self) -> ZendeskConnector:
-        return factory(INSTANCE, settings_for(self.url, api_token="wrong"), None)
+    def connect(self, http: httpx.Client | None, **over: Any) -> ZendeskConnector:
+        return factory(INSTANCE, settings_for(self.url, **over), http)
 
     def human_create(self, title: str, body: str = "", **kw: Any) -> Ref:
         ticket = {"subject": title, "comment": {"body": body or title}, **kw}
@@ -72,37 +68,11 @@ class ZendeskHarness:
         event = next(e for e in resp.json()["audit"]["events"] if e["type"] == "Comment")
         return Ref.comment(INSTANCE, event["id"])
 
-    def last_webhook(self) -> tuple[dict[str, str], bytes] | None:
-        captured = self.emu.control.webhooks.captured
-        if not captured:
-            return None
-        _, headers, body = captured[-1]
-        return headers, body
 
-    def missing(self) -> Ref:
-        return Ref.ticket(INSTANCE, 987654321)
-
-    def close(self) -> None:
-        self.connector.close()
-        self.http.close()
-        self.agent.close()
+def _served_at(emu: ZendeskEmulator, url: str) -> None:
+    emu.public_url = url
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[ZendeskEmulator, str]]:
-    """One emulator per module, served over real HTTP on loopback."""
-    emu = build(incremental_limit=10_000)
-    with ServerThread(emu.app) as srv:
-        emu.public_url = srv.url
-        yield emu, srv.url
-    emu.control.webhooks.close()
-
-
-@pytest.fixture
-def harness(served: tuple[ZendeskEmulator, str]) -> Iterator[ZendeskHarness]:
-    """A fresh connector and human clients; faults cleared afterwards."""
-    emu, url = served
-    h = ZendeskHarness(emu, url)
-    yield h
-    emu.control.faults.clear()
-    h.close()
+served, harness = helpdesk_fixtures(
+    lambda: build(incremental_limit=10_000), ZendeskHarness, _served_at
+)

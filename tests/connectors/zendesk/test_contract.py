@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
-from syncd.errors import NotFound, PermanentError, RateLimited, TransientError
-from syncd.model import ChangeKind, Priority, TicketStatus
+from syncd.errors import PermanentError, RateLimited
+from syncd.model import ChangeKind, Priority
 from tests.connectors.contract import HelpdeskContract
+from tests.connectors.helpdesks import HelpdeskFaults
 
 from .conftest import ZendeskHarness
 
@@ -18,11 +18,12 @@ class TestZendeskContract(HelpdeskContract):
     """Everything a helpdesk connector promises."""
 
 
-def test_429_carries_retry_after(harness: ZendeskHarness) -> None:
-    harness.emu.control.faults.add("rate_limit", path=r"/users/me", seconds=7)
-    with pytest.raises(RateLimited) as err:
-        harness.connector.check()
-    assert err.value.retry_after == 7
+class TestZendeskFaults(HelpdeskFaults):
+    """The failures Zendesk's emulator stages as Freshdesk's does."""
+
+    check_path = r"/users/me"
+    ticket_path = r"/tickets/\d+\.json"
+    update_method = "PUT"
 
 
 def test_incremental_budget_of_ten_a_minute(harness: ZendeskHarness) -> None:
@@ -37,45 +38,6 @@ def test_incremental_budget_of_ten_a_minute(harness: ZendeskHarness) -> None:
         assert 0 < err.value.retry_after <= 60
     finally:
         harness.emu.incremental = old
-
-
-def test_server_error_is_transient(harness: ZendeskHarness) -> None:
-    ref = harness.human_create("flaky")
-    harness.emu.control.faults.add("status", status=503, path=r"/tickets/\d+\.json")
-    with pytest.raises(TransientError) as err:
-        harness.connector.get_ticket(ref)
-    assert err.value.status == 503
-    assert harness.connector.get_ticket(ref).ref == ref
-
-
-def test_timeout_is_transient(harness: ZendeskHarness) -> None:
-    ref = harness.human_create("slow")
-    harness.emu.control.faults.add("latency", path=r"/tickets/\d+\.json", seconds=1.5)
-    with pytest.raises(TransientError):
-        harness.connector.get_ticket(ref)
-
-
-def test_reset_is_transient(harness: ZendeskHarness) -> None:
-    harness.emu.control.faults.add("reset", path=r"/users/me")
-    with pytest.raises(TransientError):
-        harness.connector.check()
-
-
-def test_lost_update_is_found_by_its_key(harness: ZendeskHarness) -> None:
-    """The PUT lands but its answer is lost: the retry finds the note instead of doubling it."""
-    ref = harness.human_create("lost answer")
-    key = f"k-{uuid.uuid4().hex}"
-    # the update reaches Zendesk; the answer is held past the client's timeout
-    harness.emu.delay_answer("PUT", seconds=1.5)
-    with pytest.raises(TransientError):
-        harness.connector.update_ticket(
-            ref, status=TicketStatus.PENDING, comment="filed as JIRA-1", key=key
-        )
-    found = harness.connector.find_comment(ref, key)
-    assert found is not None and found.marker == key and found.by_syncd
-    assert "JIRA-1" in found.body
-    notes = [c for c in harness.connector.comments(ref) if c.marker == key]
-    assert len(notes) == 1
 
 
 def test_unknown_status_and_closed_ticket_are_permanent(harness: ZendeskHarness) -> None:
@@ -145,8 +107,3 @@ def test_poll_returns_comments_with_author_and_visibility(harness: ZendeskHarnes
     # the boundary second is not read twice
     again = conn.poll(page.cursor)
     assert not [c for c in again.changes if c.kind == ChangeKind.COMMENT and c.ref == ref]
-
-
-def test_missing_ticket_on_update(harness: ZendeskHarness) -> None:
-    with pytest.raises(NotFound):
-        harness.connector.update_ticket(harness.missing(), status=TicketStatus.OPEN)

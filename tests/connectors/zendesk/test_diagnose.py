@@ -12,8 +12,8 @@ from connectors.zendesk import factory
 from connectors.zendesk.emulator import ZendeskEmulator
 from connectors.zendesk.emulator.admin import TICKET_EVENTS
 from syncd.connector import CheckStatus, DiagnoseContext, FieldUse, Finding
-from syncd.selftest import run
 from syncd.testing.server import free_port
+from tests.connectors.kit import row, self_test
 
 from .conftest import settings_for
 
@@ -36,16 +36,7 @@ def emu(served: tuple[ZendeskEmulator, str]) -> Iterator[ZendeskEmulator]:
 
 def diagnose(url: str, context: DiagnoseContext = CONTEXT, **over: Any) -> list[Finding]:
     conn = factory("zd", settings_for(url, **over))
-    try:
-        return run(conn, context, url)
-    finally:
-        conn.close()
-
-
-def row(findings: list[Finding], check: str) -> Finding:
-    found = [f for f in findings if f.check == check]
-    assert found, f"no row {check!r} in {[f.check for f in findings]}"
-    return found[0]
+    return self_test(conn, context, url)
 
 
 def test_everything_in_order(served: tuple[ZendeskEmulator, str], emu: ZendeskEmulator) -> None:

@@ -101,6 +101,11 @@ def test_malformed_is_400(body: bytes) -> None:
 
 
 def event(kind: str, event_body: dict[str, Any], **detail: Any) -> bytes:
+    """A delivery of ``kind`` about ticket 5158, its detail changed by ``detail``."""
+    return json.dumps(event_payload(kind, event_body, **detail)).encode()
+
+
+def event_payload(kind: str, event_body: dict[str, Any], **detail: Any) -> dict[str, Any]:
     base = {
         "actor_id": "501",
         "assignee_id": None,
@@ -132,7 +137,7 @@ def event(kind: str, event_body: dict[str, Any], **detail: Any) -> bytes:
         "type": f"zen:event-type:ticket.{kind}",
         "zendesk_event_version": "2022-11-06",
     }
-    return json.dumps(payload).encode()
+    return payload
 
 
 AT_UPDATE = datetime(2025, 1, 8, 14, 25, 30, tzinfo=UTC)
