@@ -102,6 +102,26 @@ class MailActor:
         finally:
             conn.logout()
 
+    def case_mails(self, case: str, *, reply: bool | None = None) -> list[Message]:
+        """The mails of case ``case`` in this inbox (``reply``: only follow-ups, or only the
+        opening mail)."""
+        out = []
+        for m in self.messages():
+            subject = str(m["Subject"] or "")
+            if f"[case {case}]" not in subject:
+                continue
+            if reply is None or subject.startswith("Re:") is reply:
+                out.append(m)
+        return out
+
+    def resolve(self, to_msg: Message, body: str, keyword: str = "#resolved") -> str:
+        """Answer that the case is solved: the keyword starts the answer's first line."""
+        return self.reply(to_msg, f"{keyword} {body}")
+
+    def as_user(self, user: str) -> MailActor:
+        """The same, as another user of the servers (``mallory``...)."""
+        return MailActor(self.info, user)
+
     def wait_for(self, match: Callable[[Message], bool], timeout: float = 30.0) -> Message:
         """The first message of this inbox that ``match`` accepts, waiting for it to arrive."""
         deadline = time.monotonic() + timeout
