@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import Message
-from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
@@ -25,7 +24,7 @@ from syncd.model import Priority, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.connectors.email.harness import settings
 from tests.e2e.test_escalation_path import issue_of, notes
-from tests.e2e.workflow_helpers import audit, link_of
+from tests.e2e.workflow_helpers import StartSandbox, audit, link_of
 from tests.realservers.mail_actor import MailActor
 from tests.realservers.mail_server import RealMail, started_or_skip
 
@@ -73,7 +72,7 @@ def mail() -> Iterator[RealMail]:
 
 
 @pytest.fixture(params=["emulator", pytest.param("real", marks=pytest.mark.realserver)])
-def sides(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Sandbox, Supplier]]:
+def sides(request: pytest.FixtureRequest, start_sandbox: StartSandbox) -> tuple[Sandbox, Supplier]:
     """The daemon with the Zendesk emulator and a supplier connector on syncd's mailbox: the
     mail emulator's, or the desk mailbox of the real servers; and the supplier's client."""
     external: dict[str, tuple[dict[str, Any], Any]] = {}
@@ -83,8 +82,7 @@ def sides(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Sand
         conf = settings(real.info, "desk").model_dump(mode="json", exclude_none=True)
         conf["imap_password"] = real.info["users"]["desk"]["password"]
         external = {"email": (conf, SupplierSide())}
-    sandbox = Sandbox(
-        folder=tmp_path,
+    sandbox = start_sandbox(
         tracker_kind="email",
         project=SUPPLIER,
         webhooks=True,
@@ -94,12 +92,7 @@ def sides(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Sand
         external=external,
         overrides={"email": {"webhooks": False}} if external else {},
     )
-    sandbox.start()
-    try:
-        supplier = sandbox.tracker if real is None else MailActor(real.info, "supplier")
-        yield sandbox, supplier
-    finally:
-        sandbox.stop()
+    return sandbox, sandbox.tracker if real is None else MailActor(real.info, "supplier")
 
 
 def _case_mail(sb: Sandbox, supplier: Supplier, case: Ref, *, reply: bool) -> Message:
