@@ -9,7 +9,8 @@ Every name of the contract is importable from here; the parts live in modules of
 
 - :mod:`syncd.connector_contract`: :class:`Connector` and its defaults
   (:class:`ConnectorBase`), :class:`HelpdeskConnector`, :class:`TrackerConnector`,
-  :class:`PollPage`, :class:`WebhookResult`, :class:`Capability`, :class:`Role`;
+  :class:`PollPage`, :class:`WebhookResult`, :class:`Capability` and its named groups
+  (:data:`BASICS`, :data:`HELPDESK_BASICS`, …), :class:`Role`;
 - :mod:`syncd.connector_settings`: :class:`ConnectorSettings`, the base of typed settings;
 - :mod:`syncd.connector_optional`: the protocols of optional capabilities (fields, access,
   search, visibility, cursors, push, batch writes);
@@ -22,6 +23,10 @@ Every name of the contract is importable from here; the parts live in modules of
 
 from __future__ import annotations
 
+from syncd.connector_contract import BASICS as BASICS
+from syncd.connector_contract import COMMENT_CHANGES as COMMENT_CHANGES
+from syncd.connector_contract import HELPDESK_BASICS as HELPDESK_BASICS
+from syncd.connector_contract import PROJECT_LOOKUPS as PROJECT_LOOKUPS
 from syncd.connector_contract import Capability as Capability
 from syncd.connector_contract import Connector as Connector
 from syncd.connector_contract import ConnectorBase as ConnectorBase
@@ -58,6 +63,10 @@ from syncd.emulator_kit import lazy_kit as lazy_kit
 from syncd.ratelimit import RateBudget as RateBudget
 
 __all__ = [
+    "BASICS",
+    "COMMENT_CHANGES",
+    "HELPDESK_BASICS",
+    "PROJECT_LOOKUPS",
     "AccessCheck",
     "BatchResult",
     "BatchUpdates",

@@ -55,6 +55,26 @@ class Capability(StrEnum):
     HELPDESK_SLA = "helpdesk_sla"
 
 
+# Named groups of capabilities, so a connector lists only what it adds to them
+BASICS = frozenset(
+    {
+        Capability.POLL,
+        Capability.CURSOR_SINCE,
+        Capability.COMMENTS,
+        Capability.PRIORITY,
+        Capability.MARKERS,
+        Capability.DIAGNOSE,
+    }
+)
+"""What every connector does: a poll with cursors, comments, priority, markers, diagnose."""
+HELPDESK_BASICS = BASICS | {Capability.WEBHOOKS, Capability.INTERNAL_COMMENTS}
+""":data:`BASICS` with signed deliveries and internal notes beside public replies."""
+COMMENT_CHANGES = frozenset({Capability.COMMENT_EDIT, Capability.COMMENT_DELETE})
+"""Comments edited and deleted, not only added."""
+PROJECT_LOOKUPS = frozenset({Capability.ISSUE_SEARCH, Capability.VISIBILITY})
+"""A tracker's questions about a project: its open issues and whether anyone may read it."""
+
+
 class Role(StrEnum):
     HELPDESK = "helpdesk"
     TRACKER = "tracker"

@@ -8,13 +8,15 @@ the cursor check, the rate budget, closing, and finding a comment by its key.
 :class:`CursorPoller` is the start of every poll over a versioned cursor, and
 :class:`WatchedProjects` a tracker's list of projects to poll.
 :func:`ticket_seen` and :func:`comment_seen` are the two changes a helpdesk's poll and
-webhooks report most.
+webhooks report most. :func:`answer_time` and :func:`second_over` keep a poll whose vendor
+stamps whole seconds from skipping a change made later in the second it last read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from .connector import PollPage, RateBudget
@@ -172,7 +174,7 @@ def comment_seen(
     source: Source = "poll",
     actor: str | None = None,
 ) -> Change:
-    """A new or edited ``comment`` of the ticket ``parent`` (``COMMENT``)."""
+    """A new or edited ``comment`` of the ticket or issue ``parent`` (``COMMENT``)."""
     return Change(
         kind=ChangeKind.COMMENT,
         ref=parent,
@@ -181,3 +183,21 @@ def comment_seen(
         at=at,
         source=source,
     )
+
+
+def answer_time(date: str | None) -> datetime | None:
+    """The vendor's clock when it answered: the answer's ``Date`` header, or None without a
+    readable one."""
+    if not date:
+        return None
+    try:
+        return parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+
+
+def second_over(second: datetime, now: datetime | None) -> bool:
+    """Whether the whole second that starts at ``second`` has ended by ``now``, the vendor's
+    clock (None: unknown, so not yet). Until it has, a change may still be stamped with it:
+    a poll keeps the records it read at that second and reads that second again."""
+    return now is not None and now >= second + timedelta(seconds=1)

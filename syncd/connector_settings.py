@@ -31,6 +31,15 @@ class ConnectorSettings(BaseModel):
     # ``documented_limits``); give your plan's figures here
     limits: list[Limit] | None = None
 
+    @property
+    def root(self) -> str:
+        """The base URL without a trailing slash."""
+        return self.base_url.rstrip("/")
+
+    def has_secret(self, name: str) -> bool:
+        """Whether secret ``name`` is given, in the setting itself or as ``<name>_file``."""
+        return any(getattr(self, key, None) is not None for key in (name, f"{name}_file"))
+
     def documented_limits(self) -> list[Limit]:
         """The limits the vendor documents for this kind of account (none by default)."""
         return []

@@ -61,7 +61,9 @@ class ConnectorSpec:
     A package declares only what differs from the conventions: given the ``connector``
     class, the ``kind`` is the settings class's ``kind`` literal, the ``role`` is the
     protocol the class meets (``get_ticket``: a helpdesk; ``get_issue``: a tracker), the
-    ``factory`` calls ``connector(instance_name, settings, http_client)``, and the emulator
+    ``factory`` calls ``connector(instance_name, settings, http_client)`` (with
+    ``own_http=True``, for a connector whose vendor library brings its own HTTP stack:
+    ``connector(instance_name, settings)``, the injected client unused), and the emulator
     kit is the ``KIT`` of ``<package>.emulator`` next to the settings class, where there is
     one (``emulator_kit=None``: none even so). A connector whose constructor differs passes
     its own ``factory``."""
@@ -93,12 +95,13 @@ class ConnectorSpec:
         issue_reference: IssueReference | None = None,
         demo_projects: tuple[str, ...] = (),
         third_party: bool = False,
+        own_http: bool = False,
     ) -> None:
         known = {
             "kind": kind if kind is not None else _kind_of(settings),
             "role": role if role is not None else _role_of(connector, settings),
             "settings": settings,
-            "factory": factory if factory is not None else _factory_of(connector, settings),
+            "factory": factory or _factory_of(connector, settings, own_http=own_http),
             "emulator_kit": _kit_near(settings) if emulator_kit is LOOK_FOR_IT else emulator_kit,
             "issue_reference": issue_reference,
             "demo_projects": demo_projects,
@@ -126,11 +129,15 @@ def _role_of(connector: type[ConnectorBase] | None, settings: type[ConnectorSett
 
 
 def _factory_of(
-    connector: type[ConnectorBase] | None, settings: type[ConnectorSettings]
+    connector: type[ConnectorBase] | None, settings: type[ConnectorSettings], *, own_http: bool
 ) -> Factory:
-    """``connector(instance_name, settings, http_client)`` on the settings read."""
+    """``connector(instance_name, settings, http_client)`` on the settings read (``own_http``:
+    ``connector(instance_name, settings)``)."""
     if connector is None:
         raise TypeError(f"the spec of {settings.__name__} has no connector: say factory=")
+    if own_http:
+        alone = cast("Callable[[str, Any], Connector]", connector)
+        return settings_factory(settings, lambda name, value, _http: alone(name, value))
     build = cast("Callable[[str, Any, httpx.Client | None], Connector]", connector)
     return settings_factory(settings, build)
 

@@ -8,14 +8,15 @@ writes only its vendor's shapes.
 - :func:`given` (the optional fields a test gave) and :func:`group_named` (the group an
   actor names, added when the account has none so called).
 - :class:`VendorLimits`: the ``of``/``lifted`` constructors of an emulator's frozen
-  dataclass of limits (``connectors/<system>/emulator/limits.py``).
+  dataclass of limits (``connectors/<system>/emulator/limits.py``), lifting leaving the
+  windows' scale as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import fields
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Any, Generic, TypeVar
+
+from syncd.testing import emulator_parts
 
 StateT = TypeVar("StateT")
 PersonT = TypeVar("PersonT")
@@ -23,7 +24,6 @@ PersonT = TypeVar("PersonT")
 BOT_EMAIL = "syncd@example.com"
 AGENT_EMAIL = "agent@example.com"
 CUSTOMER_EMAIL = "customer@example.com"
-UNLIMITED = 10**9
 
 
 class HelpdeskSeats(Generic[StateT, PersonT]):
@@ -71,24 +71,10 @@ class HelpdeskSeats(Generic[StateT, PersonT]):
         return 0.0
 
 
-class VendorLimits:
-    """``of`` and ``lifted`` for an emulator's frozen dataclass of limits; ``KEPT`` names
-    the fields lifting leaves as they are (a window's scale, a status code)."""
+class VendorLimits(emulator_parts.VendorLimits):
+    """A helpdesk's limits: a window's scale is kept when the limits are lifted."""
 
-    KEPT: ClassVar[tuple[str, ...]] = ("window_scale",)
-
-    @classmethod
-    def of(cls, value: Self | Mapping[str, Any] | None) -> Self:
-        """Limits from config (a mapping of the fields), as given, or the vendor's own."""
-        if isinstance(value, cls):
-            return value
-        return cls(**dict(cast(Mapping[str, Any], value or {})))
-
-    @classmethod
-    def lifted(cls) -> Self:
-        """No limit worth the name: for runs that measure syncd alone."""
-        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-        return cls(**{n: UNLIMITED for n in names if n not in cls.KEPT})
+    KEPT = ("window_scale",)
 
 
 def given(**values: Any) -> dict[str, Any]:

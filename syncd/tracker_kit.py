@@ -19,10 +19,28 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, Unpack
 
-from .connector import ConnectorBase, IssueChange, PollPage, RateBudget
+from .connector import (
+    BASICS,
+    COMMENT_CHANGES,
+    PROJECT_LOOKUPS,
+    Capability,
+    ConnectorBase,
+    IssueChange,
+    PollPage,
+    RateBudget,
+)
 from .errors import NotFound, RemoteError, WebhookError
 from .model import Comment, Issue, IssueStatus, Ref
 from .tracker_parts import IssueEdit, remarked
+
+# what a tracker on these defaults does, with its own checks of a project's access and
+# open issues; a connector adds what else it can
+BOT_TRACKER = (
+    BASICS
+    | COMMENT_CHANGES
+    | PROJECT_LOOKUPS
+    | {Capability.WEBHOOKS, Capability.LABELS, Capability.ACCESS_CHECK}
+)
 
 
 class Answer(Protocol):

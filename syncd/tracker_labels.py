@@ -4,18 +4,43 @@ won't do and duplicate), by labels an instance configures.
 
 Pure functions over a :class:`LabelRules` (a connector's mapping rules): the priority an
 issue's labels give, the labels a change of status or priority adds and removes, the labels
-a new issue starts with, and whether an author is syncd's own account.
+a new issue starts with, and whether an author is syncd's own account. The settings such a
+tracker shares are :class:`LabelTrackerSettings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
+from pydantic import Field, SecretStr
+
+from .connector_settings import ConnectorSettings
 from .model import IssueDraft, IssueStatus, Priority
 
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+
+
+def labels_by_priority(template: str) -> dict[str, str]:
+    """Each canonical priority's label by ``template`` (``"priority: {}"``), highest first."""
+    return {prio.value: template.format(prio.value) for prio in PRIORITY_ORDER}
+
+
+class LabelTrackerSettings(ConnectorSettings):
+    """The settings of a tracker that syncd uses as one account with a token and whose
+    priorities and in-progress state are labels; a subclass gives its labels' defaults."""
+
+    token: SecretStr | None = None
+    token_file: Path | None = None
+    # canonical priority -> label; the highest one present is read back as the priority
+    priority_labels: dict[str, str] = Field(default_factory=dict)
+    # an open issue carrying one of these is in progress; the first is written for in_progress
+    in_progress_labels: list[str] = Field(default_factory=list)
+    per_page: int = Field(default=100, ge=1, le=100)
+    # pages read per project (and stream) in one poll call before handing back a cursor
+    max_poll_pages: int = Field(default=10, ge=1)
 
 
 class LabelRules(Protocol):

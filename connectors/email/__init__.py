@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from syncd.connector import ConnectorSpec, settings_factory
+from syncd.connector import ConnectorSpec
 
 from .connector import EmailConnector
 from .settings import EmailSettings
@@ -25,12 +25,10 @@ def issue_reference(text: str) -> str | None:
 
 
 # SMTP and IMAP connections of its own: the injected HTTP client is not used
-_factory = settings_factory(EmailSettings, lambda name, s, _http: EmailConnector(name, s))
-
 CONNECTOR = ConnectorSpec(
     connector=EmailConnector,
     settings=EmailSettings,
-    factory=_factory,
+    own_http=True,
     issue_reference=issue_reference,
     third_party=True,
 )

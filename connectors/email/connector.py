@@ -18,6 +18,7 @@ from urllib.parse import quote
 import structlog
 
 from syncd.connector import (
+    BASICS,
     Capability,
     ConnectorBase,
     DiagnoseContext,
@@ -40,19 +41,7 @@ from .watch import Watcher
 
 log = structlog.get_logger("syncd.email")
 
-CAPABILITIES = frozenset(
-    {
-        Capability.POLL,
-        Capability.PUSH,
-        Capability.COMMENTS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-    }
-)
+CAPABILITIES = BASICS | {Capability.PUSH, Capability.LABELS, Capability.VISIBILITY}
 
 
 class EmailConnector(ConnectorBase):

@@ -26,6 +26,7 @@ import structlog
 from pydantic import Field
 
 from syncd.connector import PollPage
+from syncd.connector_kit import comment_seen
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import CursorError, PermanentError
 from syncd.model import Change, ChangeKind, Issue
@@ -273,15 +274,7 @@ class Reader:
             for c in mapping.comments(self.name, every, self.settings.address):
                 uid = int(c.ref.key.rsplit("/", 1)[1])
                 if uid in replies and uid in set(batch):
-                    changes.append(
-                        Change(
-                            kind=ChangeKind.COMMENT,
-                            ref=c.parent,
-                            comment=c,
-                            actor=c.author,
-                            at=c.created_at,
-                        )
-                    )
+                    changes.append(comment_seen(c.parent, c, at=c.created_at, actor=c.author))
             if issue is not None:
                 changes.append(
                     Change(kind=ChangeKind.UPSERT, ref=issue.ref, issue=issue, at=issue.updated_at)

@@ -16,8 +16,7 @@ from typing import Any
 import httpx
 
 from syncd.connector import RateBudget
-from syncd.errors import RemoteError
-from syncd.http_adapter import HttpAdapter, json_body, status_error
+from syncd.http_adapter import HttpAdapter, status_error
 from syncd.paging import next_link, walk
 
 from .settings import FreshdeskSettings
@@ -53,43 +52,13 @@ def message(resp: httpx.Response) -> str:
 class FreshdeskClient(HttpAdapter):
     """Calls ``/api/v2`` with the API key; raises only ``syncd.errors``."""
 
+    failed_from = 400  # a 3xx (which the API does not send) comes back as an answer
+
     def __init__(self, settings: FreshdeskSettings, http: httpx.Client | None = None) -> None:
-        super().__init__(http, timeout=settings.timeout)
+        super().__init__(http, timeout=settings.timeout, root=settings.root, label="Freshdesk")
         self.settings = settings
-        self._auth = auth_header(settings)
+        self.headers = {"Authorization": auth_header(settings), "User-Agent": USER_AGENT}
         self.last_cost: int | None = None  # credits the last call cost
-
-    def _url(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else self.settings.root + path
-
-    def response(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> httpx.Response:
-        """One call; the answer when it is a success."""
-        headers = {"Authorization": self._auth, "User-Agent": USER_AGENT}
-        where = f"Freshdesk {method} {path}"
-        resp = self.send(
-            method, self._url(path), where=where, params=params, json=json, headers=headers
-        )
-        self._note_budget(resp)
-        if resp.status_code >= 400:
-            raise status_error(resp, where, message(resp))
-        return resp
-
-    def request(self, method: str, path: str, **kw: Any) -> Any:
-        """One call; the decoded JSON body (``None`` for an empty one)."""
-        resp = self.response(method, path, **kw)
-        return json_body(
-            resp,
-            lambda: RemoteError(
-                f"Freshdesk {method} {path}: answer is not JSON", status=resp.status_code
-            ),
-        )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode the JSON body."""
@@ -114,7 +83,12 @@ class FreshdeskClient(HttpAdapter):
             body = resp.json() if resp.content else []
             yield body if isinstance(body, list) else []
 
-    def _note_budget(self, resp: httpx.Response) -> None:
+    def note(self, resp: httpx.Response) -> None:
+        """Keep the rate figures and the credits the call cost."""
         used = resp.headers.get(USED)
         self.keep_budget(RateBudget.from_headers(resp.headers, limit=LIMIT, remaining=REMAINING))
         self.last_cost = int(used) if used and used.isdigit() else None
+
+    def failure(self, resp: httpx.Response, where: str) -> Exception:
+        """A failed answer, with Freshdesk's error text."""
+        return status_error(resp, where, message(resp))

@@ -9,6 +9,8 @@ from typing import Any, Unpack
 import httpx
 
 from syncd.connector import (
+    COMMENT_CHANGES,
+    HELPDESK_BASICS,
     Capability,
     ConnectorBase,
     DiagnoseContext,
@@ -29,21 +31,7 @@ from .poll import CURSOR, Poller, cursor_since
 from .settings import FreshdeskSettings
 from .text import to_html
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-    }
-)
+CAPABILITIES = HELPDESK_BASICS | COMMENT_CHANGES | {Capability.LABELS}
 VIEW_INCLUDE = "requester,company"
 
 

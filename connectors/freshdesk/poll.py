@@ -25,13 +25,18 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, StringConstraints
 
 from syncd.connector import PollPage
-from syncd.connector_kit import CursorPoller, comment_seen, ticket_seen
+from syncd.connector_kit import (
+    CursorPoller,
+    answer_time,
+    comment_seen,
+    second_over,
+    ticket_seen,
+)
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import NotFound
 from syncd.model import Change
@@ -74,16 +79,13 @@ def start_cursor(now: float | None = None) -> str:
 
 def _clock(date: str | None) -> datetime:
     """Now by Freshdesk's clock (an answer's ``Date``), else by this host's less 2 s of skew."""
-    try:
-        return parsedate_to_datetime(date) if date else datetime.now(UTC) - timedelta(seconds=2)
-    except (TypeError, ValueError):
-        return datetime.now(UTC) - timedelta(seconds=2)
+    return answer_time(date) or datetime.now(UTC) - timedelta(seconds=2)
 
 
 def _over(second: str, now: datetime) -> bool:
     """Whether ``second`` (a stamp) has ended by ``now``."""
     at = parse_time(second)
-    return at is not None and now >= at + timedelta(seconds=1)
+    return at is not None and second_over(at, now)
 
 
 def _second(raw: dict[str, Any]) -> str:

@@ -68,8 +68,3 @@ class FreshdeskSettings(ConnectorSettings):
             f"no custom field {name!r}: add it to custom_fields with its Freshdesk name "
             f"(custom_fields: {{{name}: cf_{name}}}; Admin → Ticket Fields shows it)"
         )
-
-    @property
-    def root(self) -> str:
-        """The base URL without a trailing slash."""
-        return self.base_url.rstrip("/")

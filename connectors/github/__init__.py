@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from syncd.connector import ConnectorSpec, settings_factory
+from syncd.connector import ConnectorSpec
 
 from .connector import GitHubConnector
 from .mapping import issue_reference
 from .settings import GitHubSettings
 
 # PyGithub brings its own HTTP stack: the injected client is not used
-create = settings_factory(GitHubSettings, lambda name, s, _http: GitHubConnector(name, s))
-
-
 CONNECTOR = ConnectorSpec(
     connector=GitHubConnector,
     settings=GitHubSettings,
-    factory=create,
+    own_http=True,
     issue_reference=issue_reference,
     demo_projects=("acme/widgets",),
 )
+
+create = CONNECTOR.factory
 
 __all__ = ["CONNECTOR", "GitHubConnector", "GitHubSettings", "create"]

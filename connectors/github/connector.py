@@ -11,7 +11,7 @@ from urllib.parse import quote
 from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.errors import NotFound
 from syncd.model import Comment, Issue, IssueDraft, IssueStatus, Ref
-from syncd.tracker_kit import BotTracker
+from syncd.tracker_kit import BOT_TRACKER, BotTracker
 from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
@@ -37,26 +37,11 @@ from .mapping import (
 from .poll import Poller
 from .settings import GitHubSettings
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.CONDITIONAL_POLL,
-        Capability.ACCESS_CHECK,
-        Capability.ISSUE_SEARCH,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-        Capability.COLLAPSIBLE,
-        Capability.FIELDS,
-    }
-)
+CAPABILITIES = BOT_TRACKER | {
+    Capability.CONDITIONAL_POLL,
+    Capability.COLLAPSIBLE,
+    Capability.FIELDS,
+}
 
 
 class GitHubConnector(BotTracker[Rules, GitHubClient]):

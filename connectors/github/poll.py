@@ -19,13 +19,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import StringConstraints
 
 from syncd.connector import PollPage
+from syncd.connector_kit import answer_time, comment_seen, second_over
 from syncd.cursors import CursorFormat, CursorModel, excerpt
 from syncd.errors import CursorError, Forbidden, NotFound
 from syncd.model import Change, ChangeKind
@@ -71,12 +71,8 @@ def parse_iso(value: str) -> datetime:
 
 def server_time(date_header: str | None) -> str | None:
     """GitHub's ``Date`` header in the ``since`` form, or None."""
-    if not date_header:
-        return None
-    try:
-        return iso(parsedate_to_datetime(date_header))
-    except (TypeError, ValueError):
-        return None
+    when = answer_time(date_header)
+    return iso(when) if when is not None else None
 
 
 class StreamState(CursorModel):
@@ -181,7 +177,7 @@ class Poller:
             # progress, so the next call walks on from where this one stopped
             return StreamRead(records, since, None, True, resume=next_url, walk=walk)
         new_since = max(since, newest)
-        if walk and walk > new_since:
+        if walk and second_over(parse_iso(new_since), parse_iso(walk)):
             # the walk began after that second ended on GitHub's clock: nothing can still
             # change at new_since unseen, so the next query starts one second later
             new_since = iso(parse_iso(new_since) + timedelta(seconds=1))
@@ -245,12 +241,6 @@ class Poller:
                 if is_pull_request_comment(raw):
                     continue
                 comment = comment_from_raw(raw, rules, repo)
-                out.append(
-                    Change(
-                        kind=ChangeKind.COMMENT,
-                        ref=comment.parent,
-                        comment=comment,
-                        at=parse_time(raw.get("updated_at")),
-                    )
-                )
+                at = parse_time(raw.get("updated_at"))
+                out.append(comment_seen(comment.parent, comment, at=at))
         return out

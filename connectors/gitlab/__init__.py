@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from syncd.connector import ConnectorSpec, settings_factory
+from syncd.connector import ConnectorSpec
 
 from .connector import GitLabConnector
 from .mapping import issue_reference
 from .settings import GitLabSettings
 
 # python-gitlab brings its own HTTP stack (requests): the injected client is not used
-create = settings_factory(GitLabSettings, lambda name, s, _http: GitLabConnector(name, s))
-
-
 CONNECTOR = ConnectorSpec(
     connector=GitLabConnector,
     settings=GitLabSettings,
-    factory=create,
+    own_http=True,
     issue_reference=issue_reference,
     demo_projects=("acme/widgets",),
 )
+
+create = CONNECTOR.factory
 
 __all__ = ["CONNECTOR", "GitLabConnector", "GitLabSettings", "create"]

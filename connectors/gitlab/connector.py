@@ -10,7 +10,7 @@ import requests
 
 from syncd.connector import Capability, DiagnoseContext, Finding, WebhookResult
 from syncd.model import Comment, Issue, IssueDraft, Ref
-from syncd.tracker_kit import BotTracker
+from syncd.tracker_kit import BOT_TRACKER, BotTracker
 from syncd.tracker_parts import IssueEdit, keyed, remarked
 
 from . import webhooks
@@ -34,24 +34,7 @@ from .mapping import (
 from .poll import Poller
 from .settings import GitLabSettings
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.ACCESS_CHECK,
-        Capability.ISSUE_SEARCH,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-    }
-)
+CAPABILITIES = BOT_TRACKER | {Capability.INTERNAL_COMMENTS}
 DEVELOPER = 30  # GitLab's access level that may close, reopen and label issues
 
 

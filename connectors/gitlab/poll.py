@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from pydantic import StringConstraints
 
 from syncd.connector import PollPage
+from syncd.connector_kit import comment_seen
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import Forbidden, NotFound
 from syncd.model import Change, ChangeKind
@@ -172,13 +173,6 @@ class Poller:
             if not is_user_note(raw) or not stamp or _at(stamp) < since or seen.get(key) == stamp:
                 continue
             comment = comment_from_raw(raw, rules, project, iid)
-            out.append(
-                Change(
-                    kind=ChangeKind.COMMENT,
-                    ref=comment.parent,
-                    comment=comment,
-                    at=comment.updated_at,
-                )
-            )
+            out.append(comment_seen(comment.parent, comment, at=comment.updated_at))
             seen[key] = stamp
         return out

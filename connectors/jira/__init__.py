@@ -5,18 +5,17 @@ from __future__ import annotations
 from connectors.jira.connector import JiraConnector
 from connectors.jira.mapping import issue_reference
 from connectors.jira.settings import JiraSettings
-from syncd.connector import ConnectorSpec, settings_factory
+from syncd.connector import ConnectorSpec
 
 # the jira library owns HTTP: the injected client is not used
-create = settings_factory(JiraSettings, lambda name, s, _http: JiraConnector(name, s))
-
-
 CONNECTOR = ConnectorSpec(
     connector=JiraConnector,
     settings=JiraSettings,
-    factory=create,
+    own_http=True,
     issue_reference=issue_reference,
     demo_projects=("WID",),
 )
+
+create = CONNECTOR.factory
 
 __all__ = ["CONNECTOR", "JiraConnector", "JiraSettings", "create"]

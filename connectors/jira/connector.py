@@ -18,6 +18,7 @@ from connectors.jira.settings import JiraSettings
 from connectors.jira.site import SITE_CAPABILITIES, SiteMethods
 from connectors.jira.visibility import ProjectVisibility
 from syncd.connector import (
+    PROJECT_LOOKUPS,
     Capability,
     ConnectorBase,
     DiagnoseContext,
@@ -28,12 +29,7 @@ from syncd.connector import (
 from syncd.errors import NotFound, PermanentError, RemoteError
 from syncd.model import Issue, IssueDraft, IssueStatus, Ref, RefKind
 
-CAPABILITIES = SITE_CAPABILITIES | {
-    Capability.ISSUE_SEARCH,
-    Capability.VISIBILITY,
-    Capability.ATTACHMENTS,
-    Capability.FIELDS,
-}
+CAPABILITIES = SITE_CAPABILITIES | PROJECT_LOOKUPS | {Capability.ATTACHMENTS, Capability.FIELDS}
 
 ISSUE_FIELDS = mapping.ISSUE_FIELDS
 

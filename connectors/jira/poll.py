@@ -19,6 +19,7 @@ from connectors.jira import mapping
 from connectors.jira.client import JiraClient
 from connectors.jira.settings import JiraAccess
 from syncd.connector import PollPage
+from syncd.connector_kit import comment_seen
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import RemoteError
 from syncd.model import Change, ChangeKind, Ref
@@ -246,7 +247,7 @@ class Poller(JqlPoller):
         out: list[Change] = []
         for c, stamp, at in fresh:
             comment = mapping.comment_from_raw(self.conn.name, parent, issue_id, c, bot=bot)
-            out.append(Change(kind=ChangeKind.COMMENT, ref=parent, comment=comment, at=at))
+            out.append(comment_seen(parent, comment, at=at))
             seen[f"c:{c['id']}"] = [stamp]
         return out
 

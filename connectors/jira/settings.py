@@ -57,9 +57,7 @@ class JiraAccess(ConnectorSettings):
 
     @model_validator(mode="after")
     def _credentials_fit_flavour(self) -> JiraAccess:
-        def has(name: str) -> bool:
-            return getattr(self, name) is not None or getattr(self, f"{name}_file") is not None
-
+        has = self.has_secret
         if self.flavour == "cloud":
             if not self.email or not has("api_token"):
                 raise ValueError(

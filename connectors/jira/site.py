@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from connectors.jira import webhooks
-from syncd.connector import Capability, PollPage, RateBudget
+from syncd.connector import COMMENT_CHANGES, HELPDESK_BASICS, Capability, PollPage, RateBudget
 
 if TYPE_CHECKING:
     from connectors.jira.client import JiraClient
@@ -25,22 +25,7 @@ if TYPE_CHECKING:
 # what a connector on a Jira site can do through the code both share: Jira's comments (with
 # their properties, visibility and markers), workflow transitions, labels and priority
 # edits, the JQL poll and its cursors, the webhook, and the checks of `connectors test`
-SITE_CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.COMMENT_EDIT,
-        Capability.COMMENT_DELETE,
-        Capability.TRANSITIONS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-    }
-)
+SITE_CAPABILITIES = HELPDESK_BASICS | COMMENT_CHANGES | {Capability.TRANSITIONS, Capability.LABELS}
 
 
 class SiteMethods:

@@ -115,8 +115,6 @@ def _atom(node: Node) -> str:
     kind = node.get("type")
     if kind == "text":
         return _escape(node.get("text", ""))
-    if kind == "hardBreak":
-        return "\n"
     return adf._atom(node)
 
 

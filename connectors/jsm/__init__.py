@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from connectors.jsm.connector import JsmConnector
 from connectors.jsm.settings import JsmSettings
-from syncd.connector import ConnectorSpec, settings_factory
+from syncd.connector import ConnectorSpec
 
 # the jira library owns HTTP: the injected client is not used
-create = settings_factory(JsmSettings, lambda name, s, _http: JsmConnector(name, s))
+CONNECTOR = ConnectorSpec(connector=JsmConnector, settings=JsmSettings, own_http=True)
 
-CONNECTOR = ConnectorSpec(
-    connector=JsmConnector,
-    settings=JsmSettings,
-    factory=create,
-)
+create = CONNECTOR.factory
 
 __all__ = ["CONNECTOR", "JsmConnector", "JsmSettings", "create"]

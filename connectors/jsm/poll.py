@@ -17,6 +17,7 @@ from pydantic import Field
 
 from connectors.jira.poll import JiraCursor, JqlPoller, NewComment, Raw, Seen
 from connectors.jsm import mapping
+from syncd.connector_kit import comment_seen
 from syncd.cursors import CursorFormat
 from syncd.model import Change, ChangeKind, Ref
 
@@ -72,6 +73,6 @@ class RequestPoller(JqlPoller):
             cid = comment.ref.key.rsplit("/", 1)[-1]
             if cid in stamps:
                 at = comment.updated_at or comment.created_at
-                out.append(Change(kind=ChangeKind.COMMENT, ref=parent, comment=comment, at=at))
+                out.append(comment_seen(parent, comment, at=at))
                 seen[f"c:{cid}"] = [stamps[cid]]
         return out

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from syncd.errors import AuthError, PermanentError
-from syncd.http_adapter import HttpAdapter, json_body, status_error
+from syncd.connector_kit import answer_time
+from syncd.errors import AuthError
+from syncd.http_adapter import HttpAdapter, status_error, wrong_base_url
 
 from .settings import RedmineSettings
 
@@ -31,37 +31,16 @@ class RedmineClient(HttpAdapter):
     """Authenticated REST calls with errors translated; one instance per connector."""
 
     def __init__(self, instance: str, settings: RedmineSettings, http: httpx.Client | None) -> None:
-        super().__init__(http, timeout=settings.timeout)
+        super().__init__(
+            http, timeout=settings.timeout, root=settings.base_url, label=f"{instance}:"
+        )
         self.instance = instance
         self.settings = settings
-        self.base_url = settings.base_url
         key = settings.secret("api_key") or ""
-        self._headers = {"Accept": "application/json", "X-Redmine-API-Key": key}
-        self.requests = 0  # calls made, for tests and diagnostics
+        self.headers = {"Accept": "application/json", "X-Redmine-API-Key": key}
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
-        json: Any = None,
-    ) -> httpx.Response:
-        """One call; a non-2xx answer or a transport failure raises a syncd error."""
-        url = f"{self.base_url}{path}"
-        headers = dict(self._headers)
-        if json is not None:
-            headers["Content-Type"] = "application/json"
-        self.requests += 1
-        where = f"{self.instance}: {method} {path}"
-        resp = self.send(method, url, where=where, params=params, json=json, headers=headers)
-        if resp.status_code >= 300:
-            raise self._error(method, path, resp)
-        return resp
-
-    def _error(self, method: str, path: str, resp: httpx.Response) -> Exception:
+    def failure(self, resp: httpx.Response, where: str) -> Exception:
         status = resp.status_code
-        where = f"{self.instance}: {method} {path}"
         message = _message(resp)
         if status == 401:
             return AuthError(
@@ -72,40 +51,29 @@ class RedmineClient(HttpAdapter):
             )
         return status_error(resp, where, message)
 
+    def not_json(self, resp: httpx.Response, where: str) -> Exception:
+        return wrong_base_url(resp, where, "a Redmine JSON answer")
+
     def get(
         self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
     ) -> Any:
         """GET and decode the JSON body."""
-        return self._json(self.request("GET", path, params=params), "GET", path)
+        return self.request("GET", path, params=params)
 
     def get_dated(
         self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
     ) -> tuple[Any, datetime | None]:
         """GET and decode the JSON body, with the server's time of the answer (``Date``)."""
-        resp = self.request("GET", path, params=params)
-        try:
-            when: datetime | None = parsedate_to_datetime(resp.headers.get("date", ""))
-        except (TypeError, ValueError):
-            when = None
-        return self._json(resp, "GET", path), when
+        resp = self.response("GET", path, params=params)
+        return self.decoded(resp, "GET", path), answer_time(resp.headers.get("date"))
 
     def post(self, path: str, body: Any) -> Any:
         """POST JSON; the decoded answer."""
-        return self._json(self.request("POST", path, json=body), "POST", path)
+        return self.request("POST", path, json=body)
 
     def put(self, path: str, body: Any) -> None:
         """PUT JSON (Redmine answers 204 without a body)."""
-        self.request("PUT", path, json=body)
-
-    def _json(self, resp: httpx.Response, method: str, path: str) -> Any:
-        # an HTML page (a login form, a proxy): the base URL is wrong, not a glitch
-        return json_body(
-            resp,
-            lambda: PermanentError(
-                f"{self.instance}: {method} {path}: not a Redmine JSON answer "
-                f"({resp.headers.get('content-type', '?')}); check base_url"
-            ),
-        )
+        self.response("PUT", path, json=body)
 
     def pages(
         self, path: str, name: str, params: list[tuple[str, Any]], *, limit: int = MAX_PAGE,

@@ -9,6 +9,8 @@ from typing import Any, Unpack
 import httpx
 
 from syncd.connector import (
+    BASICS,
+    PROJECT_LOOKUPS,
     Capability,
     ConnectorBase,
     DiagnoseContext,
@@ -29,20 +31,10 @@ from .mapping import Rules
 from .poll import Poller, cursor_since, start_cursor
 from .settings import RedmineSettings
 
-CAPABILITIES = frozenset(
-    {
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.TRANSITIONS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.ISSUE_SEARCH,
-        Capability.VISIBILITY,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-    }
+CAPABILITIES = (
+    BASICS
+    | PROJECT_LOOKUPS
+    | {Capability.INTERNAL_COMMENTS, Capability.TRANSITIONS, Capability.LABELS}
 )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field
 
 from syncd.connector import PollPage
-from syncd.connector_kit import comment_seen
+from syncd.connector_kit import comment_seen, second_over
 from syncd.cursors import CursorFormat, CursorModel
 from syncd.errors import Forbidden, NotFound
 from syncd.model import Change, ChangeKind, Ref
@@ -100,9 +100,7 @@ class Poller:
             fresh += 1
             changes.extend(self._issue_changes(int(number), rules, since))
             updated = mapping.parse_time(stamp)
-            settled = (
-                updated is not None and server_now is not None and server_now >= updated + SECOND
-            )
+            settled = updated is not None and second_over(updated, server_now)
             seen[number] = stamp if settled else stamp + PROVISIONAL
             if updated is not None and updated > hw:
                 hw = updated

@@ -25,7 +25,7 @@ from syncd.errors import (
     RemoteError,
     TransientError,
 )
-from syncd.http_adapter import HttpAdapter, json_body, status_error
+from syncd.http_adapter import HttpAdapter, status_error, wrong_base_url
 from syncd.paging import walk
 
 from .mapping import refused
@@ -46,50 +46,23 @@ class RTClient(HttpAdapter):
     """Authenticated REST2 calls with errors translated; one instance per connector."""
 
     def __init__(self, instance: str, settings: RTSettings, http: httpx.Client | None) -> None:
-        super().__init__(http, timeout=settings.timeout)
+        super().__init__(
+            http, timeout=settings.timeout, root=settings.api_url, label=f"{instance}:"
+        )
         self.instance = instance
         self.settings = settings
-        self.api = settings.api_url
         token = settings.secret("token", required=False)
         self.token = token
-        self._auth: httpx.Auth | None = None
-        self._headers = {"Accept": "application/json"}
         if token:
-            self._headers["Authorization"] = f"token {token}"
+            self.headers = {"Accept": "application/json", "Authorization": f"token {token}"}
         else:
+            self.headers = {"Accept": "application/json"}
             password = settings.secret("password") or ""
-            self._auth = httpx.BasicAuth(settings.username or "", password)
+            self.auth = httpx.BasicAuth(settings.username or "", password)
 
-    # -- raw calls -----------------------------------------------------------------------
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        """One REST2 call; a non-2xx answer or a transport failure raises a syncd error."""
-        url = path if path.startswith("http") else f"{self.api}{path}"
-        resp = self.send(
-            method,
-            url,
-            where=f"{self.instance}: {method} {path}",
-            params=params,
-            json=json,
-            headers={**self._headers, **(headers or {})},
-            auth=self._auth,
-        )
-        if resp.status_code >= 300:
-            raise self._error(method, path, resp)
-        return resp
-
-    def _error(self, method: str, path: str, resp: httpx.Response) -> Exception:
+    def failure(self, resp: httpx.Response, where: str) -> Exception:
         status = resp.status_code
         message = _message(resp)
-        where = f"{self.instance}: {method} {path}"
         if status == 401:
             how = "token" if self.token else f"password of user {self.settings.username!r}"
             return AuthError(
@@ -104,32 +77,24 @@ class RTClient(HttpAdapter):
             message = "the record changed since it was read; read it again"
         return status_error(resp, where, message, overrides=RT_STATUSES)
 
+    def not_json(self, resp: httpx.Response, where: str) -> Exception:
+        return wrong_base_url(resp, where, "a REST2 answer")
+
     def get(self, path: str, **params: Any) -> Any:
         """GET and decode the JSON body."""
-        return self._json(self.request("GET", path, params=params or None), "GET", path)
+        return self.request("GET", path, params=params or None)
 
     def post(self, path: str, body: Any) -> tuple[httpx.Response, Any]:
         """POST JSON; the response (for ``Location``) and its decoded body."""
-        resp = self.request("POST", path, json=body, headers={"Content-Type": "application/json"})
-        return resp, self._json(resp, "POST", path)
+        resp = self.response("POST", path, json=body, headers={"Content-Type": "application/json"})
+        return resp, self.decoded(resp, "POST", path)
 
     def put(self, path: str, body: Any, *, etag: str | None = None) -> Any:
         """PUT JSON (``If-Match`` when ``etag`` is given); the decoded message list."""
         headers = {"Content-Type": "application/json"}
         if etag:
             headers["If-Match"] = etag
-        resp = self.request("PUT", path, json=body, headers=headers)
-        return self._json(resp, "PUT", path)
-
-    def _json(self, resp: httpx.Response, method: str, path: str) -> Any:
-        # an HTML login page or a proxy's page: the base URL is wrong, not a glitch
-        return json_body(
-            resp,
-            lambda: PermanentError(
-                f"{self.instance}: {method} {path}: not a REST2 answer "
-                f"({resp.headers.get('content-type', '?')}); check base_url"
-            ),
-        )
+        return self.request("PUT", path, json=body, headers=headers)
 
     def check_refusals(self, what: str, messages: Any) -> None:
         """Raise PermanentError if a 2xx write answer reports a refused value."""

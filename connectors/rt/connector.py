@@ -11,6 +11,7 @@ import httpx
 
 from syncd import cursors
 from syncd.connector import (
+    HELPDESK_BASICS,
     Capability,
     ConnectorBase,
     DiagnoseContext,
@@ -30,20 +31,7 @@ from .files import FileMethods
 from .poll import TransactionPoller
 from .settings import RTSettings
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.TRANSITIONS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-        Capability.ATTACHMENTS,
-    }
-)
+CAPABILITIES = HELPDESK_BASICS | {Capability.TRANSITIONS, Capability.ATTACHMENTS}
 
 _TICKET_LOOKUP = "RT::Queue-RT::Ticket"
 _TXN_LOOKUP = "RT::Queue-RT::Ticket-RT::Transaction"

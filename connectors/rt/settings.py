@@ -113,8 +113,8 @@ class RTSettings(ConnectorSettings):
 
     @model_validator(mode="after")
     def _one_credential(self) -> RTSettings:
-        has_token = self.token is not None or self.token_file is not None
-        has_password = self.password is not None or self.password_file is not None
+        has_token = self.has_secret("token")
+        has_password = self.has_secret("password")
         if has_token and (self.username is not None and has_password):
             raise ValueError("set either token (or token_file) or username and password, not both")
         if has_password and not self.username:

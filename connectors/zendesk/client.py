@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
 
 from syncd.connector import RateBudget
-from syncd.errors import RemoteError, TransientError
-from syncd.http_adapter import HttpAdapter, json_body, status_error
+from syncd.errors import TransientError
+from syncd.http_adapter import HttpAdapter, status_error
 
 from .settings import ZendeskSettings
 
@@ -68,52 +68,34 @@ def _transport_errors(where: str) -> Iterator[None]:
 class ZendeskClient(HttpAdapter):
     """Calls ``/api/v2`` with the configured credential; raises only ``syncd.errors``."""
 
+    failed_from = 400  # a 3xx (which the API does not send) comes back as an answer
+
     def __init__(self, settings: ZendeskSettings, http: httpx.Client | None = None) -> None:
-        super().__init__(http, timeout=settings.timeout, base_url=settings.root)
+        super().__init__(http, timeout=settings.timeout, base_url=settings.root, label="Zendesk")
         self.settings = settings
+        # paths go below the client's base URL; an injected client may carry none
+        self.root = settings.root if self.http.base_url == httpx.URL("") else ""
         self._auth = auth_header(settings)
+        self.headers = {
+            "Authorization": self._auth,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
 
-    def _url(self, path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            return path
-        # an injected client may carry no base_url of its own
-        if self.http.base_url == httpx.URL(""):
-            return self.settings.root + path
-        return path
+    def transport_errors(self, where: str) -> AbstractContextManager[None]:
+        """Every failure of httpx may be tried again (:func:`_transport_errors`)."""
+        return _transport_errors(where)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> Any:
-        """One call; returns the decoded JSON body (``None`` for an empty one)."""
-        headers = {"Authorization": self._auth, "Accept": "application/json"}
-        headers["User-Agent"] = USER_AGENT
-        where = f"Zendesk {method} {path}"
-        resp = self.send(
-            method,
-            self._url(path),
-            where=where,
-            params=params,
-            json=json,
-            headers=headers,
-            errors=_transport_errors,
-        )
-        self._note_budget(resp)
-        if resp.status_code >= 400:
-            raise status_error(resp, where, _message(resp))
-        return json_body(
-            resp, lambda: RemoteError(f"{where}: answer is not JSON", status=resp.status_code)
-        )
+    def failure(self, resp: httpx.Response, where: str) -> Exception:
+        """A failed answer, with Zendesk's error text."""
+        return status_error(resp, where, _message(resp))
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode the JSON body."""
         return self.request("GET", path, params=params)
 
-    def _note_budget(self, resp: httpx.Response) -> None:
+    def note(self, resp: httpx.Response) -> None:
+        """Keep the rate figures Zendesk sent."""
         seen = RateBudget.from_headers(
             resp.headers,
             limit=("x-rate-limit", "ratelimit-limit"),

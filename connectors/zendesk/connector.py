@@ -11,6 +11,7 @@ from typing import Any, Unpack
 import httpx
 
 from syncd.connector import (
+    HELPDESK_BASICS,
     BatchResult,
     Capability,
     ConnectorBase,
@@ -35,21 +36,11 @@ from .mapping import Context, Names, names_from_sideloads, ticket_from_raw, upda
 from .poll import CURSOR, Poller, cursor_since
 from .settings import ZendeskSettings
 
-CAPABILITIES = frozenset(
-    {
-        Capability.WEBHOOKS,
-        Capability.POLL,
-        Capability.COMMENTS,
-        Capability.INTERNAL_COMMENTS,
-        Capability.LABELS,
-        Capability.PRIORITY,
-        Capability.MARKERS,
-        Capability.CURSOR_SINCE,
-        Capability.DIAGNOSE,
-        Capability.BATCH_UPDATE,
-        Capability.ATTACHMENTS,
-    }
-)
+CAPABILITIES = HELPDESK_BASICS | {
+    Capability.LABELS,
+    Capability.BATCH_UPDATE,
+    Capability.ATTACHMENTS,
+}
 SIDELOADS = "users,groups,organizations"
 
 

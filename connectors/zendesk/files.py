@@ -42,7 +42,7 @@ def files_of(raw: Any, *, by_syncd: bool = False) -> tuple[FileRef, ...]:
 
 def read(client: ZendeskClient, file: FileRef, limit: int) -> bytes:
     """The content of ``file``, reading no more than ``limit`` bytes."""
-    url = httpx.URL(client._url(file.url or f"/api/v2/attachments/{file.id}.json"))
+    url = httpx.URL(client.url(file.url or f"/api/v2/attachments/{file.id}.json"))
     if not url.is_absolute_url:
         url = httpx.URL(client.settings.root).join(url)
     headers = {"User-Agent": USER_AGENT}
@@ -84,7 +84,7 @@ def upload(client: ZendeskClient, files: Sequence[Upload]) -> str:
         }
         try:
             resp = client.http.post(
-                client._url("/api/v2/uploads.json"),
+                client.url("/api/v2/uploads.json"),
                 params=params,
                 content=f.content,
                 headers=headers,
@@ -92,7 +92,7 @@ def upload(client: ZendeskClient, files: Sequence[Upload]) -> str:
             )
         except httpx.HTTPError as exc:
             raise TransientError(f"Zendesk upload: {type(exc).__name__}: {exc}") from exc
-        client._note_budget(resp)
+        client.note(resp)
         if resp.status_code == 413:
             raise FileTooLarge(f"{f.name}: Zendesk refused the file as too large")
         if resp.status_code >= 400:

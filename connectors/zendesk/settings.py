@@ -37,8 +37,8 @@ class ZendeskSettings(ConnectorSettings):
 
     @model_validator(mode="after")
     def _one_credential(self) -> ZendeskSettings:
-        has_token = self.api_token is not None or self.api_token_file is not None
-        has_oauth = self.oauth_token is not None or self.oauth_token_file is not None
+        has_token = self.has_secret("api_token")
+        has_oauth = self.has_secret("oauth_token")
         if not has_token and not has_oauth:
             raise ValueError(
                 "no credential: set email and api_token (or api_token_file), "
@@ -81,11 +81,6 @@ class ZendeskSettings(ConnectorSettings):
             f"(custom_fields: {{{name}: 360012345678}}; Admin Center → Objects and rules → "
             "Tickets → Fields shows the id)"
         )
-
-    @property
-    def root(self) -> str:
-        """The base URL without a trailing slash."""
-        return self.base_url.rstrip("/")
 
     def ticket_url(self, ticket_id: int | str) -> str:
         """The agent-facing URL of one ticket."""

@@ -3,17 +3,40 @@
 An emulator module offers ``actor(emulator, instance_name)`` returning one of these. Actors act
 through the emulator as a human would (an agent, a developer), so what they do arrives at
 syncd the way the vendor would send it: as a webhook, or in the next poll.
+
+A helpdesk's actor starts from :class:`HelpdeskActor`: its ``create_ticket`` is the one every
+test calls, and the vendor's actor opens the :class:`NewTicket` in its own way.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from syncd.model import Comment, Issue, IssueStatus, Priority, Ref, Ticket
 
+from .emulator_parts import EmulatorActor
 
-class HelpdeskActor(Protocol):
-    emulator: Any
+E = TypeVar("E")
+AttachedFile = str | tuple[str, bytes]  # a file's name (its content made up), or name and bytes
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket an end user opens, as a test describes it."""
+
+    subject: str
+    description: str
+    tags: list[str]  # the agent's tags, already applied
+    requester: str  # the end user's name
+    priority: Priority | None
+    group: str | None  # the group (queue, request type) by name
+    files: tuple[AttachedFile, ...]  # attached to the opening message
+
+
+class HelpdeskActor(EmulatorActor[E], ABC):
+    """The start of an agent on a helpdesk's emulator."""
 
     def create_ticket(
         self,
@@ -24,21 +47,27 @@ class HelpdeskActor(Protocol):
         requester: str = "Ada Lovelace",
         priority: Priority | None = None,
         group: str | None = None,
+        files: tuple[AttachedFile, ...] = (),
     ) -> Ref:
         """An end user opens a ticket (the agent's tags already applied)."""
-        ...
+        new = NewTicket(subject, description, tags, requester, priority, group, files)
+        return Ref.ticket(self.instance, self.open_ticket(new))
 
-    def comment(self, ticket: Ref, body: str, *, public: bool) -> None:
+    @abstractmethod
+    def open_ticket(self, new: NewTicket) -> int | str:
+        """Open ``new`` in the emulator; the ticket's id."""
+
+    @abstractmethod
+    def comment(self, ticket: Ref, body: str, *, public: bool) -> Ref | None:
         """An agent replies (public) or writes an internal note."""
-        ...
 
+    @abstractmethod
     def ticket(self, ref: Ref) -> Ticket:
         """The ticket as it stands in the helpdesk."""
-        ...
 
+    @abstractmethod
     def comments(self, ref: Ref) -> list[Comment]:
         """Its comments, oldest first."""
-        ...
 
 
 class TrackerActor(Protocol):

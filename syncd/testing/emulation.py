@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from syncd.emulator_kit import Clock, Latency, retry_after
 from syncd.testing.faults import Faults, endpoint_of
@@ -155,6 +155,13 @@ async def _send_json(
     await send({"type": "http.response.body", "body": raw})
 
 
+async def _drop_connection(send: Send, why: str) -> NoReturn:
+    """Announce a body, then drop the connection before sending it."""
+    headers = [(b"content-length", b"1000")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    raise ConnectionResetError(why)
+
+
 class EmulatorMiddleware:
     """Counts every request and applies injected faults before the vendor app answers.
 
@@ -205,15 +212,7 @@ class EmulatorMiddleware:
             await asyncio.sleep(rule.seconds or 30.0)
             await _send_json(send, 504, self.error_body(504, "Gateway Timeout"))
         elif rule.kind == "reset":
-            # announce a body, then drop the connection before sending it
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-length", b"1000")],
-                }
-            )
-            raise ConnectionResetError("emulated connection reset")
+            await _drop_connection(send, "emulated connection reset")
         elif rule.kind == "reset_after":
             # the vendor does the work, then the connection drops before the answer arrives:
             # the client cannot tell whether the write happened
@@ -221,14 +220,7 @@ class EmulatorMiddleware:
                 return None
 
             await self.app(scope, receive, swallow)
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-length", b"1000")],
-                }
-            )
-            raise ConnectionResetError("emulated connection reset after the work was done")
+            await _drop_connection(send, "emulated connection reset after the work was done")
         elif rule.kind == "rate_limit":
             await _send_json(
                 send,

@@ -4,9 +4,10 @@
 account, a reset forgets the records but keeps the accounts, a revoked token is refused, and
 webhooks are pointed at a URL with a secret. :class:`EmulatorActor` is the start of an actor
 (an emulator, the instance name syncd knows it by, the URL it is served at);
-:func:`served` shows an in-process answer at that URL, and :func:`bot_settings` is what
-syncd's own account is configured with against an emulator. :class:`VendorLimits` reads a
-vendor's limits from config, or lifts them.
+:func:`served` shows an in-process answer at that URL; :data:`DEFAULT_TOKENS` are the accounts
+such an emulator starts with, :func:`token_credentials` how a person signs in to it, and
+:func:`bot_settings` is what syncd's own account is configured with against an emulator.
+:class:`VendorLimits` reads a vendor's limits from config, or lifts them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from .emulation import EmulatorControl
 
 UNLIMITED = 10**9  # a limit no run reaches
 PLACEHOLDER = "http://127.0.0.1"  # the host of answers built in process, before a request
+# the accounts such an emulator starts with (token -> account name): syncd's own, the
+# developer the actors act as, and a project manager
+BOT_TOKEN, BOT_LOGIN = "syncd-token", "syncd-bot"
+DEV_TOKEN, DEV_LOGIN = "dev-token", "dev-alice"
+DEFAULT_TOKENS = {BOT_TOKEN: BOT_LOGIN, DEV_TOKEN: DEV_LOGIN, "pm-token": "pm-bob"}
 E = TypeVar("E")
 
 
@@ -107,6 +113,15 @@ def served(raw: dict[str, Any], base_url: str) -> dict[str, Any]:
         if isinstance(v, str) and v.startswith(f"{PLACEHOLDER}/")
         else v
         for k, v in raw.items()
+    }
+
+
+def token_credentials(login_field: str) -> dict[str, dict[str, str]]:
+    """What the demo shows to sign in with on such an emulator: syncd's token, and the
+    developer's with their login (``login_field``: the vendor's word for it)."""
+    return {
+        "syncd": {"token": BOT_TOKEN},
+        "developer": {"token": DEV_TOKEN, login_field: DEV_LOGIN},
     }
 
 

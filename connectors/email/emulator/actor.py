@@ -9,13 +9,10 @@ settings name (``#resolved`` by default), which hands the ticket back.
 
 from __future__ import annotations
 
-import smtplib
 import weakref
-from datetime import UTC, datetime
 from email import message_from_bytes
-from email.message import EmailMessage, Message
-from email.policy import SMTP, default
-from email.utils import format_datetime, make_msgid
+from email.message import Message
+from email.policy import default
 from typing import Any
 
 import httpx
@@ -24,29 +21,27 @@ from syncd.emulator_kit import EmulatorKit
 from syncd.model import IssueStatus, Ref
 
 from .app import MailEmulator, build
+from .mail_user import MailUser
 from .records import MailError
 
 SUPPLIER = "supplier"
 RESOLVE_KEYWORD = "#resolved"  # EmailSettings.resolve_keywords' default
-SIGNATURE = "Jane Doe, Supplier Support"
 _RUNNING: weakref.WeakValueDictionary[str, MailEmulator] = weakref.WeakValueDictionary()
 
 
-class SupplierActor:
+class SupplierActor(MailUser):
     """``Jane Doe`` of the supplier (the ``supplier`` mailbox: help@ and jane@supplier.test)."""
 
     def __init__(
         self, emulator: MailEmulator, instance: str, base_url: str, user: str = SUPPLIER
     ) -> None:
+        # another of the provider's users acts alike (``as_user``)
+        super().__init__(emulator.info(), user, emulator.certificate.client_context())
         self.emulator = emulator
         self.instance = instance
         self.base_url = base_url
         _RUNNING[base_url.rstrip("/")] = emulator
-        info = emulator.info()
-        self.info = info
-        self.user = user  # another of the provider's users acts alike (``as_user``)
-        self.password = str(info["users"][user]["password"])
-        self.address = str(info["users"][user]["address"])
+        info = self.info
         self.credentials = {
             "syncd": {"user": "syncd", "password": info["users"]["syncd"]["password"]},
             "supplier": {
@@ -92,52 +87,7 @@ class SupplierActor:
                 out.append(m)
         return out
 
-    # --- writing ---------------------------------------------------------------------------
-
-    def send(self, to: str, subject: str, body: str, **headers: str) -> str:
-        """A new mail over SMTP; its Message-ID."""
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = headers.pop("From", self.address)
-        msg["To"] = to
-        msg["Subject"] = subject
-        msg["Date"] = format_datetime(datetime.now(UTC))
-        msg["Message-ID"] = make_msgid(domain=self.address.split("@")[1])
-        for name, value in headers.items():
-            msg[name.replace("_", "-")] = value
-        msg.set_content(body)
-        host, port = self.info["host"], self.info["smtp_port"]
-        with smtplib.SMTP(host, port, timeout=30) as conn:
-            conn.starttls(context=self.emulator.certificate.client_context())
-            conn.login(self.user, self.password)
-            conn.sendmail(self.address, [to], msg.as_bytes())
-        return str(msg["Message-ID"])
-
-    def reply(
-        self,
-        to_msg: Message,
-        body: str,
-        *,
-        subject: str | None = None,
-        sender: str | None = None,
-        **headers: str,
-    ) -> str:
-        """Answer ``to_msg`` in its thread: quoted history and a signature below (``sender``:
-        the From written, another than the account's own)."""
-        quoted = "\n".join(f"> {line}" for line in _text(to_msg).splitlines())
-        said = f"On {to_msg['Date']}, {to_msg['From']} wrote:"
-        text = f"{body}\n\n-- \n{SIGNATURE}\n\n{said}\n{quoted}\n"
-        refs = " ".join(
-            filter(None, [str(to_msg.get("References", "")), str(to_msg["Message-ID"])])
-        )
-        return self.send(
-            str(to_msg.get("Reply-To") or to_msg["From"]),
-            subject if subject is not None else f"Re: {to_msg['Subject']}",
-            text,
-            In_Reply_To=str(to_msg["Message-ID"]),
-            References=refs.strip(),
-            **({"From": sender} if sender else {}),
-            **headers,
-        )
+    # --- writing (``send``, ``reply``: :class:`~.mail_user.MailUser`) ----------------------
 
     def resolve(self, to_msg: Message, body: str, keyword: str = RESOLVE_KEYWORD) -> str:
         """Answer that the case is solved: the keyword starts the answer's first line."""
@@ -159,15 +109,6 @@ class SupplierActor:
         if not status.is_closed:
             raise ValueError("a supplier cannot reopen a case by mail")
         self.resolve(self._latest(issue), "Solved on our side.")
-
-
-def _text(msg: Message) -> str:
-    try:
-        part = msg.get_body(("plain",)) if hasattr(msg, "get_body") else None
-        content = part.get_content() if part is not None else ""
-    except (LookupError, ValueError, KeyError, AttributeError):
-        return ""
-    return content if isinstance(content, str) else ""
 
 
 def config(base_url: str, webhook_secret: str | None = None) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from typing import Any
 
 from syncd.emulator_kit import EmulatorKit
 from syncd.helpdesk_emulator import group_named
-from syncd.model import Comment, Priority, Ref, Ticket
+from syncd.model import Comment, Ref, Ticket
+from syncd.testing.actors import HelpdeskActor, NewTicket
+from syncd.testing.emulator_parts import bot_settings
 
 from ..mapping import Context, Names, comments_from_raw, priority_to_raw, ticket_from_raw
 from .app import FreshdeskEmulator, build
@@ -25,13 +27,11 @@ CUSTOM_STATUSES = {6: "pending", 7: "on_hold"}
 CUSTOM_FIELDS = {"dev_issue": "cf_dev_issue", "impact": "cf_impact"}
 
 
-class FreshdeskActor:
+class FreshdeskActor(HelpdeskActor[FreshdeskEmulator]):
     """``Alice Agent`` on the emulated Freshdesk; requesters are created as needed."""
 
     def __init__(self, emulator: FreshdeskEmulator, instance: str, base_url: str) -> None:
-        self.emulator = emulator
-        self.instance = instance
-        self.base_url = base_url
+        super().__init__(emulator, instance, base_url)
         self.credentials = {
             "syncd": {"api_key": BOT_KEY},
             "agent": {"api_key": AGENT_KEY, "password": "X"},
@@ -63,25 +63,17 @@ class FreshdeskActor:
     def _group(self, name: str | None) -> int | None:
         return group_named(self.emulator.state.groups, name, 5000000100)
 
-    def create_ticket(
-        self,
-        subject: str,
-        description: str,
-        *,
-        tags: list[str],
-        requester: str = "Ada Lovelace",
-        priority: Priority | None = None,
-        group: str | None = None,
-    ) -> Ref:
-        ticket_id = self.emulator.create_ticket(
-            subject,
-            description,
-            tags=tags,
-            requester=self._requester(requester),
-            priority=priority_to_raw(priority) if priority else None,
-            group_id=self._group(group),
+    def open_ticket(self, new: NewTicket) -> int:
+        if new.files:
+            raise TypeError("the Freshdesk actor attaches no files to a new ticket")
+        return self.emulator.create_ticket(
+            new.subject,
+            new.description,
+            tags=new.tags,
+            requester=self._requester(new.requester),
+            priority=priority_to_raw(new.priority) if new.priority else None,
+            group_id=self._group(new.group),
         )
-        return Ref.ticket(self.instance, ticket_id)
 
     def comment(self, ticket: Ref, body: str, *, public: bool, files: tuple[str, ...] = ()) -> Ref:
         """A reply to the requester (public) or a private note; its ref."""
@@ -111,14 +103,14 @@ class FreshdeskActor:
 
 def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
     """The connector settings syncd's agent uses against this emulator."""
-    return {
-        "kind": "freshdesk",
-        "base_url": base_url,
-        "api_key": BOT_KEY,
-        "webhook_secret": webhook_secret,
-        "custom_statuses": dict(CUSTOM_STATUSES),
-        "custom_fields": dict(CUSTOM_FIELDS),
-    }
+    return bot_settings(
+        "freshdesk",
+        base_url,
+        webhook_secret,
+        api_key=BOT_KEY,
+        custom_statuses=dict(CUSTOM_STATUSES),
+        custom_fields=dict(CUSTOM_FIELDS),
+    )
 
 
 def build_for_tests(

@@ -12,7 +12,14 @@ from typing import Any
 
 from syncd.connector import EmulatorKit
 from syncd.model import Comment, Issue, IssueStatus, Ref
-from syncd.testing.emulator_parts import EmulatorActor, bot_settings
+from syncd.testing.emulator_parts import (
+    BOT_LOGIN,
+    BOT_TOKEN,
+    DEV_LOGIN,
+    EmulatorActor,
+    bot_settings,
+    token_credentials,
+)
 
 from ..mapping import (
     comment_from_raw,
@@ -24,8 +31,6 @@ from ..settings import GitHubSettings
 from .app import GitHubEmulator, build
 from .limits import GitHubLimits
 
-BOT_TOKEN = "syncd-token"
-DEV_LOGIN = "dev-alice"
 CLOSE_REASON = {
     IssueStatus.DONE: "completed",
     IssueStatus.WONT_DO: "not_planned",
@@ -39,11 +44,8 @@ class GitHubActor(EmulatorActor[GitHubEmulator]):
     def __init__(self, emulator: GitHubEmulator, instance: str, base_url: str) -> None:
         super().__init__(emulator, instance, base_url)
         self.login = DEV_LOGIN
-        self.rules = GitHubSettings().rules(instance, "syncd-bot")
-        self.credentials = {
-            "syncd": {"token": BOT_TOKEN},
-            "developer": {"token": "dev-token", "login": DEV_LOGIN},
-        }
+        self.rules = GitHubSettings().rules(instance, BOT_LOGIN)
+        self.credentials = token_credentials("login")
 
     def ensure_project(self, project: str) -> None:
         """Create the repository when it is not there yet."""
@@ -113,7 +115,7 @@ class GitHubActor(EmulatorActor[GitHubEmulator]):
 
 def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
     """The connector settings syncd's bot uses against this emulator."""
-    return bot_settings("github", base_url, webhook_secret, token=BOT_TOKEN, bot_login="syncd-bot")
+    return bot_settings("github", base_url, webhook_secret, token=BOT_TOKEN, bot_login=BOT_LOGIN)
 
 
 def build_for_tests(

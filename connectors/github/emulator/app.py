@@ -29,7 +29,7 @@ from syncd.testing.emulation import (
     RateBudget,
     control_routes,
 )
-from syncd.testing.emulator_parts import TokenAccounts
+from syncd.testing.emulator_parts import DEFAULT_TOKENS, TokenAccounts
 
 from .admin import Admin
 from .inprocess import InProcess
@@ -38,8 +38,6 @@ from .records import CommentRec, Event, IssueRec, RepoRec
 from .render import comment_json, issue_json, milestone_json, repo_json, user_json
 from .routes import Api, error_body
 from .state import Store
-
-DEFAULT_TOKENS = {"syncd-token": "syncd-bot", "dev-token": "dev-alice", "pm-token": "pm-bob"}
 
 
 class GitHubEmulator(InProcess, TokenAccounts):

@@ -10,7 +10,14 @@ from typing import Any
 
 from syncd.connector import EmulatorKit
 from syncd.model import Comment, Issue, IssueStatus, Ref
-from syncd.testing.emulator_parts import EmulatorActor, bot_settings
+from syncd.testing.emulator_parts import (
+    BOT_LOGIN,
+    BOT_TOKEN,
+    DEV_LOGIN,
+    EmulatorActor,
+    bot_settings,
+    token_credentials,
+)
 
 from ..mapping import (
     comment_from_raw,
@@ -24,21 +31,15 @@ from ..settings import GitLabSettings
 from .app import GitLabEmulator, build
 from .state import Store
 
-BOT_TOKEN = "syncd-token"
-DEV = "dev-alice"
-
 
 class GitLabActor(EmulatorActor[GitLabEmulator]):
     """``dev-alice`` on the emulated GitLab."""
 
     def __init__(self, emulator: GitLabEmulator, instance: str, base_url: str) -> None:
         super().__init__(emulator, instance, base_url)
-        self.username = DEV
-        self.rules = GitLabSettings().rules(instance, "syncd-bot")
-        self.credentials = {
-            "syncd": {"token": BOT_TOKEN},
-            "developer": {"token": "dev-token", "username": DEV},
-        }
+        self.username = DEV_LOGIN
+        self.rules = GitLabSettings().rules(instance, BOT_LOGIN)
+        self.credentials = token_credentials("username")
 
     def ensure_project(self, project: str) -> None:
         """Create the project when it is not there yet."""
@@ -51,7 +52,7 @@ class GitLabActor(EmulatorActor[GitLabEmulator]):
         def change(store: Store) -> list[Any]:
             rec = self.emulator.project(project)
             issue, events = store.create_issue(
-                DEV, rec, {"title": title, "description": description}
+                DEV_LOGIN, rec, {"title": title, "description": description}
             )
             made.append(issue.iid)
             return events
@@ -66,7 +67,7 @@ class GitLabActor(EmulatorActor[GitLabEmulator]):
 
         def change(store: Store) -> list[Any]:
             rec = store.issue(self.emulator.project(project), iid)
-            note, events = store.add_note(DEV, rec, body, internal=internal)
+            note, events = store.add_note(DEV_LOGIN, rec, body, internal=internal)
             made.append(note.id)
             return events
 
@@ -78,7 +79,7 @@ class GitLabActor(EmulatorActor[GitLabEmulator]):
 
         def change(store: Store) -> list[Any]:
             rec = store.issue(self.emulator.project(project), iid)
-            return store.edit_note(DEV, rec, store.note(rec, note_id), body)
+            return store.edit_note(DEV_LOGIN, rec, store.note(rec, note_id), body)
 
         self.emulator.act(change)
 
@@ -87,7 +88,7 @@ class GitLabActor(EmulatorActor[GitLabEmulator]):
 
         def change(store: Store) -> list[Any]:
             rec = store.issue(self.emulator.project(project), iid)
-            store.delete_note(DEV, rec, store.note(rec, note_id))
+            store.delete_note(DEV_LOGIN, rec, store.note(rec, note_id))
             return []
 
         self.emulator.act(change)
@@ -103,7 +104,7 @@ class GitLabActor(EmulatorActor[GitLabEmulator]):
             fields: dict[str, Any] = {"add_labels": add, "remove_labels": remove}
             if event := state_event(status, "closed" if found.state == "closed" else "opened"):
                 fields["state_event"] = event
-            return store.update_issue(DEV, rec, found, fields)
+            return store.update_issue(DEV_LOGIN, rec, found, fields)
 
         self.emulator.act(change)
 
@@ -141,9 +142,7 @@ class GitLabActor(EmulatorActor[GitLabEmulator]):
 
 def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
     """The connector settings syncd's bot uses against this emulator."""
-    return bot_settings(
-        "gitlab", base_url, webhook_secret, token=BOT_TOKEN, bot_username="syncd-bot"
-    )
+    return bot_settings("gitlab", base_url, webhook_secret, token=BOT_TOKEN, bot_username=BOT_LOGIN)
 
 
 KIT = EmulatorKit(build=build, actor=GitLabActor, config=config)

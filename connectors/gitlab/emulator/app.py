@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from syncd.testing.emulation import EmulatorControl, EmulatorMiddleware, control_routes
-from syncd.testing.emulator_parts import TokenAccounts
+from syncd.testing.emulator_parts import DEFAULT_TOKENS, TokenAccounts
 
 from .admin import Admin
 from .records import Event, ProjectRec
@@ -30,7 +30,6 @@ from .render import Render
 from .routes import Routes
 from .state import Store
 
-DEFAULT_TOKENS = {"syncd-token": "syncd-bot", "dev-token": "dev-alice", "pm-token": "pm-bob"}
 VERSION = "17.5.0"
 
 

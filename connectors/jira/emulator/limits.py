@@ -9,31 +9,19 @@ budget here is configurable: ``requests`` in a window of ``seconds`` for each us
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-UNLIMITED = 10**9
+from syncd.testing.emulator_parts import VendorLimits
 
 
 @dataclass(frozen=True)
-class JiraLimits:
+class JiraLimits(VendorLimits):
     """The budget each user of the emulated Jira gets (a thousand requests a minute)."""
+
+    KEPT = ("seconds",)  # what lifting the limits leaves as it is
 
     requests: int = 1000
     seconds: float = 60.0
-
-    @classmethod
-    def of(cls, value: JiraLimits | Mapping[str, Any] | None) -> JiraLimits:
-        """Limits from config (a mapping of the fields), as given, or the default budget."""
-        if isinstance(value, JiraLimits):
-            return value
-        return cls(**dict(value or {}))
-
-    @classmethod
-    def lifted(cls) -> JiraLimits:
-        """No limit worth the name: for runs that measure syncd alone."""
-        return cls(requests=UNLIMITED)
 
 
 # the RateLimit-Reason of a spent per-user budget

@@ -19,7 +19,8 @@ from connectors.jira.emulator.records import STATUSES, TRANSITIONS
 from connectors.jira.emulator.servicedesk import DESK, REQUEST_TYPES
 from connectors.jira.settings import DEFAULT_PRIORITIES
 from syncd.connector import EmulatorKit
-from syncd.model import Comment, Priority, Ref, Ticket
+from syncd.model import Comment, Ref, Ticket
+from syncd.testing.actors import HelpdeskActor, NewTicket
 
 from ..mapping import ticket_from_raw
 from ..settings import DEFAULT_STATUSES
@@ -28,14 +29,12 @@ AGENT = "bob"
 PROJECT = "HELP"
 
 
-class JsmActor:
+class JsmActor(HelpdeskActor[JiraEmulator]):
     """An agent and the customers of the service project HELP."""
 
     def __init__(self, emulator: JiraEmulator, instance: str, base_url: str) -> None:
-        self.emulator = emulator
+        super().__init__(emulator, instance, base_url)
         self.desk = emulator.servicedesk
-        self.instance = instance
-        self.base_url = base_url
         self.reader = JiraActor(emulator, instance, base_url)  # a request is an issue
         self.credentials = {
             "syncd": {
@@ -47,25 +46,21 @@ class JsmActor:
             "customer": {"login": "ada", "token": "ada-token"},
         }
 
-    def create_ticket(
-        self,
-        subject: str,
-        description: str,
-        *,
-        tags: list[str],
-        requester: str = "Ada Lovelace",
-        priority: Priority | None = None,
-        group: str | None = None,
-    ) -> Ref:
+    def open_ticket(self, new: NewTicket) -> str:
         """A customer raises a request (of the request type named ``group``, else the
         first); the agent's labels and priority are on it from the start."""
-        kind = next((i for i, t in REQUEST_TYPES.items() if t["name"] == group), "10")
-        values: dict[str, Any] = {"summary": subject, "description": description, "labels": tags}
-        if priority is not None:
-            values["priority"] = {"name": DEFAULT_PRIORITIES[priority]}
+        if new.files:
+            raise TypeError("the JSM actor attaches no files to a new request")
+        kind = next((i for i, t in REQUEST_TYPES.items() if t["name"] == new.group), "10")
+        values: dict[str, Any] = {
+            "summary": new.subject,
+            "description": new.description,
+            "labels": new.tags,
+        }
+        if new.priority is not None:
+            values["priority"] = {"name": DEFAULT_PRIORITIES[new.priority]}
         body = {"serviceDeskId": DESK, "requestTypeId": kind, "requestFieldValues": values}
-        issue = self.desk.create(self.desk.customer(requester), body)
-        return Ref.ticket(self.instance, issue.key)
+        return self.desk.create(self.desk.customer(new.requester), body).key
 
     def comment(self, ticket: Ref, body: str, *, public: bool) -> None:
         """The agent answers the customer (public) or writes an internal comment."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from syncd.connector import EmulatorKit
 from syncd.model import Comment, Priority, Ref, Ticket
+from syncd.testing.emulator_parts import bot_settings
 
 from .. import mapping
 from ..client import token_user_id
@@ -127,12 +128,7 @@ def _user_name(emu: RTEmulator, token: str) -> str | None:
 
 def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
     """The connector settings syncd's account uses against an emulator the kit built."""
-    return {
-        "kind": "rt",
-        "base_url": base_url,
-        "token": SYNCD_TOKEN,
-        "webhook_secret": webhook_secret,
-    }
+    return bot_settings("rt", base_url, webhook_secret, token=SYNCD_TOKEN)
 
 
 def build_for_kit(

@@ -11,7 +11,9 @@ from typing import Any
 
 from syncd.connector import EmulatorKit
 from syncd.helpdesk_emulator import group_named
-from syncd.model import Comment, Priority, Ref, Ticket
+from syncd.model import Comment, Ref, Ticket
+from syncd.testing.actors import AttachedFile, HelpdeskActor, NewTicket
+from syncd.testing.emulator_parts import bot_settings
 
 from ..mapping import Context, Names, ticket_from_raw
 from ..mapping_comments import comments_from_audits
@@ -22,13 +24,11 @@ BOT = ("syncd@example.com", "syncd-token")
 AGENT = ("agent@example.com", "agent-token")
 
 
-class ZendeskActor:
+class ZendeskActor(HelpdeskActor[ZendeskEmulator]):
     """``Alice Agent`` on the emulated Zendesk; end users are created as needed."""
 
     def __init__(self, emulator: ZendeskEmulator, instance: str, base_url: str) -> None:
-        self.emulator = emulator
-        self.instance = instance
-        self.base_url = base_url
+        super().__init__(emulator, instance, base_url)
         emulator.state.uploads.base_url = base_url.rstrip("/")  # content URLs point here
         self.credentials = {
             "syncd": {"email": BOT[0], "api_token": BOT[1]},
@@ -56,27 +56,16 @@ class ZendeskActor:
     def _group(self, name: str | None) -> int | None:
         return group_named(self.emulator.state.groups, name, 360000)
 
-    def create_ticket(
-        self,
-        subject: str,
-        description: str,
-        *,
-        tags: list[str],
-        requester: str = "Ada Lovelace",
-        priority: Priority | None = None,
-        group: str | None = None,
-        files: tuple[str | tuple[str, bytes], ...] = (),
-    ) -> Ref:
-        ticket_id = self.emulator.create_ticket(
-            subject,
-            description,
-            tags=tags,
-            requester=self._end_user(requester),
-            priority=priority.value if priority else None,
-            group_id=self._group(group),
-            files=files,
+    def open_ticket(self, new: NewTicket) -> int:
+        return self.emulator.create_ticket(
+            new.subject,
+            new.description,
+            tags=new.tags,
+            requester=self._end_user(new.requester),
+            priority=new.priority.value if new.priority else None,
+            group_id=self._group(new.group),
+            files=new.files,
         )
-        return Ref.ticket(self.instance, ticket_id)
 
     def comment(
         self,
@@ -84,7 +73,7 @@ class ZendeskActor:
         body: str,
         *,
         public: bool,
-        files: tuple[str | tuple[str, bytes], ...] = (),
+        files: tuple[AttachedFile, ...] = (),
     ) -> None:
         self.emulator.add_comment(int(ticket.key), body, public=public, files=files)
 
@@ -102,13 +91,7 @@ class ZendeskActor:
 
 def config(base_url: str, webhook_secret: str | None) -> dict[str, Any]:
     """The connector settings syncd's bot uses against this emulator."""
-    return {
-        "kind": "zendesk",
-        "base_url": base_url,
-        "email": BOT[0],
-        "api_token": BOT[1],
-        "webhook_secret": webhook_secret,
-    }
+    return bot_settings("zendesk", base_url, webhook_secret, email=BOT[0], api_token=BOT[1])
 
 
 def build_for_tests(
