@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,7 +20,7 @@ from syncd.store import files as ledger
 from syncd.testing.sandbox import Sandbox
 from syncd.testing.server import ServerThread
 from tests.e2e.test_escalation_path import issue_of, notes
-from tests.e2e.workflow_helpers import audit
+from tests.e2e.workflow_helpers import StartSandbox, audit
 
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(4000)
 ROUTES = [
@@ -49,20 +47,8 @@ LINK = re.compile(r"http://[^\s)]+/files/\d+/[A-Za-z0-9_-]+\?exp=\d+&sig=[0-9a-f
 
 
 @pytest.fixture
-def sb(tmp_path: Path, store_url: str) -> Iterator[Sandbox]:
-    box = Sandbox(
-        folder=tmp_path,
-        more=("jira",),
-        routes=ROUTES,
-        webhooks=True,
-        poll_interval=3600.0,
-        extra={"store": {"url": store_url}},
-    )
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+def sb(hooked_on_store: StartSandbox) -> Sandbox:
+    return hooked_on_store(more=("jira",), routes=ROUTES)
 
 
 def escalated(

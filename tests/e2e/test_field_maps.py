@@ -11,8 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from syncd.model import Ref
 from syncd.store import analytics
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
+from tests.e2e.workflow_helpers import StartSandbox
 
 PRODUCT, FIX, IMPACT, SEVERITY = 360001, 360002, 360003, 360004
 JIRA_FIELDS: list[dict[str, Any]] = [
@@ -63,21 +62,10 @@ CUSTOM = {"Product version": PRODUCT, "Fix version": FIX, "Impact": IMPACT, "Sev
 
 
 @pytest.fixture
-def sb(tmp_path: Path, store_url: str) -> Iterator[Sandbox]:
-    box = Sandbox(
-        folder=tmp_path,
-        more=("jira",),
-        routes=ROUTES,
-        webhooks=True,
-        poll_interval=3600.0,
-        overrides={"zendesk": {"custom_fields": CUSTOM}},
-        extra={"store": {"url": store_url}},
+def sb(hooked_on_store: StartSandbox) -> Sandbox:
+    return hooked_on_store(
+        more=("jira",), routes=ROUTES, overrides={"zendesk": {"custom_fields": CUSTOM}}
     )
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
 
 
 def syncd(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,8 +11,6 @@ for an edited note, so that edit arrives by polling (the note's and the ticket's
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,41 +19,20 @@ from syncd.model import Ref
 from syncd.store import analytics
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
+from tests.e2e.test_freshdesk_path import FRESHDESK_TO_GITHUB, PROJECT, ROUTES
+from tests.e2e.workflow_helpers import StartSandbox, delivery
 
-PROJECT = "acme/widgets"
-ROUTES = [
-    {
-        "name": "widgets",
-        "match": {"tags": ["escalate"]},
-        "mode": "pending",
-        "target": {"connector": "github", "project": PROJECT, "labels": ["from-support"]},
-    }
-]
 WAIT = 60.0  # generous: the CI machine is loaded
 
 
-def _sandbox(folder: Path, *, webhooks: bool) -> Sandbox:
-    return Sandbox(
-        folder=folder,
-        helpdesk_kind="freshdesk",
-        tracker_kind="github",
-        project=PROJECT,
-        routes=ROUTES,
-        webhooks=webhooks,
-        poll_interval=60.0 if webhooks else 0.5,
-    )
+@pytest.fixture
+def with_webhooks(start_sandbox: StartSandbox) -> Sandbox:
+    return start_sandbox(**FRESHDESK_TO_GITHUB, routes=ROUTES, **delivery(True))
 
 
 @pytest.fixture
-def with_webhooks(tmp_path: Path) -> Iterator[Sandbox]:
-    with _sandbox(tmp_path, webhooks=True) as sb:
-        yield sb
-
-
-@pytest.fixture
-def polling(tmp_path: Path) -> Iterator[Sandbox]:
-    with _sandbox(tmp_path, webhooks=False) as sb:
-        yield sb
+def polling(start_sandbox: StartSandbox) -> Sandbox:
+    return start_sandbox(**FRESHDESK_TO_GITHUB, routes=ROUTES, **delivery(False))
 
 
 def _escalate(sb: Sandbox, subject: str) -> tuple[Ref, Ref]:

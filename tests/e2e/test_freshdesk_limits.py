@@ -17,9 +17,8 @@ from typing import Any
 from structlog.testing import capture_logs
 
 from connectors.freshdesk.settings import FreshdeskSettings
-from syncd.model import Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
-from tests.e2e.test_vendor_limits import scaled
+from tests.e2e.test_vendor_limits import escalate, handed_off, scaled
 
 FD = {"kind": "freshdesk", "base_url": "http://fd", "api_key": "k"}
 ROUTES = [
@@ -45,17 +44,6 @@ def _sandbox(tmp_path: Path, emulated: dict[str, Any], budget: list[dict[str, An
         build_kwargs={"freshdesk": {"limits": emulated}},
         overrides={"freshdesk": {"limits": budget}},
     )
-
-
-def escalate(sb: Sandbox, count: int) -> list[Ref]:
-    return [
-        sb.helpdesk.create_ticket(f"Export fails #{n}", "Crashes.", tags=["escalate"])
-        for n in range(count)
-    ]
-
-
-def handed_off(sb: Sandbox, tickets: list[Ref]) -> bool:
-    return all(sb.helpdesk.ticket(t).status == TicketStatus.ON_HOLD for t in tickets)
 
 
 def test_a_steady_load_draws_no_429(tmp_path: Path) -> None:

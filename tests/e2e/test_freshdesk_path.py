@@ -6,14 +6,14 @@ ticket with a reply to the customer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from syncd.model import IssueStatus, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
+from tests.e2e.workflow_helpers import StartSandbox
 
 PROJECT = "acme/widgets"
 ROUTES = [
@@ -24,25 +24,12 @@ ROUTES = [
         "target": {"connector": "github", "project": PROJECT, "labels": ["from-support"]},
     }
 ]
+FRESHDESK_TO_GITHUB = {"helpdesk_kind": "freshdesk", "tracker_kind": "github", "project": PROJECT}
 
 
-@pytest.fixture(params=["webhooks", "polling"])
-def freshdesk_sb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
-    webhooks = request.param == "webhooks"
-    sb = Sandbox(
-        folder=tmp_path,
-        helpdesk_kind="freshdesk",
-        tracker_kind="github",
-        project=PROJECT,
-        routes=ROUTES,
-        webhooks=webhooks,
-        poll_interval=60.0 if webhooks else 0.5,
-    )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+@pytest.fixture
+def freshdesk_sb(start_sandbox: StartSandbox, delivered: dict[str, Any]) -> Sandbox:
+    return start_sandbox(**FRESHDESK_TO_GITHUB, routes=ROUTES, **delivered)
 
 
 def test_freshdesk_ticket_to_github_and_back(freshdesk_sb: Sandbox) -> None:
@@ -104,35 +91,31 @@ FIELD_ROUTES = [
 ]
 
 
-@pytest.mark.parametrize("webhooks", [True, False], ids=["webhooks", "polling"])
-def test_freshdesk_custom_fields_route_and_link_by_hand(tmp_path: Path, webhooks: bool) -> None:
-    sb = Sandbox(
-        folder=tmp_path,
-        helpdesk_kind="freshdesk",
-        tracker_kind="github",
-        project=PROJECT,
+def test_freshdesk_custom_fields_route_and_link_by_hand(
+    start_sandbox: StartSandbox, delivered: dict[str, Any]
+) -> None:
+    sb = start_sandbox(
+        **FRESHDESK_TO_GITHUB,
         routes=FIELD_ROUTES,
-        webhooks=webhooks,
-        poll_interval=60.0 if webhooks else 0.5,
         extra={"linking": {"field": "dev_issue", "route": "impact"}},
+        **delivered,
     )
-    with sb:
-        emu = sb.sides["freshdesk"].emulator
-        # routed by a custom field, no tag
-        first = Ref.ticket(
-            "freshdesk", emu.create_ticket("Export fails", custom_fields={"cf_impact": "high"})
-        )
-        issue_ref = sb.wait("issue for the routed ticket", lambda: issue_of(sb, first))
-        url = sb.tracker.issue(issue_ref).url
-        # an agent pastes the issue's URL into the ticket's field: linked, no second issue
-        second = Ref.ticket(
-            "freshdesk", emu.create_ticket("Export fails too", custom_fields={"cf_dev_issue": url})
-        )
-        assert sb.wait("linked by hand", lambda: issue_of(sb, second)) == issue_ref
-        sb.wait("handed off", lambda: sb.helpdesk.ticket(second).status == TicketStatus.ON_HOLD)
-        untouched = Ref.ticket(
-            "freshdesk", emu.create_ticket("A question", custom_fields={"cf_impact": "low"})
-        )
-        sb.settle()
-        assert issue_of(sb, untouched) is None
-        assert len(sb.tracker.issues(PROJECT)) == 1
+    emu = sb.sides["freshdesk"].emulator
+    # routed by a custom field, no tag
+    first = Ref.ticket(
+        "freshdesk", emu.create_ticket("Export fails", custom_fields={"cf_impact": "high"})
+    )
+    issue_ref = sb.wait("issue for the routed ticket", lambda: issue_of(sb, first))
+    url = sb.tracker.issue(issue_ref).url
+    # an agent pastes the issue's URL into the ticket's field: linked, no second issue
+    second = Ref.ticket(
+        "freshdesk", emu.create_ticket("Export fails too", custom_fields={"cf_dev_issue": url})
+    )
+    assert sb.wait("linked by hand", lambda: issue_of(sb, second)) == issue_ref
+    sb.wait("handed off", lambda: sb.helpdesk.ticket(second).status == TicketStatus.ON_HOLD)
+    untouched = Ref.ticket(
+        "freshdesk", emu.create_ticket("A question", custom_fields={"cf_impact": "low"})
+    )
+    sb.settle()
+    assert issue_of(sb, untouched) is None
+    assert len(sb.tracker.issues(PROJECT)) == 1

@@ -5,8 +5,6 @@ the issue solves the ticket and tells the customer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from syncd.model import IssueStatus, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
+from tests.e2e.workflow_helpers import StartSandbox
 
 PROJECT = "acme/platform/widgets"  # a project in a subgroup
 ROUTES = [
@@ -26,22 +25,9 @@ ROUTES = [
 ]
 
 
-@pytest.fixture(params=["webhooks", "polling"])
-def gitlab_sb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
-    webhooks = request.param == "webhooks"
-    sb = Sandbox(
-        folder=tmp_path,
-        tracker_kind="gitlab",
-        project=PROJECT,
-        routes=ROUTES,
-        webhooks=webhooks,
-        poll_interval=60.0 if webhooks else 0.5,
-    )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+@pytest.fixture
+def gitlab_sb(start_sandbox: StartSandbox, delivered: dict[str, Any]) -> Sandbox:
+    return start_sandbox(tracker_kind="gitlab", project=PROJECT, routes=ROUTES, **delivered)
 
 
 def _copies(gl: Any, issue_ref: Ref) -> list[Any]:

@@ -5,9 +5,7 @@ reminder comes only while no developer has written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from syncd.engine import contact_job
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import escalate, notes
-from tests.e2e.workflow_helpers import audit
+from tests.e2e.workflow_helpers import StartSandbox, audit
 
 ROUTES = [
     {
@@ -28,19 +26,8 @@ ROUTES = [
 
 
 @pytest.fixture
-def sb(tmp_path: Path, store_url: str) -> Iterator[Sandbox]:
-    box = Sandbox(
-        folder=tmp_path,
-        routes=ROUTES,
-        webhooks=True,
-        poll_interval=3600.0,
-        extra={"store": {"url": store_url}},
-    )
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+def sb(hooked_on_store: StartSandbox) -> Sandbox:
+    return hooked_on_store(routes=ROUTES)
 
 
 def test_developer_writes_to_the_customer_through_the_ticket(sb: Sandbox) -> None:

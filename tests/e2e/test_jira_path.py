@@ -4,14 +4,12 @@ ticket solved with the customer told."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from syncd.model import IssueStatus, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
+from tests.e2e.workflow_helpers import StartSandbox, delivery
 
 JIRA_ROUTES = [
     {
@@ -38,27 +36,20 @@ JIRA_ROUTES = [
     params=[("cloud", True), ("cloud", False), ("datacenter", True), ("datacenter", False)],
     ids=["cloud-webhooks", "cloud-polling", "dc-webhooks", "dc-polling"],
 )
-def jira_sb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
+def jira_sb(request: pytest.FixtureRequest, start_sandbox: StartSandbox) -> Sandbox:
     flavour, webhooks = request.param
     overrides = {}
     if flavour == "datacenter":
         overrides = {
             "jira": {"flavour": "datacenter", "pat": "bot-token", "email": None, "api_token": None}
         }
-    sb = Sandbox(
-        folder=tmp_path,
+    return start_sandbox(
         more=("jira",),
         routes=JIRA_ROUTES,
-        webhooks=webhooks,
-        poll_interval=60.0 if webhooks else 0.5,
         overrides=overrides,
         build_kwargs={"jira": {"flavour": flavour}},
+        **delivery(webhooks),
     )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
 
 
 def test_ticket_to_jira_and_back(jira_sb: Sandbox) -> None:
@@ -128,15 +119,8 @@ def test_wont_do_in_jira_goes_back_to_the_agent(jira_sb: Sandbox) -> None:
 
 
 @pytest.fixture
-def jira_hooked(tmp_path: Path) -> Iterator[Sandbox]:
-    sb = Sandbox(
-        folder=tmp_path, more=("jira",), routes=JIRA_ROUTES, webhooks=True, poll_interval=3600.0
-    )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+def jira_hooked(start_sandbox: StartSandbox) -> Sandbox:
+    return start_sandbox(more=("jira",), routes=JIRA_ROUTES, webhooks=True, poll_interval=3600.0)
 
 
 def test_moved_issue_keeps_its_link(jira_hooked: Sandbox) -> None:

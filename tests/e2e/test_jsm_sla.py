@@ -6,9 +6,7 @@ nothing of it; the dashboard shows the JSM SLA next to the dev clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +14,7 @@ import pytest
 
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
+from tests.e2e.workflow_helpers import StartSandbox
 
 from .workflow_helpers import audit, gh_key, issue_of, link_of, notes
 
@@ -34,9 +33,8 @@ ROUTES = [
 
 
 @pytest.fixture
-def sb(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(
-        folder=tmp_path,
+def sb(start_sandbox: StartSandbox) -> Sandbox:
+    return start_sandbox(
         helpdesk_kind="jsm",
         tracker_kind="github",
         project="acme/widgets",
@@ -44,8 +42,7 @@ def sb(tmp_path: Path) -> Iterator[Sandbox]:
         webhooks=True,
         poll_interval=3600.0,
         extra={"workflow": {"sla_interval": 3600.0}},  # only the test's checks run
-    ) as box:
-        yield box
+    )
 
 
 def _assignee(sb: Sandbox, issue: Ref) -> Any:

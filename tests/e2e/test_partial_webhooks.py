@@ -3,14 +3,12 @@ still works with webhooks alone, by reading the ticket once when it is first see
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of
+from tests.e2e.workflow_helpers import StartSandbox
 
 FIELD_ID = 360100
 ROUTES = [
@@ -24,18 +22,12 @@ ROUTES = [
 
 
 @pytest.fixture
-def sb(tmp_path: Path) -> Iterator[Sandbox]:
-    box = Sandbox(
-        folder=tmp_path,
+def sb(start_sandbox: StartSandbox) -> Sandbox:
+    return start_sandbox(
         routes=ROUTES,
         poll_interval=3600.0,
         overrides={"zendesk": {"custom_fields": {"product": FIELD_ID}}},
     )
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
 
 
 def test_route_on_custom_field_with_webhooks_only(sb: Sandbox) -> None:

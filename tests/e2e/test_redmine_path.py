@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from syncd.model import Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
+from tests.e2e.workflow_helpers import StartSandbox
 from tests.realservers.redmine_actor import RealRedmineActor
 from tests.realservers.redmine_server import RealRedmine, started_or_skip
 
@@ -28,26 +28,20 @@ def redmine() -> Iterator[RealRedmine]:
 
 
 @pytest.fixture
-def sb(tmp_path: Path, redmine: RealRedmine) -> Iterator[Sandbox]:
+def sb(start_sandbox: StartSandbox, redmine: RealRedmine) -> Sandbox:
     """The daemon with the Zendesk emulator (webhooks) and the real Redmine (polled)."""
     info = redmine.info
     actor = RealRedmineActor(info)
     conf = {"kind": "redmine", "base_url": info["base_url"], "api_key": info["syncd_key"]}
-    sandbox = Sandbox(
-        folder=tmp_path,
+    return start_sandbox(
         tracker_kind="redmine",
         project=str(info["project"]),
         webhooks=True,
         poll_interval=0.5,
         external={"redmine": (conf, actor)},
+        closing=(actor.close,),
         overrides={"redmine": {"webhooks": False}},
     )
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-        actor.close()
 
 
 def _on_issue(sb: Sandbox, issue: Ref, text: str) -> list[object]:

@@ -4,14 +4,12 @@ and the ticket is resolved with the customer told (the Scrip's notices as webhoo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from syncd.model import IssueStatus, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of
+from tests.e2e.workflow_helpers import StartSandbox
 
 ROUTES = [
     {
@@ -24,13 +22,8 @@ ROUTES = [
 
 
 @pytest.fixture
-def rt_sb(tmp_path: Path) -> Iterator[Sandbox]:
-    sb = Sandbox(folder=tmp_path, helpdesk_kind="rt", routes=ROUTES)
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+def rt_sb(start_sandbox: StartSandbox) -> Sandbox:
+    return start_sandbox(helpdesk_kind="rt", routes=ROUTES)
 
 
 def test_rt_emulator_to_github(rt_sb: Sandbox) -> None:

@@ -8,14 +8,15 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+import httpx
 import pytest
 
 from syncd.model import IssueStatus, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from syncd.testing.server import free_port
 from tests.e2e.test_escalation_path import issue_of
+from tests.e2e.workflow_helpers import StartSandbox, delivery
 from tests.realservers.rt_actor import RealRTActor
 from tests.realservers.rt_server import RealRT
 
@@ -88,8 +89,8 @@ def rt_server() -> Iterator[tuple[RealRT, int, str]]:
 
 @pytest.fixture(params=["notices", "polling"])
 def rt_sb(
-    request: pytest.FixtureRequest, tmp_path: Path, rt_server: tuple[RealRT, int, str]
-) -> Iterator[Sandbox]:
+    request: pytest.FixtureRequest, start_sandbox: StartSandbox, rt_server: tuple[RealRT, int, str]
+) -> Sandbox:
     """The daemon with the real RT and the GitHub and Jira emulators; with the Scrip's
     notices, or polling only (the daemon then refuses the notices)."""
     server, port, secret = rt_server
@@ -103,22 +104,15 @@ def rt_sb(
         "webhook_secret": secret,
         "queues": ["Support"],
     }
-    sb = Sandbox(
-        folder=tmp_path,
+    return start_sandbox(
         helpdesk_kind="rt",
         more=("jira",),
         routes=RT_ROUTES,
         port=port,
-        webhooks=notices,
-        poll_interval=60.0 if notices else 0.5,
         external={"rt": (conf, actor)},
+        closing=(actor.close,),
+        **delivery(notices),
     )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
-        actor.close()
 
 
 def _notes(sb: Sandbox, ticket: Ref, *, public: bool, text: str) -> list[object]:
@@ -228,7 +222,9 @@ def test_rt_redirect_route(rt_sb: Sandbox) -> None:
 
 
 @pytest.fixture
-def rt_hooked(tmp_path: Path, rt_server: tuple[RealRT, int, str]) -> Iterator[Sandbox]:
+def rt_hooked(
+    request: pytest.FixtureRequest, start_sandbox: StartSandbox, rt_server: tuple[RealRT, int, str]
+) -> Sandbox:
     server, port, secret = rt_server
     actor = RealRTActor(server.info)
     conf = {
@@ -238,20 +234,14 @@ def rt_hooked(tmp_path: Path, rt_server: tuple[RealRT, int, str]) -> Iterator[Sa
         "webhook_secret": secret,
         "queues": ["Support", "Restricted"],
     }
-    sb = Sandbox(
-        folder=tmp_path,
+    return start_sandbox(
         helpdesk_kind="rt",
         routes=RT_ROUTES[2:],
         port=port,
         poll_interval=60.0,
         external={"rt": (conf, actor)},
+        closing=(actor.close,),
     )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
-        actor.close()
 
 
 def test_rt_refusals_stay_local(rt_hooked: Sandbox) -> None:
@@ -279,7 +269,7 @@ def test_rt_refusals_stay_local(rt_hooked: Sandbox) -> None:
 
 
 def test_rt_revoked_token_marks_connector_unhealthy(
-    tmp_path: Path, rt_server: tuple[RealRT, int, str]
+    start_sandbox: StartSandbox, rt_server: tuple[RealRT, int, str]
 ) -> None:
     server, port, secret = rt_server
     actor = RealRTActor(server.info)
@@ -290,24 +280,17 @@ def test_rt_revoked_token_marks_connector_unhealthy(
         "webhook_secret": secret,
         "queues": ["Support"],
     }
-    sb = Sandbox(
-        folder=tmp_path,
+    sb = start_sandbox(
         helpdesk_kind="rt",
         routes=RT_ROUTES[2:],
         port=port,
         poll_interval=0.5,
         webhooks=False,
         external={"rt": (conf, actor)},
+        closing=(actor.close,),
     )
-    sb.start()
-    try:
-        import httpx
-
-        ready = httpx.get(f"{sb.url}/readyz").json()
-        rt_state = ready["connectors"]["rt"]
-        assert ready["ready"] is False and rt_state["healthy"] is False
-        assert "token" in rt_state["reason"] and rt_state["since"]
-        assert "1-2-expired" not in rt_state["reason"]
-    finally:
-        sb.stop()
-        actor.close()
+    ready = httpx.get(f"{sb.url}/readyz").json()
+    rt_state = ready["connectors"]["rt"]
+    assert ready["ready"] is False and rt_state["healthy"] is False
+    assert "token" in rt_state["reason"] and rt_state["since"]
+    assert "1-2-expired" not in rt_state["reason"]

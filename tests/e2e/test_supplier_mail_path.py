@@ -1,5 +1,6 @@
-"""Zendesk (the emulator) to a third-party supplier by e-mail, through the daemon and real
-mail servers (Dovecot for IMAP, aiosmtpd for SMTP, ``tests/realservers/mail.sh``).
+"""Zendesk (the emulator) to a third-party supplier by e-mail, through the daemon, on both
+mail sides: the built-in mail emulator ``syncd demo`` shows (``connectors/email/emulator``)
+and real mail servers (Dovecot for IMAP, aiosmtpd for SMTP, ``tests/realservers/mail.sh``).
 
 The story: an agent escalates a ticket to the supplier; the supplier gets a mail with the case
 reference, personal data kept out; the agent's /dev note follows in the same thread; the
@@ -15,8 +16,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import Message
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -24,11 +24,10 @@ from syncd.model import Priority, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.connectors.email.harness import settings
 from tests.e2e.test_escalation_path import issue_of, notes
-from tests.e2e.workflow_helpers import audit, link_of
+from tests.e2e.workflow_helpers import StartSandbox, audit, link_of
 from tests.realservers.mail_actor import MailActor
 from tests.realservers.mail_server import RealMail, started_or_skip
 
-pytestmark = pytest.mark.realserver
 SUPPLIER = "help@supplier.test"
 ROUTES = [
     {
@@ -46,8 +45,18 @@ ROUTES = [
 ]
 
 
+class Supplier(Protocol):
+    """The supplier's mail client: the emulator's actor or a user of the real servers."""
+
+    def case_mails(self, case: str, *, reply: bool | None = None) -> list[Message]: ...
+    def reply(self, to_msg: Message, body: str, *, subject: str | None = None,
+              sender: str | None = None, **headers: str) -> str: ...  # fmt: skip
+    def resolve(self, to_msg: Message, body: str) -> str: ...
+    def as_user(self, user: str) -> Supplier: ...
+
+
 class SupplierSide:
-    """The sandbox's actor for the mail side: suppliers need no project made."""
+    """The sandbox's actor for the real mail side: suppliers need no project made."""
 
     emulator: Any = None
 
@@ -62,42 +71,46 @@ def mail() -> Iterator[RealMail]:
     servers.stop()
 
 
-@pytest.fixture
-def sb(tmp_path: Path, mail: RealMail) -> Iterator[Sandbox]:
-    """The daemon with the Zendesk emulator and the supplier connector on the desk mailbox."""
-    conf = settings(mail.info, "desk").model_dump(mode="json", exclude_none=True)
-    conf["imap_password"] = mail.info["users"]["desk"]["password"]
-    sandbox = Sandbox(
-        folder=tmp_path,
+@pytest.fixture(params=["emulator", pytest.param("real", marks=pytest.mark.realserver)])
+def sides(request: pytest.FixtureRequest, start_sandbox: StartSandbox) -> tuple[Sandbox, Supplier]:
+    """The daemon with the Zendesk emulator and a supplier connector on syncd's mailbox: the
+    mail emulator's, or the desk mailbox of the real servers; and the supplier's client."""
+    external: dict[str, tuple[dict[str, Any], Any]] = {}
+    real: RealMail | None = None
+    if request.param == "real":
+        real = request.getfixturevalue("mail")
+        conf = settings(real.info, "desk").model_dump(mode="json", exclude_none=True)
+        conf["imap_password"] = real.info["users"]["desk"]["password"]
+        external = {"email": (conf, SupplierSide())}
+    sandbox = start_sandbox(
         tracker_kind="email",
         project=SUPPLIER,
         webhooks=True,
         # longer than any wait below: only IMAP IDLE can bring the replies in in time
         poll_interval=300.0,
         routes=ROUTES,
-        external={"email": (conf, SupplierSide())},
-        overrides={"email": {"webhooks": False}},
+        external=external,
+        overrides={"email": {"webhooks": False}} if external else {},
     )
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+    return sandbox, sandbox.tracker if real is None else MailActor(real.info, "supplier")
 
 
-def _case_mail(supplier: MailActor, case: Ref, *, reply: bool) -> Message:
-    def match(m: Message) -> bool:
-        subject = str(m["Subject"])
-        return f"[case {case.key}]" in subject and subject.startswith("Re:") is reply
+def _case_mail(sb: Sandbox, supplier: Supplier, case: Ref, *, reply: bool) -> Message:
+    found = sb.wait(
+        f"the {'follow-up' if reply else 'opening'} mail of {case.key} at the supplier",
+        lambda: supplier.case_mails(case.key, reply=reply),
+        timeout=40,
+    )
+    return found[0]
 
-    return supplier.wait_for(match, timeout=40)
 
-
-def test_a_supplier_case_by_mail_from_escalation_to_hand_back(sb: Sandbox, mail: RealMail) -> None:
+def test_a_supplier_case_by_mail_from_escalation_to_hand_back(
+    sides: tuple[Sandbox, Supplier],
+) -> None:
+    sb, supplier = sides
     hd = sb.helpdesk
     assert sb.service is not None
-    supplier = MailActor(mail.info, "supplier")
-    mallory = MailActor(mail.info, "mallory")
+    mallory = supplier.as_user("mallory")
     subject = f"Printer driver corrupts PDFs {uuid.uuid4().hex[:6]}"
     ticket = hd.create_ticket(
         subject,
@@ -109,7 +122,7 @@ def test_a_supplier_case_by_mail_from_escalation_to_hand_back(sb: Sandbox, mail:
     assert case.connector == "email"
 
     # 1. the supplier's mail: the reference, a Message-ID of the case, personal data redacted
-    opened = _case_mail(supplier, case, reply=False)
+    opened = _case_mail(sb, supplier, case, reply=False)
     assert subject in str(opened["Subject"])
     assert str(opened["Message-ID"]).startswith(f"<{case.key}.")
     text = str(opened.get_body(("plain",)).get_content())  # type: ignore[union-attr]
@@ -126,7 +139,7 @@ def test_a_supplier_case_by_mail_from_escalation_to_hand_back(sb: Sandbox, mail:
 
     # 2. the agent's /dev note reaches the supplier in the case's thread
     hd.comment(ticket, "/dev The customer prints from version 7.1.", public=False)
-    follow = _case_mail(supplier, case, reply=True)
+    follow = _case_mail(sb, supplier, case, reply=True)
     assert "version 7.1" in str(follow.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     assert str(follow["In-Reply-To"]) == str(opened["Message-ID"])
     assert str(opened["Message-ID"]) in str(follow["References"])
@@ -154,7 +167,7 @@ def test_a_supplier_case_by_mail_from_escalation_to_hand_back(sb: Sandbox, mail:
     sb.service.check_sla()  # first answer 2 h in: within the 4 h agreed
 
     # 5. the supplier resolves the case: the ticket is handed back, solved, the customer told
-    supplier.reply(follow, "#resolved Fixed in driver 7.2, released today.")
+    supplier.resolve(follow, "Fixed in driver 7.2, released today.")
     sb.wait(
         "handed back: solved, the customer told",
         lambda: (
@@ -170,23 +183,24 @@ def test_a_supplier_case_by_mail_from_escalation_to_hand_back(sb: Sandbox, mail:
     assert not notes(sb, ticket, public=False, text="out of the office")
     assert not notes(sb, ticket, public=False, text="all fixed, close it")
     assert len(notes(sb, ticket, public=False, text="reproduce it with 7.1")) == 1
-    sent = [m for m in supplier.messages() if f"[case {case.key}]" in str(m["Subject"])]
-    assert len(sent) == 2  # the case and the /dev note
+    assert len(supplier.case_mails(case.key)) == 2  # the case and the /dev note
     frozen["now"] = start + timedelta(days=3)
     assert sb.service.check_sla() == 0
     assert not audit(sb, "sla_breached") and not audit(sb, "sla_at_risk")
 
 
-def test_a_supplier_that_does_not_answer_breaches_the_sla(sb: Sandbox, mail: RealMail) -> None:
+def test_a_supplier_that_does_not_answer_breaches_the_sla(
+    sides: tuple[Sandbox, Supplier],
+) -> None:
+    sb, supplier = sides
     hd = sb.helpdesk
     assert sb.service is not None
-    supplier = MailActor(mail.info, "supplier")
     ticket = hd.create_ticket(
         f"Scanner offline {uuid.uuid4().hex[:6]}", "No scans.", tags=["supplier"],
         priority=Priority.URGENT,
     )  # fmt: skip
     case = sb.wait("a case for the ticket", lambda: issue_of(sb, ticket), timeout=40)
-    _case_mail(supplier, case, reply=False)
+    _case_mail(sb, supplier, case, reply=False)
     sb.settle(timeout=40)
     link = link_of(sb, ticket)
     assert link is not None

@@ -4,14 +4,12 @@ reopens a ticket whose issue was done (the issue moves back through Jira's workf
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from syncd.model import IssueStatus, LinkState, Priority, Ref, TicketStatus
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of, notes
+from tests.e2e.workflow_helpers import StartSandbox
 
 ROUTES = [
     {
@@ -40,20 +38,8 @@ ROUTES = [
 
 
 @pytest.fixture
-def sb(tmp_path: Path, store_url: str) -> Iterator[Sandbox]:
-    box = Sandbox(
-        folder=tmp_path,
-        more=("jira",),
-        routes=ROUTES,
-        webhooks=True,
-        poll_interval=3600.0,
-        extra={"store": {"url": store_url}},
-    )
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+def sb(hooked_on_store: StartSandbox) -> Sandbox:
+    return hooked_on_store(more=("jira",), routes=ROUTES)
 
 
 def escalated(sb: Sandbox, tags: list[str]) -> tuple[Ref, Ref]:

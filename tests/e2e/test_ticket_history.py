@@ -7,9 +7,7 @@ it again."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +17,7 @@ from syncd.engine import history_job
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 from tests.e2e.test_escalation_path import issue_of
-from tests.e2e.workflow_helpers import audit, link_of, notes
+from tests.e2e.workflow_helpers import StartSandbox, audit, link_of, notes
 
 ROUTES = [
     {
@@ -38,20 +36,8 @@ PAGE = re.compile(r"http://127\.0\.0\.1:\d+/history/\d+\?exp=\d+&sig=[0-9a-f]{64
 
 
 @pytest.fixture
-def sb(tmp_path: Path, store_url: str) -> Iterator[Sandbox]:
-    box = Sandbox(
-        folder=tmp_path,
-        more=("jira",),
-        routes=ROUTES,
-        webhooks=True,
-        poll_interval=3600.0,
-        extra={"store": {"url": store_url}},
-    )
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+def sb(hooked_on_store: StartSandbox) -> Sandbox:
+    return hooked_on_store(more=("jira",), routes=ROUTES)
 
 
 def talked_then_escalated(sb: Sandbox, tags: list[str]) -> tuple[Ref, Ref]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,13 @@ from typing import Any
 from syncd.model import Comment, Ref
 from syncd.store.repository import LinkRow
 from syncd.testing.sandbox import Sandbox
+
+StartSandbox = Callable[..., Sandbox]  # the ``start_sandbox`` and ``hooked_on_store`` fixtures
+
+
+def delivery(webhooks: bool) -> dict[str, Any]:
+    """Webhooks with a safety poll each minute, or polling alone every half second."""
+    return {"webhooks": webhooks, "poll_interval": 60.0 if webhooks else 0.5}
 
 
 @contextmanager

@@ -12,83 +12,33 @@ answers over SMTP as a person's mail client would (``Re:`` subject, ``In-Reply-T
 from __future__ import annotations
 
 import imaplib
-import smtplib
 import ssl
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from email import message_from_bytes
-from email.message import EmailMessage, Message
-from email.policy import SMTP, default
-from email.utils import format_datetime, make_msgid
+from email.message import Message
+from email.policy import default
 from typing import Any
 
+from connectors.email.emulator.mail_user import MailUser
 
-class MailActor:
-    """One user of the test mail servers."""
+
+class MailActor(MailUser):
+    """One user of the test mail servers (writing, ``case_mails`` and ``resolve``: as the
+    emulator's supplier, :class:`~connectors.email.emulator.mail_user.MailUser`)."""
 
     def __init__(self, info: dict[str, Any], user: str) -> None:
-        self.info = info
-        self.user = user
-        found = info["users"][user]
-        self.password = str(found["password"])
-        self.address = str(found["address"])
-        self.ctx = ssl.create_default_context(cafile=info["ca_file"])
+        super().__init__(info, user, ssl.create_default_context(cafile=info["ca_file"]))
 
-    def send_raw(self, raw: bytes, to: str, sender: str | None = None) -> None:
-        """Submit ``raw`` as it is (SMTP with STARTTLS, as this user)."""
-        with smtplib.SMTP(self.info["host"], self.info["smtp_port"], timeout=30) as conn:
-            conn.starttls(context=self.ctx)
-            conn.login(self.user, self.password)
-            conn.sendmail(self.address if sender is None else sender, [to], raw)
-
-    def send(self, to: str, subject: str, body: str, **headers: str) -> str:
-        """A new message; its Message-ID."""
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = headers.pop("From", self.address)
-        msg["To"] = to
-        msg["Subject"] = subject
-        msg["Date"] = format_datetime(datetime.now(UTC))
-        msg["Message-ID"] = make_msgid(domain=self.address.split("@")[1])
-        for name, value in headers.items():
-            msg[name.replace("_", "-")] = value
-        msg.set_content(body)
-        self.send_raw(msg.as_bytes(), to)
-        return str(msg["Message-ID"])
-
-    def reply(
-        self,
-        to_msg: Message,
-        body: str,
-        *,
-        subject: str | None = None,
-        sender: str | None = None,
-        **headers: str,
-    ) -> str:
-        """Answer ``to_msg`` like a mail client: quoted history and a signature below."""
-        quoted = "\n".join(f"> {line}" for line in _text(to_msg).splitlines())
-        text = (
-            f"{body}\n\n-- \nJane Doe, Supplier Support\n\n"
-            f"On {to_msg['Date']}, {to_msg['From']} wrote:\n{quoted}\n"
-        )
-        refs = " ".join(
-            filter(None, [str(to_msg.get("References", "")), str(to_msg["Message-ID"])])
-        )
-        return self.send(
-            str(to_msg.get("Reply-To") or to_msg["From"]),
-            subject if subject is not None else f"Re: {to_msg['Subject']}",
-            text,
-            In_Reply_To=str(to_msg["Message-ID"]),
-            References=refs.strip(),
-            **({"From": sender} if sender else {}),
-            **headers,
-        )
+    def as_user(self, user: str) -> MailActor:
+        """The same, as another user of the servers (``mallory``...)."""
+        return MailActor(self.info, user)
 
     def messages(self) -> list[Message]:
         """Everything in this user's inbox, oldest first."""
         conn = imaplib.IMAP4(self.info["host"], self.info["imap_port"], timeout=30)
         try:
-            conn.starttls(self.ctx)
+            conn.starttls(self.tls)
             conn.login(self.user, self.password)
             conn.select("INBOX", readonly=True)
             _, data = conn.uid("SEARCH", "ALL")
@@ -112,12 +62,3 @@ class MailActor:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no matching message for {self.user} in {timeout} s")
             time.sleep(0.2)
-
-
-def _text(msg: Message) -> str:
-    try:  # hostile mail (unknown charsets, broken MIME) has no text to quote
-        part = msg.get_body(("plain",)) if hasattr(msg, "get_body") else None
-        content = part.get_content() if part is not None else ""
-    except (LookupError, ValueError, KeyError, AttributeError):
-        return ""
-    return content if isinstance(content, str) else ""

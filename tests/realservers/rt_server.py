@@ -3,79 +3,33 @@
 
 ::
 
-    server = RealRT.start()           # installs, builds and starts when needed
+    server = RealRT.started_or_skip()  # installs, builds and starts when needed
     receiver = NoticeReceiver(server.notify_port).start()
     ...
-    receiver.stop(); server.stop()    # stops RT only if this process started it
+    receiver.stop(); server.stop()     # stops RT only if this process started it
 """
 
 from __future__ import annotations
 
 import http.server
 import json
-import os
-import subprocess
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCRIPT = Path(__file__).resolve().parent / "rt.sh"
+from .server import RealServer
 
 
-def _runtime_dir() -> Path:
-    return Path(os.environ.get("SYNCD_RT_DIR") or SCRIPT.parent / ".rt")
+class RealRT(RealServer):
+    """A running real RT (``SYNCD_RT_DIR``, ``SYNCD_RT_KEEP``, ``SYNCD_RT_REQUIRED``)."""
 
-
-@dataclass
-class RealRT:
-    """A running real RT and what ``info.json`` says about it."""
-
-    info: dict[str, Any]
-    started_here: bool
-
-    @classmethod
-    def start(cls, timeout: float = 600.0) -> RealRT:
-        """Run ``rt.sh start``; raise RuntimeError with the script's last words if it fails."""
-        running = subprocess.run(["bash", str(SCRIPT), "status"], capture_output=True, text=True)
-        t0 = time.monotonic()
-        proc = subprocess.run(
-            ["bash", str(SCRIPT), "start"], capture_output=True, text=True, timeout=timeout
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"rt.sh start failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-        info = json.loads((_runtime_dir() / "info.json").read_text())
-        info["fixture_seconds"] = round(time.monotonic() - t0, 1)
-        return cls(info=info, started_here=running.returncode != 0)
-
-    @staticmethod
-    def running() -> dict[str, Any] | None:
-        """What ``info.json`` says about the server when one runs, else None."""
-        status = subprocess.run(["bash", str(SCRIPT), "status"], capture_output=True, text=True)
-        if status.returncode != 0:
-            return None
-        info: dict[str, Any] = json.loads((_runtime_dir() / "info.json").read_text())
-        return info
-
-    @property
-    def base_url(self) -> str:
-        return str(self.info["base_url"])
+    SCRIPT = Path(__file__).resolve().parent / "rt.sh"
+    LABEL, ENV = "the real Request Tracker", "SYNCD_RT"
 
     @property
     def notify_port(self) -> int:
         return int(self.info["notify_port"])
-
-    def reset(self) -> None:
-        """Back to the pristine database (the server restarts; tokens stay valid)."""
-        subprocess.run(["bash", str(SCRIPT), "reset"], check=True, capture_output=True)
-        self.info = json.loads((_runtime_dir() / "info.json").read_text())
-
-    def stop(self) -> None:
-        """Stop the server if this process started it (``SYNCD_RT_KEEP=1`` keeps it)."""
-        if self.started_here and os.environ.get("SYNCD_RT_KEEP") != "1":
-            subprocess.run(["bash", str(SCRIPT), "stop"], capture_output=True, timeout=60)
 
 
 class NoticeReceiver:

@@ -25,7 +25,6 @@ from .mail_user import MailUser
 from .records import MailError
 
 SUPPLIER = "supplier"
-RESOLVE_KEYWORD = "#resolved"  # EmailSettings.resolve_keywords' default
 _RUNNING: weakref.WeakValueDictionary[str, MailEmulator] = weakref.WeakValueDictionary()
 
 
@@ -75,23 +74,7 @@ class SupplierActor(MailUser):
                 raws = []
         return [message_from_bytes(raw, policy=default) for raw in raws]
 
-    def case_mails(self, case: str, *, reply: bool | None = None) -> list[Message]:
-        """The mails of case ``case`` syncd sent (``reply``: only follow-ups, or only the
-        opening mail)."""
-        out = []
-        for m in self.messages():
-            subject = str(m["Subject"] or "")
-            if f"[case {case}]" not in subject:
-                continue
-            if reply is None or subject.startswith("Re:") is reply:
-                out.append(m)
-        return out
-
-    # --- writing (``send``, ``reply``: :class:`~.mail_user.MailUser`) ----------------------
-
-    def resolve(self, to_msg: Message, body: str, keyword: str = RESOLVE_KEYWORD) -> str:
-        """Answer that the case is solved: the keyword starts the answer's first line."""
-        return self.reply(to_msg, f"{keyword} {body}")
+    # --- writing (``send``, ``reply``, ``resolve``: :class:`~.mail_user.MailUser`) ---------
 
     def _latest(self, issue: Ref) -> Message:
         found = self.case_mails(issue.key)

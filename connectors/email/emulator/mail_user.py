@@ -18,6 +18,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 SIGNATURE = "Jane Doe, Supplier Support"
+RESOLVE_KEYWORD = "#resolved"  # EmailSettings.resolve_keywords' default
 
 
 class MailUser:
@@ -82,6 +83,26 @@ class MailUser:
             **({"From": sender} if sender else {}),
             **headers,
         )
+
+    def resolve(self, to_msg: Message, body: str, keyword: str = RESOLVE_KEYWORD) -> str:
+        """Answer that the case is solved: the keyword starts the answer's first line."""
+        return self.reply(to_msg, f"{keyword} {body}")
+
+    def messages(self) -> list[Message]:
+        """Everything in this user's inbox, oldest first (each provider reads it its way)."""
+        raise NotImplementedError
+
+    def case_mails(self, case: str, *, reply: bool | None = None) -> list[Message]:
+        """The mails of case ``case`` in this inbox (``reply``: only follow-ups, or only the
+        opening mail)."""
+        out = []
+        for m in self.messages():
+            subject = str(m["Subject"] or "")
+            if f"[case {case}]" not in subject:
+                continue
+            if reply is None or subject.startswith("Re:") is reply:
+                out.append(m)
+        return out
 
 
 def text_of(msg: Message) -> str:
