@@ -72,13 +72,7 @@ def rt_server() -> Iterator[tuple[RealRT, int, str]]:
     port, secret = free_port(), secrets.token_hex(16)
     before = RealRT.running()
     with notify_env(f"http://127.0.0.1:{port}/webhooks/rt", secret):
-        try:
-            server = RealRT.start()
-        except RuntimeError as exc:
-            if os.environ.get("SYNCD_RT_REQUIRED") == "1":
-                raise
-            print(f"\nSKIPPING real Request Tracker end-to-end tests: {exc}")
-            pytest.skip(f"real Request Tracker could not start: {exc}")
+        server = RealRT.started_or_skip()
         yield server, port, secret
     if before is None:
         server.stop()

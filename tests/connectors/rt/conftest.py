@@ -9,7 +9,6 @@ into a failure, for CI).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 
@@ -24,24 +23,10 @@ from .harness import RTHarness, RTTarget
 
 WEBHOOK_SECRET = "emulator-notice-secret"
 
-_real_failure: str | None = None
-
-
 @pytest.fixture(scope="session")
 def rt_real() -> Iterator[RTTarget]:
     """A real Request Tracker 5 with a Scrip notice receiver, or a loud skip."""
-    global _real_failure
-    if _real_failure is not None:
-        pytest.skip(_real_failure)
-    try:
-        server = RealRT.start()
-    except Exception as exc:  # any failure to start means: skip, loudly
-        _real_failure = f"the real Request Tracker could not start: {exc}"
-        banner = "=" * 78
-        print(f"\n{banner}\nSKIPPING real-RT tests: {_real_failure}\n{banner}", file=sys.__stderr__)
-        if os.environ.get("SYNCD_RT_REQUIRED") == "1":
-            pytest.fail(_real_failure)
-        pytest.skip(_real_failure)
+    server = RealRT.started_or_skip()
     info = server.info
     receiver = NoticeReceiver(server.notify_port).start()
     target = RTTarget(
