@@ -23,6 +23,7 @@ from .harness import RTHarness, RTTarget
 
 WEBHOOK_SECRET = "emulator-notice-secret"
 
+
 @pytest.fixture(scope="session")
 def rt_real() -> Iterator[RTTarget]:
     """A real Request Tracker 5 with a Scrip notice receiver, or a loud skip."""
