@@ -9,7 +9,6 @@ through the vendor's own API with another account, never through syncd's code.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -23,12 +22,15 @@ from syncd.connector import (
     Capability,
     Connector,
     HelpdeskConnector,
-    PollCursors,
     TrackerConnector,
     Visibility,
 )
 from syncd.errors import AuthError, CursorError, NotFound, WebhookError
 from syncd.model import ChangeKind, IssueDraft, IssueStatus, Priority, Ref, TicketStatus
+
+from .polling import UNREADABLE, drain, drain_pages, poll_cursors, unreadable_cursors
+
+__all__ = ["Harness", "HelpdeskContract", "TrackerContract", "drain", "drain_pages"]
 
 
 class Harness(Protocol):
@@ -56,123 +58,11 @@ class Harness(Protocol):
         ...
 
 
-# cursors as each kind of connector writes them, to be refused by every other kind
-FOREIGN_CURSORS = {
-    "github": json.dumps(
-        {
-            "v": 1,
-            "repos": {
-                "acme/widgets": {
-                    "issues": {"since": "2024-05-01T10:00:00Z", "etag": None},
-                    "comments": {"since": "2024-05-01T10:00:00Z", "etag": None},
-                }
-            },
-        }
-    ),
-    "zendesk": json.dumps(
-        {"v": 1, "tickets": {"start": 1714557600}, "events": {"start": 1714557600, "seen": []}}
-    ),
-    "jira": json.dumps({"v": 1, "hw": "2024-05-01T10:00:00Z", "seen": {}}),
-    "rt": "4242",
-    "redmine": json.dumps(
-        {"v": 1, "updated_on": "2024-05-01T10:00:00Z", "issues": {"42": "2024-05-01T10:00:00Z"}}
-    ),
-    "email": json.dumps({"v": 1, "validity": 1714557600, "uid": 42}),
-    "gitlab": json.dumps(
-        {"v": 1, "projects": {"acme/widgets": {"after": "2024-05-01T10:00:00.000Z", "seen": {}}}}
-    ),
-    "freshdesk": json.dumps({"v": 1, "since": "2024-05-01T10:00:00Z", "page": 1, "seen": [42]}),
-    "jsm": json.dumps({"v": 1, "hw": "2024-05-01T10:00:00Z", "seen": {}, "projects": ["HELP"]}),
-}
-UNREADABLE = [
-    "garbage",
-    "empty",
-    "json-null",
-    "json-list",
-    "json-number-text",
-    "wrong-shape",
-    "wrong-types",
-    "truncated",
-    "wrong-version",
-    "newer-version",
-    "version-as-text",
-    "foreign",
-]
-
-
-def _ops(connector: Connector) -> PollCursors:
-    if Capability.POLL not in connector.capabilities:
-        pytest.skip("connector does not poll")
-    assert Capability.CURSOR_SINCE in connector.capabilities, "a polling connector makes cursors"
-    assert isinstance(connector, PollCursors)
-    return connector
-
-
-def unreadable_cursors(connector: Connector, case: str) -> list[str]:
-    """Cursors of the kind ``case`` that ``connector`` cannot read, built from its own."""
-    own = _ops(connector).cursor_since(datetime.now(UTC))
-    try:
-        data = json.loads(own)
-    except ValueError:
-        data = None
-    shaped = isinstance(data, dict)
-    body = {k: v for k, v in data.items() if k != "v"} if isinstance(data, dict) else {}
-    kind = str(getattr(getattr(connector, "settings", None), "kind", ""))
-    return {
-        "garbage": ["not a cursor at all", "\x00\xff", "{{{{"],
-        "empty": ["", " "],
-        "json-null": ["null", "true"],
-        "json-list": ["[1, 2, 3]", "[]"],
-        "json-number-text": ['"4242"', "-5", "1.5", "1e3", "0x10", "1_000", "\u0661\u0662"],
-        "wrong-shape": ['{"v": 1, "cursor": {"position": 7}}', '{"v": 1}', "{}"],
-        "wrong-types": [
-            json.dumps({"v": 1, **{k: [v] for k, v in body.items()}}),
-            json.dumps({"v": 1, **{k: "x" for k in body}}),
-        ]
-        if shaped
-        else ['{"v": 1, "after": "12"}'],
-        "truncated": [own[: len(own) // 2], own[:-1]] if shaped else ['{"v": 1, "after": 12'],
-        "wrong-version": [json.dumps({**data, "v": -1}), json.dumps({**data, "v": 1.5})]
-        if shaped
-        else ['{"v": -1}'],
-        "newer-version": [json.dumps({**data, "v": data["v"] + 1}), json.dumps({**data, "v": 99})]
-        if shaped
-        else ['{"v": 99}'],
-        "version-as-text": [json.dumps({**data, "v": "1"}), json.dumps({**data, "v": True})]
-        if shaped
-        else ["12x", " 12"],
-        "foreign": [c for k, c in FOREIGN_CURSORS.items() if k != kind],
-    }[case]
-
-
 def _tampered(headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
     """A delivery changed on the way: vendors that sign the body refuse it. A harness whose
     vendor authenticates otherwise (GitLab sends a plain secret token, no signature) gives
     ``forged(headers, body)`` instead."""
     return headers, body + b" "
-
-
-def drain_pages(
-    connector: Connector, cursor: str | None, most: int = 50
-) -> tuple[list[Any], str | None, int]:
-    """Poll from ``cursor`` until a page says there is no more (``most`` pages at the most):
-    the changes, the last cursor, and how many pages it took."""
-    changes: list[Any] = []
-    pages = 0
-    for _ in range(most):
-        page = connector.poll(cursor)
-        pages += 1
-        changes.extend(page.changes)
-        cursor = page.cursor
-        if not page.more:
-            break
-    return changes, cursor, pages
-
-
-def drain(connector: Connector, cursor: str | None, most: int = 50) -> tuple[list[Any], str | None]:
-    """The changes and the last cursor of :func:`drain_pages`."""
-    changes, cursor, _ = drain_pages(connector, cursor, most)
-    return changes, cursor
 
 
 class _Common:
@@ -216,11 +106,11 @@ class _Common:
             assert err.value.connector == conn.name and err.value.why
             assert conn.name in str(err.value) and len(str(err.value)) < 400
             with pytest.raises(CursorError):
-                _ops(conn).check_cursor(bad)
+                poll_cursors(conn).check_cursor(bad)
 
     def test_cursor_since_a_time_polls_what_changed_after_it(self, harness: Harness) -> None:
         conn = harness.connector
-        ops = _ops(conn)
+        ops = poll_cursors(conn)
         moment = datetime.now(UTC)
         time.sleep(1.1)  # vendors with one-second times
         ref = harness.human_create(f"after the moment {uuid.uuid4().hex[:6]}")
