@@ -192,6 +192,7 @@ class Recorder:
                 )
         if a.link_id is not None and a.link_state:
             self.store.update_link(tx, a.link_id, state=a.link_state)
+            self.store.wake_inbox(tx, [a.lane])  # changes made meanwhile (Worker._waits)
             self.enqueue(tx, followups.after(self.store, tx, a, self.rules))
         linked = self.store.link(tx, a.link_id) if a.link_id is not None else None
         if a.message == TO_CUSTOMER and linked is not None:

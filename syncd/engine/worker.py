@@ -127,7 +127,7 @@ class Worker(Reads):
                 slow.append((row, change))
                 continue
             links = self._links(tx, change.ref)
-            why = None if links else self._link_coming(tx, change.ref)
+            why = self._waits(tx, change.ref, links)
             if why is not None:
                 waiting[row.ref] = [row.id]
                 self._hold(tx, row, why)
@@ -158,7 +158,7 @@ class Worker(Reads):
             try:
                 with self.store.tx() as tx:
                     links = self._links(tx, change.ref)
-                    why = None if links else self._link_coming(tx, change.ref)
+                    why = self._waits(tx, change.ref, links)
                     if why is not None:
                         self._hold(tx, row, why)
                     else:
@@ -183,6 +183,18 @@ class Worker(Reads):
                 continue
             done.append((row, change))
         return done
+
+    def _waits(self, tx: Tx, ref: Ref, links: list[LinkRow]) -> str | None:
+        """Why a change of ``ref`` must wait (None: it need not): for its link being made
+        (:meth:`_link_coming`), or, on a linked ticket, for its link's new state: an action
+        that moves the link (a solve when the issue is done) is running, and a change made
+        meanwhile (the customer reopening the ticket) means something only under the state
+        the record will give. Recording it wakes the change."""
+        if not links:
+            return self._link_coming(tx, ref)
+        if ref.kind == RefKind.TICKET and outbox.moving_link(tx, str(ref)):
+            return "waits for its link's new state to be recorded"
+        return None
 
     def _link_coming(self, tx: Tx, ref: Ref) -> str | None:
         """Why a change of ``ref``, which has no link, must wait for the link being made

@@ -228,12 +228,24 @@ _CREATING = Prepared(
     )
 )
 
+_RUNNING_IN = Prepared(
+    sa.select(outbox.c.action).where(
+        outbox.c.lane == sa.bindparam("lane"), outbox.c.state == "running"
+    )
+)
+
 
 def escalating(tx: Tx, lane: str) -> str | None:
     """The state of an escalation of ticket ``lane`` whose link is not made yet (an action
     that files, searches for or links its issue is pending, running or dead), or None."""
     row = _ESCALATING.first(tx, {"lane": lane})
     return str(row.state) if row is not None else None
+
+
+def moving_link(tx: Tx, lane: str) -> bool:
+    """Whether an action of ticket ``lane`` that moves its link to another state (solved,
+    declined, detached...) is running: its write may have been made and not recorded yet."""
+    return any(row.action.get("link_state") for row in _RUNNING_IN.rows(tx, {"lane": lane}))
 
 
 def creating(tx: Tx, connector: str) -> bool:
