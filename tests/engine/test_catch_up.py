@@ -11,7 +11,7 @@ import pytest
 from syncd.engine.actions import ActionKind
 from syncd.engine.supportside import plan_catch_up
 from syncd.model import Comment, Ref
-from tests.engine.test_planner import ISSUE, T0, TICKET, link, rules
+from tests.engine.planner_kit import ISSUE, T0, TICKET, link, rules
 
 SINCE = T0 - timedelta(hours=1)
 
