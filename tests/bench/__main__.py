@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from tests.bench import suite
-from tests.bench.harness import ROOT, SCALES, markdown, table, write_json
+from tests.bench.harness import SCALES, markdown, table, write_json
+from tests.bench.measure import ROOT
 
 
 def main() -> None:

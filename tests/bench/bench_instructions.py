@@ -24,7 +24,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from tests.bench.harness import ROOT, Figure, Scale, python
+from tests.bench.harness import Figure, Scale, python
+from tests.bench.measure import ROOT
 
 APPS = ("syncd", "floor_body", "floor")
 TOOLS = ("valgrind", "callgrind_control", "callgrind_annotate")

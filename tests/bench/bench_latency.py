@@ -16,14 +16,8 @@ import tempfile
 from pathlib import Path
 
 from tests.bench import scenario
-from tests.bench.harness import (
-    Figure,
-    Scale,
-    percentile,
-    process_cpu,
-    vendors_uncollected,
-    verdict,
-)
+from tests.bench.harness import Figure, Scale, vendors_uncollected, verdict
+from tests.bench.measure import percentile, process_cpu
 
 
 def run(scale: Scale, out: list[Figure]) -> None:

@@ -24,7 +24,8 @@ import yaml
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 from tests.bench import scenario
-from tests.bench.harness import ROOT, Figure, Scale, python, verdict
+from tests.bench.harness import Figure, Scale, python, verdict
+from tests.bench.measure import ROOT
 
 
 def one_size(scale: Scale, links: int) -> dict[str, Any]:

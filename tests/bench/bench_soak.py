@@ -18,14 +18,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bench import scenario
-from tests.bench.harness import (
-    Figure,
-    Scale,
-    percentile,
-    status_mib,
-    vendors_uncollected,
-    verdict,
-)
+from tests.bench.harness import Figure, Scale, vendors_uncollected, verdict
+from tests.bench.measure import percentile, status_mib
 
 WAL_BOUND_MIB = 64.0  # the store's journal_size_limit: what the WAL is cut back to
 RSS_GROWTH_MIB = 25.0  # growth over the soak that would say something keeps what it should not

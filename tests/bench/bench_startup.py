@@ -14,7 +14,8 @@ import yaml
 
 from syncd.testing.sandbox import Sandbox
 from tests.bench.daemon import Daemon
-from tests.bench.harness import ROOT, Figure, Scale, python, verdict
+from tests.bench.harness import Figure, Scale, python, verdict
+from tests.bench.measure import ROOT
 
 
 def bare_interpreter() -> float:

@@ -24,7 +24,8 @@ from dataclasses import replace
 from syncd.emulator_kit import VENDOR_LATENCY
 from syncd.model import IssueStatus, Ref
 from tests.bench import scenario
-from tests.bench.harness import Figure, Scale, percentile, verdict
+from tests.bench.harness import Figure, Scale, verdict
+from tests.bench.measure import percentile
 from tests.bench.vendor import VendorWorld, floor_of, wait_for
 
 RTT = VENDOR_LATENCY.p50  # one vendor round trip at the median

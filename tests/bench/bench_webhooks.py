@@ -28,7 +28,8 @@ import httpx
 from syncd.testing.sandbox import Sandbox
 from syncd.testing.server import free_port
 from tests.bench import scenario
-from tests.bench.harness import ROOT, Figure, Scale, percentile, python, thread_cpu, verdict
+from tests.bench.harness import Figure, Scale, python, verdict
+from tests.bench.measure import ROOT, percentile, thread_cpu
 
 CONCURRENCY = 8  # connections a busy vendor keeps open to one receiver
 

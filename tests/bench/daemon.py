@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from tests.bench.harness import ROOT, python
+from tests.bench.harness import python
+from tests.bench.measure import ROOT
 
 DEPTH_SQL = {
     "inbox": "SELECT count(*) FROM inbox",

@@ -26,7 +26,7 @@ from syncd.model import Issue, Ref, RefKind, Ticket, TicketStatus
 from syncd.settings import parse
 from syncd.store.repository import Store
 from syncd.store.tables import links, shadows
-from tests.bench.harness import peak_rss_mb, rss_mb
+from tests.bench.measure import peak_rss_mb, rss_mb
 
 CHUNK = 5000
 

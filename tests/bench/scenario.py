@@ -27,7 +27,7 @@ from connectors.zendesk.emulator.limits import ZendeskLimits
 from syncd.model import Ref
 from syncd.testing.sandbox import Sandbox
 from tests.bench.daemon import Daemon, Peek
-from tests.bench.harness import ROOT
+from tests.bench.measure import ROOT
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # syncd's own pace is measured, not the vendors' limits: Zendesk's 100 ticket updates a

@@ -10,7 +10,8 @@ from typing import IO
 import structlog
 
 from syncd import logs
-from tests.bench.harness import ROOT, Figure, Scale
+from tests.bench.harness import Figure, Scale
+from tests.bench.measure import ROOT
 
 # figure number -> modules with run(scale, out)
 BENCHMARKS = {

@@ -1,29 +1,19 @@
-"""The chaos harness: emulators served by the test process, ``syncd run`` as a separate
-process that is killed with SIGKILL and restarted, and a workload acting as people on both
-sides. Every verdict reads the emulators' own state, never the daemon's logs."""
+"""The chaos harness: a workload acting as people on both sides of escalated tickets, and the
+verdicts, which read the emulators' own state, never the daemon's logs. The daemon it tests
+runs in a process of its own (``tests/chaos/daemon.py``)."""
 
 from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import httpx
-import yaml
 
 from syncd.model import IssueStatus, Ref, TicketStatus
 from syncd.store.repository import Store
 from syncd.testing.sandbox import Sandbox, default_routes
-from syncd.testing.server import free_port
-from tests.bench.scenario import UNLIMITED
 
-SYNCD = [sys.executable, "-m", "syncd.cli"]
 PROJECT = "acme/widgets"
 
 
@@ -31,103 +21,6 @@ def soak() -> int:
     """The soak factor: ``SYNCD_SOAK=1`` (or a bigger number) runs tens of thousands of changes."""
     raw = os.environ.get("SYNCD_SOAK", "")
     return int(raw) if raw.isdigit() else (1 if raw else 0)
-
-
-@dataclass
-class Daemon:
-    """``syncd run -c config`` as a child process that can be killed and started again."""
-
-    config: Path
-    port: int
-    logs: Path
-    proc: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-    kills: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, wait: bool = True) -> None:
-        self.starts += 1
-        log = (self.logs / f"run-{self.starts:04d}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [*SYNCD, "run", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-        if wait:
-            self.wait_serving()
-
-    def wait_serving(self, timeout: float = 120.0) -> None:
-        # a bound on a hang, not a speed check: three replicas importing, migrating under one
-        # lock and electing on a loaded two-core machine took over 30 s
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"daemon exited with {self.proc.returncode}; see {self.logs}")
-            try:
-                httpx.get(self.url + "/healthz", timeout=0.5)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise TimeoutError("daemon did not answer /healthz")
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup, no grace, as the kernel's OOM killer or a power cut would."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self.kills += 1
-
-    def stop(self) -> int:
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else 0
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return -9
-
-    def errors(self) -> list[str]:
-        """Tracebacks the daemon logged (a crash harness still wants no defect)."""
-        out = []
-        for f in sorted(self.logs.glob("run-*.log")):
-            text = f.read_text(errors="replace")
-            if "Traceback" in text:
-                out.append(f"{f.name}: {text[text.index('Traceback') :][:1500]}")
-        return out
-
-
-def separate_daemon(
-    folder: Path,
-    *,
-    poll_interval: float = 0.5,
-    engine: dict[str, Any] | None = None,
-    routes: list[dict[str, Any]] | None = None,
-) -> tuple[Sandbox, Daemon, str]:
-    """Emulators in this process and a config file for a daemon in another one."""
-    port = free_port()
-    # a soak makes more writes than the vendors' limits allow; limits have their own tests
-    sb = Sandbox(
-        folder=folder / "sb",
-        port=port,
-        poll_interval=poll_interval,
-        routes=routes,
-        build_kwargs=UNLIMITED,
-    )
-    conf = sb.start_emulators()
-    url = f"sqlite:///{folder / 'run.db'}"
-    conf["store"]["url"] = url
-    conf["server"]["port"] = port
-    conf["engine"].update(engine or {})
-    conf["log"] = {"level": "info"}
-    path = folder / "syncd.yaml"
-    path.write_text(yaml.safe_dump(conf))
-    logs = folder / "logs"
-    logs.mkdir(exist_ok=True)
-    return sb, Daemon(path, port, logs), url
 
 
 @dataclass

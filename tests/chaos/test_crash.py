@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.chaos.daemon import separate_daemon
 from tests.chaos.harness import (
     Workload,
     converge,
     copying_routes,
     depth,
     requests_made,
-    separate_daemon,
     soak,
     verify,
 )

@@ -17,7 +17,7 @@ from syncd.store import cluster
 from syncd.store.repository import Store
 from syncd.testing.sandbox import Sandbox
 from syncd.testing.server import free_port
-from tests.chaos.harness import Daemon
+from tests.chaos.daemon import Daemon
 
 T = TypeVar("T")
 # short leases, so that a test sees a takeover in seconds (the defaults are 15 s and 5 s)

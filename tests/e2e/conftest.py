@@ -9,7 +9,7 @@ one driven by webhooks alone on the store under test (SQLite, or PostgreSQL wher
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 
 from syncd.testing.sandbox import Sandbox
 
+from .driven import Driven
 from .workflow_helpers import StartSandbox, delivery
 
 
@@ -63,3 +64,18 @@ def hooked_on_store(store_url: str, start_sandbox: StartSandbox) -> StartSandbox
 def sandbox(start_sandbox: StartSandbox, delivered: dict[str, Any]) -> Sandbox:
     """Zendesk + GitHub emulators and the daemon; once with webhooks, once polling only."""
     return start_sandbox(**delivered)
+
+
+@pytest.fixture
+def driven(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
+    """``driven(name, **sandbox)``: a daemon driven by hand (``tests/e2e/driven.py``) in a
+    folder of its own; all are stopped when the test ends."""
+    made: list[Driven] = []
+
+    def make(name: str, **sandbox: Any) -> Driven:
+        made.append(Driven(tmp_path / name, **sandbox))
+        return made[-1]
+
+    yield make
+    for d in made:
+        d.stop()

@@ -18,7 +18,7 @@ import yaml
 
 from syncd.model import TicketStatus
 from syncd.testing.sandbox import Sandbox
-from tests.chaos.harness import separate_daemon
+from tests.chaos.daemon import separate_daemon
 
 SYNCD = [sys.executable, "-m", "syncd.cli"]
 

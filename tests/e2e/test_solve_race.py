@@ -4,7 +4,7 @@ syncd solves a ticket when its issue is done, and marks the link ``resolved`` on
 has answered. A customer who reopens the ticket between that answer and the record would be
 read under the link as it was (still waiting on the developers), where reopening means
 nothing, and then the link would say ``resolved`` over an open ticket. The daemon is driven by
-hand (``tests/e2e/test_before_link.py``): the reopen is made, delivered and worked on inside
+hand (``tests/e2e/driven.py``): the reopen is made, delivered and worked on inside
 that window, exactly.
 """
 
@@ -15,9 +15,7 @@ from typing import Any
 
 from syncd.engine.actions import Action
 from syncd.model import IssueStatus, LinkState, TicketStatus
-from tests.e2e.test_before_link import Driven, driven
-
-__all__ = ["driven"]
+from tests.e2e.driven import Driven
 
 
 def test_a_reopen_while_the_solve_is_recorded_reopens_the_link(
