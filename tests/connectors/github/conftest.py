@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 
 from connectors.github import GitHubConnector, GitHubSettings
 from connectors.github.emulator import GitHubEmulator, build
+from syncd.model import IssueDraft
 from tests.conftest import SAMPLES
 from tests.connectors.trackers import tracker_fixtures
 
@@ -29,6 +31,14 @@ def make_settings(base_url: str, **kw: Any) -> GitHubSettings:
     }
     values.update(kw)
     return GitHubSettings.model_validate(values)
+
+
+def draft(title: str = "t") -> IssueDraft:
+    return IssueDraft(title=title, body="b")
+
+
+def new_key() -> str:
+    return f"k-{uuid.uuid4().hex}"
 
 
 def connect(base_url: str, **kw: Any) -> GitHubConnector:

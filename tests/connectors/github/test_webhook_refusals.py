@@ -13,7 +13,9 @@ from syncd.errors import WebhookError
 from syncd.model import ChangeKind
 from tests.payloads import github_issues_event, github_pinned_event
 
-from .test_webhooks import RULES, _built, _headers
+from .webhook_support import RULES
+from .webhook_support import parse_built as _built
+from .webhook_support import signed_headers as _headers
 
 API = "https://api.github.com/repos/acme/widgets"
 ISSUE = {

@@ -25,7 +25,8 @@ from syncd.errors import WebhookError
 from tests.conftest import sample_files
 from tests.payloads import github_issues_event
 
-from .test_webhooks import EXAMPLES, RULES, _headers
+from .webhook_support import EXAMPLES, RULES
+from .webhook_support import signed_headers as _headers
 
 PUBLISHED = "github/payload-examples/api.github.com"
 

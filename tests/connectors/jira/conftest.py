@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -18,6 +19,11 @@ from tests.conftest import SAMPLES as ALL_SAMPLES
 
 SAMPLES = ALL_SAMPLES / "jira"
 SECRET = "s3cret-webhook"
+
+
+def new_key() -> str:
+    """A fresh idempotency key for an issue or comment syncd writes."""
+    return f"k-{uuid.uuid4().hex}"
 
 
 class Served:
