@@ -29,6 +29,7 @@ from .connector import (
     PollPage,
     RateBudget,
 )
+from .connector_kit import WatchedProjects
 from .errors import NotFound, RemoteError, WebhookError
 from .model import Comment, Issue, IssueStatus, Ref
 from .tracker_parts import IssueEdit, remarked
@@ -74,7 +75,7 @@ R = TypeVar("R")  # a connector's mapping rules
 C = TypeVar("C", bound=RestClient)  # a connector's client
 
 
-class BotTracker(ConnectorBase, Generic[R, C]):
+class BotTracker(WatchedProjects, ConnectorBase, Generic[R, C]):
     """The defaults of a tracker reached as one bot account (see the module's docstring);
     ``R`` is the type of its mapping rules, ``C`` of its client."""
 
@@ -187,17 +188,6 @@ class BotTracker(ConnectorBase, Generic[R, C]):
         return self._client
 
     # --- projects ------------------------------------------------------------------------
-
-    def watch(self, projects: Sequence[str]) -> None:
-        """Also poll these projects; the engine passes its route targets."""
-        for project in projects:
-            if project not in self._watched:
-                self._watched.append(project)
-
-    @property
-    def watched(self) -> list[str]:
-        """The projects polled, settings first then route targets."""
-        return list(self._watched)
 
     def is_public(self, project: str) -> bool:
         """:meth:`read_public`, read at most once a ``visibility_ttl`` per project: the
