@@ -12,7 +12,6 @@ aiosmtpd for SMTP) and read their ``info.json``.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,9 +36,8 @@ class RealMail(RealServer):
     @classmethod
     def runtime_dir(cls) -> Path:
         """Where ``mail.sh`` keeps everything (it says: one folder per checkout, under $TMPDIR)."""
-        out = subprocess.run(
-            ["bash", str(cls.SCRIPT), "dir"], capture_output=True, text=True, check=True
-        )
+        out = cls.script("dir")
+        out.check_returncode()
         return Path(out.stdout.strip())
 
     def user(self, name: str) -> dict[str, Any]:
